@@ -1,0 +1,1 @@
+"""MLB betting-model workbench core."""

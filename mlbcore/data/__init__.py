@@ -1,0 +1,1 @@
+"""Snapshot tables: schema, reading and writing, and the synthetic demo season."""

@@ -1,0 +1,143 @@
+"""Snapshots on disk: a folder of Parquet tables plus ``manifest.json``.
+
+The manifest records row counts, the schema version, a SHA-256 of each file (checked on
+every load, so a damaged or hand-edited snapshot is refused) and a content hash of the
+data itself (the *data version* logged with every model). The content hash is taken
+over a canonical CSV rendering of each table in its sort order, so it does not change
+when a Parquet writer encodes the same data differently.
+"""
+
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from mlbcore.data.schema import SCHEMA_VERSION, SORT_KEYS, TABLES
+from mlbcore.errors import MlbError
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The three tables of one data source, and the version of their content."""
+
+    games: pl.DataFrame
+    odds_lines: pl.DataFrame
+    betting_splits: pl.DataFrame
+    data_version: str
+    source: str
+
+    def table(self, name: str) -> pl.DataFrame:
+        frame: pl.DataFrame = getattr(self, name)
+        return frame
+
+
+def canonical(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """The table in its schema's column order, types and sort order."""
+    schema = TABLES[name]
+    missing = [c for c in schema.names() if c not in frame.columns]
+    if missing:
+        raise MlbError(f"table {name} lacks columns {missing}; expected {schema.names()}")
+    return frame.select([pl.col(c).cast(t) for c, t in schema.items()]).sort(SORT_KEYS[name])
+
+
+def content_hash(tables: dict[str, pl.DataFrame]) -> str:
+    """SHA-256 over the canonical CSV of every table: the data version."""
+    digest = hashlib.sha256()
+    for name in sorted(TABLES):
+        digest.update(name.encode())
+        digest.update(canonical(name, tables[name]).write_csv().encode())
+    return digest.hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_snapshot(
+    tables: dict[str, pl.DataFrame], out_dir: Path, description: str
+) -> dict[str, object]:
+    """Write the tables and manifest to ``out_dir`` atomically; return the manifest.
+
+    Everything is written to a temporary sibling folder which then replaces ``out_dir``,
+    so a failure half-way leaves the previous snapshot as it was.
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    frames = {name: canonical(name, tables[name]) for name in TABLES}
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        files = {}
+        for name, frame in frames.items():
+            path = staging / f"{name}.parquet"
+            frame.write_parquet(path, compression="zstd", compression_level=9, statistics=False)
+            files[path.name] = _file_sha256(path)
+        manifest: dict[str, object] = {
+            "schema_version": SCHEMA_VERSION,
+            "description": description,
+            "content_hash": content_hash(frames),
+            "row_counts": {name: frame.height for name, frame in frames.items()},
+            "files": files,
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        backup = out_dir.with_name(f".{out_dir.name}.old")
+        if out_dir.exists():
+            shutil.rmtree(backup, ignore_errors=True)
+            out_dir.rename(backup)
+        staging.rename(out_dir)
+        shutil.rmtree(backup, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest
+
+
+def read_manifest(path: Path) -> dict[str, object]:
+    path = Path(path)
+    manifest_path = path / MANIFEST
+    if not path.is_dir():
+        raise MlbError(f"snapshot folder {path} does not exist; run `mlb snapshot demo` to create one")
+    if not manifest_path.is_file():
+        raise MlbError(f"{path} has no {MANIFEST}; it is not a snapshot folder")
+    try:
+        manifest: dict[str, object] = json.loads(manifest_path.read_text())
+    except json.JSONDecodeError as error:
+        raise MlbError(f"{manifest_path} is not valid JSON ({error.msg}); regenerate the snapshot") from None
+    return manifest
+
+
+def load_snapshot(path: Path) -> Snapshot:
+    """Read a snapshot folder, refusing one whose files do not match its manifest."""
+    path = Path(path)
+    manifest = read_manifest(path)
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise MlbError(
+            f"snapshot {path} has schema version {manifest.get('schema_version')!r}, "
+            f"this version of mlbcore reads {SCHEMA_VERSION!r}; regenerate it"
+        )
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        raise MlbError(f"{path / MANIFEST} lists no files; regenerate the snapshot")
+    tables = {}
+    for name in TABLES:
+        file = path / f"{name}.parquet"
+        if not file.is_file():
+            raise MlbError(f"snapshot {path} is missing {file.name}; regenerate it")
+        if _file_sha256(file) != files.get(file.name):
+            raise MlbError(
+                f"{file} does not match the hash in its manifest (changed or damaged); "
+                "regenerate the snapshot"
+            )
+        tables[name] = pl.read_parquet(file)
+    return Snapshot(
+        games=tables["games"],
+        odds_lines=tables["odds_lines"],
+        betting_splits=tables["betting_splits"],
+        data_version=str(manifest["content_hash"]),
+        source=str(path),
+    )

@@ -1,0 +1,9 @@
+"""The one exception type the CLI and notebooks show to people as a single line."""
+
+
+class MlbError(Exception):
+    """A problem with the user's input or environment: what was wrong and what to do.
+
+    The CLI prints ``str(error)`` on one line and exits non-zero; notebooks show it in a
+    callout. Anything else that escapes is a bug and keeps its traceback.
+    """

@@ -1,0 +1,148 @@
+"""Settings and configs, validated once at the edge.
+
+``Settings`` reads the environment (the original design's variable names) and an
+optional TOML file (``MLB_CONFIG_FILE``, default ``mlb.toml`` in the working folder);
+nothing is needed for the embedded default. Nested values are overridden with ``__``,
+e.g. ``MODELS__MONEYLINE_HOME_WIN__NUM_LEAVES=40`` or ``TRAINING__CROSS_VALIDATION_FOLDS=4``.
+"""
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from mlbcore.errors import MlbError
+from mlbcore.targets import Target
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEMO_SNAPSHOT = PROJECT_ROOT / "data_snapshots" / "demo"
+
+
+class ModelConfig(BaseModel):
+    """LightGBM parameters for one target (the original design's values are the defaults)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    num_leaves: int = Field(31, ge=2)
+    learning_rate: float = Field(0.05, gt=0, le=1)
+    feature_fraction: float = Field(0.9, gt=0, le=1)
+    min_data_in_leaf: int = Field(20, ge=1)
+    bagging_fraction: float = Field(1.0, gt=0, le=1)
+    lambda_l2: float = Field(0.0, ge=0)
+
+
+class MoneylineModelConfig(ModelConfig):
+    num_leaves: int = Field(31, ge=2)
+    feature_fraction: float = Field(0.9, gt=0, le=1)
+
+
+class OverUnderModelConfig(ModelConfig):
+    num_leaves: int = Field(25, ge=2)
+    feature_fraction: float = Field(0.85, gt=0, le=1)
+
+
+class RunTotalModelConfig(ModelConfig):
+    num_leaves: int = Field(35, ge=2)
+    feature_fraction: float = Field(0.9, gt=0, le=1)
+
+
+class ModelConfigs(BaseModel):
+    """One LightGBM config per target; overriding one field keeps the other defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    moneyline_home_win: MoneylineModelConfig = MoneylineModelConfig()
+    total_over_under: OverUnderModelConfig = OverUnderModelConfig()
+    run_total_regression: RunTotalModelConfig = RunTotalModelConfig()
+
+
+class TrainingConfig(BaseModel):
+    """How a model is trained and validated (the original design's values are the defaults)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    training_window_days: int = Field(90, ge=1)
+    cross_validation_folds: int = Field(5, ge=2, le=20)
+    test_size: float = Field(0.2, gt=0, lt=1)
+    use_cached_features: bool = True  # no-op until a feature cache is configured
+    cv_gap_days: int = Field(1, ge=0)  # game dates left out between a CV fold's train and valid
+    early_stopping_rounds: int = Field(50, ge=1)
+    max_boost_rounds: int = Field(1000, ge=1)
+    min_training_games: int = Field(150, ge=10)
+    seed: int = 42
+
+
+class Settings(BaseSettings):
+    """Everything configurable, from the environment (and ``mlb.toml``)."""
+
+    model_config = SettingsConfigDict(
+        env_nested_delimiter="__", extra="ignore", case_sensitive=False
+    )
+
+    database_host: str | None = None
+    database_port: int = Field(5432, ge=1, le=65535)
+    database_name: str | None = None
+    database_username: str | None = None
+    database_password: SecretStr | None = None
+    redis_url: str | None = None
+    mlflow_tracking_uri: str | None = None
+    mlflow_experiment_name: str = Field("mlb_betting_predictions", min_length=1)
+
+    mlb_state_dir: Path = PROJECT_ROOT / ".mlb_state"
+    mlb_data: Path = DEMO_SNAPSHOT
+    ml_cutoff_minutes: int = Field(60, ge=0, le=24 * 60)
+    market_book: str | None = None  # None: the book with the most lines in the data
+
+    training: TrainingConfig = TrainingConfig()
+    models: ModelConfigs = ModelConfigs()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("MLB_CONFIG_FILE", "mlb.toml"))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+    def model_for(self, target: Target) -> ModelConfig:
+        config: ModelConfig = getattr(self.models, target.value)
+        return config
+
+    @property
+    def tracking_uri(self) -> str:
+        """MLflow store: the configured URI, else a SQLite file in the state folder."""
+        if self.mlflow_tracking_uri:
+            return self.mlflow_tracking_uri
+        return f"sqlite:///{self.mlb_state_dir / 'mlflow.db'}"
+
+    @property
+    def artifact_location(self) -> str:
+        """Where new experiments keep artifacts, so every working folder finds the models."""
+        return (self.mlb_state_dir / "mlartifacts").resolve().as_uri()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Validated settings; an invalid value raises ``MlbError`` naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = "__".join(str(part) for part in first["loc"]).upper()
+        raise MlbError(
+            f"invalid setting {field}={first.get('input')!r}: {first['msg']}"
+        ) from None

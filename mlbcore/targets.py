@@ -1,0 +1,29 @@
+"""The three prediction targets and what kind of model each one is."""
+
+from enum import StrEnum
+
+
+class Target(StrEnum):
+    MONEYLINE_HOME_WIN = "moneyline_home_win"  # does the home team win
+    TOTAL_OVER_UNDER = "total_over_under"  # do total runs beat the market total at the cutoff
+    RUN_TOTAL_REGRESSION = "run_total_regression"  # total runs scored
+
+    @property
+    def is_binary(self) -> bool:
+        return self is not Target.RUN_TOTAL_REGRESSION
+
+
+ALL_TARGETS: tuple[Target, ...] = tuple(Target)
+
+
+def parse_targets(names: list[str] | None) -> list[Target]:
+    """Targets from user input; unknown names fail with the list of valid ones."""
+    from mlbcore.errors import MlbError
+
+    if not names:
+        return list(ALL_TARGETS)
+    valid = [t.value for t in ALL_TARGETS]
+    unknown = [n for n in names if n not in valid]
+    if unknown:
+        raise MlbError(f"unknown target {unknown[0]!r}; valid targets: {', '.join(valid)}")
+    return [Target(n) for n in dict.fromkeys(names)]
