@@ -1,0 +1,1 @@
+"""Leakage-safe features: every value uses only what was known at the game's cutoff."""

@@ -1,0 +1,84 @@
+"""Assemble every feature for every game as of its cutoff, with per-game quality."""
+
+import polars as pl
+
+from mlbcore.data.snapshot import Snapshot
+from mlbcore.features import derived
+from mlbcore.features.market import market_features, splits_features
+from mlbcore.features.pitcher_form import pitcher_form_features
+from mlbcore.features.registry import FEATURE_NAMES, FEATURES, SOURCES
+from mlbcore.features.team_form import team_form_features
+from mlbcore.features.timing import cutoff_utc
+
+GAME_COLUMNS = ("game_id", "season", "date", "first_pitch_utc", "cutoff_utc", "home_team", "away_team")
+
+
+def build_features(
+    snapshot: Snapshot, cutoff_minutes: int = 60, market_book: str | None = None
+) -> pl.DataFrame:
+    """One row per game: identity columns, every feature of ``FEATURES`` computed only
+    from information time-stamped at or before ``first_pitch_utc - cutoff_minutes``, and
+    quality columns (``completeness``, ``missing_features``, ``sources``).
+
+    Results of other games count once they were known (``game_end_utc``, or the
+    next-morning rule for sources without end times); lines and splits count if posted
+    at or before the cutoff.
+    """
+    games = snapshot.games.with_columns(cutoff_utc(cutoff_minutes))
+    per_side = [
+        builder(games, side)
+        for builder in (team_form_features, pitcher_form_features)
+        for side in ("home", "away")
+    ]
+    frame = games.select(
+        *GAME_COLUMNS,
+        month=derived.month(),
+        weekday=derived.weekday(),
+        is_night=derived.is_night(),
+        doubleheader_game=derived.doubleheader_game(),
+    )
+    for part in (
+        *per_side,
+        market_features(games, snapshot.odds_lines, market_book),
+        splits_features(games, snapshot.betting_splits),
+    ):
+        frame = frame.join(part, on="game_id", how="left")
+    frame = frame.with_columns(
+        ml_sharp_intensity=derived.ml_sharp_intensity(),
+        over_sharp_intensity=derived.over_sharp_intensity(),
+        market_efficiency=derived.market_efficiency(),
+        win_pct_diff=derived.differential("win_pct"),
+        pythagorean_diff=derived.differential("pythagorean_win_pct"),
+        run_diff_per_game_diff=derived.differential("run_diff_per_game"),
+        last10_win_pct_diff=derived.differential("last10_win_pct"),
+        sp_runs_allowed_per_9_diff=derived.differential("sp_runs_allowed_per_9"),
+        rest_days_diff=derived.differential("days_since_last_game"),
+        log5_home_prob=derived.log5_home_prob(),
+        ml_sharp_vs_public=derived.ml_sharp_vs_public(),
+        consensus_vs_form=derived.consensus_vs_form(),
+    )
+    features = frame.select(*GAME_COLUMNS, *[pl.col(n).cast(pl.Float64) for n in FEATURE_NAMES])
+    return features.with_columns(*quality_columns()).sort("first_pitch_utc", "game_id")
+
+
+def quality_columns() -> list[pl.Expr]:
+    """Completeness (share of features present), the missing ones, and the sources that
+    contributed at least one feature."""
+    present = [pl.col(n).is_not_null() & pl.col(n).is_not_nan() for n in FEATURE_NAMES]
+    by_source = {
+        source: [p for f, p in zip(FEATURES, present, strict=True) if f.source == source]
+        for source in SOURCES
+    }
+    return [
+        (pl.sum_horizontal(present) / len(FEATURE_NAMES)).alias("completeness"),
+        pl.concat_list(
+            [pl.when(~p).then(pl.lit(n)) for n, p in zip(FEATURE_NAMES, present, strict=True)]
+        )
+        .list.drop_nulls()
+        .alias("missing_features"),
+        pl.concat_list(
+            [pl.when(pl.any_horizontal(ps)).then(pl.lit(s)) for s, ps in by_source.items()]
+        )
+        .list.drop_nulls()
+        .alias("sources"),
+    ]

@@ -1,0 +1,148 @@
+"""The betting market as of each game's cutoff: prices, their movement, and the public's
+betting splits.
+
+Each market (moneyline, total, run line) is looked up on its own, on the last line at or
+before the cutoff that priced it, because real books leave a market empty at times.
+"""
+
+import polars as pl
+
+from mlbcore.features.odds import no_vig_prob, overround
+
+MARKETS = {
+    "moneyline": ("moneyline_home", "moneyline_away"),
+    "total": ("total", "over_price", "under_price"),
+    "run_line": ("run_line_home", "run_line_home_price", "run_line_away_price"),
+}
+
+
+def choose_book(odds_lines: pl.DataFrame, book: str | None) -> str | None:
+    """The configured book, or the one with most lines (one book's prices move together)."""
+    if book is not None or odds_lines.is_empty():
+        return book
+    counts = odds_lines.group_by("book").len().sort(["len", "book"], descending=[True, False])
+    return str(counts["book"][0])
+
+
+def _priced_lines(odds_lines: pl.DataFrame, market: str) -> pl.DataFrame:
+    columns = MARKETS[market]
+    return (
+        odds_lines.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in columns))
+        .sort("game_id", "entered_at_utc")
+        .with_columns(moves=pl.int_range(1, pl.len() + 1).over("game_id"))
+    )
+
+
+def _at_cutoff_and_open(
+    games: pl.DataFrame, lines: pl.DataFrame, values: dict[str, pl.Expr]
+) -> pl.DataFrame:
+    """``values`` of each game's last line at or before its cutoff and of its first line."""
+    keyed = lines.select("game_id", "entered_at_utc", "moves", **values)
+    at_cutoff = (
+        games.select("game_id", "cutoff_utc")
+        .sort("cutoff_utc")
+        .join_asof(
+            keyed,
+            left_on="cutoff_utc",
+            right_on="entered_at_utc",
+            by="game_id",
+            check_sortedness=False,
+        )
+    )
+    opening = keyed.group_by("game_id").first().select(
+        "game_id", *[pl.col(name).alias(f"open_{name}") for name in values]
+    )
+    # An opening line counts only if the game had a line by its cutoff (then it did too).
+    return at_cutoff.join(opening, on="game_id", how="left").with_columns(
+        *[
+            pl.when(pl.col("moves").is_not_null()).then(pl.col(f"open_{name}"))
+            for name in values
+        ]
+    )
+
+
+def market_features(games: pl.DataFrame, odds_lines: pl.DataFrame, book: str | None) -> pl.DataFrame:
+    """Prices at the cutoff from one book; one row per game (nulls where it had none)."""
+    book = choose_book(odds_lines, book)
+    lines = odds_lines.filter(pl.col("book") == book) if book is not None else odds_lines
+    moneyline = _at_cutoff_and_open(
+        games,
+        _priced_lines(lines, "moneyline"),
+        {
+            "home_prob": no_vig_prob(pl.col("moneyline_home"), pl.col("moneyline_away")),
+            "overround": overround(pl.col("moneyline_home"), pl.col("moneyline_away")),
+        },
+    )
+    total = _at_cutoff_and_open(
+        games,
+        _priced_lines(lines, "total"),
+        {
+            "total": pl.col("total"),
+            "over_prob": no_vig_prob(pl.col("over_price"), pl.col("under_price")),
+        },
+    )
+    run_line = _at_cutoff_and_open(
+        games,
+        _priced_lines(lines, "run_line"),
+        {
+            "run_line": pl.col("run_line_home"),
+            "run_line_prob": no_vig_prob(
+                pl.col("run_line_home_price"), pl.col("run_line_away_price")
+            ),
+        },
+    )
+    return (
+        moneyline.select(
+            "game_id",
+            market_no_vig_home_prob=pl.col("home_prob"),
+            market_overround=pl.col("overround"),
+            market_home_prob_move=pl.col("home_prob") - pl.col("open_home_prob"),
+            market_moneyline_moves=pl.col("moves"),
+            market_minutes_since_last_move=(
+                pl.col("cutoff_utc") - pl.col("entered_at_utc")
+            ).dt.total_seconds()
+            / 60.0,
+        )
+        .join(
+            total.select(
+                "game_id",
+                market_total=pl.col("total"),
+                market_no_vig_over_prob=pl.col("over_prob"),
+                market_total_move=pl.col("total") - pl.col("open_total"),
+                market_total_moves=pl.col("moves"),
+            ),
+            on="game_id",
+        )
+        .join(
+            run_line.select(
+                "game_id",
+                market_run_line_home=pl.col("run_line"),
+                market_run_line_no_vig_home_prob=pl.col("run_line_prob"),
+            ),
+            on="game_id",
+        )
+    )
+
+
+def splits_features(games: pl.DataFrame, betting_splits: pl.DataFrame) -> pl.DataFrame:
+    """The public's share of tickets and money at the cutoff (moneyline home, total over)."""
+    frame = games.select("game_id", "cutoff_utc").sort("cutoff_utc")
+    for market, side, prefix in (("moneyline", "home", "splits_ml_home"), ("total", "over", "splits_over")):
+        captures = (
+            betting_splits.filter((pl.col("market") == market) & (pl.col("side") == side))
+            .sort("captured_at_utc")
+            .select(
+                "game_id",
+                "captured_at_utc",
+                pl.col("ticket_pct").alias(f"{prefix}_ticket_pct"),
+                pl.col("money_pct").alias(f"{prefix}_money_pct"),
+            )
+        )
+        frame = frame.join_asof(
+            captures,
+            left_on="cutoff_utc",
+            right_on="captured_at_utc",
+            by="game_id",
+            check_sortedness=False,
+        ).drop("captured_at_utc")
+    return frame.drop("cutoff_utc")

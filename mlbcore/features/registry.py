@@ -1,0 +1,101 @@
+"""Every model feature in one place: name, category and a one-line description.
+
+``FEATURE_SET_VERSION`` is logged with every model and keys any feature cache; bump
+``FEATURE_SET_REVISION`` whenever a feature's meaning changes (a change of names or order
+changes the version by itself).
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+FEATURE_SET_REVISION = 1
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    category: str  # temporal, team, pitcher, market, splits, derived, interaction
+    source: str  # what data it needs: schedule, results, market, splits
+    description: str
+
+
+_SIDE_TEAM = [
+    ("games_played", "games played this season before the cutoff"),
+    ("win_pct", "season-to-date win %"),
+    ("runs_scored_per_game", "season-to-date runs scored per game"),
+    ("runs_allowed_per_game", "season-to-date runs allowed per game"),
+    ("run_diff_per_game", "season-to-date run differential per game"),
+    ("pythagorean_win_pct", "season-to-date Pythagorean expectation (exponent 1.83)"),
+    ("last10_win_pct", "win % over the last 10 finished games (across seasons)"),
+    ("last10_runs_scored_per_game", "runs scored per game over the last 10 games"),
+    ("last10_runs_allowed_per_game", "runs allowed per game over the last 10 games"),
+    ("venue_win_pct", "season-to-date win % at home (home team) or on the road (away team)"),
+]
+_SIDE_TEMPORAL = [
+    ("days_since_last_game", "days since the team's last finished game (1 = played yesterday)"),
+    ("games_last_7d", "finished games in the 7 days before the cutoff"),
+]
+_SIDE_PITCHER = [
+    ("sp_starts", "the starting pitcher's starts this season"),
+    ("sp_runs_allowed_per_start", "team runs allowed per start in his starts this season"),
+    ("sp_runs_allowed_per_9", "team runs allowed per 9 innings in his starts this season"),
+    ("sp_team_win_pct", "team win % in his starts this season"),
+    ("sp_last3_runs_allowed_per_start", "team runs allowed per start over his last 3 starts"),
+    ("sp_days_since_last_start", "days since his previous start"),
+]
+
+
+def _sided(items: list[tuple[str, str]], category: str, source: str) -> list[Feature]:
+    return [
+        Feature(f"{side}_{name}", category, source, f"{side} team: {text}")
+        for side in ("home", "away")
+        for name, text in items
+    ]
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("month", "temporal", "schedule", "calendar month of the game (local date)"),
+    Feature("weekday", "temporal", "schedule", "day of the week, Monday = 1"),
+    Feature("is_night", "temporal", "schedule", "1 for a night game"),
+    Feature("doubleheader_game", "temporal", "schedule", "0 single game, 1 or 2 of a doubleheader"),
+    *_sided(_SIDE_TEMPORAL, "temporal", "results"),
+    *_sided(_SIDE_TEAM, "team", "results"),
+    *_sided(_SIDE_PITCHER, "pitcher", "results"),
+    Feature("market_no_vig_home_prob", "market", "market", "home win probability, vig removed"),
+    Feature("market_overround", "market", "market", "moneyline margin: implied probabilities - 1"),
+    Feature("market_home_prob_move", "market", "market", "no-vig home probability change since the opening line"),
+    Feature("market_moneyline_moves", "market", "market", "moneyline lines posted up to the cutoff"),
+    Feature("market_minutes_since_last_move", "market", "market", "minutes from the last moneyline post to the cutoff"),
+    Feature("market_total", "market", "market", "total runs line"),
+    Feature("market_no_vig_over_prob", "market", "market", "over probability at the total line, vig removed"),
+    Feature("market_total_move", "market", "market", "total line change since the opening line"),
+    Feature("market_total_moves", "market", "market", "total lines posted up to the cutoff"),
+    Feature("market_run_line_home", "market", "market", "home run line (-1.5 favourite, +1.5 underdog)"),
+    Feature("market_run_line_no_vig_home_prob", "market", "market", "probability the home side covers the run line, vig removed"),
+    Feature("splits_ml_home_ticket_pct", "splits", "splits", "share of moneyline tickets on the home team, %"),
+    Feature("splits_ml_home_money_pct", "splits", "splits", "share of moneyline money on the home team, %"),
+    Feature("splits_over_ticket_pct", "splits", "splits", "share of total tickets on the over, %"),
+    Feature("splits_over_money_pct", "splits", "splits", "share of total money on the over, %"),
+    Feature("ml_sharp_intensity", "derived", "splits", "home money % minus home ticket %"),
+    Feature("over_sharp_intensity", "derived", "splits", "over money % minus over ticket %"),
+    Feature("market_efficiency", "derived", "market", "1 / (1 + overround): share of a fair payout returned"),
+    Feature("win_pct_diff", "derived", "results", "home minus away season win %"),
+    Feature("pythagorean_diff", "derived", "results", "home minus away Pythagorean expectation"),
+    Feature("run_diff_per_game_diff", "derived", "results", "home minus away run differential per game"),
+    Feature("last10_win_pct_diff", "derived", "results", "home minus away last-10 win %"),
+    Feature("sp_runs_allowed_per_9_diff", "derived", "results", "home minus away starter runs allowed per 9"),
+    Feature("rest_days_diff", "derived", "results", "home minus away days since last game"),
+    Feature("log5_home_prob", "derived", "results", "log5 head-to-head home probability from Pythagorean records"),
+    Feature("ml_sharp_vs_public", "interaction", "splits", "sharp lean against the public's moneyline side"),
+    Feature("consensus_vs_form", "interaction", "market", "market home probability minus log5 form probability"),
+)
+
+FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+
+FEATURE_SET_VERSION = (
+    f"v{FEATURE_SET_REVISION}-"
+    + hashlib.sha256(",".join(FEATURE_NAMES).encode()).hexdigest()[:8]
+)
+
+# Sources and the features that need them: a game lacking a source lacks those features.
+SOURCES: tuple[str, ...] = ("schedule", "results", "market", "splits")

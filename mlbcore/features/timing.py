@@ -1,0 +1,24 @@
+"""When a game's features are frozen (its cutoff) and when its result became known."""
+
+from datetime import timedelta
+
+import polars as pl
+
+
+def cutoff_utc(cutoff_minutes: int) -> pl.Expr:
+    """The instant a game's features are computed as of: first pitch minus the cutoff."""
+    return (pl.col("first_pitch_utc") - pl.duration(minutes=cutoff_minutes)).alias("cutoff_utc")
+
+
+# Sources without end times (Retrosheet) still give a safe instant: every MLB game of a
+# local date has ended by 10:00 UTC the next day (6 am Eastern), and no game of that next
+# date has its cutoff before then (the earliest US first pitches are around 11 am Eastern).
+UNKNOWN_END_KNOWN_AT = timedelta(days=1, hours=10)
+
+
+def result_known_at_utc() -> pl.Expr:
+    """When a game's result became known: its end, or the safe next-morning rule."""
+    next_morning = (pl.col("date").cast(pl.Datetime("us")) + UNKNOWN_END_KNOWN_AT).dt.replace_time_zone(
+        "UTC"
+    )
+    return pl.coalesce(pl.col("game_end_utc"), next_morning).alias("result_known_at_utc")

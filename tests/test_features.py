@@ -1,0 +1,120 @@
+from datetime import UTC, date, datetime, timedelta
+
+import polars as pl
+import pytest
+
+from mlbcore.data.schema import BETTING_SPLITS, GAMES, ODDS_LINES
+from mlbcore.data.snapshot import Snapshot
+from mlbcore.features.build import build_features
+from mlbcore.features.registry import FEATURE_NAMES, FEATURE_SET_VERSION, FEATURES
+
+
+def _game(game_id, day, hour, home, away, hs, as_, hsp="h1", asp="a1", minutes=180, dh=0):
+    first = datetime(2016, 4, day, hour, 5, tzinfo=UTC)
+    return {
+        "game_id": game_id, "season": 2016, "date": date(2016, 4, day), "first_pitch_utc": first,
+        "game_end_utc": first + timedelta(minutes=minutes), "home_team": home, "away_team": away,
+        "home_starting_pitcher_id": hsp, "away_starting_pitcher_id": asp, "park_id": f"{home}01",
+        "day_night": "N", "doubleheader": dh, "innings": 9, "home_score": hs, "away_score": as_,
+    }
+
+
+def _snapshot(games, lines=(), splits=()) -> Snapshot:
+    return Snapshot(
+        games=pl.DataFrame(games, schema=GAMES),
+        odds_lines=pl.DataFrame(list(lines), schema=ODDS_LINES),
+        betting_splits=pl.DataFrame(list(splits), schema=BETTING_SPLITS),
+        data_version="t",
+        source="test",
+    )
+
+
+def _line(game_id, at, ml_home, ml_away, total=8.5):
+    return {
+        "game_id": game_id, "book": "b", "entered_at_utc": at, "moneyline_home": ml_home,
+        "moneyline_away": ml_away, "total": total, "over_price": -110, "under_price": -110,
+        "run_line_home": -1.5, "run_line_home_price": 140, "run_line_away_price": -160,
+    }
+
+
+def test_every_registered_feature_is_built_in_registry_order_with_quality_columns(demo_snapshot):
+    features = build_features(demo_snapshot)
+    assert [c for c in features.columns if c in FEATURE_NAMES] == list(FEATURE_NAMES)
+    assert {"completeness", "missing_features", "sources", "cutoff_utc"} <= set(features.columns)
+    assert features.height == demo_snapshot.games.height
+    assert len({f.name for f in FEATURES}) == len(FEATURES)
+    assert FEATURE_SET_VERSION.startswith("v")
+
+
+def test_team_form_counts_only_games_finished_by_the_cutoff():
+    games = [
+        _game("AAA201604010", 1, 23, "AAA", "BBB", 5, 3),
+        _game("BBB201604020", 2, 23, "BBB", "AAA", 4, 2, hsp="h2", asp="a2"),
+        # AAA's third game starts 30 min after the second ends: its cutoff is before that end.
+        _game("AAA201604030", 3, 2, "AAA", "BBB", 1, 0, minutes=200),
+    ]
+    features = build_features(_snapshot(games)).sort("first_pitch_utc")
+    first, second, third = features.to_dicts()
+    assert first["home_games_played"] is None and first["home_win_pct"] is None  # no history yet
+    assert second["away_games_played"] == 1 and second["away_win_pct"] == 1.0  # AAA won game 1
+    assert second["home_runs_scored_per_game"] == 3.0
+    assert third["home_games_played"] == 1  # game 2 ended after game 3's cutoff
+    assert third["home_win_pct"] == 1.0
+    assert third["home_days_since_last_game"] == 2
+
+
+def test_pitcher_form_uses_his_own_previous_starts():
+    games = [
+        _game("AAA201604010", 1, 23, "AAA", "BBB", 5, 3, hsp="ace", asp="bum"),
+        _game("BBB201604060", 6, 23, "BBB", "AAA", 7, 2, hsp="bum", asp="ace"),
+        _game("AAA201604110", 11, 23, "AAA", "BBB", 1, 0, hsp="ace", asp="x"),
+    ]
+    third = build_features(_snapshot(games)).sort("first_pitch_utc").to_dicts()[2]
+    assert third["home_sp_starts"] == 2
+    assert third["home_sp_runs_allowed_per_start"] == pytest.approx((3 + 7) / 2)
+    assert third["home_sp_runs_allowed_per_9"] == pytest.approx(9 * 10 / 18)
+    assert third["home_sp_days_since_last_start"] == 5
+    assert third["away_sp_starts"] is None and third["away_sp_runs_allowed_per_start"] is None
+
+
+def test_market_features_use_the_last_line_at_or_before_the_cutoff():
+    game = _game("AAA201604010", 1, 23, "AAA", "BBB", 5, 3)
+    cutoff = game["first_pitch_utc"] - timedelta(minutes=60)
+    lines = [
+        _line(game["game_id"], cutoff - timedelta(hours=20), -120, 110, 8.0),
+        _line(game["game_id"], cutoff, -150, 130, 8.5),  # exactly at the cutoff: counts
+        _line(game["game_id"], cutoff + timedelta(minutes=1), -300, 250, 9.5),  # after: ignored
+    ]
+    row = build_features(_snapshot([game], lines)).to_dicts()[0]
+    p, q = 150 / 250, 100 / 230
+    assert row["market_no_vig_home_prob"] == pytest.approx(p / (p + q))
+    assert row["market_overround"] == pytest.approx(p + q - 1)
+    assert row["market_total"] == 8.5 and row["market_total_move"] == 0.5
+    assert row["market_moneyline_moves"] == 2
+    assert row["market_minutes_since_last_move"] == 0.0
+    open_p, open_q = 120 / 220, 100 / 210
+    assert row["market_home_prob_move"] == pytest.approx(p / (p + q) - open_p / (open_p + open_q))
+
+
+def test_a_game_without_lines_or_splits_has_those_features_missing_and_lower_completeness():
+    game = _game("AAA201604010", 1, 23, "AAA", "BBB", 5, 3)
+    row = build_features(_snapshot([game])).to_dicts()[0]
+    assert row["market_no_vig_home_prob"] is None
+    assert "market_no_vig_home_prob" in row["missing_features"]
+    assert row["sources"] == ["schedule"]
+    assert 0 < row["completeness"] < 0.2
+
+
+def test_splits_at_the_cutoff_and_sharp_intensity():
+    game = _game("AAA201604010", 1, 23, "AAA", "BBB", 5, 3)
+    cutoff = game["first_pitch_utc"] - timedelta(minutes=60)
+    splits = [
+        {"game_id": game["game_id"], "source": "s", "captured_at_utc": cutoff - timedelta(hours=2),
+         "market": "moneyline", "side": "home", "ticket_pct": 70.0, "money_pct": 55.0},
+        {"game_id": game["game_id"], "source": "s", "captured_at_utc": cutoff + timedelta(hours=1),
+         "market": "moneyline", "side": "home", "ticket_pct": 10.0, "money_pct": 90.0},
+    ]
+    row = build_features(_snapshot([game], splits=splits)).to_dicts()[0]
+    assert row["splits_ml_home_ticket_pct"] == 70.0
+    assert row["ml_sharp_intensity"] == -15.0
+    assert row["ml_sharp_vs_public"] == pytest.approx(-15.0 * (50 - 70) / 100)
