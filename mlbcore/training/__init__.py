@@ -1,0 +1,1 @@
+"""Labels, windows, time-series validation, LightGBM training and metrics."""

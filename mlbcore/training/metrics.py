@@ -1,0 +1,54 @@
+"""Model metrics, all from scikit-learn."""
+
+import math
+
+import numpy as np
+from sklearn import metrics
+
+from mlbcore.targets import Target
+
+BINARY_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier")
+REGRESSION_METRICS = ("rmse", "mae", "r2")
+# Which way is better, for comparing a model to a baseline.
+LOWER_IS_BETTER = {"log_loss", "brier", "rmse", "mae"}
+PRIMARY_METRIC = {
+    Target.MONEYLINE_HOME_WIN: "log_loss",
+    Target.TOTAL_OVER_UNDER: "log_loss",
+    Target.RUN_TOTAL_REGRESSION: "rmse",
+}
+
+
+def metric_names(target: Target) -> tuple[str, ...]:
+    return BINARY_METRICS if target.is_binary else REGRESSION_METRICS
+
+
+def binary_metrics(y_true: np.ndarray, prob: np.ndarray) -> dict[str, float]:
+    """Classification metrics of probabilities, thresholded at 0.5 where a class is needed."""
+    predicted = (prob >= 0.5).astype(int)
+    both_classes = len(np.unique(y_true)) == 2
+    return {
+        "accuracy": metrics.accuracy_score(y_true, predicted),
+        "precision": metrics.precision_score(y_true, predicted, zero_division=0),
+        "recall": metrics.recall_score(y_true, predicted, zero_division=0),
+        "f1": metrics.f1_score(y_true, predicted, zero_division=0),
+        "roc_auc": metrics.roc_auc_score(y_true, prob) if both_classes else math.nan,
+        "log_loss": metrics.log_loss(y_true, prob, labels=[0, 1]),
+        "brier": metrics.brier_score_loss(y_true, prob),
+    }
+
+
+def regression_metrics(y_true: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    return {
+        "rmse": metrics.root_mean_squared_error(y_true, predicted),
+        "mae": metrics.mean_absolute_error(y_true, predicted),
+        "r2": metrics.r2_score(y_true, predicted),
+    }
+
+
+def score(target: Target, y_true: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    scores = (
+        binary_metrics(y_true, predicted)
+        if target.is_binary
+        else regression_metrics(y_true, predicted)
+    )
+    return {name: float(value) for name, value in scores.items()}

@@ -1,0 +1,123 @@
+"""The training job behind `mlb train` and the training notebook: load a snapshot, build
+features once, train every requested target, then log each to MLflow.
+
+All targets are trained before any run is logged, so bad input (a window too small for
+one target) fails before anything is written.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from mlbcore.data.snapshot import Snapshot, load_snapshot
+from mlbcore.features.build import build_features
+from mlbcore.features.registry import FEATURE_SET_VERSION
+from mlbcore.settings import Settings
+from mlbcore.targets import Target
+from mlbcore.training.labels import labelled_games
+from mlbcore.training.trainer import TrainingResult, train_target
+from mlbcore.training.windows import in_window, resolve_window
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class TrainedTarget:
+    result: TrainingResult
+    run_id: str
+
+
+@dataclass
+class TrainingRun:
+    """What one training job produced."""
+
+    data_source: str
+    data_version: str
+    feature_set_version: str
+    trained: list[TrainedTarget]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _silent(_: str) -> None:
+    pass
+
+
+def load_data(settings: Settings, data: Path | None = None) -> Snapshot:
+    return load_snapshot(data or settings.mlb_data)
+
+
+def features_for(snapshot: Snapshot, settings: Settings) -> pl.DataFrame:
+    return build_features(snapshot, settings.ml_cutoff_minutes, settings.market_book)
+
+
+def train_models(
+    settings: Settings,
+    targets: list[Target],
+    days: int | None = None,
+    end_date: date | None = None,
+    data: Path | None = None,
+    progress: Progress = _silent,
+    now: datetime | None = None,
+) -> TrainingRun:
+    """Train ``targets`` on the window of ``days`` ending at ``end_date`` and log them.
+
+    ``now`` names the runs (default: the wall clock at the call, the one place it is read).
+    """
+    started_at = now or datetime.now(UTC)
+    days = settings.training.training_window_days if days is None else days
+    seconds: dict[str, float] = {}
+
+    tick = time.perf_counter()
+    progress("loading data")
+    snapshot = load_data(settings, data)
+    window = resolve_window(snapshot.games["date"], days, end_date)
+    seconds["load"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    progress(f"building features as of first pitch - {settings.ml_cutoff_minutes} min")
+    features = features_for(snapshot, settings)
+    seconds["features"] = time.perf_counter() - tick
+
+    results = []
+    for target in targets:
+        tick = time.perf_counter()
+        progress(f"training {target} on {window.start_date}..{window.end_date}")
+        labelled = labelled_games(features.filter(in_window(window)), snapshot.games, target)
+        results.append(
+            train_target(
+                target, labelled, window, settings.model_for(target), settings.training
+            )
+        )
+        seconds[f"train_{target}"] = time.perf_counter() - tick
+
+    from mlbcore import tracking
+
+    tick = time.perf_counter()
+    progress("logging to MLflow")
+    experiment_id = tracking.configure(settings)
+    lineage = {
+        "data_source": snapshot.source,
+        "data_version": snapshot.data_version,
+        "feature_set_version": FEATURE_SET_VERSION,
+        "ml_cutoff_minutes": settings.ml_cutoff_minutes,
+        "cross_validation_folds": settings.training.cross_validation_folds,
+        "test_size": settings.training.test_size,
+        "cv_gap_days": settings.training.cv_gap_days,
+    }
+    trained = []
+    for result in results:
+        run_id = tracking.log_training_run(result, experiment_id, started_at, lineage)
+        trained.append(TrainedTarget(result, run_id))
+        progress(f"logged {result.target} as run {run_id}")
+    seconds["mlflow"] = time.perf_counter() - tick
+    return TrainingRun(
+        data_source=snapshot.source,
+        data_version=snapshot.data_version,
+        feature_set_version=FEATURE_SET_VERSION,
+        trained=trained,
+        seconds=seconds,
+    )

@@ -1,0 +1,204 @@
+"""Train one target's LightGBM model: time-series CV with early stopping on each fold's
+held-out dates, a final fit on the whole training part, and an honest test on the last
+dates of the window beside the market's and the base rate's predictions."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import polars as pl
+
+from mlbcore.errors import MlbError
+from mlbcore.features.registry import FEATURE_NAMES
+from mlbcore.settings import ModelConfig, TrainingConfig
+from mlbcore.targets import Target
+from mlbcore.training.metrics import metric_names, score
+from mlbcore.training.windows import Window, chronological_split, date_folds
+
+
+@dataclass
+class TrainingResult:
+    """A trained model and everything measured about it."""
+
+    target: Target
+    booster: lgb.Booster
+    params: dict[str, Any]
+    num_boost_round: int
+    window: Window
+    n_train: int
+    n_test: int
+    metrics: dict[str, float]
+    importance: pl.DataFrame
+    calibration: pl.DataFrame
+    test_predictions: pl.DataFrame
+    quality: dict[str, float]
+    feature_names: list[str] = field(default_factory=lambda: list(FEATURE_NAMES))
+
+
+def lightgbm_params(target: Target, config: ModelConfig, seed: int) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "objective": "binary" if target.is_binary else "regression",
+        "metric": "binary_logloss" if target.is_binary else "l2",
+        **config.model_dump(),
+        "bagging_freq": 1 if config.bagging_fraction < 1 else 0,
+        "seed": seed,
+        "deterministic": True,
+        "force_col_wise": True,
+        "verbosity": -1,
+    }
+    return params
+
+
+def _matrix(frame: pl.DataFrame) -> np.ndarray:
+    return frame.select(FEATURE_NAMES).to_numpy().astype(np.float64)
+
+
+def _fit(
+    params: dict[str, Any],
+    x: np.ndarray,
+    y: np.ndarray,
+    rounds: int,
+    valid: tuple[np.ndarray, np.ndarray] | None = None,
+    early_stopping_rounds: int = 0,
+) -> lgb.Booster:
+    train_set = lgb.Dataset(x, y, feature_name=list(FEATURE_NAMES), free_raw_data=False)
+    if valid is None:
+        return lgb.train(params, train_set, num_boost_round=rounds)
+    valid_set = lgb.Dataset(valid[0], valid[1], reference=train_set)
+    return lgb.train(
+        params,
+        train_set,
+        num_boost_round=rounds,
+        valid_sets=[valid_set],
+        callbacks=[lgb.early_stopping(early_stopping_rounds, verbose=False)],
+    )
+
+
+def calibration_table(
+    target: Target, label: np.ndarray, predicted: np.ndarray, bins: int = 10
+) -> pl.DataFrame:
+    """Predicted versus observed by bin: probability deciles of width 0.1 for a binary
+    target, equal-count bins of the predicted total for the regression."""
+    frame = pl.DataFrame({"predicted": predicted, "observed": label})
+    if target.is_binary:
+        bin_expr = (pl.col("predicted") * bins).floor().clip(0, bins - 1).cast(pl.Int32)
+    else:
+        bin_expr = pl.col("predicted").rank("ordinal").sub(1).mul(bins).floordiv(pl.len())
+    return (
+        frame.with_columns(bin=bin_expr.cast(pl.Int32))
+        .group_by("bin")
+        .agg(
+            mean_predicted=pl.col("predicted").mean(),
+            mean_observed=pl.col("observed").mean(),
+            games=pl.len(),
+        )
+        .sort("bin")
+    )
+
+
+def train_target(
+    target: Target,
+    labelled: pl.DataFrame,
+    window: Window,
+    model_config: ModelConfig,
+    training_config: TrainingConfig,
+) -> TrainingResult:
+    """Train and measure one target on the labelled games of ``window``.
+
+    ``labelled`` holds features, ``label`` and ``market_prediction`` for games inside the
+    window, sorted by first pitch.
+    """
+    found, needed = labelled.height, training_config.min_training_games
+    if found < needed:
+        raise MlbError(
+            f"{target}: the window {window.start_date}..{window.end_date} has {found} "
+            f"labelled games; training needs at least {needed} (widen --days)"
+        )
+    params = lightgbm_params(target, model_config, training_config.seed)
+    x, y = _matrix(labelled), labelled["label"].to_numpy()
+    train_rows, test_rows = chronological_split(labelled["date"], training_config.test_size)
+    train_dates = labelled["date"].gather(train_rows)
+    folds = date_folds(
+        train_dates, training_config.cross_validation_folds, training_config.cv_gap_days
+    )
+
+    fold_scores, best_rounds = [], []
+    for fold_train, fold_valid in folds:
+        xt, yt = x[train_rows[fold_train]], y[train_rows[fold_train]]
+        xv, yv = x[train_rows[fold_valid]], y[train_rows[fold_valid]]
+        booster = _fit(
+            params, xt, yt, training_config.max_boost_rounds, (xv, yv),
+            training_config.early_stopping_rounds,
+        )
+        best_rounds.append(max(1, booster.best_iteration))
+        fold_scores.append(score(target, yv, booster.predict(xv, num_iteration=booster.best_iteration)))
+    # The final model never sees the test rows, not even for early stopping: it takes
+    # the median round count the folds chose.
+    num_boost_round = int(np.median(best_rounds))
+    booster = _fit(params, x[train_rows], y[train_rows], num_boost_round)
+
+    predicted_train = booster.predict(x[train_rows])
+    predicted_test = booster.predict(x[test_rows])
+    test = labelled[test_rows]
+    metrics: dict[str, float] = {}
+    metrics |= {f"train_{k}": v for k, v in score(target, y[train_rows], predicted_train).items()}
+    metrics |= {f"test_{k}": v for k, v in score(target, y[test_rows], predicted_test).items()}
+    for name in metric_names(target):
+        values = [s[name] for s in fold_scores]
+        metrics[f"cv_mean_{name}"] = float(np.nanmean(values))
+        metrics[f"cv_std_{name}"] = float(np.nanstd(values))
+    metrics |= baseline_metrics(target, test, float(y[train_rows].mean()))
+
+    gain = booster.feature_importance("gain")
+    importance = pl.DataFrame(
+        {
+            "feature": list(FEATURE_NAMES),
+            "gain": gain,
+            "split": booster.feature_importance("split"),
+            "gain_share": gain / gain.sum() if gain.sum() > 0 else gain,
+        }
+    ).sort("gain", descending=True)
+    test_predictions = test.select(
+        "game_id", "date", "home_team", "away_team", "label", "market_prediction"
+    ).with_columns(prediction=pl.Series(predicted_test))
+    quality = {
+        "completeness_mean": float(labelled["completeness"].mean() or 0.0),
+        "completeness_min": float(labelled["completeness"].min() or 0.0),  # type: ignore[arg-type]
+        "games_with_market_share": float(labelled["sources"].list.contains("market").mean() or 0.0),
+        "games_with_splits_share": float(labelled["sources"].list.contains("splits").mean() or 0.0),
+    }
+    return TrainingResult(
+        target=target,
+        booster=booster,
+        params=params,
+        num_boost_round=num_boost_round,
+        window=window,
+        n_train=len(train_rows),
+        n_test=len(test_rows),
+        metrics=metrics,
+        importance=importance,
+        calibration=calibration_table(target, y[test_rows], predicted_test),
+        test_predictions=test_predictions,
+        quality=quality,
+    )
+
+
+def baseline_metrics(target: Target, test: pl.DataFrame, train_mean: float) -> dict[str, float]:
+    """The same metrics for the market's prediction at the cutoff (on the test rows that
+    have one) and for the training base rate / mean, on the same test rows."""
+    y = test["label"].to_numpy()
+    metrics = {
+        f"baseline_base_rate_{k}": v
+        for k, v in score(target, y, np.full(len(y), train_mean)).items()
+    }
+    with_market = test.filter(pl.col("market_prediction").is_not_null())
+    metrics["baseline_market_coverage"] = with_market.height / max(test.height, 1)
+    if with_market.height:
+        metrics |= {
+            f"baseline_market_{k}": v
+            for k, v in score(
+                target, with_market["label"].to_numpy(), with_market["market_prediction"].to_numpy()
+            ).items()
+        }
+    return metrics
