@@ -143,6 +143,4 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as error:
         first = error.errors()[0]
         field = "__".join(str(part) for part in first["loc"]).upper()
-        raise MlbError(
-            f"invalid setting {field}={first.get('input')!r}: {first['msg']}"
-        ) from None
+        raise MlbError(f"invalid setting {field}={first.get('input')!r}: {first['msg']}") from None

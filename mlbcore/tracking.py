@@ -83,9 +83,7 @@ def log_training_run(
         )
         mlflow.log_metrics(result.metrics | {f"quality_{k}": v for k, v in result.quality.items()})
         mlflow.log_dict(result.feature_names, "feature_names.json")
-        mlflow.log_dict(
-            {"importance": result.importance.to_dicts()}, "feature_importance.json"
-        )
+        mlflow.log_dict({"importance": result.importance.to_dicts()}, "feature_importance.json")
         mlflow.log_dict({"calibration": result.calibration.to_dicts()}, "calibration.json")
         mlflow.log_text(json.dumps(result.quality, indent=2), "feature_quality.json")
         return str(run.info.run_id)

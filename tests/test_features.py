@@ -12,10 +12,21 @@ from mlbcore.features.registry import FEATURE_NAMES, FEATURE_SET_VERSION, FEATUR
 def _game(game_id, day, hour, home, away, hs, as_, hsp="h1", asp="a1", minutes=180, dh=0):
     first = datetime(2016, 4, day, hour, 5, tzinfo=UTC)
     return {
-        "game_id": game_id, "season": 2016, "date": date(2016, 4, day), "first_pitch_utc": first,
-        "game_end_utc": first + timedelta(minutes=minutes), "home_team": home, "away_team": away,
-        "home_starting_pitcher_id": hsp, "away_starting_pitcher_id": asp, "park_id": f"{home}01",
-        "day_night": "N", "doubleheader": dh, "innings": 9, "home_score": hs, "away_score": as_,
+        "game_id": game_id,
+        "season": 2016,
+        "date": date(2016, 4, day),
+        "first_pitch_utc": first,
+        "game_end_utc": first + timedelta(minutes=minutes),
+        "home_team": home,
+        "away_team": away,
+        "home_starting_pitcher_id": hsp,
+        "away_starting_pitcher_id": asp,
+        "park_id": f"{home}01",
+        "day_night": "N",
+        "doubleheader": dh,
+        "innings": 9,
+        "home_score": hs,
+        "away_score": as_,
     }
 
 
@@ -31,9 +42,17 @@ def _snapshot(games, lines=(), splits=()) -> Snapshot:
 
 def _line(game_id, at, ml_home, ml_away, total=8.5):
     return {
-        "game_id": game_id, "book": "b", "entered_at_utc": at, "moneyline_home": ml_home,
-        "moneyline_away": ml_away, "total": total, "over_price": -110, "under_price": -110,
-        "run_line_home": -1.5, "run_line_home_price": 140, "run_line_away_price": -160,
+        "game_id": game_id,
+        "book": "b",
+        "entered_at_utc": at,
+        "moneyline_home": ml_home,
+        "moneyline_away": ml_away,
+        "total": total,
+        "over_price": -110,
+        "under_price": -110,
+        "run_line_home": -1.5,
+        "run_line_home_price": 140,
+        "run_line_away_price": -160,
     }
 
 
@@ -109,10 +128,24 @@ def test_splits_at_the_cutoff_and_sharp_intensity():
     game = _game("AAA201604010", 1, 23, "AAA", "BBB", 5, 3)
     cutoff = game["first_pitch_utc"] - timedelta(minutes=60)
     splits = [
-        {"game_id": game["game_id"], "source": "s", "captured_at_utc": cutoff - timedelta(hours=2),
-         "market": "moneyline", "side": "home", "ticket_pct": 70.0, "money_pct": 55.0},
-        {"game_id": game["game_id"], "source": "s", "captured_at_utc": cutoff + timedelta(hours=1),
-         "market": "moneyline", "side": "home", "ticket_pct": 10.0, "money_pct": 90.0},
+        {
+            "game_id": game["game_id"],
+            "source": "s",
+            "captured_at_utc": cutoff - timedelta(hours=2),
+            "market": "moneyline",
+            "side": "home",
+            "ticket_pct": 70.0,
+            "money_pct": 55.0,
+        },
+        {
+            "game_id": game["game_id"],
+            "source": "s",
+            "captured_at_utc": cutoff + timedelta(hours=1),
+            "market": "moneyline",
+            "side": "home",
+            "ticket_pct": 10.0,
+            "money_pct": 90.0,
+        },
     ]
     row = build_features(_snapshot([game], splits=splits)).to_dicts()[0]
     assert row["splits_ml_home_ticket_pct"] == 70.0

@@ -22,9 +22,11 @@ MUTATIONS = (
 
 
 def _row(features: pl.DataFrame, game_id: str) -> dict[str, object]:
-    return features.filter(pl.col("game_id") == game_id).select(
-        *FEATURE_NAMES, "completeness", "missing_features", "sources"
-    ).to_dicts()[0]
+    return (
+        features.filter(pl.col("game_id") == game_id)
+        .select(*FEATURE_NAMES, "completeness", "missing_features", "sources")
+        .to_dicts()[0]
+    )
 
 
 def mutate(snapshot: Snapshot, game_id: str, cutoff: datetime, kind: str, seed: int) -> Snapshot:
@@ -36,17 +38,25 @@ def mutate(snapshot: Snapshot, game_id: str, cutoff: datetime, kind: str, seed: 
         # Includes the game's own result and a doubleheader opener still in progress.
         later = pl.col("game_end_utc") > cutoff
         games = games.with_columns(
-            home_score=pl.when(later).then(pl.col("away_score") + shift).otherwise(pl.col("home_score")),
+            home_score=pl.when(later)
+            .then(pl.col("away_score") + shift)
+            .otherwise(pl.col("home_score")),
             away_score=pl.when(later).then(pl.col("home_score")).otherwise(pl.col("away_score")),
-            game_end_utc=pl.when(later).then(pl.col("game_end_utc") + timedelta(minutes=shift)).otherwise(pl.col("game_end_utc")),
+            game_end_utc=pl.when(later)
+            .then(pl.col("game_end_utc") + timedelta(minutes=shift))
+            .otherwise(pl.col("game_end_utc")),
         )
     elif kind == "delete_later_games":
         other_later = (pl.col("first_pitch_utc") > cutoff) & (pl.col("game_id") != game_id)
-        games = games.filter(~other_later | (pl.col("first_pitch_utc").rank("ordinal") % shift != 0))
+        games = games.filter(
+            ~other_later | (pl.col("first_pitch_utc").rank("ordinal") % shift != 0)
+        )
     elif kind == "reprice_later_lines":
         later = pl.col("entered_at_utc") > cutoff
         lines = lines.with_columns(
-            moneyline_home=pl.when(later).then(pl.lit(-400 - shift)).otherwise(pl.col("moneyline_home")),
+            moneyline_home=pl.when(later)
+            .then(pl.lit(-400 - shift))
+            .otherwise(pl.col("moneyline_home")),
             total=pl.when(later).then(pl.col("total") + shift).otherwise(pl.col("total")),
         )
     elif kind == "delete_later_lines":
@@ -67,7 +77,9 @@ def mutate(snapshot: Snapshot, game_id: str, cutoff: datetime, kind: str, seed: 
     return Snapshot(games, lines, splits, "mutated", "test")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     game_index=st.integers(min_value=0, max_value=299),
     kind=st.sampled_from(MUTATIONS),
@@ -78,7 +90,10 @@ def test_nothing_after_the_cutoff_changes_a_games_features(early_season, game_in
     game = games.row(game_index, named=True)
     cutoff = game["first_pitch_utc"] - timedelta(minutes=CUTOFF_MINUTES)
     before = _row(build_features(early_season, CUTOFF_MINUTES), game["game_id"])
-    after = _row(build_features(mutate(early_season, game["game_id"], cutoff, kind, seed), CUTOFF_MINUTES), game["game_id"])
+    after = _row(
+        build_features(mutate(early_season, game["game_id"], cutoff, kind, seed), CUTOFF_MINUTES),
+        game["game_id"],
+    )
     assert after == before
 
 
@@ -90,20 +105,25 @@ def test_doubleheader_second_game_sees_the_first_only_if_it_ended_before_the_cut
         "home_team", "date", opener_end=pl.col("game_end_utc")
     )
     seconds = games.filter(pl.col("doubleheader") == 2).join(openers, on=["home_team", "date"])
-    features = build_features(demo_snapshot, CUTOFF_MINUTES).select(
-        "game_id", "home_games_played"
-    )
+    features = build_features(demo_snapshot, CUTOFF_MINUTES).select("game_id", "home_games_played")
     seen = seconds.join(features, on="game_id").with_columns(
         ended_in_time=pl.col("opener_end") <= pl.col("cutoff_utc")
     )
     # Games the home team finished by the cutoff, counted independently of the feature code.
     finished = games.select(
-        team=pl.concat_list("home_team", "away_team"), end=pl.col("game_end_utc"), season=pl.col("season")
+        team=pl.concat_list("home_team", "away_team"),
+        end=pl.col("game_end_utc"),
+        season=pl.col("season"),
     ).explode("team")
-    expected = seen.join(finished, left_on=["home_team", "season"], right_on=["team", "season"]).filter(
-        pl.col("end") <= pl.col("cutoff_utc")
-    ).group_by("game_id").len()
+    expected = (
+        seen.join(finished, left_on=["home_team", "season"], right_on=["team", "season"])
+        .filter(pl.col("end") <= pl.col("cutoff_utc"))
+        .group_by("game_id")
+        .len()
+    )
     checked = seen.join(expected, on="game_id", how="left").with_columns(pl.col("len").fill_null(0))
     assert checked.filter(pl.col("ended_in_time")).height > 0, "demo needs a day-night doubleheader"
-    assert checked.filter(~pl.col("ended_in_time")).height > 0, "demo needs a traditional doubleheader"
+    assert checked.filter(~pl.col("ended_in_time")).height > 0, (
+        "demo needs a traditional doubleheader"
+    )
     assert (checked["home_games_played"] == checked["len"]).all()

@@ -49,9 +49,13 @@ def test_cv_folds_are_chronological_with_a_gap_and_never_split_a_date():
         assert not train_dates & valid_dates
         # one whole date left out between the two
         assert (min(valid_dates) - max(train_dates)).days == 2
-    assert np.concatenate([v for _, v in folds]).size == len(set(np.concatenate([v for _, v in folds])))
+    assert np.concatenate([v for _, v in folds]).size == len(
+        set(np.concatenate([v for _, v in folds]))
+    )
 
 
 def test_too_few_dates_for_cv_is_a_clear_error():
-    with pytest.raises(MlbError, match="has 5 game dates; 5-fold time-series CV with a 1-day gap needs at least 7"):
+    with pytest.raises(
+        MlbError, match="has 5 game dates; 5-fold time-series CV with a 1-day gap needs at least 7"
+    ):
         date_folds(_dates(5), n_folds=5, gap_days=1)

@@ -101,13 +101,17 @@ def read_manifest(path: Path) -> dict[str, object]:
     path = Path(path)
     manifest_path = path / MANIFEST
     if not path.is_dir():
-        raise MlbError(f"snapshot folder {path} does not exist; run `mlb snapshot demo` to create one")
+        raise MlbError(
+            f"snapshot folder {path} does not exist; run `mlb snapshot demo` to create one"
+        )
     if not manifest_path.is_file():
         raise MlbError(f"{path} has no {MANIFEST}; it is not a snapshot folder")
     try:
         manifest: dict[str, object] = json.loads(manifest_path.read_text())
     except json.JSONDecodeError as error:
-        raise MlbError(f"{manifest_path} is not valid JSON ({error.msg}); regenerate the snapshot") from None
+        raise MlbError(
+            f"{manifest_path} is not valid JSON ({error.msg}); regenerate the snapshot"
+        ) from None
     return manifest
 
 

@@ -10,7 +10,15 @@ from mlbcore.features.registry import FEATURE_NAMES, FEATURES, SOURCES
 from mlbcore.features.team_form import team_form_features
 from mlbcore.features.timing import cutoff_utc
 
-GAME_COLUMNS = ("game_id", "season", "date", "first_pitch_utc", "cutoff_utc", "home_team", "away_team")
+GAME_COLUMNS = (
+    "game_id",
+    "season",
+    "date",
+    "first_pitch_utc",
+    "cutoff_utc",
+    "home_team",
+    "away_team",
+)
 
 
 def build_features(

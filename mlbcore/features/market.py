@@ -49,19 +49,20 @@ def _at_cutoff_and_open(
             check_sortedness=False,
         )
     )
-    opening = keyed.group_by("game_id").first().select(
-        "game_id", *[pl.col(name).alias(f"open_{name}") for name in values]
+    opening = (
+        keyed.group_by("game_id")
+        .first()
+        .select("game_id", *[pl.col(name).alias(f"open_{name}") for name in values])
     )
     # An opening line counts only if the game had a line by its cutoff (then it did too).
     return at_cutoff.join(opening, on="game_id", how="left").with_columns(
-        *[
-            pl.when(pl.col("moves").is_not_null()).then(pl.col(f"open_{name}"))
-            for name in values
-        ]
+        *[pl.when(pl.col("moves").is_not_null()).then(pl.col(f"open_{name}")) for name in values]
     )
 
 
-def market_features(games: pl.DataFrame, odds_lines: pl.DataFrame, book: str | None) -> pl.DataFrame:
+def market_features(
+    games: pl.DataFrame, odds_lines: pl.DataFrame, book: str | None
+) -> pl.DataFrame:
     """Prices at the cutoff from one book; one row per game (nulls where it had none)."""
     book = choose_book(odds_lines, book)
     lines = odds_lines.filter(pl.col("book") == book) if book is not None else odds_lines
@@ -127,7 +128,10 @@ def market_features(games: pl.DataFrame, odds_lines: pl.DataFrame, book: str | N
 def splits_features(games: pl.DataFrame, betting_splits: pl.DataFrame) -> pl.DataFrame:
     """The public's share of tickets and money at the cutoff (moneyline home, total over)."""
     frame = games.select("game_id", "cutoff_utc").sort("cutoff_utc")
-    for market, side, prefix in (("moneyline", "home", "splits_ml_home"), ("total", "over", "splits_over")):
+    for market, side, prefix in (
+        ("moneyline", "home", "splits_ml_home"),
+        ("total", "over", "splits_over"),
+    ):
         captures = (
             betting_splits.filter((pl.col("market") == market) & (pl.col("side") == side))
             .sort("captured_at_utc")

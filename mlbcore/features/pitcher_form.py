@@ -15,9 +15,7 @@ LAST_N_STARTS = 3
 def pitcher_starts(games: pl.DataFrame) -> pl.DataFrame:
     """One row per finished start with the pitcher's running totals (career in the data,
     this season, and as of three starts ago)."""
-    finished = games.filter(pl.col("home_score").is_not_null()).with_columns(
-        result_known_at_utc()
-    )
+    finished = games.filter(pl.col("home_score").is_not_null()).with_columns(result_known_at_utc())
     starts = pl.concat(
         [
             finished.select(
@@ -33,13 +31,11 @@ def pitcher_starts(games: pl.DataFrame) -> pl.DataFrame:
         ]
     ).filter(pl.col("pitcher_id").is_not_null())
     counters = ("runs_allowed", "innings", "team_won")
-    starts = starts.sort("result_known_at_utc", "pitcher_id").with_columns(
-        one=pl.lit(1, pl.Int32)
-    )
+    starts = starts.sort("result_known_at_utc", "pitcher_id").with_columns(one=pl.lit(1, pl.Int32))
     starts = starts.with_columns(
+        *[pl.col(c).cum_sum().over("pitcher_id", "season").alias(f"season_{c}") for c in counters],
         season_starts=pl.col("one").cum_sum().over("pitcher_id", "season"),
         cum_starts=pl.col("one").cum_sum().over("pitcher_id"),
-        *[pl.col(c).cum_sum().over("pitcher_id", "season").alias(f"season_{c}") for c in counters],
         cum_runs_allowed=pl.col("runs_allowed").cum_sum().over("pitcher_id"),
     )
     return starts.with_columns(
@@ -73,7 +69,9 @@ def pitcher_form_features(games: pl.DataFrame, side: str) -> pl.DataFrame:
             check_sortedness=False,
         )
     )
-    same_season = (pl.col("last_season") == pl.col("season")) & pl.col("season_starts").is_not_null()
+    same_season = (pl.col("last_season") == pl.col("season")) & pl.col(
+        "season_starts"
+    ).is_not_null()
     starts_this_season = pl.when(same_season).then(pl.col("season_starts")).otherwise(0)
     last_n = pl.col("cum_starts") - pl.col("lag_starts")
     features = at_cutoff.select(

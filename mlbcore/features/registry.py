@@ -63,38 +63,98 @@ FEATURES: tuple[Feature, ...] = (
     *_sided(_SIDE_PITCHER, "pitcher", "results"),
     Feature("market_no_vig_home_prob", "market", "market", "home win probability, vig removed"),
     Feature("market_overround", "market", "market", "moneyline margin: implied probabilities - 1"),
-    Feature("market_home_prob_move", "market", "market", "no-vig home probability change since the opening line"),
-    Feature("market_moneyline_moves", "market", "market", "moneyline lines posted up to the cutoff"),
-    Feature("market_minutes_since_last_move", "market", "market", "minutes from the last moneyline post to the cutoff"),
+    Feature(
+        "market_home_prob_move",
+        "market",
+        "market",
+        "no-vig home probability change since the opening line",
+    ),
+    Feature(
+        "market_moneyline_moves", "market", "market", "moneyline lines posted up to the cutoff"
+    ),
+    Feature(
+        "market_minutes_since_last_move",
+        "market",
+        "market",
+        "minutes from the last moneyline post to the cutoff",
+    ),
     Feature("market_total", "market", "market", "total runs line"),
-    Feature("market_no_vig_over_prob", "market", "market", "over probability at the total line, vig removed"),
+    Feature(
+        "market_no_vig_over_prob",
+        "market",
+        "market",
+        "over probability at the total line, vig removed",
+    ),
     Feature("market_total_move", "market", "market", "total line change since the opening line"),
     Feature("market_total_moves", "market", "market", "total lines posted up to the cutoff"),
-    Feature("market_run_line_home", "market", "market", "home run line (-1.5 favourite, +1.5 underdog)"),
-    Feature("market_run_line_no_vig_home_prob", "market", "market", "probability the home side covers the run line, vig removed"),
-    Feature("splits_ml_home_ticket_pct", "splits", "splits", "share of moneyline tickets on the home team, %"),
-    Feature("splits_ml_home_money_pct", "splits", "splits", "share of moneyline money on the home team, %"),
+    Feature(
+        "market_run_line_home", "market", "market", "home run line (-1.5 favourite, +1.5 underdog)"
+    ),
+    Feature(
+        "market_run_line_no_vig_home_prob",
+        "market",
+        "market",
+        "probability the home side covers the run line, vig removed",
+    ),
+    Feature(
+        "splits_ml_home_ticket_pct",
+        "splits",
+        "splits",
+        "share of moneyline tickets on the home team, %",
+    ),
+    Feature(
+        "splits_ml_home_money_pct",
+        "splits",
+        "splits",
+        "share of moneyline money on the home team, %",
+    ),
     Feature("splits_over_ticket_pct", "splits", "splits", "share of total tickets on the over, %"),
     Feature("splits_over_money_pct", "splits", "splits", "share of total money on the over, %"),
     Feature("ml_sharp_intensity", "derived", "splits", "home money % minus home ticket %"),
     Feature("over_sharp_intensity", "derived", "splits", "over money % minus over ticket %"),
-    Feature("market_efficiency", "derived", "market", "1 / (1 + overround): share of a fair payout returned"),
+    Feature(
+        "market_efficiency",
+        "derived",
+        "market",
+        "1 / (1 + overround): share of a fair payout returned",
+    ),
     Feature("win_pct_diff", "derived", "results", "home minus away season win %"),
     Feature("pythagorean_diff", "derived", "results", "home minus away Pythagorean expectation"),
-    Feature("run_diff_per_game_diff", "derived", "results", "home minus away run differential per game"),
+    Feature(
+        "run_diff_per_game_diff", "derived", "results", "home minus away run differential per game"
+    ),
     Feature("last10_win_pct_diff", "derived", "results", "home minus away last-10 win %"),
-    Feature("sp_runs_allowed_per_9_diff", "derived", "results", "home minus away starter runs allowed per 9"),
+    Feature(
+        "sp_runs_allowed_per_9_diff",
+        "derived",
+        "results",
+        "home minus away starter runs allowed per 9",
+    ),
     Feature("rest_days_diff", "derived", "results", "home minus away days since last game"),
-    Feature("log5_home_prob", "derived", "results", "log5 head-to-head home probability from Pythagorean records"),
-    Feature("ml_sharp_vs_public", "interaction", "splits", "sharp lean against the public's moneyline side"),
-    Feature("consensus_vs_form", "interaction", "market", "market home probability minus log5 form probability"),
+    Feature(
+        "log5_home_prob",
+        "derived",
+        "results",
+        "log5 head-to-head home probability from Pythagorean records",
+    ),
+    Feature(
+        "ml_sharp_vs_public",
+        "interaction",
+        "splits",
+        "sharp lean against the public's moneyline side",
+    ),
+    Feature(
+        "consensus_vs_form",
+        "interaction",
+        "market",
+        "market home probability minus log5 form probability",
+    ),
 )
 
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 
 FEATURE_SET_VERSION = (
-    f"v{FEATURE_SET_REVISION}-"
-    + hashlib.sha256(",".join(FEATURE_NAMES).encode()).hexdigest()[:8]
+    f"v{FEATURE_SET_REVISION}-" + hashlib.sha256(",".join(FEATURE_NAMES).encode()).hexdigest()[:8]
 )
 
 # Sources and the features that need them: a game lacking a source lacks those features.

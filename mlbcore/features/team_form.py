@@ -19,9 +19,7 @@ PYTHAGOREAN_EXPONENT = 1.83  # Baseball-Reference's exponent for runs
 def team_results(games: pl.DataFrame) -> pl.DataFrame:
     """One row per team per finished game, in the order results became known, with the
     team's running totals (all games, this season, this season at this venue)."""
-    finished = games.filter(pl.col("home_score").is_not_null()).with_columns(
-        result_known_at_utc()
-    )
+    finished = games.filter(pl.col("home_score").is_not_null()).with_columns(result_known_at_utc())
     sides = [
         finished.select(
             "season",
@@ -34,8 +32,8 @@ def team_results(games: pl.DataFrame) -> pl.DataFrame:
         )
         for me, them in (("home", "away"), ("away", "home"))
     ]
-    long = pl.concat(sides).sort("result_known_at_utc", "team").with_columns(
-        one=pl.lit(1, pl.Int32)
+    long = (
+        pl.concat(sides).sort("result_known_at_utc", "team").with_columns(one=pl.lit(1, pl.Int32))
     )
     counters = {
         "games": pl.col("one"),
@@ -82,9 +80,9 @@ def team_form_features(games: pl.DataFrame, side: str) -> pl.DataFrame:
         results.select(
             "team",
             "result_known_at_utc",
+            *[pl.col(c) for c in results.columns if c.startswith(("cum_", "season_", "lag_"))],
             last_season=pl.col("season"),
             last_date=pl.col("date"),
-            *[pl.col(c) for c in results.columns if c.startswith(("cum_", "season_", "lag_"))],
         ),
         by="team",
         **asof,
@@ -139,9 +137,7 @@ def team_form_features(games: pl.DataFrame, side: str) -> pl.DataFrame:
         win_pct=_ratio("s_wins", "s_games"),
         runs_scored_per_game=_ratio("s_runs_scored", "s_games"),
         runs_allowed_per_game=_ratio("s_runs_allowed", "s_games"),
-        run_diff_per_game=pl.when(pl.col("s_games") > 0).then(
-            (rs - ra) / pl.col("s_games")
-        ),
+        run_diff_per_game=pl.when(pl.col("s_games") > 0).then((rs - ra) / pl.col("s_games")),
         pythagorean_win_pct=pl.when(rs + ra > 0).then(
             rs**PYTHAGOREAN_EXPONENT / (rs**PYTHAGOREAN_EXPONENT + ra**PYTHAGOREAN_EXPONENT)
         ),

@@ -18,7 +18,7 @@ UNKNOWN_END_KNOWN_AT = timedelta(days=1, hours=10)
 
 def result_known_at_utc() -> pl.Expr:
     """When a game's result became known: its end, or the safe next-morning rule."""
-    next_morning = (pl.col("date").cast(pl.Datetime("us")) + UNKNOWN_END_KNOWN_AT).dt.replace_time_zone(
-        "UTC"
-    )
+    next_morning = (
+        pl.col("date").cast(pl.Datetime("us")) + UNKNOWN_END_KNOWN_AT
+    ).dt.replace_time_zone("UTC")
     return pl.coalesce(pl.col("game_end_utc"), next_morning).alias("result_known_at_utc")

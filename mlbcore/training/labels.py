@@ -14,9 +14,8 @@ def label(target: Target) -> pl.Expr:
             expr = (pl.col("home_score") > pl.col("away_score")).cast(pl.Float64)
         case Target.TOTAL_OVER_UNDER:
             # Pushes (runs equal to a whole-number total) are refunded: no label.
-            expr = (
-                pl.when(total_runs != pl.col("market_total"))
-                .then((total_runs > pl.col("market_total")).cast(pl.Float64))
+            expr = pl.when(total_runs != pl.col("market_total")).then(
+                (total_runs > pl.col("market_total")).cast(pl.Float64)
             )
         case Target.RUN_TOTAL_REGRESSION:
             expr = total_runs

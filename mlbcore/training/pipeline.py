@@ -88,9 +88,7 @@ def train_models(
         progress(f"training {target} on {window.start_date}..{window.end_date}")
         labelled = labelled_games(features.filter(in_window(window)), snapshot.games, target)
         results.append(
-            train_target(
-                target, labelled, window, settings.model_for(target), settings.training
-            )
+            train_target(target, labelled, window, settings.model_for(target), settings.training)
         )
         seconds[f"train_{target}"] = time.perf_counter() - tick
 

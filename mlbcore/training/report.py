@@ -24,7 +24,9 @@ def metrics_table(trained: TrainedTarget) -> pl.DataFrame:
             "base_rate": [m.get(f"baseline_base_rate_{n}") for n in names],
             "lower_is_better": [n in LOWER_IS_BETTER for n in names],
         },
-        schema_overrides={c: pl.Float64 for c in ("train", "cv_mean", "cv_std", "test", "market", "base_rate")},
+        schema_overrides={
+            c: pl.Float64 for c in ("train", "cv_mean", "cv_std", "test", "market", "base_rate")
+        },
     )
 
 

@@ -128,11 +128,17 @@ def train_target(
         xt, yt = x[train_rows[fold_train]], y[train_rows[fold_train]]
         xv, yv = x[train_rows[fold_valid]], y[train_rows[fold_valid]]
         booster = _fit(
-            params, xt, yt, training_config.max_boost_rounds, (xv, yv),
+            params,
+            xt,
+            yt,
+            training_config.max_boost_rounds,
+            (xv, yv),
             training_config.early_stopping_rounds,
         )
         best_rounds.append(max(1, booster.best_iteration))
-        fold_scores.append(score(target, yv, booster.predict(xv, num_iteration=booster.best_iteration)))
+        fold_scores.append(
+            score(target, yv, booster.predict(xv, num_iteration=booster.best_iteration))
+        )
     # The final model never sees the test rows, not even for early stopping: it takes
     # the median round count the folds chose.
     num_boost_round = int(np.median(best_rounds))

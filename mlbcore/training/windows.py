@@ -45,9 +45,7 @@ def chronological_split(dates: pl.Series, test_size: float) -> tuple[np.ndarray,
     unique = dates.unique(maintain_order=True)
     n_test_dates = max(1, math.ceil(test_size * len(unique)))
     if n_test_dates >= len(unique):
-        raise MlbError(
-            f"the window has {len(unique)} game dates: too few to hold out a test set"
-        )
+        raise MlbError(f"the window has {len(unique)} game dates: too few to hold out a test set")
     first_test = unique[len(unique) - n_test_dates]
     is_test = (dates >= first_test).to_numpy()
     return np.flatnonzero(~is_test), np.flatnonzero(is_test)
