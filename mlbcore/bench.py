@@ -1,0 +1,82 @@
+"""`mlb bench train`: how long the feature build and the whole training job take here.
+
+Prints medians over repeated runs; the job is timed as a separate `mlb train` process
+(start-up included) against a throw-away MLflow store, so benchmark runs never mix with
+the user's experiments.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from mlbcore.data.snapshot import load_snapshot
+from mlbcore.features.build import build_features
+from mlbcore.settings import load_settings
+
+
+def _mlb_command() -> list[str]:
+    script = Path(sys.executable).with_name("mlb")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "mlbcore.cli.main"]
+
+
+def _time_process(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    completed = subprocess.run(command, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{completed.stderr}")
+    return elapsed
+
+
+def bench_train(repeat: int = 5, data: Path | None = None) -> None:
+    settings = load_settings()
+    path = data or settings.mlb_data
+    snapshot = load_snapshot(path)
+    build_features(snapshot)  # warm-up: first-call costs are not the steady state
+    feature_times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        features = build_features(snapshot, settings.ml_cutoff_minutes, settings.market_book)
+        feature_times.append(time.perf_counter() - started)
+    load_times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        load_snapshot(path)
+        load_times.append(time.perf_counter() - started)
+
+    mlb = _mlb_command()
+    help_times = [_time_process([*mlb, "--help"], dict(os.environ)) for _ in range(repeat)]
+    with tempfile.TemporaryDirectory(prefix="mlb-bench-") as state:
+        env = dict(os.environ, MLB_STATE_DIR=state)
+        env.pop("MLFLOW_TRACKING_URI", None)
+        train = [*mlb, "train", "--data", str(path)]
+        first_train = _time_process(train, env)  # creates the MLflow schema
+        train_times = [_time_process(train, env) for _ in range(max(1, repeat - 2))]
+
+    print(f"data: {path} ({snapshot.games.height} games, {snapshot.odds_lines.height} odds lines)")
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    rows = [
+        ("load + verify snapshot", statistics.median(load_times), len(load_times), ""),
+        (
+            f"feature build, full season ({features.height} games)",
+            statistics.median(feature_times),
+            len(feature_times),
+            "goal < 1 s",
+        ),
+        ("mlb --help", statistics.median(help_times), len(help_times), "goal < 1 s"),
+        ("mlb train, 3 targets, first run (new MLflow store)", first_train, 1, ""),
+        (
+            "mlb train, 3 targets (existing MLflow store)",
+            statistics.median(train_times),
+            len(train_times),
+            "goal < 20 s wall",
+        ),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'step':<{width}}  {'median s':>9}  {'runs':>4}  goal")
+    for name, seconds, runs, goal in rows:
+        print(f"{name:<{width}}  {seconds:>9.3f}  {runs:>4}  {goal}")

@@ -1,0 +1,133 @@
+"""The `mlb` command. Heavy libraries are imported inside the commands that use them, so
+`mlb --help` starts in a fraction of a second."""
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import date
+from types import FrameType
+
+from mlbcore.errors import MlbError
+
+
+def _parse_date(text: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise MlbError(f"{flag} must be a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _train(args: argparse.Namespace) -> int:
+    from mlbcore.cli import output
+    from mlbcore.settings import load_settings
+    from mlbcore.targets import parse_targets
+    from mlbcore.training.pipeline import train_models
+
+    settings = load_settings()
+    targets = parse_targets(args.targets)
+    end_date = _parse_date(args.end_date, "--end-date") if args.end_date else None
+    run = train_models(
+        settings,
+        targets,
+        days=args.days,
+        end_date=end_date,
+        data=args.data,
+        progress=output.progress_printer(),
+    )
+    output.print_training_run(run, as_json=args.json)
+    return 0
+
+
+def _snapshot_demo(args: argparse.Namespace) -> int:
+    from mlbcore.data.demo import write_demo_snapshot
+
+    manifest = write_demo_snapshot(args.out, seed=args.seed)
+    counts = ", ".join(f"{n} {t}" for t, n in manifest["row_counts"].items())  # type: ignore[union-attr]
+    print(f"wrote {args.out}: {counts}; content hash {manifest['content_hash']}")
+    return 0
+
+
+def _bench_train(args: argparse.Namespace) -> int:
+    from mlbcore.bench import bench_train
+
+    bench_train(repeat=args.repeat, data=args.data)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(
+        prog="mlb",
+        description="Train and track LightGBM models of MLB games for betting.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser(
+        "train",
+        help="train the models on a window of games and log them to MLflow",
+        description="Train each target on the --days calendar days ending at --end-date, "
+        "with time-series CV, and log runs and models to MLflow.",
+    )
+    train.add_argument(
+        "--targets",
+        nargs="+",
+        metavar="T",
+        help="moneyline_home_win, total_over_under, run_total_regression (default: all)",
+    )
+    train.add_argument("--days", type=int, help="training window in days (default: 90)")
+    train.add_argument(
+        "--end-date",
+        metavar="YYYY-MM-DD",
+        help="last day of the window (default: the data's last date)",
+    )
+    train.add_argument(
+        "--data", type=Path, metavar="PATH", help="snapshot folder (default: the demo season)"
+    )
+    train.add_argument("--json", action="store_true", help="print the results as JSON")
+    train.set_defaults(handler=_train)
+
+    snapshot = commands.add_parser("snapshot", help="create data snapshots")
+    kinds = snapshot.add_subparsers(dest="kind", required=True, metavar="KIND")
+    demo = kinds.add_parser("demo", help="generate the synthetic demo season")
+    demo.add_argument("--seed", type=int, default=2016)
+    demo.add_argument(
+        "--out", type=Path, default=None, help="folder (default: data_snapshots/demo)"
+    )
+    demo.set_defaults(handler=_snapshot_demo)
+
+    bench = commands.add_parser("bench", help="benchmarks that print numbers")
+    benches = bench.add_subparsers(dest="bench", required=True, metavar="BENCH")
+    bench_train = benches.add_parser("train", help="feature build and `mlb train` wall time")
+    bench_train.add_argument("--repeat", type=int, default=5)
+    bench_train.add_argument("--data", type=Path, default=None)
+    bench_train.set_defaults(handler=_bench_train)
+    return parser
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM becomes an exception so open MLflow runs end as FAILED, not RUNNING.
+    raise SystemExit(128 + signum)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
+    args = build_parser().parse_args(argv)
+    if getattr(args, "kind", None) == "demo" and args.out is None:
+        from mlbcore.settings import DEMO_SNAPSHOT
+
+        args.out = DEMO_SNAPSHOT
+    try:
+        code: int = args.handler(args)
+    except MlbError as error:
+        print(f"mlb: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mlb: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

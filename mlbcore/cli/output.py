@@ -1,0 +1,43 @@
+"""How the CLI shows progress and results."""
+
+import json
+import sys
+import time
+
+import polars as pl
+
+from mlbcore.training.pipeline import Progress, TrainingRun
+from mlbcore.training.report import metrics_table, summary
+
+
+def progress_printer() -> Progress:
+    """Progress lines on stderr with the elapsed time, so stdout stays clean for --json."""
+    started = time.perf_counter()
+
+    def show(step: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f}s] {step}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def print_training_run(run: TrainingRun, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary(run), indent=2))
+        return
+    version = run.data_version[:12]
+    print(f"data {run.data_source} (version {version}), features {run.feature_set_version}")
+    with pl.Config(
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_column_data_types=True,
+        float_precision=4,
+        tbl_rows=20,
+        tbl_width_chars=120,
+    ):
+        for trained in run.trained:
+            result = trained.result
+            print(
+                f"\n{result.target}  window {result.window.start_date}..{result.window.end_date}"
+                f"  train {result.n_train} / test {result.n_test} games"
+                f"  rounds {result.num_boost_round}  MLflow run {trained.run_id}"
+            )
+            print(metrics_table(trained).drop("lower_is_better"))

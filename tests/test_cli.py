@@ -1,0 +1,146 @@
+"""The `mlb` command end to end: real MLflow (SQLite in a temporary state folder)."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlbcore.cli.main import main
+from mlbcore.settings import DEMO_SNAPSHOT, load_settings
+
+
+def _mlflow_runs(state_dir: Path) -> list:
+    import mlflow
+
+    settings = load_settings()
+    mlflow.set_tracking_uri(settings.tracking_uri)
+    experiment = mlflow.get_experiment_by_name(settings.mlflow_experiment_name)
+    if experiment is None:
+        return []
+    return mlflow.search_runs([experiment.experiment_id], output_format="list")
+
+
+def test_train_logs_a_finished_run_per_target_with_model_params_metrics(state_dir, capsys):
+    assert (
+        main(
+            [
+                "train",
+                "--targets",
+                "moneyline_home_win",
+                "run_total_regression",
+                "--days",
+                "60",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    summary = json.loads(capsys.readouterr().out)
+    assert [t["target"] for t in summary["targets"]] == [
+        "moneyline_home_win",
+        "run_total_regression",
+    ]
+
+    import mlflow
+
+    runs = {r.info.run_id: r for r in _mlflow_runs(state_dir)}
+    assert len(runs) == 2
+    for target in summary["targets"]:
+        run = runs[target["mlflow_run_id"]]
+        assert run.info.status == "FINISHED"
+        assert run.info.run_name.startswith(f"{target['target']}_")
+        assert run.data.tags["target"] == target["target"]
+        assert run.data.params["data_version"] == summary["data_version"]
+        assert run.data.params["feature_set_version"] == summary["feature_set_version"]
+        assert run.data.params["window_days"] == "60"
+        primary = "log_loss" if target["target"] == "moneyline_home_win" else "rmse"
+        for prefix in (
+            "train_",
+            "test_",
+            "cv_mean_",
+            "cv_std_",
+            "baseline_market_",
+            "baseline_base_rate_",
+        ):
+            assert f"{prefix}{primary}" in run.data.metrics
+        artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id)}
+        assert {"feature_names.json", "feature_importance.json", "calibration.json"} <= artifacts
+        # The registered model loads back and predicts from the artifacts in the state folder.
+        model = mlflow.lightgbm.load_model(f"models:/mlb-{target['target']}/1")
+        assert model.num_feature() > 50
+    assert (state_dir / "mlartifacts").is_dir()
+
+
+def test_train_prints_a_results_table_with_baselines(state_dir, capsys):
+    assert main(["train", "--targets", "total_over_under", "--days", "45"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "total_over_under" in out and "market" in out and "base_rate" in out and "log_loss" in out
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--targets", "spread"],
+            "unknown target 'spread'; valid targets: "
+            "moneyline_home_win, total_over_under, run_total_regression",
+        ),
+        (["--days", "0"], "--days must be a positive number of days, got 0"),
+        (["--end-date", "2019-05-01"], "end date 2019-05-01 is outside the data, which covers"),
+        (["--end-date", "May 1"], "--end-date must be a date as YYYY-MM-DD, got 'May 1'"),
+        (["--days", "8"], "labelled games; training needs at least 150 (widen --days)"),
+        (["--data", "/nonexistent/snap"], "snapshot folder /nonexistent/snap does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_no_run(state_dir, capsys, args, message):
+    assert main(["train", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    errors = [line for line in err.splitlines() if not line.startswith("[")]  # progress lines
+    assert len(errors) == 1 and errors[0].startswith("mlb: error: ") and message in errors[0]
+    assert "Traceback" not in err
+    assert _mlflow_runs(state_dir) == []
+
+
+def test_a_snapshot_whose_files_do_not_match_its_manifest_is_refused(state_dir, tmp_path, capsys):
+    copy = tmp_path / "snap"
+    shutil.copytree(DEMO_SNAPSHOT, copy)
+    with (copy / "games.parquet").open("ab") as f:
+        f.write(b"tampered")
+    assert main(["train", "--data", str(copy)]) == 2
+    assert "does not match the hash in its manifest" in capsys.readouterr().err
+
+
+def test_an_invalid_setting_names_the_variable(state_dir, monkeypatch, capsys):
+    monkeypatch.setenv("TRAINING__CROSS_VALIDATION_FOLDS", "many")
+    assert main(["train"]) == 2
+    assert "TRAINING__CROSS_VALIDATION_FOLDS='many'" in capsys.readouterr().err
+
+
+def test_a_crash_while_logging_ends_the_run_failed_not_running(state_dir, monkeypatch):
+    import mlflow
+
+    def broken_log_dict(*args, **kwargs):
+        raise OSError("disk full")
+
+    # Fault injection inside MLflow's run: the run must still be closed as FAILED.
+    monkeypatch.setattr(mlflow, "log_dict", broken_log_dict)
+    with pytest.raises(OSError, match="disk full"):
+        main(["train", "--targets", "moneyline_home_win", "--days", "60"])
+    statuses = [r.info.status for r in _mlflow_runs(state_dir)]
+    assert statuses == ["FAILED"]
+
+
+def test_help_imports_no_heavy_library():
+    # `mlb --help` stays fast by importing MLflow, LightGBM and Polars only where used.
+    code = (
+        "import sys; from mlbcore.cli.main import build_parser; build_parser();"
+        "heavy = ('mlflow', 'lightgbm', 'polars', 'sklearn', 'marimo');"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
