@@ -22,6 +22,10 @@ def configure(settings: Settings) -> str:
     folder the process started in)."""
     import mlflow
 
+    # MLflow's INFO lines (schema set-up, uv detection) and its pip-version warning would
+    # bury the progress display; real problems still raise.
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    logging.getLogger("mlflow.utils.environment").setLevel(logging.ERROR)
     logging.getLogger("psycopg").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings.mlb_state_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,66 @@
+import pytest
+
+from mlbcore.errors import MlbError
+from mlbcore.settings import load_settings
+from mlbcore.targets import Target
+
+
+def test_defaults_are_the_original_design():
+    settings = load_settings()
+    assert settings.training.training_window_days == 90
+    assert settings.training.cross_validation_folds == 5
+    assert settings.training.test_size == 0.2
+    assert settings.training.use_cached_features is True
+    assert settings.ml_cutoff_minutes == 60
+    assert settings.mlflow_experiment_name == "mlb_betting_predictions"
+    over_under = settings.model_for(Target.TOTAL_OVER_UNDER)
+    assert (over_under.num_leaves, over_under.learning_rate, over_under.feature_fraction) == (
+        25,
+        0.05,
+        0.85,
+    )
+    run_total = settings.model_for(Target.RUN_TOTAL_REGRESSION)
+    assert (run_total.num_leaves, run_total.feature_fraction) == (35, 0.9)
+
+
+def test_environment_overrides_one_field_and_keeps_the_other_defaults(monkeypatch):
+    monkeypatch.setenv("MODELS__TOTAL_OVER_UNDER__NUM_LEAVES", "7")
+    monkeypatch.setenv("ML_CUTOFF_MINUTES", "90")
+    settings = load_settings()
+    over_under = settings.model_for(Target.TOTAL_OVER_UNDER)
+    assert (over_under.num_leaves, over_under.feature_fraction) == (7, 0.85)
+    assert settings.model_for(Target.MONEYLINE_HOME_WIN).num_leaves == 31
+    assert settings.ml_cutoff_minutes == 90
+
+
+def test_a_toml_file_configures_training(tmp_path, monkeypatch):
+    config = tmp_path / "mlb.toml"
+    config.write_text(
+        "[training]\ncross_validation_folds = 3\n[models.moneyline_home_win]\nnum_leaves = 15\n"
+    )
+    monkeypatch.setenv("MLB_CONFIG_FILE", str(config))
+    settings = load_settings()
+    assert settings.training.cross_validation_folds == 3
+    assert settings.model_for(Target.MONEYLINE_HOME_WIN).num_leaves == 15
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_PORT", "not-a-port"),
+        ("ML_CUTOFF_MINUTES", "-5"),
+        ("TRAINING__TEST_SIZE", "1.5"),
+        ("MODELS__MONEYLINE_HOME_WIN__LEARNING_RATE", "0"),
+    ],
+)
+def test_an_invalid_setting_names_the_variable_and_value(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(MlbError, match=f"invalid setting {variable}='{value}'"):
+        load_settings()
+
+
+def test_no_setting_is_needed_and_the_store_is_local(monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    settings = load_settings()
+    assert settings.tracking_uri.startswith("sqlite:///")
+    assert settings.artifact_location.startswith("file://")
