@@ -90,6 +90,7 @@ def log_training_run(
         mlflow.log_dict({"importance": result.importance.to_dicts()}, "feature_importance.json")
         mlflow.log_dict({"calibration": result.calibration.to_dicts()}, "calibration.json")
         mlflow.log_text(json.dumps(result.quality, indent=2), "feature_quality.json")
+        mlflow.log_text(result.game_quality.write_csv(), "feature_quality_games.csv")
         return str(run.info.run_id)
 
 

@@ -17,16 +17,14 @@ def imports():
 
 @app.cell
 def header(mo):
-    mo.md(
-        """
-        # Train the MLB models
+    mo.md(r"""
+    # Train the MLB models
 
-        Pick the targets and the training window, then press **Train**. Each target is
-        trained with time-series cross-validation on the window's earlier dates and tested
-        on its last 20 % of dates, beside the betting market's own price. Every run is
-        logged to MLflow. Features use only what was known 60 minutes before first pitch.
-        """
-    )
+    Pick the targets and the training window, then press **Train**. Each target is
+    trained with time-series cross-validation on the window's earlier dates and tested
+    on its last 20 % of dates, beside the betting market's own price. Every run is
+    logged to MLflow. Features use only what was known 60 minutes before first pitch.
+    """)
     return
 
 

@@ -67,7 +67,14 @@ def test_train_logs_a_finished_run_per_target_with_model_params_metrics(state_di
         ):
             assert f"{prefix}{primary}" in run.data.metrics
         artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id)}
-        assert {"feature_names.json", "feature_importance.json", "calibration.json"} <= artifacts
+        assert {
+            "feature_names.json",
+            "feature_importance.json",
+            "calibration.json",
+            "feature_quality.json",
+            "feature_quality_games.csv",
+        } <= artifacts
+        assert 0.9 < run.data.metrics["quality_completeness_mean"] <= 1.0
         # The registered model loads back and predicts from the artifacts in the state folder.
         model = mlflow.lightgbm.load_model(f"models:/mlb-{target['target']}/1")
         assert model.num_feature() > 50

@@ -33,6 +33,7 @@ class TrainingResult:
     calibration: pl.DataFrame
     test_predictions: pl.DataFrame
     quality: dict[str, float]
+    game_quality: pl.DataFrame  # per game: completeness, missing features, sources
     feature_names: list[str] = field(default_factory=lambda: list(FEATURE_NAMES))
 
 
@@ -187,6 +188,13 @@ def train_target(
         calibration=calibration_table(target, y[test_rows], predicted_test),
         test_predictions=test_predictions,
         quality=quality,
+        game_quality=labelled.select(
+            "game_id",
+            "date",
+            "completeness",
+            missing_features=pl.col("missing_features").list.join(" "),
+            sources=pl.col("sources").list.join(" "),
+        ),
     )
 
 
