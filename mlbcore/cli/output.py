@@ -40,4 +40,4 @@ def print_training_run(run: TrainingRun, as_json: bool) -> None:
                 f"  train {result.n_train} / test {result.n_test} games"
                 f"  rounds {result.num_boost_round}  MLflow run {trained.run_id}"
             )
-            print(metrics_table(trained).drop("lower_is_better"))
+            print(metrics_table(trained))

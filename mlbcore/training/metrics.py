@@ -9,8 +9,6 @@ from mlbcore.targets import Target
 
 BINARY_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier")
 REGRESSION_METRICS = ("rmse", "mae", "r2")
-# Which way is better, for comparing a model to a baseline.
-LOWER_IS_BETTER = {"log_loss", "brier", "rmse", "mae"}
 PRIMARY_METRIC = {
     Target.MONEYLINE_HOME_WIN: "log_loss",
     Target.TOTAL_OVER_UNDER: "log_loss",

@@ -4,12 +4,13 @@ from typing import Any
 
 import polars as pl
 
-from mlbcore.training.metrics import LOWER_IS_BETTER, metric_names
+from mlbcore.training.metrics import metric_names
 from mlbcore.training.pipeline import TrainedTarget, TrainingRun
 
 
 def metrics_table(trained: TrainedTarget) -> pl.DataFrame:
-    """One row per metric: train, CV mean and std, test, and the baselines on the test rows."""
+    """One row per metric: train, CV mean and std, test, and the baselines on the test
+    rows, rounded to 4 decimals for reading (the JSON and MLflow keep full precision)."""
     result = trained.result
     m = result.metrics
     names = metric_names(result.target)
@@ -22,12 +23,11 @@ def metrics_table(trained: TrainedTarget) -> pl.DataFrame:
             "test": [m.get(f"test_{n}") for n in names],
             "market": [m.get(f"baseline_market_{n}") for n in names],
             "base_rate": [m.get(f"baseline_base_rate_{n}") for n in names],
-            "lower_is_better": [n in LOWER_IS_BETTER for n in names],
         },
         schema_overrides={
             c: pl.Float64 for c in ("train", "cv_mean", "cv_std", "test", "market", "base_rate")
         },
-    )
+    ).with_columns(pl.selectors.float().round(4))
 
 
 def summary(run: TrainingRun) -> dict[str, Any]:
