@@ -11,6 +11,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class Snapshot:
     betting_splits: pl.DataFrame
     data_version: str
     source: str
+    notices: tuple[str, ...] = ()  # what the data's publishers ask users to be shown
 
     def table(self, name: str) -> pl.DataFrame:
         frame: pl.DataFrame = getattr(self, name)
@@ -60,7 +62,10 @@ def _file_sha256(path: Path) -> str:
 
 
 def write_snapshot(
-    tables: dict[str, pl.DataFrame], out_dir: Path, description: str
+    tables: dict[str, pl.DataFrame],
+    out_dir: Path,
+    description: str,
+    notices: Sequence[str] = (),
 ) -> dict[str, object]:
     """Write the tables and manifest to ``out_dir`` atomically; return the manifest.
 
@@ -83,6 +88,7 @@ def write_snapshot(
             "content_hash": content_hash(frames),
             "row_counts": {name: frame.height for name, frame in frames.items()},
             "files": files,
+            "notices": list(notices),
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         backup = out_dir.with_name(f".{out_dir.name}.old")
@@ -144,4 +150,5 @@ def load_snapshot(path: Path) -> Snapshot:
         betting_splits=tables["betting_splits"],
         data_version=str(manifest["content_hash"]),
         source=str(path),
+        notices=tuple(str(n) for n in manifest.get("notices", [])),  # type: ignore[union-attr]
     )

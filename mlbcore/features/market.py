@@ -16,12 +16,12 @@ MARKETS = {
 }
 
 
-def choose_book(odds_lines: pl.DataFrame, book: str | None) -> str | None:
-    """The configured book, or the one with most lines (one book's prices move together)."""
-    if book is not None or odds_lines.is_empty():
-        return book
+def book_priority(odds_lines: pl.DataFrame, book: str | None) -> list[str]:
+    """Books in the order a game's market features prefer them: the configured book
+    first, then by number of lines (a book that posts every move knows more)."""
     counts = odds_lines.group_by("book").len().sort(["len", "book"], descending=[True, False])
-    return str(counts["book"][0])
+    ranked = counts["book"].to_list()
+    return [book, *[b for b in ranked if b != book]] if book else ranked
 
 
 def _priced_lines(odds_lines: pl.DataFrame, market: str) -> pl.DataFrame:
@@ -63,9 +63,35 @@ def _at_cutoff_and_open(
 def market_features(
     games: pl.DataFrame, odds_lines: pl.DataFrame, book: str | None
 ) -> pl.DataFrame:
-    """Prices at the cutoff from one book; one row per game (nulls where it had none)."""
-    book = choose_book(odds_lines, book)
-    lines = odds_lines.filter(pl.col("book") == book) if book is not None else odds_lines
+    """Prices at the cutoff; one row per game (nulls where no book had a line by then).
+
+    Every feature of a game comes from one book, the first in ``book_priority`` with a
+    line by the cutoff, so prices and their movement are never mixed across books.
+    """
+    per_book = [
+        _book_features(games, odds_lines.filter(pl.col("book") == name)).with_columns(
+            priority=pl.lit(rank)
+        )
+        for rank, name in enumerate(book_priority(odds_lines, book))
+    ]
+    if not per_book:
+        per_book = [_book_features(games, odds_lines).with_columns(priority=pl.lit(0))]
+    has_line = (
+        pl.col("market_no_vig_home_prob").is_not_null() | pl.col("market_total").is_not_null()
+    )
+    best = (
+        pl.concat(per_book)
+        .filter(has_line)
+        .sort("priority")
+        .group_by("game_id", maintain_order=True)
+        .first()
+        .drop("priority")
+    )
+    return games.select("game_id").join(best, on="game_id", how="left")
+
+
+def _book_features(games: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+    """One book's prices at the cutoff."""
     moneyline = _at_cutoff_and_open(
         games,
         _priced_lines(lines, "moneyline"),
