@@ -66,8 +66,23 @@ TABLES: dict[str, pl.Schema] = {
 }
 
 # Sort order that makes a table's content canonical (for hashing and for as-of joins).
+# Every column takes part, so rows that tie on time still have one order and the content
+# hash does not depend on the order rows arrived in.
 SORT_KEYS: dict[str, list[str]] = {
     "games": ["first_pitch_utc", "game_id"],
-    "odds_lines": ["game_id", "book", "entered_at_utc"],
-    "betting_splits": ["game_id", "source", "market", "side", "captured_at_utc"],
+    "odds_lines": [
+        "game_id",
+        "book",
+        "entered_at_utc",
+        *[c for c in ODDS_LINES.names() if c not in ("game_id", "book", "entered_at_utc")],
+    ],
+    "betting_splits": [
+        "game_id",
+        "source",
+        "market",
+        "side",
+        "captured_at_utc",
+        "ticket_pct",
+        "money_pct",
+    ],
 }

@@ -45,7 +45,9 @@ def canonical(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     missing = [c for c in schema.names() if c not in frame.columns]
     if missing:
         raise MlbError(f"table {name} lacks columns {missing}; expected {schema.names()}")
-    return frame.select([pl.col(c).cast(t) for c, t in schema.items()]).sort(SORT_KEYS[name])
+    return frame.select([pl.col(c).cast(t) for c, t in schema.items()]).sort(
+        SORT_KEYS[name], nulls_last=True, maintain_order=True
+    )
 
 
 def content_hash(tables: dict[str, pl.DataFrame]) -> str:

@@ -16,19 +16,26 @@ MARKETS = {
 }
 
 
+# Sharp books first: their prices move on information; a fixed order (never counts of
+# lines, which future games would change) keeps each game's features a function of the past.
+DEFAULT_BOOK_PRIORITY = ("pinnacle", "demo_book", "sbr")
+
+
 def book_priority(odds_lines: pl.DataFrame, book: str | None) -> list[str]:
-    """Books in the order a game's market features prefer them: the configured book
-    first, then by number of lines (a book that posts every move knows more)."""
-    counts = odds_lines.group_by("book").len().sort(["len", "book"], descending=[True, False])
-    ranked = counts["book"].to_list()
-    return [book, *[b for b in ranked if b != book]] if book else ranked
+    """Books in the order a game's market features prefer them: the configured book,
+    then ``DEFAULT_BOOK_PRIORITY``, then any other book alphabetically."""
+    present = set(odds_lines["book"].unique().to_list())
+    order = [b for b in (book, *DEFAULT_BOOK_PRIORITY) if b]
+    return [b for b in dict.fromkeys(order) if b in present] + sorted(present - set(order))
 
 
 def _priced_lines(odds_lines: pl.DataFrame, market: str) -> pl.DataFrame:
     columns = MARKETS[market]
     return (
         odds_lines.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in columns))
-        .sort("game_id", "entered_at_utc")
+        # Every column in the sort: lines posted in the same instant order the same way
+        # every time, so the line "at the cutoff" is always the same one.
+        .sort("game_id", "entered_at_utc", *odds_lines.columns)
         .with_columns(moves=pl.int_range(1, pl.len() + 1).over("game_id"))
     )
 
@@ -152,7 +159,32 @@ def _book_features(games: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def splits_features(games: pl.DataFrame, betting_splits: pl.DataFrame) -> pl.DataFrame:
-    """The public's share of tickets and money at the cutoff (moneyline home, total over)."""
+    """The public's share of tickets and money at the cutoff (moneyline home, total over),
+    all from one source per game: the first, alphabetically, with a capture by then."""
+    sources = sorted(betting_splits["source"].unique().to_list())
+    per_source = [
+        _source_splits(games, betting_splits.filter(pl.col("source") == source)).with_columns(
+            priority=pl.lit(rank)
+        )
+        for rank, source in enumerate(sources)
+    ]
+    if not per_source:
+        return _source_splits(games, betting_splits)
+    has_capture = pl.any_horizontal(
+        pl.col(c).is_not_null() for c in per_source[0].columns if c.startswith("splits_")
+    )
+    best = (
+        pl.concat(per_source)
+        .filter(has_capture)
+        .sort("priority")
+        .group_by("game_id", maintain_order=True)
+        .first()
+        .drop("priority")
+    )
+    return games.select("game_id").join(best, on="game_id", how="left")
+
+
+def _source_splits(games: pl.DataFrame, betting_splits: pl.DataFrame) -> pl.DataFrame:
     frame = games.select("game_id", "cutoff_utc").sort("cutoff_utc")
     for market, side, prefix in (
         ("moneyline", "home", "splits_ml_home"),
@@ -160,7 +192,7 @@ def splits_features(games: pl.DataFrame, betting_splits: pl.DataFrame) -> pl.Dat
     ):
         captures = (
             betting_splits.filter((pl.col("market") == market) & (pl.col("side") == side))
-            .sort("captured_at_utc")
+            .sort("captured_at_utc", "ticket_pct", "money_pct")
             .select(
                 "game_id",
                 "captured_at_utc",

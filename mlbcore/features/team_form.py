@@ -19,7 +19,9 @@ PYTHAGOREAN_EXPONENT = 1.83  # Baseball-Reference's exponent for runs
 def team_results(games: pl.DataFrame) -> pl.DataFrame:
     """One row per team per finished game, in the order results became known, with the
     team's running totals (all games, this season, this season at this venue)."""
-    finished = games.filter(pl.col("home_score").is_not_null()).with_columns(result_known_at_utc())
+    finished = games.filter(
+        pl.col("home_score").is_not_null() & pl.col("away_score").is_not_null()
+    ).with_columns(result_known_at_utc())
     sides = [
         finished.select(
             "season",

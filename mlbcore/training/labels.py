@@ -38,8 +38,9 @@ def labelled_games(features: pl.DataFrame, games: pl.DataFrame, target: Target) 
     """Features with the target's label and the market's prediction; unlabelled games dropped."""
     scores = games.select("game_id", "home_score", "away_score")
     return (
-        features.join(scores, on="game_id", how="left")
+        features.join(scores, on="game_id", how="left", maintain_order="left")
         .with_columns(label(target), market_baseline(target))
         .filter(pl.col("label").is_not_null())
         .drop("home_score", "away_score")
+        .sort("first_pitch_utc", "game_id")
     )

@@ -126,19 +126,24 @@ def train_target(
 
     fold_scores, best_rounds = [], []
     for fold_train, fold_valid in folds:
-        xt, yt = x[train_rows[fold_train]], y[train_rows[fold_train]]
-        xv, yv = x[train_rows[fold_valid]], y[train_rows[fold_valid]]
+        # Early stopping watches the last dates of the fold's own training part, so the
+        # fold's validation dates score a model that never looked at them.
+        fit_rows, stop_rows = chronological_split(
+            train_dates.gather(fold_train), training_config.test_size
+        )
+        fit, stop = train_rows[fold_train[fit_rows]], train_rows[fold_train[stop_rows]]
         booster = _fit(
             params,
-            xt,
-            yt,
+            x[fit],
+            y[fit],
             training_config.max_boost_rounds,
-            (xv, yv),
+            (x[stop], y[stop]),
             training_config.early_stopping_rounds,
         )
         best_rounds.append(max(1, booster.best_iteration))
+        valid = train_rows[fold_valid]
         fold_scores.append(
-            score(target, yv, booster.predict(xv, num_iteration=booster.best_iteration))
+            score(target, y[valid], booster.predict(x[valid], num_iteration=booster.best_iteration))
         )
     # The final model never sees the test rows, not even for early stopping: it takes
     # the median round count the folds chose.
@@ -155,7 +160,7 @@ def train_target(
         values = [s[name] for s in fold_scores]
         metrics[f"cv_mean_{name}"] = float(np.nanmean(values))
         metrics[f"cv_std_{name}"] = float(np.nanstd(values))
-    metrics |= baseline_metrics(target, test, float(y[train_rows].mean()))
+    metrics |= baseline_metrics(target, test, predicted_test, float(y[train_rows].mean()))
 
     gain = booster.feature_importance("gain")
     importance = pl.DataFrame(
@@ -198,16 +203,25 @@ def train_target(
     )
 
 
-def baseline_metrics(target: Target, test: pl.DataFrame, train_mean: float) -> dict[str, float]:
-    """The same metrics for the market's prediction at the cutoff (on the test rows that
-    have one) and for the training base rate / mean, on the same test rows."""
+def baseline_metrics(
+    target: Target, test: pl.DataFrame, predicted: np.ndarray, train_mean: float
+) -> dict[str, float]:
+    """The same metrics for the market's prediction at the cutoff and for the training
+    base rate / mean, on the same test rows. Where some test games had no market price,
+    the market is scored on the others, and so is the model (``test_market_games_*``)."""
     y = test["label"].to_numpy()
     metrics = {
         f"baseline_base_rate_{k}": v
         for k, v in score(target, y, np.full(len(y), train_mean)).items()
     }
+    has_market = test["market_prediction"].is_not_null().to_numpy()
     with_market = test.filter(pl.col("market_prediction").is_not_null())
     metrics["baseline_market_coverage"] = with_market.height / max(test.height, 1)
+    if 0 < with_market.height < test.height:
+        metrics |= {
+            f"test_market_games_{k}": v
+            for k, v in score(target, y[has_market], predicted[has_market]).items()
+        }
     if with_market.height:
         metrics |= {
             f"baseline_market_{k}": v

@@ -64,10 +64,15 @@ def date_folds(
             f"{n_folds}-fold time-series CV with a {gap_days}-day gap needs at least {needed}"
         )
     date_index = dates.rank("dense").cast(pl.Int64).to_numpy() - 1
+    try:
+        splits = list(TimeSeriesSplit(n_splits=n_folds, gap=gap_days).split(np.arange(len(unique))))
+    except ValueError as error:
+        raise MlbError(
+            f"the training part of the window has {len(unique)} game dates: too few for "
+            f"{n_folds}-fold time-series CV with a {gap_days}-day gap ({error}); widen --days"
+        ) from None
     folds = []
-    for train_dates, valid_dates in TimeSeriesSplit(n_splits=n_folds, gap=gap_days).split(
-        np.arange(len(unique))
-    ):
+    for train_dates, valid_dates in splits:
         folds.append(
             (
                 np.flatnonzero(np.isin(date_index, train_dates)),

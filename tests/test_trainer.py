@@ -1,0 +1,82 @@
+import polars as pl
+import pytest
+
+from mlbcore.errors import MlbError
+from mlbcore.features.build import build_features
+from mlbcore.settings import load_settings
+from mlbcore.targets import Target
+from mlbcore.training.labels import labelled_games
+from mlbcore.training.metrics import metric_names
+from mlbcore.training.trainer import train_target
+from mlbcore.training.windows import in_window, resolve_window
+
+
+@pytest.fixture(scope="module")
+def window_games(demo_snapshot):
+    features = build_features(demo_snapshot)
+    window = resolve_window(demo_snapshot.games["date"], 90, None)
+    return demo_snapshot, features.filter(in_window(window)), window
+
+
+@pytest.mark.parametrize("target", list(Target))
+def test_train_target_splits_every_labelled_game_once_and_reports_every_metric(
+    window_games, target
+):
+    snapshot, features, window = window_games
+    labelled = labelled_games(features, snapshot.games, target)
+    settings = load_settings()
+    result = train_target(target, labelled, window, settings.model_for(target), settings.training)
+    assert result.n_train + result.n_test == labelled.height
+    test_dates = set(result.test_predictions["date"].to_list())
+    train_dates = set(labelled["date"].to_list()) - test_dates
+    assert max(train_dates) < min(test_dates)
+    for name in metric_names(target):
+        for prefix in (
+            "train_",
+            "test_",
+            "cv_mean_",
+            "cv_std_",
+            "baseline_market_",
+            "baseline_base_rate_",
+        ):
+            assert f"{prefix}{name}" in result.metrics
+    assert result.calibration["games"].sum() == result.n_test
+    assert result.importance.height == len(result.feature_names)
+    assert result.game_quality.height == labelled.height
+
+
+def test_the_model_is_also_scored_on_the_test_games_the_market_priced(window_games):
+    snapshot, features, window = window_games
+    labelled = labelled_games(features, snapshot.games, Target.MONEYLINE_HOME_WIN)
+    last_dates = labelled["date"].unique().sort().tail(5)
+    # Take the market away from the last five dates (all in the test set).
+    labelled = labelled.with_columns(
+        market_prediction=pl.when(pl.col("date").is_in(last_dates.implode()))
+        .then(None)
+        .otherwise(pl.col("market_prediction"))
+    )
+    settings = load_settings()
+    result = train_target(
+        Target.MONEYLINE_HOME_WIN,
+        labelled,
+        window,
+        settings.model_for(Target.MONEYLINE_HOME_WIN),
+        settings.training,
+    )
+    assert 0 < result.metrics["baseline_market_coverage"] < 1
+    assert "test_market_games_log_loss" in result.metrics
+
+
+def test_too_many_folds_for_the_dates_is_a_clear_error(window_games):
+    snapshot, features, window = window_games
+    labelled = labelled_games(features, snapshot.games, Target.MONEYLINE_HOME_WIN)
+    settings = load_settings()
+    config = settings.training.model_copy(update={"cross_validation_folds": 20, "cv_gap_days": 30})
+    with pytest.raises(MlbError, match="too few for 20-fold time-series CV with a 30-day gap"):
+        train_target(
+            Target.MONEYLINE_HOME_WIN,
+            labelled,
+            window,
+            settings.model_for(Target.MONEYLINE_HOME_WIN),
+            config,
+        )
