@@ -23,6 +23,7 @@ from mlbcore.targets import Target
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_SNAPSHOT = PROJECT_ROOT / "data_snapshots" / "demo"
+IMPORTED_SNAPSHOT = PROJECT_ROOT / "data_snapshots" / "imported"  # git-ignored
 
 
 class ModelConfig(BaseModel):

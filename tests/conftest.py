@@ -39,3 +39,35 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
     return state
+
+
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real public data of ``../shared/data``: skipped where it is absent, except in
+    CI, which has it and must never pass by skipping."""
+    import os
+
+    if not (SHARED_DATA / "retrosheet" / "GL2016.TXT").is_file():
+        message = f"real MLB data belongs in {SHARED_DATA} (see the README's data section)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have the real data: {message}")
+        pytest.skip(message)
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def real_snapshot_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Retrosheet 2015-2016 with SBR 2015-2016 and Pinnacle 2016 attached."""
+    from mlbcore.importers.jobs import import_pinnacle, import_retrosheet, import_sbr
+
+    out = tmp_path_factory.mktemp("real") / "snapshot"
+    retro = shared_data / "retrosheet"
+    import_retrosheet([retro / "GL2015.TXT", retro / "GL2016.TXT"], out)
+    sbr = shared_data / "sbr"
+    import_sbr(out, [sbr / "mlb odds 2015.xlsx", sbr / "mlb odds 2016.xlsx"])
+    pinnacle = shared_data / "pinnacle"
+    import_pinnacle(out, pinnacle / "mlb2016_games.csv", pinnacle / "mlb2016_lines.csv.gz")
+    return out

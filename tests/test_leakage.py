@@ -1,14 +1,16 @@
 """The cutoff holds: anything time-stamped after a game's cutoff cannot change its features."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlbcore.data.snapshot import Snapshot
+from mlbcore.data.snapshot import Snapshot, load_snapshot
 from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_NAMES
+from mlbcore.features.timing import result_known_at_utc
 
 CUTOFF_MINUTES = 60
 MUTATIONS = (
@@ -18,6 +20,8 @@ MUTATIONS = (
     "delete_later_lines",
     "add_lines_after_cutoff",
     "change_later_splits",
+    "another_book_prices_later_games",
+    "another_source_splits_later_games",
 )
 
 
@@ -35,8 +39,9 @@ def mutate(snapshot: Snapshot, game_id: str, cutoff: datetime, kind: str, seed: 
     games, lines, splits = snapshot.games, snapshot.odds_lines, snapshot.betting_splits
     shift = (seed % 7) + 1
     if kind == "rescore_later_results":
-        # Includes the game's own result and a doubleheader opener still in progress.
-        later = pl.col("game_end_utc") > cutoff
+        # Includes the game's own result and a doubleheader opener still in progress; for
+        # games without an end time, the instant their result counts as known.
+        later = result_known_at_utc() > cutoff
         games = games.with_columns(
             home_score=pl.when(later)
             .then(pl.col("away_score") + shift)
@@ -69,6 +74,24 @@ def mutate(snapshot: Snapshot, game_id: str, cutoff: datetime, kind: str, seed: 
             moneyline_away=pl.lit(-300),
         ).select(lines.columns)
         lines = pl.concat([lines, extra])
+    elif kind == "another_book_prices_later_games":
+        # A book that outranks the current one, pricing only games after the cutoff
+        # (posted at any time): it must not change which book this game's features use.
+        later_ids = games.filter(
+            (pl.col("first_pitch_utc") > cutoff) & (pl.col("game_id") != game_id)
+        )["game_id"].implode()
+        extra = lines.filter(pl.col("game_id").is_in(later_ids)).with_columns(
+            book=pl.lit("pinnacle"), moneyline_home=pl.lit(-200 - shift)
+        )
+        lines = pl.concat([lines, extra])
+    elif kind == "another_source_splits_later_games":
+        later_ids = games.filter(
+            (pl.col("first_pitch_utc") > cutoff) & (pl.col("game_id") != game_id)
+        )["game_id"].implode()
+        extra = splits.filter(pl.col("game_id").is_in(later_ids)).with_columns(
+            source=pl.lit("aaa_first_alphabetically"), ticket_pct=pl.lit(float(shift))
+        )
+        splits = pl.concat([splits, extra])
     elif kind == "change_later_splits":
         later = pl.col("captured_at_utc") > cutoff
         splits = splits.with_columns(
@@ -127,3 +150,36 @@ def test_doubleheader_second_game_sees_the_first_only_if_it_ended_before_the_cut
         "demo needs a traditional doubleheader"
     )
     assert (checked["home_games_played"] == checked["len"]).all()
+
+
+@pytest.fixture(scope="module")
+def real_april(real_snapshot_dir) -> Snapshot:
+    """Real 2016 games to early May (Retrosheet, Pinnacle, SBR): no end times, two books."""
+    snapshot = load_snapshot(real_snapshot_dir)
+    games = snapshot.games.filter(
+        pl.col("date").is_between(date(2016, 4, 3), date(2016, 5, 3))
+    ).sort("first_pitch_utc")
+    ids = games["game_id"].implode()
+    return Snapshot(
+        games=games,
+        odds_lines=snapshot.odds_lines.filter(pl.col("game_id").is_in(ids)),
+        betting_splits=snapshot.betting_splits.filter(pl.col("game_id").is_in(ids)),
+        data_version="real-april",
+        source="test",
+    )
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    game_index=st.integers(min_value=0, max_value=350),
+    kind=st.sampled_from(MUTATIONS),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
+def test_the_cutoff_holds_on_real_data_too(real_april, game_index, kind, seed):
+    game = real_april.games.row(game_index, named=True)
+    cutoff = game["first_pitch_utc"] - timedelta(minutes=CUTOFF_MINUTES)
+    before = _row(build_features(real_april, CUTOFF_MINUTES), game["game_id"])
+    mutated = mutate(real_april, game["game_id"], cutoff, kind, seed)
+    assert _row(build_features(mutated, CUTOFF_MINUTES), game["game_id"]) == before

@@ -7,8 +7,14 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from mlbcore.errors import MlbError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from mlbcore.importers.report import ImportReport
 
 
 def _parse_date(text: str, flag: str) -> date:
@@ -45,6 +51,40 @@ def _snapshot_demo(args: argparse.Namespace) -> int:
     manifest = write_demo_snapshot(args.out, seed=args.seed)
     counts = ", ".join(f"{n} {t}" for t, n in manifest["row_counts"].items())  # type: ignore[union-attr]
     print(f"wrote {args.out}: {counts}; content hash {manifest['content_hash']}")
+    return 0
+
+
+def _print_report(report: "ImportReport", snapshot: "Path") -> None:
+    from mlbcore.data.snapshot import read_manifest
+
+    for line in report.lines():
+        print(line)
+    manifest = read_manifest(snapshot)
+    counts = ", ".join(f"{n} {t}" for t, n in manifest["row_counts"].items())  # type: ignore[union-attr]
+    print(f"snapshot {snapshot}: {counts}")
+    for notice in manifest.get("notices", []):  # type: ignore[union-attr]
+        print(notice)
+
+
+def _import_retrosheet(args: argparse.Namespace) -> int:
+    from mlbcore.importers.jobs import import_retrosheet
+
+    _print_report(import_retrosheet(args.paths, args.out, args.strict), args.out)
+    return 0
+
+
+def _import_pinnacle(args: argparse.Namespace) -> int:
+    from mlbcore.importers.jobs import import_pinnacle
+
+    report = import_pinnacle(args.data, args.games, args.lines, args.strict)
+    _print_report(report, args.data)
+    return 0
+
+
+def _import_sbr(args: argparse.Namespace) -> int:
+    from mlbcore.importers.jobs import import_sbr
+
+    _print_report(import_sbr(args.data, args.paths, args.strict), args.data)
     return 0
 
 
@@ -97,6 +137,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=_snapshot_demo)
 
+    imported = "data_snapshots/imported in the project"
+    importer = commands.add_parser("import", help="import real data into a snapshot")
+    sources = importer.add_subparsers(dest="source", required=True, metavar="SOURCE")
+    retrosheet = sources.add_parser(
+        "retrosheet",
+        help="Retrosheet game logs (GLYYYY.TXT or glYYYY.zip) as a new snapshot",
+    )
+    retrosheet.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    retrosheet.add_argument("--out", type=Path, help=f"snapshot folder (default {imported})")
+    retrosheet.add_argument(
+        "--strict", action="store_true", help="fail on the first malformed line"
+    )
+    retrosheet.set_defaults(handler=_import_retrosheet)
+    odds = sources.add_parser("odds", help="attach betting lines to a snapshot's games")
+    books = odds.add_subparsers(dest="book", required=True, metavar="BOOK")
+    pinnacle = books.add_parser("pinnacle", help="Pinnacle's time-stamped line history")
+    pinnacle.add_argument("games", type=Path, metavar="PATH_GAMES")
+    pinnacle.add_argument("lines", type=Path, metavar="PATH_LINES")
+    sbr = books.add_parser("sbr", help="sportsbookreviewsonline archive workbooks (.xlsx)")
+    sbr.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    for parser_ in (pinnacle, sbr):
+        parser_.add_argument("--data", type=Path, help=f"snapshot folder (default {imported})")
+        parser_.add_argument(
+            "--strict", action="store_true", help="fail on the first malformed row"
+        )
+    pinnacle.set_defaults(handler=_import_pinnacle)
+    sbr.set_defaults(handler=_import_sbr)
+
     bench = commands.add_parser("bench", help="benchmarks that print numbers")
     benches = bench.add_subparsers(dest="bench", required=True, metavar="BENCH")
     bench_train = benches.add_parser("train", help="feature build and `mlb train` wall time")
@@ -118,6 +186,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mlbcore.settings import DEMO_SNAPSHOT
 
         args.out = DEMO_SNAPSHOT
+    if args.command == "import":
+        from mlbcore.settings import IMPORTED_SNAPSHOT
+
+        for name in ("out", "data"):
+            if hasattr(args, name) and getattr(args, name) is None:
+                setattr(args, name, IMPORTED_SNAPSHOT)
     try:
         code: int = args.handler(args)
     except MlbError as error:

@@ -1,0 +1,104 @@
+"""The import commands: read a source, merge it into a snapshot, write it atomically.
+
+Every import writes the whole snapshot to a temporary folder and renames it into place,
+so one that fails half-way leaves the previous snapshot as it was; importing the same
+files again gives the same content (lines of a book are replaced, not appended).
+"""
+
+from pathlib import Path
+
+import polars as pl
+
+from mlbcore.data.schema import TABLES
+from mlbcore.data.snapshot import (
+    MANIFEST,
+    Snapshot,
+    load_snapshot,
+    read_manifest,
+    write_snapshot,
+)
+from mlbcore.errors import MlbError
+from mlbcore.importers.pinnacle import attach_pinnacle
+from mlbcore.importers.report import RETROSHEET_NOTICE, ImportReport
+from mlbcore.importers.retrosheet import read_game_logs
+from mlbcore.importers.sbr import attach_sbr
+
+
+def _empty(name: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=TABLES[name])
+
+
+def import_retrosheet(paths: list[Path], out: Path, strict: bool = False) -> ImportReport:
+    """Write the games of ``paths`` as the snapshot ``out``, keeping the odds and splits
+    already attached there to games that are still in it."""
+    games, report = read_game_logs(paths, strict)
+    odds, splits, notices = _empty("odds_lines"), _empty("betting_splits"), []
+    if (out / MANIFEST).is_file():
+        previous = load_snapshot(out)
+        ids = games["game_id"].implode()
+        odds = previous.odds_lines.filter(pl.col("game_id").is_in(ids))
+        splits = previous.betting_splits.filter(pl.col("game_id").is_in(ids))
+        notices = list(previous.notices)
+        # A scheduled first pitch from an odds import outranks the game log's estimate.
+        games = (
+            games.join(
+                previous.games.select("game_id", kept=pl.col("first_pitch_utc")),
+                on="game_id",
+                how="left",
+                maintain_order="left",
+            )
+            .with_columns(first_pitch_utc=pl.coalesce("kept", "first_pitch_utc"))
+            .drop("kept")
+        )
+    seasons = sorted(games["season"].unique().to_list())
+    write_snapshot(
+        {"games": games, "odds_lines": odds, "betting_splits": splits},
+        out,
+        f"Retrosheet game logs, seasons {seasons[0]}-{seasons[-1]}",
+        notices=list(dict.fromkeys([*notices, RETROSHEET_NOTICE])),
+    )
+    return report
+
+
+def _existing(snapshot_dir: Path) -> Snapshot:
+    if not (snapshot_dir / MANIFEST).is_file():
+        raise MlbError(
+            f"{snapshot_dir} is not a snapshot; import games first (mlb import retrosheet ...)"
+        )
+    return load_snapshot(snapshot_dir)
+
+
+def import_pinnacle(
+    snapshot_dir: Path, games_path: Path, lines_path: Path, strict: bool = False
+) -> ImportReport:
+    snapshot = _existing(snapshot_dir)
+    games, odds, report = attach_pinnacle(
+        snapshot.games, snapshot.odds_lines, games_path, lines_path, strict
+    )
+    _rewrite(snapshot_dir, snapshot, games=games, odds_lines=odds, added="Pinnacle lines")
+    return report
+
+
+def import_sbr(snapshot_dir: Path, paths: list[Path], strict: bool = False) -> ImportReport:
+    snapshot = _existing(snapshot_dir)
+    odds, report = attach_sbr(snapshot.games, snapshot.odds_lines, paths, strict)
+    _rewrite(snapshot_dir, snapshot, games=snapshot.games, odds_lines=odds, added="SBR lines")
+    return report
+
+
+def _rewrite(
+    snapshot_dir: Path,
+    snapshot: Snapshot,
+    games: pl.DataFrame,
+    odds_lines: pl.DataFrame,
+    added: str,
+) -> None:
+    description = str(read_manifest(snapshot_dir).get("description", ""))
+    if added not in description:
+        description = f"{description}; {added}" if description else added
+    write_snapshot(
+        {"games": games, "odds_lines": odds_lines, "betting_splits": snapshot.betting_splits},
+        snapshot_dir,
+        description,
+        notices=snapshot.notices,
+    )

@@ -1,0 +1,215 @@
+"""Pinnacle's time-stamped line history (the ``pinnacle.data`` MLB format: a games file
+and a lines file) attached to the games of a snapshot.
+
+Every posted line keeps its time stamp, so the market features see exactly the line that
+was up at each game's cutoff. Matched games also take Pinnacle's scheduled first pitch,
+which replaces the estimate of a Retrosheet import.
+"""
+
+from pathlib import Path
+
+import polars as pl
+
+from mlbcore.data.schema import ODDS_LINES
+from mlbcore.data.teams import resolve_teams
+from mlbcore.errors import MlbError
+from mlbcore.importers.matching import game_sequence, local_date, match_games
+from mlbcore.importers.report import ImportReport, collect_problems
+from mlbcore.importers.sbr import BOOK as SBR_BOOK
+
+BOOK = "pinnacle"
+GAME_COLUMNS = (
+    "event_id", "retro_game_id", "first_pitch_utc", "away_team", "home_team",
+    "doubleheader_game", "away_starting_pitcher", "home_starting_pitcher", "away_score",
+    "home_score",
+)  # fmt: skip
+LINE_COLUMNS = (
+    "event_id", "entered_at_utc", "moneyline_away", "moneyline_home", "spread_away",
+    "spread_price_away", "spread_price_home", "total", "over_price", "under_price",
+)  # fmt: skip
+UTC_FORMATS = ("%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%H:%M:%SZ")
+
+
+def _split_lines(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
+    """Each data line's number and its comma-separated cells (these files quote nothing),
+    with ``reason`` set where the line has the wrong number of cells or a wrong header."""
+    if not path.is_file():
+        raise MlbError(f"{path} does not exist")
+    raw = pl.read_csv(
+        path,
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        new_columns=["text"],
+        schema_overrides={"text": pl.String},
+    )
+    header = raw["text"][0] if raw.height else ""
+    if header.strip() != ",".join(columns):
+        raise MlbError(f"{path}:1: header is not the Pinnacle format ({','.join(columns)})")
+    cells = raw.slice(1).with_columns(
+        line=pl.int_range(2, raw.height + 1), cells=pl.col("text").str.split(",")
+    )
+    return cells.with_columns(
+        reason=pl.when(pl.col("cells").list.len() != len(columns)).then(
+            pl.format(
+                "expected {} cells, found {}", pl.lit(len(columns)), pl.col("cells").list.len()
+            )
+        ),
+        **{
+            name: pl.col("cells").list.get(i, null_on_oob=True).replace("", None)
+            for i, name in enumerate(columns)
+        },
+    ).drop("text", "cells")
+
+
+def _utc(column: str) -> pl.Expr:
+    text = pl.col(column)
+    return pl.coalesce(
+        *[
+            text.str.to_datetime(f, time_unit="us", time_zone="UTC", strict=False)
+            for f in UTC_FORMATS
+        ]
+    )
+
+
+def _number(column: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    """The parsed column, and a reason when a non-empty cell is not a number."""
+    parsed = pl.col(column).cast(dtype, strict=False)
+    bad = pl.col(column).is_not_null() & parsed.is_null()
+    return parsed.alias(column), pl.when(bad).then(
+        pl.format(f"{column} {{}} is not a number", pl.col(column))
+    )
+
+
+def read_games(path: Path, strict: bool) -> tuple[pl.DataFrame, list]:
+    rows = _split_lines(Path(path), GAME_COLUMNS)
+    rows = rows.with_columns(
+        first_pitch=_utc("first_pitch_utc"), event=pl.col("event_id").cast(pl.Int64, strict=False)
+    )
+    rows = rows.with_columns(
+        reason=pl.coalesce(
+            "reason",
+            pl.when(pl.col("event").is_null()).then(pl.lit("event_id is not a number")),
+            pl.when(pl.col("first_pitch").is_null()).then(
+                pl.format("first_pitch_utc {} is not a UTC time", pl.col("first_pitch_utc"))
+            ),
+            pl.when(~pl.col("doubleheader_game").is_in(["0", "1", "2"])).then(
+                pl.lit("doubleheader_game is not 0, 1 or 2")
+            ),
+        )
+    )
+    problems = collect_problems(rows, "reason", str(path), "line", strict)
+    games = rows.filter(pl.col("reason").is_null()).select(
+        "line",
+        "retro_game_id",
+        "away_team",
+        "home_team",
+        event_id=pl.col("event"),
+        first_pitch_utc=pl.col("first_pitch"),
+        doubleheader=pl.col("doubleheader_game").cast(pl.Int8),
+        season=pl.col("first_pitch").dt.year().cast(pl.Int32),
+        source_home_team=pl.col("home_team"),
+    )
+    return games, problems
+
+
+def read_lines(path: Path, strict: bool) -> tuple[pl.DataFrame, list]:
+    rows = _split_lines(Path(path), LINE_COLUMNS)
+    numbers = [
+        _number(c, pl.Int32)
+        for c in (
+            "moneyline_away",
+            "moneyline_home",
+            "spread_price_away",
+            "spread_price_home",
+            "over_price",
+            "under_price",
+        )
+    ] + [_number(c, pl.Float64) for c in ("spread_away", "total")]
+    rows = rows.with_columns(
+        *[parsed for parsed, _ in numbers],
+        event=pl.col("event_id").cast(pl.Int64, strict=False),
+        entered=_utc("entered_at_utc"),
+        number_problem=pl.coalesce(*[reason for _, reason in numbers]),
+    )
+    rows = rows.with_columns(
+        reason=pl.coalesce(
+            "reason",
+            pl.when(pl.col("event").is_null()).then(pl.lit("event_id is not a number")),
+            pl.when(pl.col("entered").is_null()).then(
+                pl.format("entered_at_utc {} is not a UTC time", pl.col("entered_at_utc"))
+            ),
+            "number_problem",
+        )
+    )
+    problems = collect_problems(rows, "reason", str(path), "line", strict)
+    return rows.filter(pl.col("reason").is_null()), problems
+
+
+def attach_pinnacle(
+    games: pl.DataFrame,
+    odds_lines: pl.DataFrame,
+    games_path: Path,
+    lines_path: Path,
+    strict: bool = False,
+) -> tuple[pl.DataFrame, pl.DataFrame, ImportReport]:
+    """New ``games`` (first pitch from Pinnacle where matched) and ``odds_lines`` (this
+    book's lines for matched games replaced by the file's), and the report."""
+    report = ImportReport(source=f"pinnacle ({games_path}, {lines_path})")
+    events, game_problems = read_games(games_path, strict)
+    lines, line_problems = read_lines(lines_path, strict)
+    report.problems = game_problems + line_problems
+    report.rows_read = events.height + len(game_problems) + lines.height + len(line_problems)
+
+    events = resolve_teams(events, ["home_team", "away_team"], "season", scheme="name")
+    events = events.with_columns(local_date("first_pitch_utc", "home_team")).with_columns(
+        game_sequence(["doubleheader", "first_pitch_utc"])
+    )
+    matched = match_games(events, games)
+    report.unmatched = matched.filter(pl.col("game_id").is_null()).select(
+        "line", "event_id", "retro_game_id", "date", home=pl.col("source_home_team")
+    )
+    keys = matched.filter(pl.col("game_id").is_not_null()).select(
+        "event_id", "game_id", "first_pitch_utc"
+    )
+
+    new_lines = lines.join(keys, left_on="event", right_on="event_id", how="inner").select(
+        "game_id",
+        book=pl.lit(BOOK),
+        entered_at_utc=pl.col("entered"),
+        moneyline_home=pl.col("moneyline_home"),
+        moneyline_away=pl.col("moneyline_away"),
+        total=pl.col("total"),
+        over_price=pl.col("over_price"),
+        under_price=pl.col("under_price"),
+        run_line_home=-pl.col("spread_away"),
+        run_line_home_price=pl.col("spread_price_home"),
+        run_line_away_price=pl.col("spread_price_away"),
+    )
+    orphan_lines = lines.join(keys, left_on="event", right_on="event_id", how="anti")
+    report.rows_imported = new_lines.height
+    if orphan_lines.height:
+        report.notes.append(
+            f"{orphan_lines.height} lines of games that matched nothing were not attached"
+        )
+    moved = games.join(
+        keys.select("game_id", scheduled=pl.col("first_pitch_utc")), on="game_id", how="left"
+    ).with_columns(moved_by=pl.col("scheduled") - pl.col("first_pitch_utc"))
+    replaced = (
+        odds_lines.filter(
+            ~((pl.col("book") == BOOK) & pl.col("game_id").is_in(keys["game_id"].implode()))
+        )
+        .join(moved.select("game_id", "moved_by"), on="game_id", how="left")
+        .with_columns(
+            # SBR lines are stamped relative to first pitch: they move with it.
+            entered_at_utc=pl.when((pl.col("book") == SBR_BOOK) & pl.col("moved_by").is_not_null())
+            .then(pl.col("entered_at_utc") + pl.col("moved_by"))
+            .otherwise(pl.col("entered_at_utc"))
+        )
+        .drop("moved_by")
+    )
+    merged = pl.concat(
+        [replaced, new_lines.select([pl.col(c).cast(t) for c, t in ODDS_LINES.items()])]
+    )
+    scheduled = moved.with_columns(first_pitch_utc=pl.coalesce("scheduled", "first_pitch_utc"))
+    return scheduled.select(games.columns), merged, report

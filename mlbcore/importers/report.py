@@ -1,0 +1,64 @@
+"""What an import read, kept and skipped: every skipped line is named, never dropped silently."""
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from mlbcore.errors import MlbError
+
+RETROSHEET_NOTICE = (
+    "The information used here was obtained free of charge from and is copyrighted by "
+    "Retrosheet. Interested parties may contact Retrosheet at www.retrosheet.org."
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int  # 1-based line (or spreadsheet row) number in the file
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    """Counts and problems of one import, printed at its end."""
+
+    source: str
+    rows_read: int = 0
+    rows_imported: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    unmatched: pl.DataFrame | None = None  # source rows that matched no game
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self, show: int = 10) -> list[str]:
+        out = [f"{self.source}: read {self.rows_read} rows, imported {self.rows_imported}"]
+        if self.problems:
+            out.append(
+                f"skipped {len(self.problems)} malformed rows (--strict fails on the first):"
+            )
+            out += [f"  {p}" for p in self.problems[:show]]
+            if len(self.problems) > show:
+                out.append(f"  ... and {len(self.problems) - show} more")
+        if self.unmatched is not None and self.unmatched.height:
+            out.append(f"{self.unmatched.height} rows matched no game in the snapshot:")
+            out += [f"  {row}" for row in self.unmatched.head(show).rows()]
+            if self.unmatched.height > show:
+                out.append(f"  ... and {self.unmatched.height - show} more")
+        return out + self.notes
+
+
+def collect_problems(
+    frame: pl.DataFrame, reason_column: str, file: str, line_column: str, strict: bool
+) -> list[Problem]:
+    """Problems for rows whose ``reason_column`` is set; with ``strict`` the first one raises."""
+    bad = frame.filter(pl.col(reason_column).is_not_null()).sort(line_column)
+    problems = [
+        Problem(file, int(line), str(reason))
+        for line, reason in bad.select(line_column, reason_column).iter_rows()
+    ]
+    if strict and problems:
+        raise MlbError(f"{problems[0]} (without --strict such rows are skipped and counted)")
+    return problems

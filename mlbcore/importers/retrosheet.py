@@ -1,0 +1,185 @@
+"""Retrosheet game logs (``GLYYYY.TXT``, or the ``glYYYY.zip`` Retrosheet publishes) into
+the ``games`` table.
+
+Game logs have no start times and no end times. First pitch is estimated from the
+day/night flag (13:05 or 19:05 at the park, in its time zone; a Pinnacle import later
+replaces the estimate with the scheduled time), and ``game_end_utc`` stays null, so the
+features count a result only from 10:00 UTC the next day: only games on earlier dates.
+A game suspended and completed on a later date gets that later date's morning as its
+end, so its result is not known before it was.
+"""
+
+import csv
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+
+from mlbcore.data.schema import GAMES
+from mlbcore.data.teams import PARK_TIME_ZONES, TEAM_TIME_ZONES, resolve_teams
+from mlbcore.errors import MlbError
+from mlbcore.features.timing import UNKNOWN_END_KNOWN_AT
+from mlbcore.importers.report import ImportReport, collect_problems
+
+N_FIELDS = 161
+# 0-based positions of the fields we use (glfields.txt numbers them from 1)
+FIELD = {
+    "date": 0,
+    "game_number": 1,
+    "away_team": 3,
+    "home_team": 6,
+    "away_score": 9,
+    "home_score": 10,
+    "outs": 11,
+    "day_night": 12,
+    "completion": 13,
+    "park_id": 16,
+    "away_starting_pitcher_id": 101,
+    "home_starting_pitcher_id": 103,
+}
+LOCAL_START = {"D": (13, 5), "N": (19, 5)}
+
+
+def _log_texts(path: Path) -> Iterable[tuple[str, str]]:
+    """(name, text) of every game log in a TXT file or a Retrosheet zip."""
+    if not path.exists():
+        raise MlbError(
+            f"{path} does not exist; give Retrosheet game logs (GLYYYY.TXT or glYYYY.zip)"
+        )
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            for name in sorted(archive.namelist()):
+                if name.upper().endswith(".TXT"):
+                    yield f"{path}!{name}", archive.read(name).decode("latin-1")
+        return
+    yield str(path), path.read_text(encoding="latin-1")
+
+
+def _rows(name: str, text: str) -> pl.DataFrame:
+    """One row per line: its number, its fields, and why it is malformed (else null)."""
+    lines = text.splitlines()
+    fields = list(csv.reader(lines))
+    frame = pl.DataFrame(
+        {"file": name, "line": range(1, len(fields) + 1), "fields": fields},
+        schema={"file": pl.String, "line": pl.Int64, "fields": pl.List(pl.String)},
+    ).filter(pl.col("fields").list.len() > 0)  # blank lines are not games
+    wide = frame.with_columns(n_fields=pl.col("fields").list.len())
+    good_shape = pl.col("n_fields") == N_FIELDS
+    get = {
+        k: pl.when(good_shape).then(pl.col("fields").list.get(i, null_on_oob=True))
+        for k, i in FIELD.items()
+    }
+    parsed = wide.with_columns(
+        date_text=get["date"],
+        date=get["date"].str.to_date("%Y%m%d", strict=False),
+        game_number=get["game_number"],
+        away_team=get["away_team"],
+        home_team=get["home_team"],
+        away_score=get["away_score"].cast(pl.Int16, strict=False),
+        home_score=get["home_score"].cast(pl.Int16, strict=False),
+        outs=get["outs"].cast(pl.Int16, strict=False),
+        day_night=get["day_night"],
+        completion=get["completion"],
+        park_id=get["park_id"],
+        away_starting_pitcher_id=get["away_starting_pitcher_id"],
+        home_starting_pitcher_id=get["home_starting_pitcher_id"],
+    )
+    reason = (
+        pl.when(~good_shape)
+        .then(pl.format("expected {} fields, found {}", pl.lit(N_FIELDS), pl.col("n_fields")))
+        .when(pl.col("date").is_null())
+        .then(pl.format("bad date '{}'", pl.col("date_text")))
+        .when(pl.col("home_score").is_null() | pl.col("away_score").is_null())
+        .then(pl.lit("score is not a number"))
+        .when(~pl.col("game_number").is_in(["0", "1", "2", "3", "A", "B"]))
+        .then(pl.format("bad game number {}", pl.col("game_number")))
+        .when(~pl.col("day_night").is_in(["D", "N"]))
+        .then(pl.format("day/night flag {} is neither D nor N", pl.col("day_night")))
+    )
+    return parsed.with_columns(reason=reason).drop("fields", "n_fields", "date_text")
+
+
+def local_time_zones(games: pl.DataFrame) -> pl.Series:
+    """Each game's IANA time zone: its park's, else its home team's."""
+    parks = pl.DataFrame(
+        {"park_id": list(PARK_TIME_ZONES), "park_zone": list(PARK_TIME_ZONES.values())}
+    )
+    teams = pl.DataFrame(
+        {"home_team": list(TEAM_TIME_ZONES), "team_zone": list(TEAM_TIME_ZONES.values())}
+    )
+    return (
+        games.select("park_id", "home_team")
+        .join(parks, on="park_id", how="left", maintain_order="left")
+        .join(teams, on="home_team", how="left", maintain_order="left")
+        .select(pl.coalesce("park_zone", "team_zone", pl.lit("America/New_York")))
+        .to_series()
+        .alias("time_zone")
+    )
+
+
+def _first_pitch_utc(games: pl.DataFrame) -> pl.Series:
+    """Estimated first pitch: 13:05 or 19:05 local, in the park's zone (DST included)."""
+    zones = local_time_zones(games)
+    local = games.select(
+        pl.col("date").dt.combine(
+            pl.when(pl.col("day_night") == "D").then(pl.time(13, 5)).otherwise(pl.time(19, 5))
+        )
+    ).to_series()
+    out = pl.Series("first_pitch_utc", [None] * games.height, dtype=pl.Datetime("us", "UTC"))
+    # One conversion per time zone (a handful), each over whole columns.
+    for zone in zones.unique().to_list():
+        converted = local.dt.replace_time_zone(zone, non_existent="null").dt.convert_time_zone(
+            "UTC"
+        )
+        out = pl.select(pl.when(zones == zone).then(converted).otherwise(out)).to_series()
+    return out.alias("first_pitch_utc")
+
+
+def read_game_logs(paths: list[Path], strict: bool = False) -> tuple[pl.DataFrame, ImportReport]:
+    """The ``games`` table of every game log in ``paths``, and what was skipped."""
+    report = ImportReport(source="retrosheet")
+    parts = []
+    for path in paths:
+        for name, text in _log_texts(Path(path)):
+            rows = _rows(name, text)
+            report.rows_read += rows.height
+            report.problems += collect_problems(rows, "reason", name, "line", strict)
+            parts.append(rows.filter(pl.col("reason").is_null()))
+    if not parts:
+        raise MlbError("no game logs found in " + ", ".join(map(str, paths)))
+    rows = pl.concat(parts).with_columns(season=pl.col("date").dt.year().cast(pl.Int32))
+    rows = resolve_teams(rows, ["home_team", "away_team"], "season", scheme="retrosheet")
+    unknown = rows.filter(pl.col("home_team").is_null() | pl.col("away_team").is_null())
+    if unknown.height:
+        unknown_problems = collect_problems(
+            unknown.with_columns(reason=pl.lit("team code not in the team registry")),
+            "reason",
+            str(unknown["file"][0]),
+            "line",
+            strict,
+        )
+        report.problems += unknown_problems
+        rows = rows.filter(pl.col("home_team").is_not_null() & pl.col("away_team").is_not_null())
+
+    completed_later = pl.col("completion").str.slice(0, 8).str.to_date("%Y%m%d", strict=False)
+    games = rows.with_columns(
+        game_id=pl.col("home_team") + pl.col("date").dt.strftime("%Y%m%d") + pl.col("game_number"),
+        doubleheader=pl.col("game_number").replace_strict(
+            {"0": 0, "1": 1, "2": 2, "3": 3, "A": 1, "B": 2}, return_dtype=pl.Int8
+        ),
+        innings=(pl.col("outs").cast(pl.Float64) / 6).ceil().cast(pl.Int8),
+        game_end_utc=(
+            completed_later.cast(pl.Datetime("us")) + UNKNOWN_END_KNOWN_AT
+        ).dt.replace_time_zone("UTC"),
+        home_starting_pitcher_id=pl.col("home_starting_pitcher_id").replace("", None),
+        away_starting_pitcher_id=pl.col("away_starting_pitcher_id").replace("", None),
+    )
+    games = games.with_columns(_first_pitch_utc(games))
+    duplicates = games.filter(pl.col("game_id").is_duplicated())
+    if duplicates.height:
+        # The same game in two files (a season imported twice): keep one copy.
+        games = games.unique("game_id", keep="first", maintain_order=True)
+    games = games.select([pl.col(c).cast(t) for c, t in GAMES.items()])
+    report.rows_imported = games.height
+    return games, report

@@ -1,0 +1,164 @@
+"""Importers on the real files of ../shared/data (Retrosheet, Pinnacle, SBR)."""
+
+import shutil
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import pytest
+
+from mlbcore.cli.main import main
+from mlbcore.data.snapshot import load_snapshot, read_manifest
+from mlbcore.errors import MlbError
+from mlbcore.features.build import build_features
+from mlbcore.importers.jobs import import_pinnacle, import_retrosheet, import_sbr
+from mlbcore.importers.report import RETROSHEET_NOTICE
+from mlbcore.importers.retrosheet import read_game_logs
+
+
+def test_retrosheet_game_log_fields(shared_data):
+    games, report = read_game_logs([shared_data / "retrosheet" / "GL2016.TXT"])
+    assert report.problems == [] and report.rows_read == games.height == 2428
+    assert games["game_id"].is_unique().all()
+    opener = games.filter(pl.col("game_id") == "KCA201604030").to_dicts()[0]
+    assert (opener["away_team"], opener["home_team"]) == ("NYN", "KCA")
+    assert (opener["away_score"], opener["home_score"]) == (3, 4)
+    assert (opener["away_starting_pitcher_id"], opener["home_starting_pitcher_id"]) == (
+        "harvm001",
+        "volqe001",
+    )
+    assert (opener["park_id"], opener["day_night"], opener["doubleheader"]) == ("KAN06", "N", 0)
+    assert opener["innings"] == 9  # 51 outs: home team did not bat in the ninth
+    # 19:05 in Kansas City (CDT, UTC-5) is 00:05 UTC the next day.
+    assert opener["first_pitch_utc"] == datetime(2016, 4, 4, 0, 5, tzinfo=UTC)
+    assert opener["game_end_utc"] is None  # unknown: features use the next-morning rule
+
+
+def test_franchise_codes_resolve_across_seasons(shared_data):
+    games, _ = read_game_logs([shared_data / "retrosheet" / "GL2011.TXT"])
+    assert "MIA" in games["home_team"].to_list() and "FLO" not in games["home_team"].to_list()
+    assert games["home_team"].n_unique() == 30
+
+
+def test_a_malformed_line_is_skipped_and_named_or_fails_with_strict(shared_data, tmp_path, capsys):
+    lines = (shared_data / "retrosheet" / "GL2016.TXT").read_text(encoding="latin-1").splitlines()
+    lines[4] = lines[4][:200]  # truncated mid-record
+    lines[9] = lines[9].replace('"20160404"', '"2016-04-04"', 1)
+    broken = tmp_path / "GL2016.TXT"
+    broken.write_text("\n".join(lines) + "\n", encoding="latin-1")
+
+    assert main(["import", "retrosheet", str(broken), "--out", str(tmp_path / "snap")]) == 0
+    out = capsys.readouterr().out
+    assert "read 2428 rows, imported 2426" in out and "skipped 2 malformed rows" in out
+    assert f"{broken}:5: expected 161 fields, found" in out
+    assert f"{broken}:10: bad date '2016-04-04'" in out
+    assert RETROSHEET_NOTICE in out
+
+    before = read_manifest(tmp_path / "snap")
+    assert (
+        main(["import", "retrosheet", str(broken), "--strict", "--out", str(tmp_path / "snap")])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert f"{broken}:5: expected 161 fields" in err and "--strict" in err
+    assert read_manifest(tmp_path / "snap") == before  # the failed import changed nothing
+
+
+def test_a_retrosheet_zip_imports_like_its_text_file(shared_data, tmp_path):
+    text = shared_data / "retrosheet" / "GL2016.TXT"
+    archive = tmp_path / "gl2016.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(text, "GL2016.TXT")
+    import_retrosheet([text], tmp_path / "from_text")
+    import_retrosheet([archive], tmp_path / "from_zip")
+    assert (
+        read_manifest(tmp_path / "from_text")["content_hash"]
+        == read_manifest(tmp_path / "from_zip")["content_hash"]
+    )
+
+
+def test_imports_are_idempotent(real_snapshot_dir, shared_data, tmp_path):
+    copy = tmp_path / "snap"
+    shutil.copytree(real_snapshot_dir, copy)
+    before = read_manifest(copy)["content_hash"]
+    retro, sbr, pinnacle = (shared_data / d for d in ("retrosheet", "sbr", "pinnacle"))
+    import_sbr(copy, [sbr / "mlb odds 2016.xlsx"])
+    import_pinnacle(copy, pinnacle / "mlb2016_games.csv", pinnacle / "mlb2016_lines.csv.gz")
+    import_retrosheet([retro / "GL2015.TXT", retro / "GL2016.TXT"], copy)
+    assert read_manifest(copy)["content_hash"] == before
+
+
+def test_pinnacle_lines_attach_by_id_or_local_date_and_unmatched_games_are_listed(
+    shared_data, tmp_path
+):
+    out = tmp_path / "snap"
+    import_retrosheet([shared_data / "retrosheet" / "GL2016.TXT"], out)
+    pinnacle = shared_data / "pinnacle"
+    report = import_pinnacle(out, pinnacle / "mlb2016_games.csv", pinnacle / "mlb2016_lines.csv.gz")
+    snapshot = load_snapshot(out)
+    lines = snapshot.odds_lines
+    assert lines["game_id"].n_unique() >= 2420
+    # The All-Star game and the postseason are not in the regular-season game logs.
+    unmatched = report.unmatched
+    assert unmatched is not None and "NL201607130" in unmatched["retro_game_id"].to_list()
+    assert 30 <= unmatched.height <= 45
+    # Pinnacle's scheduled first pitch replaces the day/night estimate.
+    games = snapshot.games.filter(pl.col("game_id").is_in(["PIT201604030", "ARI201604040"]))
+    first_pitch = dict(zip(games["game_id"], games["first_pitch_utc"], strict=True))
+    assert first_pitch["PIT201604030"] == datetime(2016, 4, 3, 17, 5, tzinfo=UTC)
+    # The source's id for this night game carries the UTC date (ARI201604050); it is
+    # matched by its local date instead.
+    assert first_pitch["ARI201604040"] == datetime(2016, 4, 5, 1, 40, tzinfo=UTC)
+    assert lines.filter(pl.col("game_id") == "ARI201604040").height > 0
+
+
+def test_sbr_opening_line_is_a_feature_and_the_closing_line_never_is(real_snapshot_dir):
+    snapshot = load_snapshot(real_snapshot_dir)
+    sbr = snapshot.odds_lines.filter(pl.col("book") == "sbr").join(
+        snapshot.games.select("game_id", "first_pitch_utc"), on="game_id"
+    )
+    before_first_pitch = sbr["first_pitch_utc"] - sbr["entered_at_utc"]
+    assert set(before_first_pitch.unique().to_list()) == {timedelta(hours=24), timedelta(0)}
+    assert sbr["game_id"].n_unique() > 4700
+    features = build_features(snapshot).filter(pl.col("season") == 2015)
+    # 2015 has only SBR: the opening line at the cutoff, never moving.
+    assert features["market_no_vig_home_prob"].null_count() < 20
+    assert (features["market_moneyline_moves"].drop_nulls() == 1).all()
+    assert (features["market_home_prob_move"].drop_nulls() == 0).all()
+
+
+def test_real_data_features_use_earlier_dates_only_and_prefer_pinnacle(real_snapshot_dir):
+    snapshot = load_snapshot(real_snapshot_dir)
+    features = build_features(snapshot)
+    assert features.height == snapshot.games.height
+    # No splits on real data: missing, and completeness says so.
+    assert features["splits_ml_home_ticket_pct"].null_count() == features.height
+    assert features["completeness"].max() < 1.0
+    # A doubleheader's second game has not seen the first (no end times: earlier dates only).
+    second = features.filter(pl.col("game_id").str.ends_with("2")).head(1).to_dicts()[0]
+    first = features.filter(pl.col("game_id") == second["game_id"][:-1] + "1").to_dicts()[0]
+    assert second["home_games_played"] == first["home_games_played"]
+    # Early 2016 games still have last-10 form from the end of 2015.
+    opener = features.filter(pl.col("game_id") == "KCA201604030").to_dicts()[0]
+    assert opener["home_games_played"] == 0 and opener["home_last10_win_pct"] is not None
+    assert opener["market_moneyline_moves"] > 1  # Pinnacle's history, not SBR's one line
+
+
+def test_missing_files_are_one_line_errors(tmp_path, capsys):
+    assert (
+        main(["import", "retrosheet", str(tmp_path / "GL1999.TXT"), "--out", str(tmp_path / "s")])
+        == 2
+    )
+    assert "GL1999.TXT does not exist" in capsys.readouterr().err
+    assert (
+        main(["import", "odds", "sbr", str(tmp_path / "x.xlsx"), "--data", str(tmp_path / "s")])
+        == 2
+    )
+    assert "is not a snapshot; import games first" in capsys.readouterr().err
+
+
+def test_a_file_that_is_not_a_workbook_is_refused(real_snapshot_dir, tmp_path):
+    fake = tmp_path / "mlb odds 2016.xlsx"
+    fake.write_text("not a workbook")
+    with pytest.raises(MlbError, match="is not a readable Excel workbook"):
+        import_sbr(real_snapshot_dir, [fake])
