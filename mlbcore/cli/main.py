@@ -45,6 +45,22 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _predict(args: argparse.Namespace) -> int:
+    from mlbcore.prediction import output_format, predict_games, write_predictions
+    from mlbcore.settings import load_settings
+    from mlbcore.targets import parse_targets
+
+    output_format(args.out)
+    settings = load_settings()
+    start, end = _parse_date(args.start, "--start"), _parse_date(args.end, "--end")
+    frame = predict_games(
+        settings, parse_targets(args.targets), start, end, data=args.data, model=args.model
+    )
+    write_predictions(frame, args.out)
+    print(f"wrote {frame.height} games from {start} to {end} to {args.out}")
+    return 0
+
+
 def _snapshot_demo(args: argparse.Namespace) -> int:
     from mlbcore.data.demo import write_demo_snapshot
 
@@ -127,6 +143,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--json", action="store_true", help="print the results as JSON")
     train.set_defaults(handler=_train)
+
+    predict = commands.add_parser(
+        "predict", help="score the games of a date range with the registered models"
+    )
+    predict.add_argument("--targets", nargs="+", metavar="T", help="default: all three")
+    predict.add_argument("--start", required=True, metavar="YYYY-MM-DD")
+    predict.add_argument("--end", required=True, metavar="YYYY-MM-DD")
+    predict.add_argument("--data", type=Path, metavar="PATH", help="snapshot folder")
+    predict.add_argument(
+        "--model",
+        default="champion",
+        help="champion (the alias, else the newest version) or an MLflow run id",
+    )
+    predict.add_argument("--out", type=Path, required=True, metavar="FILE.csv|FILE.parquet")
+    predict.set_defaults(handler=_predict)
 
     snapshot = commands.add_parser("snapshot", help="create data snapshots")
     kinds = snapshot.add_subparsers(dest="kind", required=True, metavar="KIND")

@@ -1,0 +1,122 @@
+"""Scoring games with registered models: `mlb predict`.
+
+Each target's model comes from the MLflow registry: the version with the ``champion``
+alias, else the newest version; or the model logged by a given run. Every game in the
+date range gets a prediction, however little history it has; its completeness says how
+much the model had to go on.
+"""
+
+import os
+import re
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from mlbcore.errors import MlbError
+from mlbcore.features.registry import FEATURE_NAMES, FEATURE_SET_VERSION
+from mlbcore.settings import Settings
+from mlbcore.targets import Target
+from mlbcore.tracking import registered_model_name
+
+MARKET_COLUMNS = ("market_no_vig_home_prob", "market_total", "market_no_vig_over_prob")
+
+
+def prediction_column(target: Target) -> str:
+    return f"{target.value}_prob" if target.is_binary else f"{target.value}_runs"
+
+
+def model_uri(target: Target, model: str) -> str:
+    """The registry URI of ``target``'s model: ``champion`` or an MLflow run id."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient()
+    name = registered_model_name(target.value)
+    if model != "champion":
+        if not re.fullmatch(r"[0-9a-f]{32}", model):
+            raise MlbError(
+                f"--model must be champion or an MLflow run id (32 hex digits), got {model!r}"
+            )
+        versions = client.search_model_versions(f"name='{name}' and run_id='{model}'")
+        if not versions:
+            raise MlbError(f"run {model} logged no {name} model; pick a run id of that target")
+        return f"models:/{name}/{versions[0].version}"
+    try:
+        registered = client.get_registered_model(name)
+    except MlflowException:
+        raise MlbError(f"no registered model {name} yet; run `mlb train` first") from None
+    if "champion" in registered.aliases:
+        return f"models:/{name}@champion"
+    versions = client.search_model_versions(f"name='{name}'")
+    if not versions:
+        raise MlbError(f"no version of {name} yet; run `mlb train` first")
+    return f"models:/{name}/{max(int(v.version) for v in versions)}"
+
+
+def predict_games(
+    settings: Settings,
+    targets: list[Target],
+    start: date,
+    end: date,
+    data: Path | None = None,
+    model: str = "champion",
+) -> pl.DataFrame:
+    """One row per game with first pitch on a local date in ``start..end``: identity,
+    completeness, each target's prediction and the market's view at the cutoff."""
+    import mlflow
+
+    from mlbcore import tracking
+    from mlbcore.training.pipeline import features_for, load_data
+
+    if end < start:
+        raise MlbError(f"--end {end} is before --start {start}")
+    snapshot = load_data(settings, data)
+    features = features_for(snapshot, settings).filter(pl.col("date").is_between(start, end))
+    if features.is_empty():
+        first, last = snapshot.games["date"].min(), snapshot.games["date"].max()
+        raise MlbError(f"no games from {start} to {end}; the data covers {first} to {last}")
+    tracking.configure(settings)
+    x = features.select(FEATURE_NAMES).to_numpy().astype(np.float64)
+    predictions = {}
+    for target in targets:
+        booster = mlflow.lightgbm.load_model(model_uri(target, model))
+        if list(booster.feature_name()) != list(FEATURE_NAMES):
+            raise MlbError(
+                f"the {target} model was trained on another feature set than "
+                f"{FEATURE_SET_VERSION}; retrain it with `mlb train`"
+            )
+        predictions[prediction_column(target)] = booster.predict(x)
+    return features.select(
+        "game_id", "date", "home_team", "away_team", "first_pitch_utc", "completeness"
+    ).with_columns(
+        *[pl.Series(name, values) for name, values in predictions.items()],
+        *[features[c] for c in MARKET_COLUMNS],
+    )
+
+
+def output_format(out: Path) -> str:
+    """``.csv`` or ``.parquet``, checked before any work is done."""
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise MlbError(f"--out must end in .csv or .parquet, got {out.name}")
+    return suffix
+
+
+def write_predictions(frame: pl.DataFrame, out: Path) -> None:
+    """CSV or Parquet by the file's suffix, written to a temporary file then renamed."""
+    suffix = output_format(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}-", dir=out.parent)
+    os.close(handle)
+    try:
+        if suffix == ".csv":
+            frame.write_csv(temporary)
+        else:
+            frame.write_parquet(temporary)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
