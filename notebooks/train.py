@@ -80,6 +80,7 @@ def status(mo, outcome):
             f"Trained {len(run.trained)} target(s) on data version `{run.data_version[:12]}`, "
             f"feature set `{run.feature_set_version}`. MLflow runs: "
             + ", ".join(f"`{t.result.target}` → `{t.run_id}`" for t in run.trained)
+            + "".join(f"\n\n*{notice}*" for notice in run.notices)
         ),
         kind="success",
     )

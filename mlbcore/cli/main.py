@@ -58,6 +58,10 @@ def _predict(args: argparse.Namespace) -> int:
     )
     write_predictions(frame, args.out)
     print(f"wrote {frame.height} games from {start} to {end} to {args.out}")
+    from mlbcore.data.snapshot import read_manifest
+
+    for notice in read_manifest(args.data or settings.mlb_data).get("notices", []):  # type: ignore[union-attr]
+        print(notice)
     return 0
 
 

@@ -41,3 +41,5 @@ def print_training_run(run: TrainingRun, as_json: bool) -> None:
                 f"  rounds {result.num_boost_round}  MLflow run {trained.run_id}"
             )
             print(metrics_table(trained))
+    for notice in run.notices:
+        print(f"\n{notice}")

@@ -40,6 +40,7 @@ class TrainingRun:
     feature_set_version: str
     trained: list[TrainedTarget]
     seconds: dict[str, float] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()  # the data publishers' notices, shown wherever it is used
 
 
 def _silent(_: str) -> None:
@@ -118,4 +119,5 @@ def train_models(
         feature_set_version=FEATURE_SET_VERSION,
         trained=trained,
         seconds=seconds,
+        notices=snapshot.notices,
     )

@@ -37,6 +37,7 @@ def summary(run: TrainingRun) -> dict[str, Any]:
         "data_version": run.data_version,
         "feature_set_version": run.feature_set_version,
         "seconds": {k: round(v, 3) for k, v in run.seconds.items()},
+        "notices": list(run.notices),
         "targets": [
             {
                 "target": t.result.target.value,
