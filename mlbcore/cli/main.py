@@ -108,6 +108,17 @@ def _import_sbr(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_quality(args: argparse.Namespace) -> int:
+    from mlbcore.evaluation.quality_bench import bench_quality
+    from mlbcore.settings import PROJECT_ROOT
+
+    shared = args.shared_data or PROJECT_ROOT.parent / "shared" / "data"
+    if not (shared / "retrosheet").is_dir():
+        raise MlbError(f"{shared} has no retrosheet/ folder; pass --shared-data DIR")
+    bench_quality(shared)
+    return 0
+
+
 def _bench_train(args: argparse.Namespace) -> int:
     from mlbcore.bench import bench_train
 
@@ -206,6 +217,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench_train.add_argument("--repeat", type=int, default=5)
     bench_train.add_argument("--data", type=Path, default=None)
     bench_train.set_defaults(handler=_bench_train)
+    bench_quality = benches.add_parser(
+        "quality", help="walk-forward model quality on real 2016 games, beside the market"
+    )
+    bench_quality.add_argument(
+        "--shared-data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder with retrosheet/, sbr/ and pinnacle/ (default ../shared/data)",
+    )
+    bench_quality.set_defaults(handler=_bench_quality)
     return parser
 
 

@@ -62,8 +62,9 @@ def _fit(
     rounds: int,
     valid: tuple[np.ndarray, np.ndarray] | None = None,
     early_stopping_rounds: int = 0,
+    feature_names: tuple[str, ...] = FEATURE_NAMES,
 ) -> lgb.Booster:
-    train_set = lgb.Dataset(x, y, feature_name=list(FEATURE_NAMES), free_raw_data=False)
+    train_set = lgb.Dataset(x, y, feature_name=list(feature_names), free_raw_data=False)
     if valid is None:
         return lgb.train(params, train_set, num_boost_round=rounds)
     valid_set = lgb.Dataset(valid[0], valid[1], reference=train_set)
@@ -74,6 +75,49 @@ def _fit(
         valid_sets=[valid_set],
         callbacks=[lgb.early_stopping(early_stopping_rounds, verbose=False)],
     )
+
+
+def cross_validated_fit(
+    target: Target,
+    x: np.ndarray,
+    y: np.ndarray,
+    dates: pl.Series,
+    params: dict[str, Any],
+    training_config: TrainingConfig,
+    feature_names: tuple[str, ...] = FEATURE_NAMES,
+) -> tuple[lgb.Booster, int, list[dict[str, float]]]:
+    """Time-series CV over ``dates`` (sorted), then a fit on every row with the median
+    number of rounds the folds chose. Returns the model, its rounds and each fold's scores.
+    """
+    folds = date_folds(dates, training_config.cross_validation_folds, training_config.cv_gap_days)
+    fold_scores, best_rounds = [], []
+    for fold_train, fold_valid in folds:
+        # Early stopping watches the last dates of the fold's own training part, so the
+        # fold's validation dates score a model that never looked at them.
+        fit_rows, stop_rows = chronological_split(
+            dates.gather(fold_train), training_config.test_size
+        )
+        fit, stop = fold_train[fit_rows], fold_train[stop_rows]
+        booster = _fit(
+            params,
+            x[fit],
+            y[fit],
+            training_config.max_boost_rounds,
+            (x[stop], y[stop]),
+            training_config.early_stopping_rounds,
+            feature_names,
+        )
+        best_rounds.append(max(1, booster.best_iteration))
+        fold_scores.append(
+            score(
+                target,
+                y[fold_valid],
+                booster.predict(x[fold_valid], num_iteration=booster.best_iteration),
+            )
+        )
+    num_boost_round = int(np.median(best_rounds))
+    booster = _fit(params, x, y, num_boost_round, feature_names=feature_names)
+    return booster, num_boost_round, fold_scores
 
 
 def calibration_table(
@@ -119,36 +163,15 @@ def train_target(
     params = lightgbm_params(target, model_config, training_config.seed)
     x, y = _matrix(labelled), labelled["label"].to_numpy()
     train_rows, test_rows = chronological_split(labelled["date"], training_config.test_size)
-    train_dates = labelled["date"].gather(train_rows)
-    folds = date_folds(
-        train_dates, training_config.cross_validation_folds, training_config.cv_gap_days
+    # The final model never sees the test rows, not even for early stopping.
+    booster, num_boost_round, fold_scores = cross_validated_fit(
+        target,
+        x[train_rows],
+        y[train_rows],
+        labelled["date"].gather(train_rows),
+        params,
+        training_config,
     )
-
-    fold_scores, best_rounds = [], []
-    for fold_train, fold_valid in folds:
-        # Early stopping watches the last dates of the fold's own training part, so the
-        # fold's validation dates score a model that never looked at them.
-        fit_rows, stop_rows = chronological_split(
-            train_dates.gather(fold_train), training_config.test_size
-        )
-        fit, stop = train_rows[fold_train[fit_rows]], train_rows[fold_train[stop_rows]]
-        booster = _fit(
-            params,
-            x[fit],
-            y[fit],
-            training_config.max_boost_rounds,
-            (x[stop], y[stop]),
-            training_config.early_stopping_rounds,
-        )
-        best_rounds.append(max(1, booster.best_iteration))
-        valid = train_rows[fold_valid]
-        fold_scores.append(
-            score(target, y[valid], booster.predict(x[valid], num_iteration=booster.best_iteration))
-        )
-    # The final model never sees the test rows, not even for early stopping: it takes
-    # the median round count the folds chose.
-    num_boost_round = int(np.median(best_rounds))
-    booster = _fit(params, x[train_rows], y[train_rows], num_boost_round)
 
     predicted_train = booster.predict(x[train_rows])
     predicted_test = booster.predict(x[test_rows])

@@ -1,0 +1,1 @@
+"""Evaluating models the way they would have been used: forward in time."""
