@@ -12,7 +12,7 @@ RETROSHEET_NOTICE = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Problem:
     file: str
     line: int  # 1-based line (or spreadsheet row) number in the file
@@ -53,12 +53,14 @@ class ImportReport:
 def collect_problems(
     frame: pl.DataFrame, reason_column: str, file: str, line_column: str, strict: bool
 ) -> list[Problem]:
-    """Problems for rows whose ``reason_column`` is set; with ``strict`` the first one raises."""
-    bad = frame.filter(pl.col(reason_column).is_not_null()).sort(line_column)
-    problems = [
-        Problem(file, int(line), str(reason))
-        for line, reason in bad.select(line_column, reason_column).iter_rows()
-    ]
+    """Problems for rows whose ``reason_column`` is set (their file is ``file``, or the
+    row's own ``file`` column where it has one); with ``strict`` the first one raises."""
+    bad = frame.filter(pl.col(reason_column).is_not_null())
+    files = bad["file"] if "file" in bad.columns else pl.Series([file] * bad.height)
+    problems = sorted(
+        Problem(str(name), int(line), str(reason))
+        for name, line, reason in zip(files, bad[line_column], bad[reason_column], strict=True)
+    )
     if strict and problems:
         raise MlbError(f"{problems[0]} (without --strict such rows are skipped and counted)")
     return problems

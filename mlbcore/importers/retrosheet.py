@@ -155,7 +155,7 @@ def read_game_logs(paths: list[Path], strict: bool = False) -> tuple[pl.DataFram
         unknown_problems = collect_problems(
             unknown.with_columns(reason=pl.lit("team code not in the team registry")),
             "reason",
-            str(unknown["file"][0]),
+            "",  # each row names its own file
             "line",
             strict,
         )
