@@ -151,3 +151,25 @@ def test_splits_at_the_cutoff_and_sharp_intensity():
     assert row["splits_ml_home_ticket_pct"] == 70.0
     assert row["ml_sharp_intensity"] == -15.0
     assert row["ml_sharp_vs_public"] == pytest.approx(-15.0 * (50 - 70) / 100)
+
+
+def test_time_zone_shift_follows_the_team_across_the_country():
+    games = [
+        {**_game("NYN201604010", 1, 23, "NYN", "LAN", 5, 3), "park_id": "NYC20"},
+        {**_game("LAN201604030", 3, 23, "LAN", "NYN", 5, 3), "park_id": "LOS03"},
+    ]
+    second = build_features(_snapshot(games)).sort("first_pitch_utc").to_dicts()[1]
+    assert second["away_tz_shift_hours"] == -3.0  # the Mets flew west
+    assert second["home_tz_shift_hours"] == -3.0  # the Dodgers came home from New York
+
+
+def test_park_run_factor_uses_finished_games_at_the_park_shrunk_toward_one():
+    games = [
+        {**_game("COL201604010", 1, 1, "COL", "SFN", 10, 10), "park_id": "DEN02"},
+        {**_game("SFN201604010", 1, 2, "SFN", "COL", 1, 1), "park_id": "SFO03"},
+        {**_game("COL201604050", 5, 1, "COL", "SFN", 0, 0), "park_id": "DEN02"},
+    ]
+    third = build_features(_snapshot(games)).sort("first_pitch_utc").to_dicts()[2]
+    league = (20 + 2) / 2
+    assert third["park_run_factor"] == pytest.approx(((20 + 81 * league) / 82) / league)
+    assert third["park_run_factor"] > 1

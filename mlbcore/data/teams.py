@@ -446,3 +446,21 @@ def park_time_zone(park_id: str | None, home_team: str) -> str:
             f"park {park_id!r} has no known time zone and {home_team!r} is not a canonical "
             f"team code (resolve it with resolve_teams first)"
         ) from None
+
+
+def local_time_zones(games: pl.DataFrame) -> pl.Series:
+    """Each game's IANA time zone: its park's, else its home team's."""
+    parks = pl.DataFrame(
+        {"park_id": list(PARK_TIME_ZONES), "park_zone": list(PARK_TIME_ZONES.values())}
+    )
+    teams = pl.DataFrame(
+        {"home_team": list(TEAM_TIME_ZONES), "team_zone": list(TEAM_TIME_ZONES.values())}
+    )
+    return (
+        games.select("park_id", "home_team")
+        .join(parks, on="park_id", how="left", maintain_order="left")
+        .join(teams, on="home_team", how="left", maintain_order="left")
+        .select(pl.coalesce("park_zone", "team_zone", pl.lit("America/New_York")))
+        .to_series()
+        .alias("time_zone")
+    )

@@ -5,6 +5,7 @@ import polars as pl
 from mlbcore.data.snapshot import Snapshot
 from mlbcore.features import derived
 from mlbcore.features.market import market_features, splits_features
+from mlbcore.features.park_travel import park_run_factor, time_zone_shift
 from mlbcore.features.pitcher_form import pitcher_form_features
 from mlbcore.features.registry import FEATURE_NAMES, FEATURES, SOURCES
 from mlbcore.features.team_form import team_form_features
@@ -47,6 +48,9 @@ def build_features(
     )
     for part in (
         *per_side,
+        park_run_factor(games),
+        time_zone_shift(games, "home"),
+        time_zone_shift(games, "away"),
         market_features(games, snapshot.odds_lines, market_book),
         splits_features(games, snapshot.betting_splits),
     ):

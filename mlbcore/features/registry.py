@@ -14,7 +14,7 @@ FEATURE_SET_REVISION = 1
 @dataclass(frozen=True)
 class Feature:
     name: str
-    category: str  # temporal, team, pitcher, market, splits, derived, interaction
+    category: str  # temporal, travel, park, team, pitcher, market, splits, derived, interaction
     source: str  # what data it needs: schedule, results, market, splits
     description: str
 
@@ -59,6 +59,24 @@ FEATURES: tuple[Feature, ...] = (
     Feature("is_night", "temporal", "schedule", "1 for a night game"),
     Feature("doubleheader_game", "temporal", "schedule", "0 single game, 1 or 2 of a doubleheader"),
     *_sided(_SIDE_TEMPORAL, "temporal", "results"),
+    Feature(
+        "home_tz_shift_hours",
+        "travel",
+        "schedule",
+        "home team: time zones crossed since its last game, east positive",
+    ),
+    Feature(
+        "away_tz_shift_hours",
+        "travel",
+        "schedule",
+        "away team: time zones crossed since its last game, east positive",
+    ),
+    Feature(
+        "park_run_factor",
+        "park",
+        "results",
+        "runs per game at this park before the cutoff / league's, shrunk toward 1",
+    ),
     *_sided(_SIDE_TEAM, "team", "results"),
     *_sided(_SIDE_PITCHER, "pitcher", "results"),
     Feature("market_no_vig_home_prob", "market", "market", "home win probability, vig removed"),

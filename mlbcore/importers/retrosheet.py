@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from mlbcore.data.schema import GAMES
-from mlbcore.data.teams import PARK_TIME_ZONES, TEAM_TIME_ZONES, resolve_teams
+from mlbcore.data.teams import local_time_zones, resolve_teams
 from mlbcore.errors import MlbError
 from mlbcore.features.timing import UNKNOWN_END_KNOWN_AT
 from mlbcore.importers.report import ImportReport, collect_problems
@@ -98,24 +98,6 @@ def _rows(name: str, text: str) -> pl.DataFrame:
         .then(pl.format("day/night flag {} is neither D nor N", pl.col("day_night")))
     )
     return parsed.with_columns(reason=reason).drop("fields", "n_fields", "date_text")
-
-
-def local_time_zones(games: pl.DataFrame) -> pl.Series:
-    """Each game's IANA time zone: its park's, else its home team's."""
-    parks = pl.DataFrame(
-        {"park_id": list(PARK_TIME_ZONES), "park_zone": list(PARK_TIME_ZONES.values())}
-    )
-    teams = pl.DataFrame(
-        {"home_team": list(TEAM_TIME_ZONES), "team_zone": list(TEAM_TIME_ZONES.values())}
-    )
-    return (
-        games.select("park_id", "home_team")
-        .join(parks, on="park_id", how="left", maintain_order="left")
-        .join(teams, on="home_team", how="left", maintain_order="left")
-        .select(pl.coalesce("park_zone", "team_zone", pl.lit("America/New_York")))
-        .to_series()
-        .alias("time_zone")
-    )
 
 
 def _first_pitch_utc(games: pl.DataFrame) -> pl.Series:

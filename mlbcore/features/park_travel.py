@@ -1,0 +1,95 @@
+"""Where a game is played: how the park plays (runs) and how far each team's body clock
+moved since its last game (time zones crossed)."""
+
+import polars as pl
+
+from mlbcore.data.teams import local_time_zones
+from mlbcore.features.timing import result_known_at_utc
+
+# Shrink a park's run rate toward the league's as if it had this many league-average
+# games: a park with a handful of games says little about itself.
+PARK_PRIOR_GAMES = 81
+
+
+def park_run_factor(games: pl.DataFrame) -> pl.DataFrame:
+    """Runs per game at the game's park over every game finished there before the cutoff
+    (all seasons in the data), relative to the league's over the same time, shrunk
+    toward 1. One row per game_id."""
+    finished = (
+        games.filter(pl.col("home_score").is_not_null() & pl.col("away_score").is_not_null())
+        .with_columns(result_known_at_utc())
+        .select(
+            "park_id",
+            "result_known_at_utc",
+            runs=(pl.col("home_score") + pl.col("away_score")).cast(pl.Float64),
+        )
+        .sort("result_known_at_utc", "park_id", "runs")
+        .with_columns(
+            park_games=pl.int_range(1, pl.len() + 1).over("park_id"),
+            park_runs=pl.col("runs").cum_sum().over("park_id"),
+            league_games=pl.int_range(1, pl.len() + 1),
+            league_runs=pl.col("runs").cum_sum(),
+        )
+    )
+    asof = {"left_on": "cutoff_utc", "right_on": "result_known_at_utc", "check_sortedness": False}
+    at_cutoff = games.select("game_id", "park_id", "cutoff_utc").sort("cutoff_utc")
+    park = at_cutoff.join_asof(
+        finished.select("park_id", "result_known_at_utc", "park_games", "park_runs"),
+        by="park_id",
+        **asof,
+    )
+    league = at_cutoff.join_asof(
+        finished.select("result_known_at_utc", "league_games", "league_runs"), **asof
+    )
+    league_rate = pl.col("league_runs") / pl.col("league_games")
+    shrunk = (pl.col("park_runs").fill_null(0) + PARK_PRIOR_GAMES * league_rate) / (
+        pl.col("park_games").fill_null(0) + PARK_PRIOR_GAMES
+    )
+    return park.join(league.select("game_id", "league_games", "league_runs"), on="game_id").select(
+        "game_id", park_run_factor=shrunk / league_rate
+    )
+
+
+def time_zone_shift(games: pl.DataFrame, side: str) -> pl.DataFrame:
+    """Hours the ``side`` team's clock moved from its previous game's park to this one's
+    (positive eastward). The schedule is public, so the previous game is the last one
+    that started before this game's cutoff, finished or not."""
+    offsets = games.select(
+        "game_id",
+        "first_pitch_utc",
+        "cutoff_utc",
+        team=pl.col(f"{side}_team"),
+        home_team=pl.col("home_team"),
+        away_team=pl.col("away_team"),
+        utc_offset_hours=_utc_offset_hours(games),
+    )
+    appearances = pl.concat(
+        [
+            offsets.select("first_pitch_utc", "utc_offset_hours", team=pl.col(f"{who}_team"))
+            for who in ("home", "away")
+        ]
+    ).sort("first_pitch_utc")
+    previous = offsets.sort("cutoff_utc").join_asof(
+        appearances.rename(
+            {"utc_offset_hours": "previous_offset", "first_pitch_utc": "previous_at"}
+        ),
+        left_on="cutoff_utc",
+        right_on="previous_at",
+        by="team",
+        check_sortedness=False,
+    )
+    return previous.select(
+        "game_id",
+        (pl.col("utc_offset_hours") - pl.col("previous_offset")).alias(f"{side}_tz_shift_hours"),
+    )
+
+
+def _utc_offset_hours(games: pl.DataFrame) -> pl.Series:
+    """Each game's park's UTC offset at first pitch, in hours (daylight saving included)."""
+    zones = local_time_zones(games)
+    offset = pl.Series("utc_offset_hours", [None] * games.height, dtype=pl.Float64)
+    for zone in zones.unique().to_list():
+        local = games["first_pitch_utc"].dt.convert_time_zone(zone)
+        hours = (local.dt.base_utc_offset() + local.dt.dst_offset()).dt.total_seconds() / 3600
+        offset = pl.select(pl.when(zones == zone).then(hours).otherwise(offset)).to_series()
+    return offset
