@@ -86,9 +86,17 @@ def market_features(
     has_line = (
         pl.col("market_no_vig_home_prob").is_not_null() | pl.col("market_total").is_not_null()
     )
+    return _first_by_priority(games, per_book, has_line)
+
+
+def _first_by_priority(
+    games: pl.DataFrame, candidates: list[pl.DataFrame], present: pl.Expr
+) -> pl.DataFrame:
+    """Per game, the row of the highest-priority candidate where ``present`` holds, so
+    all of a game's values come from one source; nulls where none has anything."""
     best = (
-        pl.concat(per_book)
-        .filter(has_line)
+        pl.concat(candidates)
+        .filter(present)
         .sort("priority")
         .group_by("game_id", maintain_order=True)
         .first()
@@ -173,15 +181,7 @@ def splits_features(games: pl.DataFrame, betting_splits: pl.DataFrame) -> pl.Dat
     has_capture = pl.any_horizontal(
         pl.col(c).is_not_null() for c in per_source[0].columns if c.startswith("splits_")
     )
-    best = (
-        pl.concat(per_source)
-        .filter(has_capture)
-        .sort("priority")
-        .group_by("game_id", maintain_order=True)
-        .first()
-        .drop("priority")
-    )
-    return games.select("game_id").join(best, on="game_id", how="left")
+    return _first_by_priority(games, per_source, has_capture)
 
 
 def _source_splits(games: pl.DataFrame, betting_splits: pl.DataFrame) -> pl.DataFrame:
