@@ -101,6 +101,7 @@ class Settings(BaseSettings):
     mlb_state_dir: Path = PROJECT_ROOT / ".mlb_state"
     mlb_data: Path = DEMO_SNAPSHOT
     ml_cutoff_minutes: int = Field(60, ge=0, le=24 * 60)
+    feature_cache_ttl_seconds: int = Field(15 * 60, ge=1)  # Redis feature cache entries
     market_book: str | None = None  # None: the book with the most lines in the data
 
     training: TrainingConfig = TrainingConfig()

@@ -17,6 +17,7 @@ from mlbcore.data.snapshot import Snapshot, load_snapshot
 from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_SET_VERSION
 from mlbcore.settings import Settings
+from mlbcore.store.feature_cache import CacheStats
 from mlbcore.targets import Target
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.trainer import TrainingResult, train_target
@@ -51,8 +52,23 @@ def load_data(settings: Settings, data: Path | None = None) -> Snapshot:
     return load_snapshot(data or settings.mlb_data)
 
 
-def features_for(snapshot: Snapshot, settings: Settings) -> pl.DataFrame:
-    return build_features(snapshot, settings.ml_cutoff_minutes, settings.market_book)
+def features_for(
+    snapshot: Snapshot, settings: Settings, stats: CacheStats | None = None
+) -> pl.DataFrame:
+    """Every game's features, through the Redis cache when ``REDIS_URL`` is set and
+    ``use_cached_features`` is on (hits and misses counted in ``stats``)."""
+    if not (settings.redis_url and settings.training.use_cached_features):
+        return build_features(snapshot, settings.ml_cutoff_minutes, settings.market_book)
+    from mlbcore.store.feature_cache import build_features_cached
+
+    return build_features_cached(
+        snapshot,
+        settings.ml_cutoff_minutes,
+        settings.market_book,
+        settings.redis_url,
+        settings.feature_cache_ttl_seconds,
+        stats if stats is not None else CacheStats(),
+    )
 
 
 def train_models(
@@ -80,7 +96,12 @@ def train_models(
 
     tick = time.perf_counter()
     progress(f"building features as of first pitch - {settings.ml_cutoff_minutes} min")
-    features = features_for(snapshot, settings)
+    cache = CacheStats()
+    features = features_for(snapshot, settings, cache)
+    for warning in cache.warnings:
+        progress(f"warning: {warning}")
+    if cache.hits or cache.misses:
+        progress(f"feature cache: {cache.hits} hits, {cache.misses} misses")
     seconds["features"] = time.perf_counter() - tick
 
     results = []

@@ -1,0 +1,1 @@
+"""Back-end stores: the Redis feature cache."""
