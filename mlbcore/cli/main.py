@@ -119,6 +119,14 @@ def _bench_quality(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_store(args: argparse.Namespace) -> int:
+    from mlbcore.settings import load_settings
+    from mlbcore.store.bench_store import bench_store
+
+    bench_store(args.redis_url or load_settings().redis_url or "redis://127.0.0.1:6379/0")
+    return 0
+
+
 def _bench_train(args: argparse.Namespace) -> int:
     from mlbcore.bench import bench_train
 
@@ -228,6 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder with retrosheet/, sbr/ and pinnacle/ (default ../shared/data)",
     )
     bench_quality.set_defaults(handler=_bench_quality)
+    bench_store = benches.add_parser(
+        "store", help="MessagePack vs JSON and Redis feature-cache reads on loopback"
+    )
+    bench_store.add_argument("--redis-url", default=None, help="default: REDIS_URL, else local")
+    bench_store.set_defaults(handler=_bench_store)
     return parser
 
 
