@@ -94,6 +94,7 @@ class Settings(BaseSettings):
     database_name: str | None = None
     database_username: str | None = None
     database_password: SecretStr | None = None
+    database_schema: str = Field("mlb", pattern=r"^[a-z_][a-z0-9_]*$")
     redis_url: str | None = None
     mlflow_tracking_uri: str | None = None
     mlflow_experiment_name: str = Field("mlb_betting_predictions", min_length=1)

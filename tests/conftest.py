@@ -11,6 +11,17 @@ from mlbcore.settings import DEMO_SNAPSHOT
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def embedded_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts from the embedded default, whatever the developer's shell sets;
+    tests of a back end set its variables themselves."""
+    for name in (
+        "DATABASE_HOST", "DATABASE_NAME", "DATABASE_USERNAME", "DATABASE_PASSWORD",
+        "DATABASE_SCHEMA", "REDIS_URL", "MLFLOW_TRACKING_URI", "MLB_DATA", "MLB_CONFIG_FILE",
+    ):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def demo_snapshot() -> Snapshot:
     return load_snapshot(DEMO_SNAPSHOT)

@@ -119,6 +119,29 @@ def _bench_quality(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_migrate(args: argparse.Namespace) -> int:
+    from mlbcore.db.jobs import run_migrate
+    from mlbcore.settings import load_settings
+
+    url, applied = run_migrate(load_settings(), args.url)
+    done = ", ".join(map(str, applied)) if applied else "none pending"
+    print(f"{url}: migrations applied: {done}")
+    return 0
+
+
+def _db_load(args: argparse.Namespace) -> int:
+    import time
+
+    from mlbcore.db.jobs import run_load
+    from mlbcore.settings import load_settings
+
+    started = time.perf_counter()
+    url, counts = run_load(load_settings(), args.data, args.url)
+    rows = ", ".join(f"{n} {t}" for t, n in counts.items())
+    print(f"loaded {args.data} into {url}: {rows} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def _bench_store(args: argparse.Namespace) -> int:
     from mlbcore.settings import load_settings
     from mlbcore.store.bench_store import bench_store
@@ -162,7 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="last day of the window (default: the data's last date)",
     )
     train.add_argument(
-        "--data", type=Path, metavar="PATH", help="snapshot folder (default: the demo season)"
+        "--data",
+        metavar="PATH|URL",
+        help="snapshot folder or postgresql:// URL (default: PostgreSQL if DATABASE_HOST is "
+        "set, else the demo season)",
     )
     train.add_argument("--json", action="store_true", help="print the results as JSON")
     train.set_defaults(handler=_train)
@@ -173,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--targets", nargs="+", metavar="T", help="default: all three")
     predict.add_argument("--start", required=True, metavar="YYYY-MM-DD")
     predict.add_argument("--end", required=True, metavar="YYYY-MM-DD")
-    predict.add_argument("--data", type=Path, metavar="PATH", help="snapshot folder")
+    predict.add_argument("--data", metavar="PATH|URL", help="snapshot folder or postgresql:// URL")
     predict.add_argument(
         "--model",
         default="champion",
@@ -218,6 +244,16 @@ def build_parser() -> argparse.ArgumentParser:
         )
     pinnacle.set_defaults(handler=_import_pinnacle)
     sbr.set_defaults(handler=_import_sbr)
+
+    db = commands.add_parser("db", help="PostgreSQL: migrate the schema, load a snapshot")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_migrate = db_commands.add_parser("migrate", help="apply pending schema migrations")
+    db_load = db_commands.add_parser("load", help="load a snapshot's tables (replacing them)")
+    db_load.add_argument("--data", type=Path, required=True, metavar="SNAPSHOT")
+    for parser_ in (db_migrate, db_load):
+        parser_.add_argument("--url", help="postgresql:// URL (default: the DATABASE_* settings)")
+    db_migrate.set_defaults(handler=_db_migrate)
+    db_load.set_defaults(handler=_db_load)
 
     bench = commands.add_parser("bench", help="benchmarks that print numbers")
     benches = bench.add_subparsers(dest="bench", required=True, metavar="BENCH")

@@ -48,8 +48,19 @@ def _silent(_: str) -> None:
     pass
 
 
-def load_data(settings: Settings, data: Path | None = None) -> Snapshot:
-    return load_snapshot(data or settings.mlb_data)
+def load_data(settings: Settings, data: Path | str | None = None) -> Snapshot:
+    """The games, lines and splits from ``data``: a snapshot folder or a PostgreSQL URL;
+    without it, PostgreSQL when the ``DATABASE_*`` settings name one, else ``MLB_DATA``."""
+    from mlbcore.db.connection import database_url, is_database_url
+
+    url = str(data) if is_database_url(data) else None
+    if data is None:
+        url = database_url(settings)
+    if url:
+        from mlbcore.db.jobs import read_database
+
+        return read_database(settings, url)
+    return load_snapshot(Path(data) if data is not None else settings.mlb_data)
 
 
 def features_for(
@@ -76,7 +87,7 @@ def train_models(
     targets: list[Target],
     days: int | None = None,
     end_date: date | None = None,
-    data: Path | None = None,
+    data: Path | str | None = None,
     progress: Progress = _silent,
     now: datetime | None = None,
 ) -> TrainingRun:

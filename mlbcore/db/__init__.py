@@ -1,0 +1,1 @@
+"""PostgreSQL: the team set-up's data store (migrations, bulk load, reads)."""

@@ -1,0 +1,39 @@
+"""`mlb db migrate` and `mlb db load`, and reading the data from PostgreSQL."""
+
+from pathlib import Path
+
+from mlbcore.data.snapshot import Snapshot, load_snapshot
+from mlbcore.db import tables
+from mlbcore.db.connection import connect, database_url, masked
+from mlbcore.db.migrations import migrate
+from mlbcore.errors import MlbError
+from mlbcore.settings import Settings
+
+
+def target_url(settings: Settings, url: str | None) -> str:
+    chosen = url or database_url(settings)
+    if not chosen:
+        raise MlbError("no database: set DATABASE_HOST (and DATABASE_NAME, ...) or pass --url")
+    return chosen
+
+
+def run_migrate(settings: Settings, url: str | None = None) -> tuple[str, list[int]]:
+    chosen = target_url(settings, url)
+    with connect(chosen) as conn:
+        return masked(chosen), migrate(conn, settings.database_schema)
+
+
+def run_load(
+    settings: Settings, snapshot_path: Path, url: str | None = None
+) -> tuple[str, dict[str, int]]:
+    """Migrate if needed, then replace the database's tables with the snapshot's."""
+    chosen = target_url(settings, url)
+    snapshot = load_snapshot(snapshot_path)
+    with connect(chosen) as conn:
+        migrate(conn, settings.database_schema)
+        return masked(chosen), tables.load(conn, snapshot, settings.database_schema)
+
+
+def read_database(settings: Settings, url: str) -> Snapshot:
+    with connect(url) as conn:
+        return tables.read(conn, settings.database_schema, masked(url))
