@@ -29,6 +29,9 @@ def configure(settings: Settings) -> str:
     logging.getLogger("psycopg").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings.mlb_state_dir.mkdir(parents=True, exist_ok=True)
+    from mlbcore.db.mlflow_store import prepare_tracking_store
+
+    prepare_tracking_store(settings.tracking_uri, settings.artifact_location)
     mlflow.set_tracking_uri(settings.tracking_uri)
     experiment = mlflow.get_experiment_by_name(settings.mlflow_experiment_name)
     if experiment is not None:

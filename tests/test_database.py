@@ -86,3 +86,34 @@ def test_masked_hides_only_the_password():
         masked("postgresql+psycopg://u:p%40ss@h:5432/db") == "postgresql+psycopg://u:***@h:5432/db"
     )
     assert masked("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+@pytest.fixture
+def mlflow_database(monkeypatch):
+    name = f"mlflow_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"postgresql+psycopg://root@127.0.0.1:5432/{name}")
+    yield name
+    with psycopg.connect(URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_mlflow_on_postgresql_records_the_run_and_the_model(state_dir, mlflow_database, capsys):
+    import mlflow
+
+    assert main(["train", "--targets", "moneyline_home_win", "--days", "60", "--json"]) == 0
+    run_id = json.loads(capsys.readouterr().out)["targets"][0]["mlflow_run_id"]
+    mlflow.set_tracking_uri(f"postgresql+psycopg://root@127.0.0.1:5432/{mlflow_database}")
+    assert mlflow.get_run(run_id).info.status == "FINISHED"
+    assert mlflow.lightgbm.load_model("models:/mlb-moneyline_home_win/1").num_feature() > 50
+
+
+def test_an_unreachable_mlflow_database_fails_fast_with_one_line(state_dir, monkeypatch, capsys):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "postgresql+psycopg://root:pw@127.0.0.1:1/mlflow")
+    assert main(["train", "--targets", "moneyline_home_win", "--days", "60"]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("[")]
+    assert (
+        err == [err[0]]
+        and "cannot connect to PostgreSQL at postgresql+psycopg://root:***@" in err[0]
+    )

@@ -18,9 +18,14 @@ def target_url(settings: Settings, url: str | None) -> str:
 
 
 def run_migrate(settings: Settings, url: str | None = None) -> tuple[str, list[int]]:
+    """Our schema's pending migrations, and MLflow's schema when its store is PostgreSQL."""
+    from mlbcore.db.mlflow_store import prepare_tracking_store
+
     chosen = target_url(settings, url)
     with connect(chosen) as conn:
-        return masked(chosen), migrate(conn, settings.database_schema)
+        applied = migrate(conn, settings.database_schema)
+    prepare_tracking_store(settings.tracking_uri, settings.artifact_location)
+    return masked(chosen), applied
 
 
 def run_load(
