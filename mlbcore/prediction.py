@@ -61,11 +61,14 @@ def predict_games(
     targets: list[Target],
     start: date,
     end: date,
-    data: Path | None = None,
+    data: Path | str | None = None,
     model: str = "champion",
+    model_uris: dict[Target, str] | None = None,
 ) -> pl.DataFrame:
     """One row per game with first pitch on a local date in ``start..end``: identity,
-    completeness, each target's prediction and the market's view at the cutoff."""
+    completeness, each target's prediction and the market's view at the cutoff. The
+    registry URI of each model used is put in ``model_uris`` when given."""
+    model_uris = {} if model_uris is None else model_uris
     import mlflow
 
     from mlbcore import tracking
@@ -82,7 +85,9 @@ def predict_games(
     x = features.select(FEATURE_NAMES).to_numpy().astype(np.float64)
     predictions = {}
     for target in targets:
-        booster = mlflow.lightgbm.load_model(model_uri(target, model))
+        uri = model_uri(target, model)
+        model_uris[target] = uri
+        booster = mlflow.lightgbm.load_model(uri)
         if list(booster.feature_name()) != list(FEATURE_NAMES):
             raise MlbError(
                 f"the {target} model was trained on another feature set than "

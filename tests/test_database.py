@@ -117,3 +117,23 @@ def test_an_unreachable_mlflow_database_fails_fast_with_one_line(state_dir, monk
         err == [err[0]]
         and "cannot connect to PostgreSQL at postgresql+psycopg://root:***@" in err[0]
     )
+
+
+def test_predict_to_db_replaces_rather_than_duplicates(pg_schema, state_dir, capsys):
+    assert main(["db", "load", "--data", str(DEMO_SNAPSHOT)]) == 0
+    assert main(["train", "--targets", "moneyline_home_win", "--days", "60"]) == 0
+    args = [
+        "predict",
+        "--targets",
+        "moneyline_home_win",
+        "--start",
+        "2016-09-01",
+        "--end",
+        "2016-09-03",
+    ]
+    for _ in range(2):
+        assert main([*args, "--to-db"]) == 0
+    assert (
+        "saved 30 predictions to postgresql://root@127.0.0.1:5432/test" in capsys.readouterr().out
+    )
+    assert _count(pg_schema, "predictions") == 30

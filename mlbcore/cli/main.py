@@ -50,14 +50,32 @@ def _predict(args: argparse.Namespace) -> int:
     from mlbcore.settings import load_settings
     from mlbcore.targets import parse_targets
 
-    output_format(args.out)
+    if args.out is None and not args.to_db:
+        raise MlbError("say where predictions go: --out FILE.csv|FILE.parquet and/or --to-db")
+    if args.out is not None:
+        output_format(args.out)
     settings = load_settings()
     start, end = _parse_date(args.start, "--start"), _parse_date(args.end, "--end")
+    uris: dict = {}
     frame = predict_games(
-        settings, parse_targets(args.targets), start, end, data=args.data, model=args.model
+        settings,
+        parse_targets(args.targets),
+        start,
+        end,
+        data=args.data,
+        model=args.model,
+        model_uris=uris,
     )
-    write_predictions(frame, args.out)
-    print(f"wrote {frame.height} games from {start} to {end} to {args.out}")
+    if args.out is not None:
+        write_predictions(frame, args.out)
+        print(f"wrote {frame.height} games from {start} to {end} to {args.out}")
+    if args.to_db:
+        from mlbcore.db.jobs import save_predictions_to_db
+        from mlbcore.prediction import prediction_column
+
+        columns = {t.value: (prediction_column(t), uri) for t, uri in uris.items()}
+        url, rows = save_predictions_to_db(settings, frame, columns)
+        print(f"saved {rows} predictions to {url}")
     from mlbcore.data.snapshot import read_manifest
 
     for notice in read_manifest(args.data or settings.mlb_data).get("notices", []):  # type: ignore[union-attr]
@@ -205,7 +223,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="champion",
         help="champion (the alias, else the newest version) or an MLflow run id",
     )
-    predict.add_argument("--out", type=Path, required=True, metavar="FILE.csv|FILE.parquet")
+    predict.add_argument("--out", type=Path, metavar="FILE.csv|FILE.parquet")
+    predict.add_argument(
+        "--to-db", action="store_true", help="also upsert into the PostgreSQL predictions table"
+    )
     predict.set_defaults(handler=_predict)
 
     snapshot = commands.add_parser("snapshot", help="create data snapshots")

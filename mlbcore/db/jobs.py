@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import polars as pl
+
 from mlbcore.data.snapshot import Snapshot, load_snapshot
 from mlbcore.db import tables
 from mlbcore.db.connection import connect, database_url, masked
@@ -42,3 +44,15 @@ def run_load(
 def read_database(settings: Settings, url: str) -> Snapshot:
     with connect(url) as conn:
         return tables.read(conn, settings.database_schema, masked(url))
+
+
+def save_predictions_to_db(
+    settings: Settings, frame: pl.DataFrame, columns: dict[str, tuple[str, str]]
+) -> tuple[str, int]:
+    """Upsert ``frame``'s predictions (target -> (column, model URI)) into PostgreSQL."""
+    chosen = target_url(settings, None)
+    with connect(chosen) as conn:
+        migrate(conn, settings.database_schema)
+        return masked(chosen), tables.save_predictions(
+            conn, settings.database_schema, frame, columns
+        )

@@ -97,3 +97,42 @@ def read(conn: Connection, schema: str, source: str) -> Snapshot:
         source=source,
         notices=tuple(meta[0]) if meta else (),
     )
+
+
+def save_predictions(
+    conn: Connection, schema: str, frame: pl.DataFrame, columns: dict[str, tuple[str, str]]
+) -> int:
+    """Upsert one row per game and target, keyed by (game_id, target, model_uri), so
+    predicting the same games with the same model again replaces rather than duplicates."""
+    long = pl.concat(
+        [
+            frame.select(
+                "game_id",
+                pl.lit(target).alias("target"),
+                pl.lit(uri).alias("model_uri"),
+                pl.col(column).alias("prediction"),
+                "completeness",
+            )
+            for target, (column, uri) in columns.items()
+        ]
+    )
+    staging = sql.Identifier("incoming_predictions")
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE {} (game_id text, target text, model_uri text, "
+                "prediction double precision, completeness double precision) ON COMMIT DROP"
+            ).format(staging)
+        )
+        with cur.copy(sql.SQL("COPY {} FROM STDIN (FORMAT csv)").format(staging)) as copy:
+            copy.write(long.write_csv(include_header=False).encode())
+        cur.execute(
+            sql.SQL(
+                "INSERT INTO {} (game_id, target, model_uri, prediction, completeness) "
+                "SELECT game_id, target, model_uri, prediction, completeness FROM {} "
+                "ON CONFLICT (game_id, target, model_uri) DO UPDATE SET "
+                "prediction = EXCLUDED.prediction, completeness = EXCLUDED.completeness, "
+                "predicted_at_utc = now()"
+            ).format(_table(schema, "predictions"), staging)
+        )
+    return long.height
