@@ -40,7 +40,7 @@ def test_second_build_is_all_hits_and_identical(demo_snapshot, redis_url):
     assert _cached(demo_snapshot, redis_url, second).equals(computed)
     assert (second.hits, second.misses) == (computed.height, 0)
     ttl = redis.Redis.from_url(redis_url).ttl(
-        next(redis.Redis.from_url(redis_url).scan_iter("mlb:features:*"))
+        next(redis.Redis.from_url(redis_url).scan_iter("mlb:features:v*"))
     )
     assert 0 < ttl <= 900
 
@@ -50,7 +50,7 @@ def test_keys_carry_feature_set_and_data_version(demo_snapshot, redis_url):
     from mlbcore.features.registry import FEATURE_SET_VERSION
 
     _cached(demo_snapshot, redis_url, CacheStats())
-    key = next(redis.Redis.from_url(redis_url).scan_iter("mlb:features:*")).decode()
+    key = next(redis.Redis.from_url(redis_url).scan_iter("mlb:features:v*")).decode()
     assert FEATURE_SET_VERSION in key and demo_snapshot.data_version[:16] in key
     other_data = Snapshot(
         demo_snapshot.games,
@@ -68,7 +68,7 @@ def test_junk_values_are_misses_and_get_overwritten(demo_snapshot, redis_url):
     computed = build_features(demo_snapshot)
     _cached(demo_snapshot, redis_url, CacheStats())
     client = redis.Redis.from_url(redis_url)
-    keys = sorted(client.scan_iter("mlb:features:*"))[:3]
+    keys = sorted(client.scan_iter("mlb:features:v*"))[:3]  # rows, not the counters
     client.set(keys[0], b"\xc1not msgpack")
     client.set(keys[1], b'{"json": "from another program"}')
     client.set(keys[2], pack_rows(computed.head(1))[0][:-5])  # truncated

@@ -83,6 +83,21 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _status(args: argparse.Namespace) -> int:
+    from mlbcore.health import backend_health
+    from mlbcore.settings import load_settings
+
+    backends = backend_health(load_settings())
+    for b in backends:
+        state = "up" if b.up else ("not configured" if not b.configured else "DOWN")
+        latency = f" {b.latency_ms:.1f} ms" if b.latency_ms is not None else ""
+        version = f" v{b.version}" if b.version and args.detailed else ""
+        detail = f" ({b.detail})" if b.detail else ""
+        print(f"{b.name:<7} {b.kind:<11} {state}{latency}{version}  {b.address}{detail}")
+    down = [b.name for b in backends if b.configured and not b.up]
+    return 1 if args.check and down else 0
+
+
 def _snapshot_demo(args: argparse.Namespace) -> int:
     from mlbcore.data.demo import write_demo_snapshot
 
@@ -228,6 +243,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--to-db", action="store_true", help="also upsert into the PostgreSQL predictions table"
     )
     predict.set_defaults(handler=_predict)
+
+    status = commands.add_parser("status", help="health of each back end in use")
+    status.add_argument("--detailed", action="store_true", help="show versions too")
+    status.add_argument(
+        "--check", action="store_true", help="exit 1 when a configured back end is down"
+    )
+    status.set_defaults(handler=_status)
 
     snapshot = commands.add_parser("snapshot", help="create data snapshots")
     kinds = snapshot.add_subparsers(dest="kind", required=True, metavar="KIND")

@@ -22,6 +22,7 @@ FORMAT = 1  # bump when the packed layout changes: old values then read as misse
 QUALITY = ("completeness", "missing_features", "sources")
 IDENTITY = GAME_COLUMNS  # not stored: the caller has them from the games
 DEFAULT_TTL_SECONDS = 15 * 60
+STATS_KEY = "mlb:features:stats"  # hash of hit and miss totals, read by `mlb status`
 
 
 @dataclass
@@ -148,6 +149,12 @@ def build_features_cached(
         return build_features(snapshot, cutoff_minutes, market_book)
     found = [row for row in rows if row is not None]
     stats.hits, stats.misses = len(found), len(rows) - len(found)
+    try:  # running totals for `mlb status`
+        pipe = cache.client.pipeline(transaction=False)
+        pipe.hincrby(STATS_KEY, "hits", stats.hits).hincrby(STATS_KEY, "misses", stats.misses)
+        pipe.execute()
+    except redis.RedisError as error:
+        stats.warnings.append(f"feature cache counters not updated ({error})")
     if not stats.misses:
         return rows_to_frame(games, found, feature_schema())
     frame = build_features(snapshot, cutoff_minutes, market_book)

@@ -1,0 +1,37 @@
+from mlbcore.cli.main import main
+
+
+def test_status_on_the_embedded_default(state_dir, capsys):
+    assert main(["status", "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "data    snapshot    up" in out and "redis   none        not configured" in out
+
+
+def test_status_reports_real_back_ends_with_latency_and_version(monkeypatch, state_dir, capsys):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/13")
+    for name, value in {
+        "DATABASE_HOST": "127.0.0.1",
+        "DATABASE_NAME": "test",
+        "DATABASE_USERNAME": "root",
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert main(["status", "--detailed", "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "data    postgresql  up" in out and " ms v" in out
+    assert "redis   redis       up" in out and "feature cache hits" in out
+
+
+def test_status_check_fails_when_a_configured_back_end_is_down(monkeypatch, state_dir, capsys):
+    monkeypatch.setenv("REDIS_URL", "redis://:secret@127.0.0.1:1/0")
+    for name, value in {
+        "DATABASE_HOST": "127.0.0.1",
+        "DATABASE_PORT": "1",
+        "DATABASE_USERNAME": "root",
+        "DATABASE_PASSWORD": "hunter2",
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert main(["status", "--check"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("DOWN") == 2
+    assert "hunter2" not in out and "secret" not in out
+    assert main(["status"]) == 0  # without --check it only reports
