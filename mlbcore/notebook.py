@@ -89,3 +89,12 @@ def train(targets: list[str], days: int, end_date: date | None) -> Outcome:
             raise
         return Outcome(error=str(error))
     return Outcome(value=run)
+
+
+def run_reference(run_id: str, experiment_id: str, settings: Settings | None = None) -> str:
+    """Markdown for a run id: a link to its page when ``MLFLOW_UI_URL`` is set."""
+    settings = settings or load_settings()
+    if not settings.mlflow_ui_url:
+        return f"`{run_id}`"
+    base = settings.mlflow_ui_url.rstrip("/")
+    return f"[`{run_id}`]({base}/#/experiments/{experiment_id}/runs/{run_id})"

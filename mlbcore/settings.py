@@ -98,6 +98,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     mlflow_tracking_uri: str | None = None
     mlflow_experiment_name: str = Field("mlb_betting_predictions", min_length=1)
+    mlflow_ui_url: str | None = None  # e.g. http://127.0.0.1:5000: notebooks link run ids
 
     mlb_state_dir: Path = PROJECT_ROOT / ".mlb_state"
     mlb_data: Path = DEMO_SNAPSHOT

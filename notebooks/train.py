@@ -69,7 +69,7 @@ def training(days, end_date, mo, nb, targets, train_button):
 
 
 @app.cell
-def status(mo, outcome):
+def status(mo, nb, outcome):
     mo.stop(
         outcome.error is not None,
         mo.callout(mo.md(f"**Training did not run:** {outcome.error}"), kind="danger"),
@@ -79,7 +79,10 @@ def status(mo, outcome):
         mo.md(
             f"Trained {len(run.trained)} target(s) on data version `{run.data_version[:12]}`, "
             f"feature set `{run.feature_set_version}`. MLflow runs: "
-            + ", ".join(f"`{t.result.target}` → `{t.run_id}`" for t in run.trained)
+            + ", ".join(
+                f"`{t.result.target}` → {nb.run_reference(t.run_id, run.experiment_id)}"
+                for t in run.trained
+            )
             + "".join(f"\n\n*{notice}*" for notice in run.notices)
         ),
         kind="success",

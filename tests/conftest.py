@@ -18,6 +18,7 @@ def embedded_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in (
         "DATABASE_HOST", "DATABASE_NAME", "DATABASE_USERNAME", "DATABASE_PASSWORD",
         "DATABASE_SCHEMA", "REDIS_URL", "MLFLOW_TRACKING_URI", "MLB_DATA", "MLB_CONFIG_FILE",
+        "MLFLOW_UI_URL",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
 

@@ -64,3 +64,11 @@ def test_no_setting_is_needed_and_the_store_is_local(monkeypatch):
     settings = load_settings()
     assert settings.tracking_uri.startswith("sqlite:///")
     assert settings.artifact_location.startswith("file://")
+
+
+def test_run_ids_link_to_the_mlflow_ui_when_its_address_is_set(monkeypatch):
+    from mlbcore.notebook import run_reference
+
+    assert run_reference("abc", "1") == "`abc`"
+    monkeypatch.setenv("MLFLOW_UI_URL", "http://127.0.0.1:5000/")
+    assert run_reference("abc", "1") == "[`abc`](http://127.0.0.1:5000/#/experiments/1/runs/abc)"

@@ -42,6 +42,7 @@ class TrainingRun:
     trained: list[TrainedTarget]
     seconds: dict[str, float] = field(default_factory=dict)
     notices: tuple[str, ...] = ()  # the data publishers' notices, shown wherever it is used
+    experiment_id: str = ""
 
 
 def _silent(_: str) -> None:
@@ -152,4 +153,5 @@ def train_models(
         trained=trained,
         seconds=seconds,
         notices=snapshot.notices,
+        experiment_id=experiment_id,
     )
