@@ -13,7 +13,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from mlbcore.data.snapshot import load_snapshot
 from mlbcore.features.build import build_features
 from mlbcore.settings import load_settings
 
@@ -32,10 +31,12 @@ def _time_process(command: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
-def bench_train(repeat: int = 5, data: Path | None = None) -> None:
+def bench_train(repeat: int = 5, data: Path | str | None = None) -> None:
+    from mlbcore.training.pipeline import load_data
+
     settings = load_settings()
     path = data or settings.mlb_data
-    snapshot = load_snapshot(path)
+    snapshot = load_data(settings, path)
     build_features(snapshot)  # warm-up: first-call costs are not the steady state
     feature_times = []
     for _ in range(repeat):
@@ -45,7 +46,7 @@ def bench_train(repeat: int = 5, data: Path | None = None) -> None:
     load_times = []
     for _ in range(repeat):
         started = time.perf_counter()
-        load_snapshot(path)
+        load_data(settings, path)
         load_times.append(time.perf_counter() - started)
 
     mlb = _mlb_command()
@@ -57,10 +58,12 @@ def bench_train(repeat: int = 5, data: Path | None = None) -> None:
         first_train = _time_process(train, env)  # creates the MLflow schema
         train_times = [_time_process(train, env) for _ in range(max(1, repeat - 2))]
 
-    print(f"data: {path} ({snapshot.games.height} games, {snapshot.odds_lines.height} odds lines)")
+    print(
+        f"data: {snapshot.source} ({snapshot.games.height} games, {snapshot.odds_lines.height} odds lines)"
+    )
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
     rows = [
-        ("load + verify snapshot", statistics.median(load_times), len(load_times), ""),
+        ("load + verify the data", statistics.median(load_times), len(load_times), ""),
         (
             f"feature build, full season ({features.height} games)",
             statistics.median(feature_times),

@@ -127,3 +127,33 @@ def test_redis_down_is_a_warning_and_the_same_features(demo_snapshot, tmp_path):
     stats = CacheStats()
     assert _cached(demo_snapshot, url, stats).equals(computed)
     assert len(stats.warnings) == 1 and "feature cache unavailable" in stats.warnings[0]
+
+
+def test_a_server_that_refuses_writes_mid_run_is_a_warning_and_the_same_features(
+    demo_snapshot, tmp_path
+):
+    # Reads work, then every write is refused (a full server with no eviction): the run
+    # goes on with the computed features.
+    port = _free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(tmp_path), "--maxmemory", "1mb",
+         "--maxmemory-policy", "noeviction"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url)
+        for _ in range(50):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        stats = CacheStats()
+        assert _cached(demo_snapshot, url, stats).equals(build_features(demo_snapshot))
+        assert stats.misses == demo_snapshot.games.height
+        assert any("write failed" in w for w in stats.warnings)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -302,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     benches = bench.add_subparsers(dest="bench", required=True, metavar="BENCH")
     bench_train = benches.add_parser("train", help="feature build and `mlb train` wall time")
     bench_train.add_argument("--repeat", type=int, default=5)
-    bench_train.add_argument("--data", type=Path, default=None)
+    bench_train.add_argument("--data", default=None, metavar="PATH|URL")
     bench_train.set_defaults(handler=_bench_train)
     bench_quality = benches.add_parser(
         "quality", help="walk-forward model quality on real 2016 games, beside the market"
