@@ -58,9 +58,8 @@ def bench_train(repeat: int = 5, data: Path | str | None = None) -> None:
         first_train = _time_process(train, env)  # creates the MLflow schema
         train_times = [_time_process(train, env) for _ in range(max(1, repeat - 2))]
 
-    print(
-        f"data: {snapshot.source} ({snapshot.games.height} games, {snapshot.odds_lines.height} odds lines)"
-    )
+    sizes = f"{snapshot.games.height} games, {snapshot.odds_lines.height} odds lines"
+    print(f"data: {snapshot.source} ({sizes})")
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
     rows = [
         ("load + verify the data", statistics.median(load_times), len(load_times), ""),

@@ -137,3 +137,8 @@ def test_predict_to_db_replaces_rather_than_duplicates(pg_schema, state_dir, cap
         "saved 30 predictions to postgresql://root@127.0.0.1:5432/test" in capsys.readouterr().out
     )
     assert _count(pg_schema, "predictions") == 30
+
+
+def test_training_from_an_empty_database_says_what_to_do(pg_schema, state_dir, capsys):
+    assert main(["train"]) == 2
+    assert "run `mlb db migrate` and `mlb db load --data SNAPSHOT` first" in capsys.readouterr().err

@@ -42,8 +42,16 @@ def run_load(
 
 
 def read_database(settings: Settings, url: str) -> Snapshot:
+    import psycopg
+
     with connect(url) as conn:
-        return tables.read(conn, settings.database_schema, masked(url))
+        try:
+            return tables.read(conn, settings.database_schema, masked(url))
+        except psycopg.errors.UndefinedTable:
+            raise MlbError(
+                f"{masked(url)} has no data in schema {settings.database_schema!r}; "
+                "run `mlb db migrate` and `mlb db load --data SNAPSHOT` first"
+            ) from None
 
 
 def save_predictions_to_db(
