@@ -82,6 +82,16 @@ class TrainingConfig(BaseModel):
     seed: int = 42
 
 
+class BettingConfig(BaseModel):
+    """How evaluation bets: only past an edge, fractional Kelly, stakes capped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    edge_threshold: float = Field(0.02, ge=0, le=1)
+    kelly_fraction: float = Field(0.25, gt=0, le=1)
+    max_stake: float = Field(0.05, gt=0, le=1)
+
+
 class Settings(BaseSettings):
     """Everything configurable, from the environment (and ``mlb.toml``)."""
 
@@ -107,6 +117,7 @@ class Settings(BaseSettings):
     market_book: str | None = None  # None: the book with the most lines in the data
 
     training: TrainingConfig = TrainingConfig()
+    betting: BettingConfig = BettingConfig()
     models: ModelConfigs = ModelConfigs()
 
     @classmethod

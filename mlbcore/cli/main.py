@@ -45,6 +45,32 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    from mlbcore.evaluation.evaluate import evaluate, parse_as_of
+    from mlbcore.settings import load_settings
+    from mlbcore.targets import parse_targets
+
+    target = parse_targets([args.target])[0]
+    result = evaluate(
+        load_settings(), target, args.days, parse_as_of(args.as_of), args.data, args.model
+    )
+    print(
+        f"{target}  {result.model_uri}  {result.games} games from {result.start_utc:%Y-%m-%d %H:%M}"
+        f" to {result.as_of:%Y-%m-%d %H:%M} UTC  MLflow run {result.run_id}"
+    )
+    for name, value in result.metrics.items():
+        print(f"  {name:<22} {value:.4f}")
+    for name, value in result.betting.items():
+        print(f"  betting {name:<14} {value:.4f}")
+    print("calibration (predicted vs observed by bin):")
+    for row in result.calibration.iter_rows(named=True):
+        print(
+            f"  bin {row['bin']:>2}  predicted {row['mean_predicted']:.3f}"
+            f"  observed {row['mean_observed']:.3f}  games {row['games']}"
+        )
+    return 0
+
+
 def _predict(args: argparse.Namespace) -> int:
     from mlbcore.prediction import output_format, predict_games, write_predictions
     from mlbcore.settings import load_settings
@@ -225,6 +251,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--json", action="store_true", help="print the results as JSON")
     train.set_defaults(handler=_train)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="score a target's champion on the most recent window, with betting results"
+    )
+    evaluate.add_argument("target", metavar="TARGET")
+    evaluate.add_argument("--days", type=int, default=7, help="window before --as-of (default 7)")
+    evaluate.add_argument(
+        "--as-of", metavar="DATETIME", help="ISO date or date-time, UTC (default: now)"
+    )
+    evaluate.add_argument("--data", metavar="PATH|URL")
+    evaluate.add_argument("--model", default="champion", help="champion or an MLflow run id")
+    evaluate.set_defaults(handler=_evaluate)
 
     predict = commands.add_parser(
         "predict", help="score the games of a date range with the registered models"

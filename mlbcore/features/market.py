@@ -208,3 +208,38 @@ def _source_splits(games: pl.DataFrame, betting_splits: pl.DataFrame) -> pl.Data
             check_sortedness=False,
         ).drop("captured_at_utc")
     return frame.drop("cutoff_utc")
+
+
+def bet_prices(games: pl.DataFrame, odds_lines: pl.DataFrame, book: str | None) -> pl.DataFrame:
+    """The prices a bettor could take at each game's ``cutoff_utc`` (American odds for
+    both moneyline sides and both sides of the total, with the total line), from one book
+    per game in ``book_priority`` order. To get closing prices, pass games whose
+    ``cutoff_utc`` is their first pitch."""
+    per_book = []
+    for rank, name in enumerate(book_priority(odds_lines, book)):
+        lines = odds_lines.filter(pl.col("book") == name)
+        moneyline = _at_cutoff_and_open(
+            games,
+            _priced_lines(lines, "moneyline"),
+            {"price_home": pl.col("moneyline_home"), "price_away": pl.col("moneyline_away")},
+        ).select("game_id", "price_home", "price_away")
+        total = _at_cutoff_and_open(
+            games,
+            _priced_lines(lines, "total"),
+            {
+                "total_line": pl.col("total"),
+                "price_over": pl.col("over_price"),
+                "price_under": pl.col("under_price"),
+            },
+        ).select("game_id", "total_line", "price_over", "price_under")
+        per_book.append(
+            moneyline.join(total, on="game_id", how="left").with_columns(priority=pl.lit(rank))
+        )
+    if not per_book:
+        return games.select("game_id").with_columns(
+            *[pl.lit(None, pl.Int32).alias(c) for c in ("price_home", "price_away")],
+            pl.lit(None, pl.Float64).alias("total_line"),
+            *[pl.lit(None, pl.Int32).alias(c) for c in ("price_over", "price_under")],
+        )
+    present = pl.col("price_home").is_not_null() | pl.col("price_over").is_not_null()
+    return _first_by_priority(games, per_book, present)

@@ -1,0 +1,75 @@
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+
+from mlbcore.cli.main import main
+from mlbcore.evaluation.betting import BettingRules, bets, betting_summary
+from mlbcore.evaluation.evaluate import parse_as_of
+from mlbcore.settings import load_settings
+
+
+def test_bets_take_the_side_with_the_edge_and_settle_flat_and_kelly():
+    frame = pl.DataFrame(
+        {
+            "first_pitch_utc": [datetime(2016, 4, d, tzinfo=UTC) for d in (1, 2, 3)],
+            "prob": [0.6, 0.5, 0.3],
+            "won_a": [1, 1, 1],
+            "price_a": [100, -110, 150],
+            "price_b": [-120, -110, -170],
+            "close_a": [-105, -110, 160],
+            "close_b": [-105, -110, -180],
+        }
+    )
+    placed = bets(frame, BettingRules(edge_threshold=0.02, kelly_fraction=0.25, max_stake=0.05))
+    assert placed["side"].to_list() == ["a", "b"]  # the -110/-110 coin flip has no edge
+    assert placed["flat_profit"].to_list() == pytest.approx([1.0, -1.0])
+    odds_b = 1 + 100 / 170
+    stake_b = 0.25 * (0.7 * odds_b - 1) / (odds_b - 1)
+    assert placed["kelly_stake"].to_list() == pytest.approx([0.05, stake_b])  # first capped
+    summary = betting_summary(placed)
+    assert summary["bets"] == 2 and summary["flat_yield"] == pytest.approx(0.0)
+    assert summary["kelly_bankroll"] == pytest.approx(1.05 * (1 - stake_b))
+    assert placed["clv"][0] == pytest.approx(0.5 * 2.0 - 1)  # closed at a fair coin
+
+
+def test_as_of_parsing():
+    assert parse_as_of("2016-09-30") == datetime(2016, 9, 30, 23, 59, 59, 999999, tzinfo=UTC)
+    assert parse_as_of("2016-09-30T18:00:00+00:00") == datetime(2016, 9, 30, 18, tzinfo=UTC)
+    fixed = datetime(2020, 1, 1, tzinfo=UTC)
+    assert parse_as_of(None, now=fixed) == fixed
+
+
+def test_evaluate_logs_an_evaluation_run_linked_to_the_model(state_dir, capsys):
+    import mlflow
+
+    assert (
+        main(
+            ["train", "--targets", "moneyline_home_win", "--days", "60", "--end-date", "2016-08-31"]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["evaluate", "moneyline_home_win", "--as-of", "2016-09-14", "--days", "14"]) == 0
+    out = capsys.readouterr().out
+    assert "log_loss" in out and "market_log_loss" in out and "betting bets" in out
+    run_id = out.split("MLflow run ")[1].split()[0]
+    settings = load_settings()
+    mlflow.set_tracking_uri(settings.tracking_uri)
+    run = mlflow.get_run(run_id)
+    assert run.data.tags["run_type"] == "evaluation"
+    assert run.data.tags["evaluated_model"] == "models:/mlb-moneyline_home_win/1"
+    assert "eval_log_loss" in run.data.metrics and "betting_kelly_bankroll" in run.data.metrics
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "2019-01-01"], "no finished games in the 7 days before 2019-01-01"),
+        (["--as-of", "yesterday"], "--as-of must be an ISO date or date-time"),
+        (["--days", "0", "--as-of", "2016-09-01"], "--days must be a positive"),
+    ],
+)
+def test_evaluate_bad_input(state_dir, capsys, args, message):
+    assert main(["evaluate", "moneyline_home_win", *args]) == 2
+    assert message in capsys.readouterr().err
