@@ -71,6 +71,29 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _drift(args: argparse.Namespace) -> int:
+    from mlbcore.evaluation.drift import drift_report
+    from mlbcore.evaluation.evaluate import parse_as_of
+    from mlbcore.settings import load_settings
+    from mlbcore.targets import parse_targets
+
+    target = parse_targets([args.target])[0]
+    report = drift_report(load_settings(), target, parse_as_of(args.as_of), args.days, args.data)
+    if report.importance:
+        summary = ", ".join(f"{k} {v:.3f}" for k, v in report.importance.items())
+        print(f"importance drift (champion vs previous version): {summary}")
+        for row in report.importance_changes.head(5).iter_rows(named=True):
+            print(f"  {row['feature']:<36} share {row['old_share']:.3f} -> {row['new_share']:.3f}")
+    print("distribution drift, training window vs recent window (top 10 by PSI):")
+    for row in report.distributions.head(10).iter_rows(named=True):
+        print(
+            f"  {row['feature']:<36} PSI {row['psi']:.3f}  "
+            f"Wasserstein {row['wasserstein_std']:.3f} sd  {row['level']}"
+        )
+    print(f"verdict: {report.verdict}" + "".join(f"\n  - {r}" for r in report.reasons))
+    return 0
+
+
 def _predict(args: argparse.Namespace) -> int:
     from mlbcore.prediction import output_format, predict_games, write_predictions
     from mlbcore.settings import load_settings
@@ -263,6 +286,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", metavar="PATH|URL")
     evaluate.add_argument("--model", default="champion", help="champion or an MLflow run id")
     evaluate.set_defaults(handler=_evaluate)
+
+    drift = commands.add_parser("drift", help="importance and feature-distribution drift")
+    drift.add_argument("target", metavar="TARGET")
+    drift.add_argument("--days", type=int, default=7, help="recent window before --as-of")
+    drift.add_argument("--as-of", metavar="DATETIME", help="ISO date or date-time, UTC")
+    drift.add_argument("--data", metavar="PATH|URL")
+    drift.set_defaults(handler=_drift)
 
     predict = commands.add_parser(
         "predict", help="score the games of a date range with the registered models"

@@ -1,0 +1,201 @@
+"""Drift: has what the model leans on changed (feature-importance drift between two
+model versions), and has what it sees changed (each feature's distribution in the
+training window against the recent window)?
+
+Thresholds (there is no industry standard; these are ours, documented in the README):
+importance drift is flagged when the nDCG of the newer model's gain ranking scored
+against the older one falls below 0.9 (SageMaker Clarify's attribution-ranking rule) or
+fewer than 7 of the top 10 features are shared. A feature's PSI flags above 0.1 and
+alerts above 0.25 (the usual credit-scoring bands); the verdict says "drift" when any
+feature alerts or more than a fifth of them flag.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from scipy.stats import spearmanr, wasserstein_distance
+from sklearn.metrics import ndcg_score
+
+from mlbcore.settings import Settings
+from mlbcore.targets import Target
+
+NDCG_FLAG = 0.9
+TOP_K = 10
+TOP_K_OVERLAP_FLAG = 7
+PSI_FLAG, PSI_ALERT = 0.1, 0.25
+FLAGGED_SHARE_FOR_DRIFT = 0.2
+PSI_BINS = 10
+# Features that move with the calendar by construction (a September window has more
+# games played than a July one): shown, but they do not make the verdict.
+CALENDAR_FEATURES = frozenset(
+    {"month", "home_games_played", "away_games_played", "home_sp_starts", "away_sp_starts"}
+)
+
+
+@dataclass
+class DriftReport:
+    importance: dict[str, float]
+    importance_changes: pl.DataFrame  # feature, old_share, new_share, change
+    distributions: pl.DataFrame  # feature, psi, wasserstein_std, level
+    verdict: str  # "drift" or "stable"
+    reasons: list[str] = field(default_factory=list)
+
+
+def importance_drift(
+    old: dict[str, float], new: dict[str, float]
+) -> tuple[dict[str, float], pl.DataFrame]:
+    """Rank correlation, nDCG and top-10 overlap of two models' gain importance, and
+    each feature's change in normalised importance (share of total gain)."""
+    names = sorted(set(old) | set(new))
+    old_gain = np.array([old.get(n, 0.0) for n in names])
+    new_gain = np.array([new.get(n, 0.0) for n in names])
+    old_share = old_gain / old_gain.sum() if old_gain.sum() else old_gain
+    new_share = new_gain / new_gain.sum() if new_gain.sum() else new_gain
+    top_old = set(np.array(names)[np.argsort(-old_gain)[:TOP_K]])
+    top_new = set(np.array(names)[np.argsort(-new_gain)[:TOP_K]])
+    rho = spearmanr(old_gain, new_gain).statistic
+    summary = {
+        "spearman": float(rho) if np.isfinite(rho) else 0.0,
+        "ndcg": float(ndcg_score([old_share], [new_share])),
+        "top10_overlap": float(len(top_old & top_new)),
+    }
+    changes = (
+        pl.DataFrame({"feature": names, "old_share": old_share, "new_share": new_share})
+        .with_columns(change=pl.col("new_share") - pl.col("old_share"))
+        .sort(pl.col("change").abs(), descending=True)
+    )
+    return summary, changes
+
+
+def psi(expected: np.ndarray, actual: np.ndarray, bins: int = PSI_BINS) -> float:
+    """Population stability index of ``actual`` against ``expected``, on the expected
+    sample's quantile bins (missing values are a bin of their own)."""
+    expected, actual = np.asarray(expected, float), np.asarray(actual, float)
+    present = expected[~np.isnan(expected)]
+    if present.size == 0:
+        return 0.0
+    edges = np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)[1:-1]))
+
+    def shares(values: np.ndarray) -> np.ndarray:
+        missing = np.isnan(values)
+        counts = np.bincount(
+            np.searchsorted(edges, values[~missing], side="right"), minlength=edges.size + 1
+        )
+        counts = np.append(counts, missing.sum()).astype(float)
+        return np.clip(counts / max(values.size, 1), 1e-4, None)
+
+    e, a = shares(expected), shares(actual)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def distribution_drift(
+    training: pl.DataFrame, recent: pl.DataFrame, features: list[str]
+) -> pl.DataFrame:
+    """PSI and Wasserstein distance (in training standard deviations) per feature."""
+    rows = []
+    for name in features:
+        old, new = training[name].to_numpy().astype(float), recent[name].to_numpy().astype(float)
+        old_present, new_present = old[~np.isnan(old)], new[~np.isnan(new)]
+        scale = float(np.std(old_present)) if old_present.size else 0.0
+        distance = (
+            wasserstein_distance(old_present, new_present) / scale
+            if old_present.size and new_present.size and scale > 0
+            else 0.0
+        )
+        value = psi(old, new)
+        level = "alert" if value > PSI_ALERT else "flag" if value > PSI_FLAG else "ok"
+        level = "calendar" if name in CALENDAR_FEATURES and level != "ok" else level
+        rows.append((name, value, distance, level))
+    return pl.DataFrame(
+        rows, schema=["feature", "psi", "wasserstein_std", "level"], orient="row"
+    ).sort("psi", descending=True)
+
+
+def verdict(
+    importance: dict[str, float] | None, distributions: pl.DataFrame
+) -> tuple[str, list[str]]:
+    reasons = []
+    if importance is not None:
+        if importance["ndcg"] < NDCG_FLAG:
+            reasons.append(f"importance ranking nDCG {importance['ndcg']:.3f} < {NDCG_FLAG}")
+        if importance["top10_overlap"] < TOP_K_OVERLAP_FLAG:
+            shared = int(importance["top10_overlap"])
+            reasons.append(f"only {shared} of the top 10 features shared (< {TOP_K_OVERLAP_FLAG})")
+    alerts = distributions.filter(pl.col("level") == "alert")["feature"].to_list()
+    flagged = distributions.filter(pl.col("level").is_in(["flag", "alert"])).height
+    if alerts:
+        reasons.append(
+            f"PSI above {PSI_ALERT} for {', '.join(alerts[:5])}"
+            + (" ..." if len(alerts) > 5 else "")
+        )
+    if flagged > FLAGGED_SHARE_FOR_DRIFT * distributions.height:
+        reasons.append(f"{flagged} of {distributions.height} features have PSI above {PSI_FLAG}")
+    return ("drift" if reasons else "stable"), reasons
+
+
+def drift_report(
+    settings: Settings,
+    target: Target,
+    as_of: datetime,
+    days: int = 7,
+    data: Path | str | None = None,
+) -> DriftReport:
+    """The champion against its previous version (importance), and the champion's
+    training window against the ``days`` before ``as_of`` (distributions of the features
+    known at each game's cutoff)."""
+    from datetime import date, timedelta
+
+    import mlflow
+    from mlflow import MlflowClient
+
+    from mlbcore import tracking
+    from mlbcore.errors import MlbError
+    from mlbcore.features.registry import FEATURE_NAMES
+    from mlbcore.prediction import model_uri
+    from mlbcore.training.pipeline import features_for, load_data
+
+    if days <= 0:
+        raise MlbError(f"--days must be a positive number of days, got {days}")
+    snapshot = load_data(settings, data)
+    features = features_for(snapshot, settings)
+    recent = features.filter(
+        (pl.col("first_pitch_utc") > as_of - timedelta(days=days)) & (pl.col("cutoff_utc") <= as_of)
+    )
+    if recent.is_empty():
+        first, last = snapshot.games["date"].min(), snapshot.games["date"].max()
+        raise MlbError(
+            f"no games in the {days} days before {as_of:%Y-%m-%d %H:%M} UTC; "
+            f"the data covers {first} to {last} (pass --as-of inside it)"
+        )
+    tracking.configure(settings)
+    client = MlflowClient()
+    uri = model_uri(target, "champion")
+    name, version = uri.removeprefix("models:/").split("/")[0].split("@")[0], uri.rsplit("/", 1)[-1]
+    champion = (
+        client.get_model_version_by_alias(name, "champion")
+        if "@" in uri
+        else client.get_model_version(name, version)
+    )
+    booster = mlflow.lightgbm.load_model(uri)
+    new_gain = dict(zip(booster.feature_name(), booster.feature_importance("gain"), strict=True))
+    importance, changes = None, pl.DataFrame()
+    if int(champion.version) > 1:
+        previous = mlflow.lightgbm.load_model(f"models:/{name}/{int(champion.version) - 1}")
+        old_gain = dict(
+            zip(previous.feature_name(), previous.feature_importance("gain"), strict=True)
+        )
+        importance, changes = importance_drift(old_gain, new_gain)
+    params = client.get_run(champion.run_id).data.params
+    start, end = (
+        date.fromisoformat(params["window_start_date"]),
+        date.fromisoformat(params["window_end_date"]),
+    )
+    training = features.filter(pl.col("date").is_between(start, end))
+    distributions = distribution_drift(training, recent, list(FEATURE_NAMES))
+    word, reasons = verdict(importance, distributions)
+    if importance is None:
+        reasons.append("no earlier version of the model: importance drift not measured")
+    return DriftReport(importance or {}, changes, distributions, word, reasons)
