@@ -1,10 +1,12 @@
 """The Redis feature cache against real Redis servers: the machine's, and one of our own
 that the test stops."""
 
+import contextlib
 import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -90,55 +92,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_redis_down_is_a_warning_and_the_same_features(demo_snapshot, tmp_path):
+@contextlib.contextmanager
+def own_redis(folder, *options: str) -> Iterator[str]:
+    """A Redis server of the test's own on a free loopback port: yields its URL, and is
+    stopped when the block ends."""
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server must be installed (.ci/run installs it)")
     port = _free_port()
     server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        client = redis.Redis.from_url(url)
-        for _ in range(50):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.1)
-        computed = build_features(demo_snapshot)
-        _cached(demo_snapshot, url, CacheStats())
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-    stats = CacheStats()
-    assert _cached(demo_snapshot, url, stats).equals(computed)
-    assert len(stats.warnings) == 1 and "feature cache unavailable" in stats.warnings[0]
-
-
-def test_a_server_that_refuses_writes_mid_run_is_a_warning_and_the_same_features(
-    demo_snapshot, tmp_path
-):
-    # Reads work, then every write is refused (a full server with no eviction): the run
-    # goes on with the computed features.
-    port = _free_port()
-    server = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(tmp_path), "--maxmemory", "1mb",
-         "--maxmemory-policy", "noeviction"],
+         "--appendonly", "no", "--dir", str(folder), *options],
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"redis://127.0.0.1:{port}/0"
@@ -150,10 +113,29 @@ def test_a_server_that_refuses_writes_mid_run_is_a_warning_and_the_same_features
                 break
             except redis.ConnectionError:
                 time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_redis_down_is_a_warning_and_the_same_features(demo_snapshot, tmp_path):
+    computed = build_features(demo_snapshot)
+    with own_redis(tmp_path) as url:
+        _cached(demo_snapshot, url, CacheStats())
+    # The server is stopped now: same features, one warning.
+    stats = CacheStats()
+    assert _cached(demo_snapshot, url, stats).equals(computed)
+    assert len(stats.warnings) == 1 and "feature cache unavailable" in stats.warnings[0]
+
+
+def test_a_server_that_refuses_writes_mid_run_is_a_warning_and_the_same_features(
+    demo_snapshot, tmp_path
+):
+    # Reads work, then every write is refused (a full server with no eviction): the run
+    # goes on with the computed features.
+    with own_redis(tmp_path, "--maxmemory", "1mb", "--maxmemory-policy", "noeviction") as url:
         stats = CacheStats()
         assert _cached(demo_snapshot, url, stats).equals(build_features(demo_snapshot))
         assert stats.misses == demo_snapshot.games.height
         assert any("write failed" in w for w in stats.warnings)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
