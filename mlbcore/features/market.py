@@ -5,6 +5,8 @@ Each market (moneyline, total, run line) is looked up on its own, on the last li
 before the cutoff that priced it, because real books leave a market empty at times.
 """
 
+from collections.abc import Callable
+
 import polars as pl
 
 from mlbcore.features.odds import no_vig_prob, overround
@@ -75,18 +77,30 @@ def market_features(
     Every feature of a game comes from one book, the first in ``book_priority`` with a
     line by the cutoff, so prices and their movement are never mixed across books.
     """
+    has_line = (
+        pl.col("market_no_vig_home_prob").is_not_null() | pl.col("market_total").is_not_null()
+    )
+    return _by_book_priority(games, odds_lines, book, _book_features, has_line)
+
+
+def _by_book_priority(
+    games: pl.DataFrame,
+    odds_lines: pl.DataFrame,
+    book: str | None,
+    one_book: Callable[[pl.DataFrame, pl.DataFrame], pl.DataFrame],
+    present: pl.Expr,
+) -> pl.DataFrame:
+    """``one_book(games, lines)`` for each book, keeping per game the first book in
+    ``book_priority`` order where ``present`` holds."""
     per_book = [
-        _book_features(games, odds_lines.filter(pl.col("book") == name)).with_columns(
+        one_book(games, odds_lines.filter(pl.col("book") == name)).with_columns(
             priority=pl.lit(rank)
         )
         for rank, name in enumerate(book_priority(odds_lines, book))
     ]
-    if not per_book:
-        per_book = [_book_features(games, odds_lines).with_columns(priority=pl.lit(0))]
-    has_line = (
-        pl.col("market_no_vig_home_prob").is_not_null() | pl.col("market_total").is_not_null()
-    )
-    return _first_by_priority(games, per_book, has_line)
+    if not per_book:  # no lines at all: the columns, all null
+        per_book = [one_book(games, odds_lines).with_columns(priority=pl.lit(0))]
+    return _first_by_priority(games, per_book, present)
 
 
 def _first_by_priority(
@@ -215,31 +229,24 @@ def bet_prices(games: pl.DataFrame, odds_lines: pl.DataFrame, book: str | None) 
     both moneyline sides and both sides of the total, with the total line), from one book
     per game in ``book_priority`` order. To get closing prices, pass games whose
     ``cutoff_utc`` is their first pitch."""
-    per_book = []
-    for rank, name in enumerate(book_priority(odds_lines, book)):
-        lines = odds_lines.filter(pl.col("book") == name)
-        moneyline = _at_cutoff_and_open(
-            games,
-            _priced_lines(lines, "moneyline"),
-            {"price_home": pl.col("moneyline_home"), "price_away": pl.col("moneyline_away")},
-        ).select("game_id", "price_home", "price_away")
-        total = _at_cutoff_and_open(
-            games,
-            _priced_lines(lines, "total"),
-            {
-                "total_line": pl.col("total"),
-                "price_over": pl.col("over_price"),
-                "price_under": pl.col("under_price"),
-            },
-        ).select("game_id", "total_line", "price_over", "price_under")
-        per_book.append(
-            moneyline.join(total, on="game_id", how="left").with_columns(priority=pl.lit(rank))
-        )
-    if not per_book:
-        return games.select("game_id").with_columns(
-            *[pl.lit(None, pl.Int32).alias(c) for c in ("price_home", "price_away")],
-            pl.lit(None, pl.Float64).alias("total_line"),
-            *[pl.lit(None, pl.Int32).alias(c) for c in ("price_over", "price_under")],
-        )
     present = pl.col("price_home").is_not_null() | pl.col("price_over").is_not_null()
-    return _first_by_priority(games, per_book, present)
+    return _by_book_priority(games, odds_lines, book, _book_prices, present)
+
+
+def _book_prices(games: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+    """One book's moneyline and total prices at the cutoff."""
+    moneyline = _at_cutoff_and_open(
+        games,
+        _priced_lines(lines, "moneyline"),
+        {"price_home": pl.col("moneyline_home"), "price_away": pl.col("moneyline_away")},
+    ).select("game_id", "price_home", "price_away")
+    total = _at_cutoff_and_open(
+        games,
+        _priced_lines(lines, "total"),
+        {
+            "total_line": pl.col("total"),
+            "price_over": pl.col("over_price"),
+            "price_under": pl.col("under_price"),
+        },
+    ).select("game_id", "total_line", "price_over", "price_under")
+    return moneyline.join(total, on="game_id", how="left")
