@@ -9,6 +9,7 @@ much the model had to go on.
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -56,6 +57,19 @@ def model_uri(target: Target, model: str) -> str:
     return f"models:/{name}/{max(int(v.version) for v in versions)}"
 
 
+@dataclass
+class Predictions:
+    """The scored games, the registry URI of each target's model, and the data's notices."""
+
+    frame: pl.DataFrame
+    model_uris: dict[Target, str]
+    notices: tuple[str, ...]
+
+    def columns_by_target(self) -> dict[str, tuple[str, str]]:
+        """Target -> (its prediction column, its model URI), for the predictions table."""
+        return {t.value: (prediction_column(t), uri) for t, uri in self.model_uris.items()}
+
+
 def predict_games(
     settings: Settings,
     targets: list[Target],
@@ -63,12 +77,9 @@ def predict_games(
     end: date,
     data: Path | str | None = None,
     model: str = "champion",
-    model_uris: dict[Target, str] | None = None,
-) -> pl.DataFrame:
+) -> Predictions:
     """One row per game with first pitch on a local date in ``start..end``: identity,
-    completeness, each target's prediction and the market's view at the cutoff. The
-    registry URI of each model used is put in ``model_uris`` when given."""
-    model_uris = {} if model_uris is None else model_uris
+    completeness, each target's prediction and the market's view at the cutoff."""
     import mlflow
 
     from mlbcore import tracking
@@ -83,7 +94,7 @@ def predict_games(
         raise MlbError(f"no games from {start} to {end}; the data covers {first} to {last}")
     tracking.configure(settings)
     x = features.select(FEATURE_NAMES).to_numpy().astype(np.float64)
-    predictions = {}
+    predictions, model_uris = {}, {}
     for target in targets:
         uri = model_uri(target, model)
         model_uris[target] = uri
@@ -94,12 +105,13 @@ def predict_games(
                 f"{FEATURE_SET_VERSION}; retrain it with `mlb train`"
             )
         predictions[prediction_column(target)] = booster.predict(x)
-    return features.select(
+    frame = features.select(
         "game_id", "date", "home_team", "away_team", "first_pitch_utc", "completeness"
     ).with_columns(
         *[pl.Series(name, values) for name, values in predictions.items()],
         *[features[c] for c in MARKET_COLUMNS],
     )
+    return Predictions(frame, model_uris, snapshot.notices)
 
 
 def output_format(out: Path) -> str:

@@ -142,3 +142,12 @@ def test_predict_to_db_replaces_rather_than_duplicates(pg_schema, state_dir, cap
 def test_training_from_an_empty_database_says_what_to_do(pg_schema, state_dir, capsys):
     assert main(["train"]) == 2
     assert "run `mlb db migrate` and `mlb db load --data SNAPSHOT` first" in capsys.readouterr().err
+
+
+def test_predict_reads_postgresql_named_by_url(pg_schema, state_dir, tmp_path, capsys):
+    assert main(["db", "load", "--data", str(DEMO_SNAPSHOT)]) == 0
+    assert main(["train", "--targets", "moneyline_home_win", "--days", "60"]) == 0
+    out = tmp_path / "p.csv"
+    args = ["predict", "--targets", "moneyline_home_win", "--start", "2016-09-01"]
+    assert main([*args, "--end", "2016-09-03", "--data", URL, "--out", str(out)]) == 0
+    assert out.is_file() and "wrote 30 games" in capsys.readouterr().out

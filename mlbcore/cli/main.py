@@ -105,29 +105,19 @@ def _predict(args: argparse.Namespace) -> int:
         output_format(args.out)
     settings = load_settings()
     start, end = _parse_date(args.start, "--start"), _parse_date(args.end, "--end")
-    uris: dict = {}
-    frame = predict_games(
-        settings,
-        parse_targets(args.targets),
-        start,
-        end,
-        data=args.data,
-        model=args.model,
-        model_uris=uris,
+    predictions = predict_games(
+        settings, parse_targets(args.targets), start, end, data=args.data, model=args.model
     )
+    frame = predictions.frame
     if args.out is not None:
         write_predictions(frame, args.out)
         print(f"wrote {frame.height} games from {start} to {end} to {args.out}")
     if args.to_db:
         from mlbcore.db.jobs import save_predictions_to_db
-        from mlbcore.prediction import prediction_column
 
-        columns = {t.value: (prediction_column(t), uri) for t, uri in uris.items()}
-        url, rows = save_predictions_to_db(settings, frame, columns)
+        url, rows = save_predictions_to_db(settings, frame, predictions.columns_by_target())
         print(f"saved {rows} predictions to {url}")
-    from mlbcore.data.snapshot import read_manifest
-
-    for notice in read_manifest(args.data or settings.mlb_data).get("notices", []):  # type: ignore[union-attr]
+    for notice in predictions.notices:
         print(notice)
     return 0
 
