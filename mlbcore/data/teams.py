@@ -29,6 +29,7 @@ logs (including neutral sites: San Juan, Tokyo, Sydney, Fort Bragg) and the park
 park, which is right for every temporary home of a US team.
 """
 
+from collections.abc import Callable
 from typing import Final
 
 import polars as pl
@@ -464,3 +465,14 @@ def local_time_zones(games: pl.DataFrame) -> pl.Series:
         .to_series()
         .alias("time_zone")
     )
+
+
+def per_time_zone(
+    zones: pl.Series, convert: Callable[[str], pl.Series], dtype: pl.DataType
+) -> pl.Series:
+    """Each row's value of ``convert(zone)`` for its own zone: one whole-column
+    conversion per distinct zone (a handful), since Polars gives a column one zone."""
+    out = pl.Series([None] * zones.len(), dtype=dtype)
+    for zone in zones.unique().to_list():
+        out = pl.select(pl.when(zones == zone).then(convert(zone)).otherwise(out)).to_series()
+    return out

@@ -3,7 +3,7 @@ moved since its last game (time zones crossed)."""
 
 import polars as pl
 
-from mlbcore.data.teams import local_time_zones
+from mlbcore.data.teams import local_time_zones, per_time_zone
 from mlbcore.features.timing import result_known_at_utc
 
 # Shrink a park's run rate toward the league's as if it had this many league-average
@@ -86,10 +86,9 @@ def time_zone_shift(games: pl.DataFrame, side: str) -> pl.DataFrame:
 
 def _utc_offset_hours(games: pl.DataFrame) -> pl.Series:
     """Each game's park's UTC offset at first pitch, in hours (daylight saving included)."""
-    zones = local_time_zones(games)
-    offset = pl.Series("utc_offset_hours", [None] * games.height, dtype=pl.Float64)
-    for zone in zones.unique().to_list():
+
+    def hours(zone: str) -> pl.Series:
         local = games["first_pitch_utc"].dt.convert_time_zone(zone)
-        hours = (local.dt.base_utc_offset() + local.dt.dst_offset()).dt.total_seconds() / 3600
-        offset = pl.select(pl.when(zones == zone).then(hours).otherwise(offset)).to_series()
-    return offset
+        return (local.dt.base_utc_offset() + local.dt.dst_offset()).dt.total_seconds() / 3600
+
+    return per_time_zone(local_time_zones(games), hours, pl.Float64()).alias("utc_offset_hours")

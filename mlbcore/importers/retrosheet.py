@@ -16,8 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
-from mlbcore.data.schema import GAMES
-from mlbcore.data.teams import local_time_zones, resolve_teams
+from mlbcore.data.schema import GAMES, UTC
+from mlbcore.data.teams import local_time_zones, per_time_zone, resolve_teams
 from mlbcore.errors import MlbError
 from mlbcore.features.timing import UNKNOWN_END_KNOWN_AT
 from mlbcore.importers.report import ImportReport, collect_problems
@@ -108,14 +108,13 @@ def _first_pitch_utc(games: pl.DataFrame) -> pl.Series:
             pl.when(pl.col("day_night") == "D").then(pl.time(13, 5)).otherwise(pl.time(19, 5))
         )
     ).to_series()
-    out = pl.Series("first_pitch_utc", [None] * games.height, dtype=pl.Datetime("us", "UTC"))
-    # One conversion per time zone (a handful), each over whole columns.
-    for zone in zones.unique().to_list():
-        converted = local.dt.replace_time_zone(zone, non_existent="null").dt.convert_time_zone(
+    return per_time_zone(
+        zones,
+        lambda zone: local.dt.replace_time_zone(zone, non_existent="null").dt.convert_time_zone(
             "UTC"
-        )
-        out = pl.select(pl.when(zones == zone).then(converted).otherwise(out)).to_series()
-    return out.alias("first_pitch_utc")
+        ),
+        UTC,
+    ).alias("first_pitch_utc")
 
 
 def read_game_logs(paths: list[Path], strict: bool = False) -> tuple[pl.DataFrame, ImportReport]:
@@ -158,10 +157,8 @@ def read_game_logs(paths: list[Path], strict: bool = False) -> tuple[pl.DataFram
         away_starting_pitcher_id=pl.col("away_starting_pitcher_id").replace("", None),
     )
     games = games.with_columns(_first_pitch_utc(games))
-    duplicates = games.filter(pl.col("game_id").is_duplicated())
-    if duplicates.height:
-        # The same game in two files (a season imported twice): keep one copy.
-        games = games.unique("game_id", keep="first", maintain_order=True)
+    # The same game in two files (a season imported twice): keep one copy.
+    games = games.unique("game_id", keep="first", maintain_order=True)
     games = games.select([pl.col(c).cast(t) for c, t in GAMES.items()])
     report.rows_imported = games.height
     return games, report
