@@ -84,14 +84,14 @@ def predict_games(
 
     from mlbcore import tracking
     from mlbcore.training.pipeline import features_for, load_data
+    from mlbcore.training.windows import coverage
 
     if end < start:
         raise MlbError(f"--end {end} is before --start {start}")
     snapshot = load_data(settings, data)
     features = features_for(snapshot, settings).filter(pl.col("date").is_between(start, end))
     if features.is_empty():
-        first, last = snapshot.games["date"].min(), snapshot.games["date"].max()
-        raise MlbError(f"no games from {start} to {end}; the data covers {first} to {last}")
+        raise MlbError(f"no games from {start} to {end}; {coverage(snapshot.games['date'])}")
     tracking.configure(settings)
     x = features.select(FEATURE_NAMES).to_numpy().astype(np.float64)
     predictions, model_uris = {}, {}

@@ -156,19 +156,18 @@ def drift_report(
     from mlbcore.features.registry import FEATURE_NAMES
     from mlbcore.prediction import model_uri
     from mlbcore.training.pipeline import features_for, load_data
+    from mlbcore.training.windows import coverage, require_positive_days
 
-    if days <= 0:
-        raise MlbError(f"--days must be a positive number of days, got {days}")
+    require_positive_days(days)
     snapshot = load_data(settings, data)
     features = features_for(snapshot, settings)
     recent = features.filter(
         (pl.col("first_pitch_utc") > as_of - timedelta(days=days)) & (pl.col("cutoff_utc") <= as_of)
     )
     if recent.is_empty():
-        first, last = snapshot.games["date"].min(), snapshot.games["date"].max()
         raise MlbError(
             f"no games in the {days} days before {as_of:%Y-%m-%d %H:%M} UTC; "
-            f"the data covers {first} to {last} (pass --as-of inside it)"
+            f"{coverage(snapshot.games['date'])} (pass --as-of inside it)"
         )
     tracking.configure(settings)
     client = MlflowClient()

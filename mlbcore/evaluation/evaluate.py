@@ -19,6 +19,7 @@ from mlbcore.targets import Target
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import score
 from mlbcore.training.trainer import calibration_table
+from mlbcore.training.windows import coverage, require_positive_days
 
 
 @dataclass
@@ -96,18 +97,16 @@ def evaluate(
     from mlbcore.prediction import model_uri
     from mlbcore.training.pipeline import features_for, load_data
 
-    if days <= 0:
-        raise MlbError(f"--days must be a positive number of days, got {days}")
+    require_positive_days(days)
     as_of = as_of or datetime.now(UTC)
     snapshot = load_data(settings, data)
     features = features_for(snapshot, settings)
     window = evaluation_window(features, snapshot.games, as_of, days)
     labelled = labelled_games(window, snapshot.games, target)
     if labelled.is_empty():
-        first, last = snapshot.games["date"].min(), snapshot.games["date"].max()
         raise MlbError(
             f"no finished games in the {days} days before {as_of:%Y-%m-%d %H:%M} UTC; "
-            f"the data covers {first} to {last} (pass --as-of inside it)"
+            f"{coverage(snapshot.games['date'])} (pass --as-of inside it)"
         )
     experiment_id = tracking.configure(settings)
     uri = model_uri(target, model)

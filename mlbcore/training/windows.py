@@ -20,11 +20,20 @@ class Window:
     days: int
 
 
+def require_positive_days(days: int) -> None:
+    if days <= 0:
+        raise MlbError(f"--days must be a positive number of days, got {days}")
+
+
+def coverage(dates: pl.Series) -> str:
+    """ "the data covers FIRST to LAST", for messages about dates outside the data."""
+    return f"the data covers {dates.min()} to {dates.max()}"
+
+
 def resolve_window(data_dates: pl.Series, days: int, end_date: date | None) -> Window:
     """The window ending at ``end_date`` (default: the data's last date), checked against
     the dates the data covers."""
-    if days <= 0:
-        raise MlbError(f"--days must be a positive number of days, got {days}")
+    require_positive_days(days)
     first, last = data_dates.min(), data_dates.max()
     if first is None or last is None:
         raise MlbError("the data has no games")
