@@ -5,7 +5,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlbcore.db.connection import database_url, is_database_url, masked
+from mlbcore.db.connection import connect, database_url, is_database_url, masked
+from mlbcore.errors import MlbError
 from mlbcore.settings import Settings
 from mlbcore.store.feature_cache import STATS_KEY as CACHE_STATS_KEY
 
@@ -23,27 +24,15 @@ class BackendHealth:
 
 
 def _postgres(name: str, url: str) -> BackendHealth:
-    import psycopg
-
     started = time.perf_counter()
     try:
-        plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
-        with psycopg.connect(plain, connect_timeout=3) as conn:
+        with connect(url) as conn:
             version = conn.execute("SHOW server_version").fetchone()
-        latency = (time.perf_counter() - started) * 1e3
-        return BackendHealth(
-            name,
-            "postgresql",
-            masked(url),
-            True,
-            True,
-            latency,
-            str(version[0]) if version else None,
-        )
-    except psycopg.Error as error:
-        return BackendHealth(
-            name, "postgresql", masked(url), True, False, detail=" ".join(str(error).split())[:160]
-        )
+    except MlbError as error:
+        return BackendHealth(name, "postgresql", masked(url), True, False, detail=str(error)[:200])
+    latency = (time.perf_counter() - started) * 1e3
+    server = str(version[0]) if version else None
+    return BackendHealth(name, "postgresql", masked(url), True, True, latency, server)
 
 
 def data_health(settings: Settings) -> BackendHealth:
