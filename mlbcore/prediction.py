@@ -50,7 +50,8 @@ def model_uri(target: Target, model: str) -> str:
     except MlflowException:
         raise MlbError(f"no registered model {name} yet; run `mlb train` first") from None
     if "champion" in registered.aliases:
-        return f"models:/{name}@champion"
+        # The version itself, not the alias: runs that record it stay true after a promotion.
+        return f"models:/{name}/{registered.aliases['champion']}"
     versions = client.search_model_versions(f"name='{name}'")
     if not versions:
         raise MlbError(f"no version of {name} yet; run `mlb train` first")

@@ -92,6 +92,21 @@ class BettingConfig(BaseModel):
     max_stake: float = Field(0.05, gt=0, le=1)
 
 
+class RetrainingConfig(BaseModel):
+    """When a model is retrained and promoted (the original design's values are the defaults)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sliding_window_days: int = Field(7, ge=3, le=10)  # recent window a champion is judged on
+    min_samples_for_retrain: int = Field(100, ge=1)  # new labelled games since it was trained
+    retrain_schedule_hours: float = Field(24, gt=0)  # older than this: stale
+    performance_degradation_threshold: float = Field(0.05, gt=0, lt=1)  # relative, primary metric
+    retrain_on_drift: bool = True
+    # A challenger is promoted only when scored on at least this many games neither it nor
+    # the champion was trained on.
+    min_comparison_games: int = Field(30, ge=1)
+
+
 class Settings(BaseSettings):
     """Everything configurable, from the environment (and ``mlb.toml``)."""
 
@@ -118,6 +133,7 @@ class Settings(BaseSettings):
 
     training: TrainingConfig = TrainingConfig()
     betting: BettingConfig = BettingConfig()
+    retraining: RetrainingConfig = RetrainingConfig()
     models: ModelConfigs = ModelConfigs()
 
     @classmethod

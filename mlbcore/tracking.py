@@ -3,13 +3,18 @@ costs seconds a fit), with the model registered as ``mlb-{target}``."""
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mlbcore.errors import MlbError
 from mlbcore.settings import Settings
+from mlbcore.targets import Target
+from mlbcore.training.metrics import PRIMARY_METRIC
 from mlbcore.training.trainer import TrainingResult
 
 REGISTERED_MODEL_PREFIX = "mlb-"
+CHAMPION, PREVIOUS_CHAMPION = "champion", "previous_champion"
 
 
 def registered_model_name(target: str) -> str:
@@ -52,9 +57,11 @@ def log_training_run(
     experiment_id: str,
     started_at: datetime,
     lineage: dict[str, Any],
-) -> str:
-    """Log one training result as a finished run and return its id. A failure while
-    logging ends the run as FAILED (MLflow's context manager), never RUNNING."""
+    tags: dict[str, str] | None = None,
+) -> tuple[str, int]:
+    """Log one training result as a finished run; return its id and registered version.
+    A failure while logging ends the run as FAILED (MLflow's context manager), never
+    RUNNING."""
     import lightgbm
     import mlflow
     from mlflow.models import infer_signature
@@ -63,7 +70,13 @@ def log_training_run(
     with mlflow.start_run(
         experiment_id=experiment_id,
         run_name=run_name(target, started_at),
-        tags={"target": target, "feature_set_version": lineage["feature_set_version"]},
+        tags={
+            "target": target,
+            "run_type": "training",
+            "feature_set_version": lineage["feature_set_version"],
+            "trained_as_of_utc": lineage["trained_as_of_utc"],
+            **(tags or {}),
+        },
     ) as run:
         mlflow.log_params(
             {
@@ -81,7 +94,7 @@ def log_training_run(
         signature = infer_signature(features, result.booster.predict(features.to_numpy()))
         # Registering through log_model keeps one call; pip_requirements skips the ~2.5 s
         # requirement inference.
-        mlflow.lightgbm.log_model(
+        info = mlflow.lightgbm.log_model(
             result.booster,
             name="model",
             signature=signature,
@@ -94,7 +107,96 @@ def log_training_run(
         mlflow.log_dict({"calibration": result.calibration.to_dicts()}, "calibration.json")
         mlflow.log_text(json.dumps(result.quality, indent=2), "feature_quality.json")
         mlflow.log_text(result.game_quality.write_csv(), "feature_quality_games.csv")
-        return str(run.info.run_id)
+        return str(run.info.run_id), int(info.registered_model_version or 0)
+
+
+@dataclass(frozen=True)
+class Champion:
+    """A target's champion as the registry and its training run describe it."""
+
+    target: Target
+    version: int
+    run_id: str
+    trained_as_of_utc: datetime
+    primary_metric: str
+    metric_at_training: float  # the primary metric on its held-out test dates
+    window_start_date: str
+    window_end_date: str
+
+    @property
+    def uri(self) -> str:
+        return f"models:/{registered_model_name(self.target.value)}/{self.version}"
+
+
+def champion(target: Target) -> Champion | None:
+    """The version holding the ``champion`` alias, or None when there is none. Call
+    ``configure`` first."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient()
+    name = registered_model_name(target.value)
+    try:
+        version = client.get_model_version_by_alias(name, CHAMPION)
+    except MlflowException:
+        return None
+    run = client.get_run(str(version.run_id))
+    metric = PRIMARY_METRIC[target]
+    params, tags = run.data.params, run.data.tags
+    trained = tags.get("trained_as_of_utc") or params.get("trained_as_of_utc")
+    if trained is None:
+        raise MlbError(
+            f"{name} version {version.version} has no trained_as_of_utc; retrain it with "
+            "`mlb train` (it predates the model lifecycle)"
+        )
+    return Champion(
+        target=target,
+        version=int(version.version),
+        run_id=str(version.run_id),
+        trained_as_of_utc=datetime.fromisoformat(trained),
+        primary_metric=metric,
+        metric_at_training=float(run.data.metrics[f"test_{metric}"]),
+        window_start_date=params["window_start_date"],
+        window_end_date=params["window_end_date"],
+    )
+
+
+def set_champion(target: Target, version: int, reason: str) -> int | None:
+    """Give ``version`` the champion alias; the version it replaces keeps the
+    ``previous_champion`` alias and a tag saying why. Returns the replaced version."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    name = registered_model_name(target.value)
+    current = champion_version(target)
+    client.set_model_version_tag(name, str(version), "promoted_reason", reason)
+    client.set_registered_model_alias(name, CHAMPION, str(version))
+    if current is not None and current != version:
+        client.set_registered_model_alias(name, PREVIOUS_CHAMPION, str(current))
+        client.set_model_version_tag(name, str(current), "replaced_reason", reason)
+        client.set_model_version_tag(name, str(current), "replaced_by_version", str(version))
+    return current if current != version else None
+
+
+def reject_challenger(target: Target, version: int, reason: str) -> None:
+    """A challenger that lost keeps a tag saying why; the champion alias stays put."""
+    from mlflow import MlflowClient
+
+    name = registered_model_name(target.value)
+    MlflowClient().set_model_version_tag(name, str(version), "rejected_reason", reason)
+
+
+def champion_version(target: Target) -> int | None:
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    try:
+        registered = MlflowClient().get_registered_model(registered_model_name(target.value))
+    except MlflowException:
+        return None
+    # search_model_versions leaves aliases empty on some stores; the model itself has them.
+    version = registered.aliases.get(CHAMPION)
+    return int(version) if version is not None else None
 
 
 def _signature_frame(feature_names: list[str]) -> Any:

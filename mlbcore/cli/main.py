@@ -5,7 +5,7 @@ import argparse
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,8 @@ def _train(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     targets = parse_targets(args.targets)
+    if args.end_date and args.as_of:
+        raise MlbError("give --end-date or --as-of, not both")
     end_date = _parse_date(args.end_date, "--end-date") if args.end_date else None
     run = train_models(
         settings,
@@ -40,8 +42,37 @@ def _train(args: argparse.Namespace) -> int:
         end_date=end_date,
         data=args.data,
         progress=output.progress_printer(),
+        as_of=_as_of(args),
     )
     output.print_training_run(run, as_json=args.json)
+    return 0
+
+
+def _as_of(args: argparse.Namespace) -> "datetime | None":
+    from mlbcore.evaluation.evaluate import parse_as_of
+
+    return parse_as_of(args.as_of) if args.as_of else None
+
+
+def _retrain(args: argparse.Namespace) -> int:
+    from mlbcore.cli import output
+    from mlbcore.evaluation.evaluate import parse_as_of
+    from mlbcore.lifecycle.retrain import retrain, retraining_policy
+    from mlbcore.settings import load_settings
+    from mlbcore.targets import parse_targets
+
+    settings = load_settings()
+    retraining_policy(settings, args.window_days)  # a bad --window-days fails before any work
+    outcomes = retrain(
+        settings,
+        parse_targets(args.model),
+        parse_as_of(args.as_of),
+        args.window_days,
+        args.force,
+        args.data,
+        output.progress_printer(),
+    )
+    output.print_retrain_outcomes(outcomes)
     return 0
 
 
@@ -81,7 +112,7 @@ def _drift(args: argparse.Namespace) -> int:
     report = drift_report(load_settings(), target, parse_as_of(args.as_of), args.days, args.data)
     if report.importance:
         summary = ", ".join(f"{k} {v:.3f}" for k, v in report.importance.items())
-        print(f"importance drift (champion vs previous version): {summary}")
+        print(f"importance drift (champion vs {report.reference}): {summary}")
         for row in report.importance_changes.head(5).iter_rows(named=True):
             print(f"  {row['feature']:<36} share {row['old_share']:.3f} -> {row['new_share']:.3f}")
     print("distribution drift, training window vs recent window (top 10 by PSI):")
@@ -123,10 +154,13 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from mlbcore.evaluation.evaluate import parse_as_of
     from mlbcore.health import backend_health
+    from mlbcore.lifecycle.status import target_statuses
     from mlbcore.settings import load_settings
 
-    backends = backend_health(load_settings())
+    settings = load_settings()
+    backends = backend_health(settings)
     for b in backends:
         state = "up" if b.up else ("not configured" if not b.configured else "DOWN")
         latency = f" {b.latency_ms:.1f} ms" if b.latency_ms is not None else ""
@@ -134,7 +168,126 @@ def _status(args: argparse.Namespace) -> int:
         detail = f" ({b.detail})" if b.detail else ""
         print(f"{b.name:<7} {b.kind:<11} {state}{latency}{version}  {b.address}{detail}")
     down = [b.name for b in backends if b.configured and not b.up]
+    if not down:
+        as_of = parse_as_of(args.as_of)
+        print(f"models as of {as_of:%Y-%m-%d %H:%M} UTC:")
+        for t in target_statuses(settings, as_of):
+            if t.version is None:
+                print(f"  {t.target:<21} {t.health:<9} no champion; run `mlb train`")
+                continue
+            assert t.trained_as_of_utc is not None and t.age_hours is not None
+            print(
+                f"  {t.target:<21} {t.health:<9} champion v{t.version}, trained as of "
+                f"{t.trained_as_of_utc:%Y-%m-%d %H:%M} UTC ({t.age_hours:.0f} h old)"
+            )
+            if args.detailed:
+                evaluated = ", ".join(
+                    f"{k} {v:.4f}"
+                    for k, v in t.last_evaluation.items()
+                    if not k.startswith(("market_", "betting_"))
+                )
+                print(f"    at training: {t.metric_at_training:.4f}")
+                print(f"    last evaluation: {evaluated or 'none'}")
+            if t.last_decision:
+                print(f"    last decision: {t.last_decision}")
+                for reason in t.last_decision_reasons if args.detailed else []:
+                    print(f"      - {reason}")
     return 1 if args.check and down else 0
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    from mlbcore.lifecycle.schedules import (
+        DAYS_OF_WEEK,
+        next_slot,
+        parse_day_of_week,
+        schedule_spec,
+    )
+    from mlbcore.lifecycle.state_store import StateStore
+    from mlbcore.settings import load_settings
+
+    store = StateStore(load_settings())
+    if args.action == "list":
+        schedules = store.schedules()
+        if schedules.is_empty():
+            print("no schedules; add one with `mlb schedule --schedule-type daily --hour 6`")
+        now = datetime.now(UTC)
+        for row in schedules.iter_rows(named=True):
+            when = next_slot(row["schedule_type"], row["hour_utc"], row["day_of_week"], now)
+            day = f" {DAYS_OF_WEEK[row['day_of_week']]}" if row["day_of_week"] is not None else ""
+            days = f" --days {row['days']}" if row["days"] else ""
+            print(
+                f"{row['id']:>3}  {row['schedule_type']}{day} {row['hour_utc']:02d}:00 UTC  "
+                f"{row['job']} {row['targets'] or 'all targets'}{days}  "
+                f"next run {when:%Y-%m-%d %H:%M} UTC"
+            )
+        return 0
+    if args.action == "history":
+        runs = store.job_runs(args.limit)
+        if runs.is_empty():
+            print("no job has run yet")
+        for row in runs.iter_rows(named=True):
+            ended = f"{row['ended_at_utc']:%H:%M:%S}" if row["ended_at_utc"] else "-"
+            print(
+                f"{row['id']:>4}  schedule {row['schedule_id']}  {row['job']:<7} "
+                f"{row['status']:<9} as of {row['as_of_utc']:%Y-%m-%d %H:%M}  "
+                f"started {row['started_at_utc']:%Y-%m-%d %H:%M:%S} ended {ended}  "
+                f"runs {row['mlflow_run_ids'] or '-'}"
+                + (f"\n      error: {row['error']}" if row["error"] else "")
+            )
+        return 0
+    if args.action == "remove":
+        if args.id is None:
+            raise MlbError("say which schedule: mlb schedule remove ID (see `mlb schedule list`)")
+        if not store.remove_schedule(args.id):
+            raise MlbError(f"no schedule {args.id}; see `mlb schedule list`")
+        print(f"removed schedule {args.id}")
+        return 0
+    if args.schedule_type is None or args.hour is None:
+        raise MlbError("a schedule needs --schedule-type daily|weekly and --hour H (UTC)")
+    spec = schedule_spec(
+        schedule_type=args.schedule_type,
+        hour_utc=args.hour,
+        day_of_week=parse_day_of_week(args.day_of_week),
+        job=args.job,
+        days=args.days,
+        targets=args.targets or [],
+    )
+    now = datetime.now(UTC)
+    new_id = store.add_schedule(
+        spec.schedule_type, spec.hour_utc, spec.day_of_week, spec.job, spec.days, spec.targets,
+        now,
+    )  # fmt: skip
+    when = next_slot(spec.schedule_type, spec.hour_utc, spec.day_of_week, now)
+    print(f"schedule {new_id} saved in {store.address}; next run {when:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+def _scheduler(args: argparse.Namespace) -> int:
+    from mlbcore.cli import output
+    from mlbcore.lifecycle import scheduler
+    from mlbcore.settings import load_settings
+
+    settings = load_settings()
+    progress = output.progress_printer()
+    if args.action == "tick":
+        as_of = _as_of(args) or scheduler.wall_clock()
+        results = scheduler.tick(settings, as_of, data=args.data, progress=progress)
+        if not results:
+            print(f"nothing due at {as_of:%Y-%m-%d %H:%M} UTC")
+        for r in results:
+            print(
+                f"schedule {r.schedule_id} slot {r.slot_utc:%Y-%m-%d %H:%M}: {r.job} {r.status}"
+                + (f" ({r.error})" if r.error else "")
+            )
+        return 1 if any(r.status == "failed" for r in results) else 0
+    import threading
+
+    stop = threading.Event()
+    # SIGTERM lets the job in hand finish, then the loop ends: no half-written run.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    scheduler.run_scheduler(settings, stop, args.poll_seconds, data=args.data, progress=progress)
+    return 0
 
 
 def _snapshot_demo(args: argparse.Namespace) -> int:
@@ -262,8 +415,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="snapshot folder or postgresql:// URL (default: PostgreSQL if DATABASE_HOST is "
         "set, else the demo season)",
     )
+    train.add_argument(
+        "--as-of",
+        metavar="DATETIME",
+        help="train as of this instant (ISO, UTC): the last --days game dates whose results "
+        "were known then",
+    )
     train.add_argument("--json", action="store_true", help="print the results as JSON")
     train.set_defaults(handler=_train)
+
+    retrain = commands.add_parser(
+        "retrain",
+        help="decide per target whether to retrain; promote a challenger only if it is better",
+        description="For each target at --as-of: skip with too few new labelled games, else "
+        "retrain when the champion degraded, is stale or the features drifted; a challenger "
+        "replaces the champion only when it scores better on games neither model saw.",
+    )
+    retrain.add_argument("--model", nargs="+", metavar="TARGET", help="default: all three")
+    retrain.add_argument("--force", action="store_true", help="retrain whatever the checks say")
+    retrain.add_argument(
+        "--window-days", type=int, metavar="3..10", help="sliding window (default 7)"
+    )
+    retrain.add_argument("--as-of", metavar="DATETIME", help="ISO date or date-time, UTC")
+    retrain.add_argument("--data", metavar="PATH|URL")
+    retrain.set_defaults(handler=_retrain)
 
     evaluate = commands.add_parser(
         "evaluate", help="score a target's champion on the most recent window, with betting results"
@@ -302,12 +477,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.set_defaults(handler=_predict)
 
-    status = commands.add_parser("status", help="health of each back end in use")
+    status = commands.add_parser(
+        "status", help="health of each back end and each target's champion"
+    )
     status.add_argument("--detailed", action="store_true", help="show versions too")
     status.add_argument(
         "--check", action="store_true", help="exit 1 when a configured back end is down"
     )
+    status.add_argument("--as-of", metavar="DATETIME", help="ISO date or date-time, UTC")
     status.set_defaults(handler=_status)
+
+    schedule = commands.add_parser(
+        "schedule",
+        help="save, list or remove schedules of train/retrain jobs; show the job history",
+        description="`mlb schedule --schedule-type daily --hour 6` saves a schedule; "
+        "`mlb schedule list`, `mlb schedule remove ID`, `mlb schedule history`.",
+    )
+    schedule.add_argument(
+        "action", nargs="?", default="add", choices=["add", "list", "remove", "history"]
+    )
+    schedule.add_argument("id", nargs="?", type=int, help="schedule id, for remove")
+    schedule.add_argument("--schedule-type", choices=["daily", "weekly"])
+    schedule.add_argument("--hour", type=int, metavar="H", help="hour of the day, UTC (0-23)")
+    schedule.add_argument("--day-of-week", metavar="D", help="weekly: mon..sun")
+    schedule.add_argument("--job", choices=["train", "retrain"], default="retrain")
+    schedule.add_argument(
+        "--days", type=int, help="train: window (default 90); retrain: sliding window 3..10"
+    )
+    schedule.add_argument("--targets", nargs="+", metavar="T", help="default: all three")
+    schedule.add_argument("--limit", type=int, default=20, help="history: how many runs")
+    schedule.set_defaults(handler=_schedule)
+
+    runner = commands.add_parser("scheduler", help="run scheduled jobs: tick once, or run")
+    runner.add_argument("action", choices=["tick", "run"])
+    runner.add_argument("--as-of", metavar="DATETIME", help="tick: run what is due then")
+    runner.add_argument("--poll-seconds", type=float, default=60, help="run: time between ticks")
+    runner.add_argument("--data", metavar="PATH|URL")
+    runner.set_defaults(handler=_scheduler)
 
     snapshot = commands.add_parser("snapshot", help="create data snapshots")
     kinds = snapshot.add_subparsers(dest="kind", required=True, metavar="KIND")

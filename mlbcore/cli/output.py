@@ -3,11 +3,15 @@
 import json
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from mlbcore.training.pipeline import Progress, TrainingRun
 from mlbcore.training.report import metrics_table, summary
+
+if TYPE_CHECKING:
+    from mlbcore.lifecycle.retrain import RetrainOutcome
 
 
 def progress_printer() -> Progress:
@@ -43,3 +47,21 @@ def print_training_run(run: TrainingRun, as_json: bool) -> None:
             print(metrics_table(trained))
     for notice in run.notices:
         print(f"\n{notice}")
+
+
+def print_retrain_outcomes(outcomes: "list[RetrainOutcome]") -> None:
+    for outcome in outcomes:
+        version = outcome.champion_version
+        before = f"champion v{version}" if version else "no champion"
+        after = (
+            f"v{outcome.challenger_version} promoted"
+            if outcome.promoted
+            else (
+                f"challenger v{outcome.challenger_version} rejected"
+                if outcome.challenger_version
+                else "champion kept"
+            )
+        )
+        print(f"{outcome.target}: {outcome.decision.action} ({before}) -> {after}")
+        for reason in outcome.reasons:
+            print(f"  - {reason}")

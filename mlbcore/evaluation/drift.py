@@ -13,6 +13,7 @@ feature alerts or more than a fifth of them flag.
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -42,6 +43,7 @@ class DriftReport:
     distributions: pl.DataFrame  # feature, psi, wasserstein_std, level
     verdict: str  # "drift" or "stable"
     reasons: list[str] = field(default_factory=list)
+    reference: str = "previous version"  # what the champion's importance is compared with
 
 
 def importance_drift(
@@ -146,14 +148,14 @@ def drift_report(
     """The champion against its previous version (importance), and the champion's
     training window against the ``days`` before ``as_of`` (distributions of the features
     known at each game's cutoff)."""
-    from datetime import date, timedelta
+    from datetime import date
 
     import mlflow
-    from mlflow import MlflowClient
 
     from mlbcore import tracking
     from mlbcore.errors import MlbError
     from mlbcore.features.registry import FEATURE_NAMES
+    from mlbcore.lifecycle.assessment import recent_features
     from mlbcore.prediction import model_uri
     from mlbcore.training.pipeline import features_for, load_data
     from mlbcore.training.windows import coverage, require_positive_days
@@ -161,40 +163,53 @@ def drift_report(
     require_positive_days(days)
     snapshot = load_data(settings, data)
     features = features_for(snapshot, settings)
-    recent = features.filter(
-        (pl.col("first_pitch_utc") > as_of - timedelta(days=days)) & (pl.col("cutoff_utc") <= as_of)
-    )
+    recent = recent_features(features, as_of, days)
     if recent.is_empty():
         raise MlbError(
             f"no games in the {days} days before {as_of:%Y-%m-%d %H:%M} UTC; "
             f"{coverage(snapshot.games['date'])} (pass --as-of inside it)"
         )
     tracking.configure(settings)
-    client = MlflowClient()
-    uri = model_uri(target, "champion")
-    name, version = uri.removeprefix("models:/").split("/")[0].split("@")[0], uri.rsplit("/", 1)[-1]
-    champion = (
-        client.get_model_version_by_alias(name, "champion")
-        if "@" in uri
-        else client.get_model_version(name, version)
-    )
-    booster = mlflow.lightgbm.load_model(uri)
+    model_uri(target, "champion")  # fails with what to do when there is no model yet
+    champion = tracking.champion(target)
+    if champion is None:
+        raise MlbError(f"{target} has no champion yet; run `mlb train` or `mlb retrain`")
+    name = tracking.registered_model_name(target.value)
+    booster = mlflow.lightgbm.load_model(champion.uri)
     new_gain = dict(zip(booster.feature_name(), booster.feature_importance("gain"), strict=True))
-    importance, changes = None, pl.DataFrame()
-    if int(champion.version) > 1:
-        previous = mlflow.lightgbm.load_model(f"models:/{name}/{int(champion.version) - 1}")
-        old_gain = dict(
-            zip(previous.feature_name(), previous.feature_importance("gain"), strict=True)
-        )
-        importance, changes = importance_drift(old_gain, new_gain)
-    params = client.get_run(champion.run_id).data.params
+    reference = "previous version"
+    if champion.version > 1:
+        previous = mlflow.lightgbm.load_model(f"models:/{name}/{champion.version - 1}")
+    else:
+        # No earlier version: a challenger fitted now, on the window ending at as-of.
+        previous = fresh_challenger(settings, target, snapshot, features, as_of)
+        reference = "a challenger fitted as of now"
+    old_gain = dict(zip(previous.feature_name(), previous.feature_importance("gain"), strict=True))
+    importance, changes = importance_drift(old_gain, new_gain)
     start, end = (
-        date.fromisoformat(params["window_start_date"]),
-        date.fromisoformat(params["window_end_date"]),
+        date.fromisoformat(champion.window_start_date),
+        date.fromisoformat(champion.window_end_date),
     )
     training = features.filter(pl.col("date").is_between(start, end))
     distributions = distribution_drift(training, recent, list(FEATURE_NAMES))
     word, reasons = verdict(importance, distributions)
-    if importance is None:
-        reasons.append("no earlier version of the model: importance drift not measured")
-    return DriftReport(importance or {}, changes, distributions, word, reasons)
+    return DriftReport(importance, changes, distributions, word, reasons, reference)
+
+
+def fresh_challenger(
+    settings: Settings, target: Target, snapshot: Any, features: pl.DataFrame, as_of: datetime
+) -> Any:
+    """A model trained (not logged) on the training window ending at ``as_of``."""
+    from mlbcore.training.pipeline import known_results, training_set
+    from mlbcore.training.trainer import train_target
+    from mlbcore.training.windows import as_of_window
+
+    window = as_of_window(
+        known_results(snapshot.games, as_of)["date"],
+        settings.training.training_window_days,
+        f"{as_of:%Y-%m-%d %H:%M} UTC",
+    )
+    labelled = training_set(features, snapshot.games, target, window, as_of)
+    return train_target(
+        target, labelled, window, settings.model_for(target), settings.training
+    ).booster

@@ -16,12 +16,13 @@ import polars as pl
 from mlbcore.data.snapshot import Snapshot, load_snapshot
 from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_SET_VERSION
+from mlbcore.features.timing import result_known_at_utc
 from mlbcore.settings import Settings
 from mlbcore.store.feature_cache import CacheStats
 from mlbcore.targets import Target
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.trainer import TrainingResult, train_target
-from mlbcore.training.windows import in_window, resolve_window
+from mlbcore.training.windows import Window, as_of_window, in_window, resolve_window
 
 Progress = Callable[[str], None]
 
@@ -30,6 +31,7 @@ Progress = Callable[[str], None]
 class TrainedTarget:
     result: TrainingResult
     run_id: str
+    version: int = 0  # its version in the model registry
 
 
 @dataclass
@@ -83,6 +85,27 @@ def features_for(
     )
 
 
+def known_results(games: pl.DataFrame, as_of: datetime | None) -> pl.DataFrame:
+    """``game_id``, ``date`` and ``result_known_at_utc`` of the games whose results were
+    known at ``as_of`` (every game when it is None)."""
+    known = games.select("game_id", "date", result_known_at_utc())
+    return known if as_of is None else known.filter(pl.col("result_known_at_utc") <= as_of)
+
+
+def training_set(
+    features: pl.DataFrame,
+    games: pl.DataFrame,
+    target: Target,
+    window: Window,
+    as_of: datetime | None,
+) -> pl.DataFrame:
+    """The target's labelled games inside ``window`` whose results were known at ``as_of``."""
+    known = known_results(games, as_of).select("game_id")
+    return labelled_games(
+        features.filter(in_window(window)).join(known, on="game_id", how="semi"), games, target
+    )
+
+
 def train_models(
     settings: Settings,
     targets: list[Target],
@@ -91,10 +114,17 @@ def train_models(
     data: Path | str | None = None,
     progress: Progress = _silent,
     now: datetime | None = None,
+    as_of: datetime | None = None,
+    promote: bool = True,
+    loaded: tuple[Snapshot, pl.DataFrame] | None = None,
+    tags: dict[str, str] | None = None,
 ) -> TrainingRun:
-    """Train ``targets`` on the window of ``days`` ending at ``end_date`` and log them.
+    """Train ``targets`` and log them: on the ``days`` calendar days ending at
+    ``end_date``, or, given ``as_of``, on the last ``days`` game dates whose results were
+    known then. Each new version becomes its target's champion when ``promote``.
 
     ``now`` names the runs (default: the wall clock at the call, the one place it is read).
+    ``loaded`` passes a snapshot and its features already in hand.
     """
     started_at = now or datetime.now(UTC)
     days = settings.training.training_window_days if days is None else days
@@ -102,14 +132,18 @@ def train_models(
 
     tick = time.perf_counter()
     progress("loading data")
-    snapshot = load_data(settings, data)
-    window = resolve_window(snapshot.games["date"], days, end_date)
+    snapshot = loaded[0] if loaded else load_data(settings, data)
+    if as_of is not None:
+        known = known_results(snapshot.games, as_of)
+        window = as_of_window(known["date"], days, f"{as_of:%Y-%m-%d %H:%M} UTC")
+    else:
+        window = resolve_window(snapshot.games["date"], days, end_date)
     seconds["load"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
     progress(f"building features as of first pitch - {settings.ml_cutoff_minutes} min")
     cache = CacheStats()
-    features = features_for(snapshot, settings, cache)
+    features = loaded[1] if loaded else features_for(snapshot, settings, cache)
     for warning in cache.warnings:
         progress(f"warning: {warning}")
     if cache.hits or cache.misses:
@@ -120,7 +154,7 @@ def train_models(
     for target in targets:
         tick = time.perf_counter()
         progress(f"training {target} on {window.start_date}..{window.end_date}")
-        labelled = labelled_games(features.filter(in_window(window)), snapshot.games, target)
+        labelled = training_set(features, snapshot.games, target, window, as_of)
         results.append(
             train_target(target, labelled, window, settings.model_for(target), settings.training)
         )
@@ -140,11 +174,23 @@ def train_models(
         "test_size": settings.training.test_size,
         "cv_gap_days": settings.training.cv_gap_days,
     }
+    # The instant the model's knowledge ends: as-of, else when its last result came in.
+    known_until = (
+        as_of
+        or known_results(snapshot.games, None)
+        .filter(in_window(window))["result_known_at_utc"]
+        .max()
+    )
+    lineage["trained_as_of_utc"] = known_until.isoformat()  # type: ignore[union-attr]
     trained = []
     for result in results:
-        run_id = tracking.log_training_run(result, experiment_id, started_at, lineage)
-        trained.append(TrainedTarget(result, run_id))
-        progress(f"logged {result.target} as run {run_id}")
+        run_id, version = tracking.log_training_run(
+            result, experiment_id, started_at, lineage, tags
+        )
+        trained.append(TrainedTarget(result, run_id, version))
+        progress(f"logged {result.target} as run {run_id}, version {version}")
+        if promote:
+            tracking.set_champion(result.target, version, "trained by mlb train")
     seconds["mlflow"] = time.perf_counter() - tick
     return TrainingRun(
         data_source=snapshot.source,

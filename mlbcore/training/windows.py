@@ -44,6 +44,18 @@ def resolve_window(data_dates: pl.Series, days: int, end_date: date | None) -> W
     return Window(start_date=end - timedelta(days=days - 1), end_date=end, days=days)
 
 
+def as_of_window(known_dates: pl.Series, days: int, as_of_label: str) -> Window:
+    """The last ``days`` game dates among ``known_dates`` (dates of games whose results
+    were known at the as-of instant). Game dates, not calendar days: an April window then
+    reaches back over the winter into last season instead of holding a week of games."""
+    require_positive_days(days)
+    unique = known_dates.unique().sort()
+    if unique.is_empty():
+        raise MlbError(f"no game results were known by {as_of_label}")
+    chosen = unique.tail(days)
+    return Window(start_date=chosen[0], end_date=chosen[-1], days=days)
+
+
 def in_window(window: Window) -> pl.Expr:
     return pl.col("date").is_between(window.start_date, window.end_date)
 

@@ -1,0 +1,1 @@
+"""The model lifecycle: decisions, retraining, schedules, the scheduler and replay."""

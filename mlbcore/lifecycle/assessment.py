@@ -1,0 +1,115 @@
+"""Measuring a champion at an as-of instant, and a challenger against it, from frames and
+boosters: the same code serves `mlb retrain` (models from MLflow) and the replay (models
+in memory).
+
+``known`` frames are a target's labelled games with ``result_known_at_utc``, already cut
+to the results known at the as-of instant.
+"""
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from mlbcore.evaluation.drift import distribution_drift, verdict
+from mlbcore.features.registry import FEATURE_NAMES
+from mlbcore.lifecycle.decisions import ChampionCheck, Comparison
+from mlbcore.settings import RetrainingConfig
+from mlbcore.targets import Target
+from mlbcore.training.metrics import PRIMARY_METRIC, score
+
+
+def _predict(booster: Any, frame: pl.DataFrame) -> np.ndarray:
+    return np.asarray(booster.predict(frame.select(FEATURE_NAMES).to_numpy().astype(np.float64)))
+
+
+def primary_metric(target: Target, booster: Any, frame: pl.DataFrame) -> float:
+    return score(target, frame["label"].to_numpy(), _predict(booster, frame))[
+        PRIMARY_METRIC[target]
+    ]
+
+
+def unseen_recent(
+    known: pl.DataFrame, as_of: datetime, days: int, trained_as_of: datetime
+) -> pl.DataFrame:
+    """Games of the sliding window (first pitch in the ``days`` before ``as_of``) whose
+    results came in after the model was trained, so it never saw them."""
+    return known.filter(
+        (pl.col("first_pitch_utc") > as_of - timedelta(days=days))
+        & (pl.col("result_known_at_utc") > trained_as_of)
+    )
+
+
+def recent_features(features: pl.DataFrame, as_of: datetime, days: int) -> pl.DataFrame:
+    """Features of games whose cutoff passed in the ``days`` before ``as_of``."""
+    return features.filter(
+        (pl.col("cutoff_utc") > as_of - timedelta(days=days)) & (pl.col("cutoff_utc") <= as_of)
+    )
+
+
+def distribution_verdict(
+    features: pl.DataFrame, training_dates: tuple[date, date], recent: pl.DataFrame
+) -> tuple[str, tuple[str, ...]]:
+    """Drift of the features between the champion's training window and the recent
+    window. Importance drift is left out: it describes the last promotion, not new data."""
+    if recent.is_empty():
+        return "stable", ()
+    training = features.filter(pl.col("date").is_between(*training_dates))
+    word, reasons = verdict(None, distribution_drift(training, recent, list(FEATURE_NAMES)))
+    return word, tuple(reasons)
+
+
+def champion_check(
+    target: Target,
+    known: pl.DataFrame,
+    features: pl.DataFrame,
+    booster: Any,
+    trained_as_of: datetime,
+    metric_at_training: float,
+    training_dates: tuple[date, date],
+    as_of: datetime,
+    policy: RetrainingConfig,
+) -> ChampionCheck:
+    days = policy.sliding_window_days
+    window = unseen_recent(known, as_of, days, trained_as_of)
+    drift_word, drift_reasons = (
+        distribution_verdict(features, training_dates, recent_features(features, as_of, days))
+        if policy.retrain_on_drift
+        else (None, ())
+    )
+    return ChampionCheck(
+        metric_name=PRIMARY_METRIC[target],
+        metric_at_training=metric_at_training,
+        new_samples=known.filter(pl.col("result_known_at_utc") > trained_as_of).height,
+        age_hours=(as_of - trained_as_of).total_seconds() / 3600,
+        window_games=window.height,
+        window_metric=primary_metric(target, booster, window) if window.height else None,
+        drift_verdict=drift_word,
+        drift_reasons=drift_reasons,
+    )
+
+
+def compare(
+    target: Target,
+    known: pl.DataFrame,
+    champion: Any,
+    champion_trained_as_of: datetime,
+    challenger: Any,
+    challenger_unseen_ids: pl.Series,
+    as_of: datetime,
+    days: int,
+) -> Comparison:
+    """Both models on the sliding window's games that neither was fitted on: results in
+    after the champion was trained, and among the challenger's held-out test games."""
+    games = unseen_recent(known, as_of, days, champion_trained_as_of).filter(
+        pl.col("game_id").is_in(challenger_unseen_ids.implode())
+    )
+    if games.is_empty():
+        return Comparison(PRIMARY_METRIC[target], 0, None, None)
+    return Comparison(
+        PRIMARY_METRIC[target],
+        games.height,
+        primary_metric(target, champion, games),
+        primary_metric(target, challenger, games),
+    )

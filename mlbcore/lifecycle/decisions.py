@@ -1,0 +1,114 @@
+"""The retrain policy as pure functions, shared by `mlb retrain` and the season replay:
+should a target be retrained now, and should its challenger replace the champion?
+
+Both primary metrics (log loss, RMSE) are lower-is-better, so degradation is the
+relative rise of the champion's metric on the sliding window over its metric on its own
+held-out test dates at training time.
+"""
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from mlbcore.settings import RetrainingConfig
+
+Action = Literal["train", "retrain", "skip"]
+
+
+@dataclass(frozen=True)
+class ChampionCheck:
+    """What is known about a champion at the as-of instant."""
+
+    metric_name: str
+    metric_at_training: float
+    new_samples: int  # labelled games whose results came in since it was trained
+    age_hours: float
+    window_games: int  # games in the sliding window it had not been trained on
+    window_metric: float | None  # its primary metric on them (None: no games)
+    drift_verdict: str | None = None  # "drift" or "stable"; None: not measured
+    drift_reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def trains(self) -> bool:
+        return self.action != "skip"
+
+
+def degradation(check: ChampionCheck) -> float | None:
+    """Relative rise of the primary metric since training; None without window games."""
+    if check.window_metric is None or check.metric_at_training <= 0:
+        return None
+    return (check.window_metric - check.metric_at_training) / check.metric_at_training
+
+
+def decide(policy: RetrainingConfig, check: ChampionCheck | None, force: bool = False) -> Decision:
+    """Train when there is no champion; with ``force``, retrain; skip with too few new
+    labelled games; otherwise retrain when degraded, stale or drifting, else skip."""
+    if check is None:
+        return Decision("train", ["no champion yet: training the first one"])
+    if force:
+        return Decision("retrain", ["forced (--force)"])
+    if check.new_samples < policy.min_samples_for_retrain:
+        return Decision(
+            "skip",
+            [
+                f"only {check.new_samples} new labelled games since the champion was trained "
+                f"(retraining needs {policy.min_samples_for_retrain})"
+            ],
+        )
+    reasons = []
+    worse = degradation(check)
+    threshold = policy.performance_degradation_threshold
+    if worse is not None and worse > threshold:
+        reasons.append(
+            f"degraded: {check.metric_name} {check.window_metric:.4f} on the last "
+            f"{policy.sliding_window_days} days ({check.window_games} games) is {worse:+.1%} "
+            f"against {check.metric_at_training:.4f} at training (threshold {threshold:.0%})"
+        )
+    if check.age_hours > policy.retrain_schedule_hours:
+        reasons.append(
+            f"stale: trained {check.age_hours:.0f} h ago "
+            f"(retrain_schedule_hours {policy.retrain_schedule_hours:g})"
+        )
+    if policy.retrain_on_drift and check.drift_verdict == "drift":
+        reasons.append("drift: " + "; ".join(check.drift_reasons))
+    if reasons:
+        return Decision("retrain", reasons)
+    healthy = (
+        f"{check.metric_name} {check.window_metric:.4f} vs {check.metric_at_training:.4f} "
+        f"at training ({worse:+.1%})"
+        if worse is not None
+        else "no unseen games in the sliding window to score"
+    )
+    return Decision("skip", [f"healthy: {healthy}, {check.age_hours:.0f} h old, no drift"])
+
+
+@dataclass(frozen=True)
+class Comparison:
+    metric_name: str
+    games: int  # games neither model was trained on
+    champion_metric: float | None
+    challenger_metric: float | None
+
+
+def promotion(policy: RetrainingConfig, comparison: Comparison) -> tuple[bool, str]:
+    """Promote the challenger only when it beats the champion on enough unseen games."""
+    name, games = comparison.metric_name, comparison.games
+    if comparison.champion_metric is None or comparison.challenger_metric is None:
+        return False, "no games to compare the challenger with the champion on"
+    if games < policy.min_comparison_games:
+        return False, (
+            f"only {games} games unseen by both models "
+            f"(promotion needs {policy.min_comparison_games})"
+        )
+    versus = (
+        f"{name} {comparison.challenger_metric:.4f} vs the champion's "
+        f"{comparison.champion_metric:.4f} on {games} games neither was trained on"
+    )
+    if comparison.challenger_metric < comparison.champion_metric:
+        return True, f"challenger better: {versus}"
+    return False, f"challenger not better: {versus}"

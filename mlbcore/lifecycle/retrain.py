@@ -1,0 +1,196 @@
+"""`mlb retrain`: for each target, decide at an as-of instant whether to retrain, train a
+challenger when it pays, promote it only if it beats the champion on games neither saw,
+and record every decision with its reasons (MLflow and the state store)."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+from pydantic import ValidationError
+
+from mlbcore.errors import MlbError
+from mlbcore.lifecycle.assessment import champion_check, compare
+from mlbcore.lifecycle.decisions import Comparison, Decision, decide, promotion
+from mlbcore.lifecycle.state_store import DecisionRecord, StateStore
+from mlbcore.settings import RetrainingConfig, Settings
+from mlbcore.targets import Target
+from mlbcore.training.labels import labelled_games
+from mlbcore.training.pipeline import Progress, known_results
+
+
+@dataclass
+class RetrainOutcome:
+    target: Target
+    decision: Decision
+    champion_version: int | None  # before the decision
+    challenger_version: int | None = None
+    challenger_run_id: str | None = None
+    promoted: bool = False
+    comparison: Comparison | None = None
+    reasons: list[str] = field(default_factory=list)  # the decision's, then promotion's
+    decision_run_id: str = ""
+
+
+def retraining_policy(settings: Settings, window_days: int | None) -> RetrainingConfig:
+    """The configured policy, with ``--window-days`` checked by the same rule (3..10)."""
+    if window_days is None:
+        return settings.retraining
+    try:
+        return RetrainingConfig.model_validate(
+            settings.retraining.model_dump() | {"sliding_window_days": window_days}
+        )
+    except ValidationError as error:
+        raise MlbError(
+            f"--window-days must be from 3 to 10 days, got {window_days} "
+            f"({error.errors()[0]['msg']})"
+        ) from None
+
+
+def known_labelled(
+    features: pl.DataFrame, games: pl.DataFrame, target: Target, as_of: datetime
+) -> pl.DataFrame:
+    """The target's labelled games whose results were known at ``as_of``."""
+    known = known_results(games, as_of).select("game_id", "result_known_at_utc")
+    return labelled_games(features.join(known, on="game_id"), games, target)
+
+
+def retrain(
+    settings: Settings,
+    targets: list[Target],
+    as_of: datetime,
+    window_days: int | None = None,
+    force: bool = False,
+    data: Path | str | None = None,
+    progress: Progress = lambda _: None,
+    job_run_id: int | None = None,
+    now: datetime | None = None,
+) -> list[RetrainOutcome]:
+    import mlflow
+
+    from mlbcore import tracking
+    from mlbcore.training.pipeline import features_for, load_data, train_models
+
+    policy = retraining_policy(settings, window_days)
+    progress("loading data")
+    snapshot = load_data(settings, data)
+    features = features_for(snapshot, settings)
+    experiment_id = tracking.configure(settings)
+    store = StateStore(settings)
+    outcomes = []
+    for target in targets:
+        known = known_labelled(features, snapshot.games, target, as_of)
+        champion = tracking.champion(target)
+        champion_model = mlflow.lightgbm.load_model(champion.uri) if champion else None
+        check = None
+        if champion is not None:
+            check = champion_check(
+                target,
+                known,
+                features,
+                champion_model,
+                champion.trained_as_of_utc,
+                champion.metric_at_training,
+                (
+                    date.fromisoformat(champion.window_start_date),
+                    date.fromisoformat(champion.window_end_date),
+                ),
+                as_of,
+                policy,
+            )
+        decision = decide(policy, check, force)
+        outcome = RetrainOutcome(
+            target, decision, champion.version if champion else None, reasons=decision.reasons[:]
+        )
+        progress(f"{target}: {decision.action} ({'; '.join(decision.reasons)})")
+        if decision.trains:
+            try:
+                run = train_models(
+                    settings,
+                    [target],
+                    as_of=as_of,
+                    promote=False,
+                    loaded=(snapshot, features),
+                    now=now,
+                    tags={"retrain_decision": decision.action},
+                )
+            except MlbError as error:
+                outcome.reasons.append(f"challenger not trained: {error}")
+            else:
+                trained = run.trained[0]
+                outcome.challenger_version = trained.version
+                outcome.challenger_run_id = trained.run_id
+                if champion is None:
+                    promote, why = True, "first champion"
+                else:
+                    outcome.comparison = compare(
+                        target,
+                        known,
+                        champion_model,
+                        champion.trained_as_of_utc,
+                        trained.result.booster,
+                        trained.result.test_predictions["game_id"],
+                        as_of,
+                        policy.sliding_window_days,
+                    )
+                    promote, why = promotion(policy, outcome.comparison)
+                outcome.promoted = promote
+                outcome.reasons.append(why)
+                if promote:
+                    tracking.set_champion(target, trained.version, why)
+                else:
+                    tracking.reject_challenger(target, trained.version, why)
+                mlflow.MlflowClient().set_tag(trained.run_id, "promotion", why)
+        progress(f"{target}: " + ("promoted" if outcome.promoted else "champion kept"))
+        outcome.decision_run_id = _log_decision(experiment_id, outcome, as_of, policy)
+        store.record_decision(
+            DecisionRecord(
+                target.value,
+                as_of,
+                decision.action,
+                outcome.reasons,
+                outcome.champion_version,
+                outcome.challenger_version,
+                outcome.promoted,
+                outcome.decision_run_id,
+            ),
+            job_run_id,
+        )
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _log_decision(
+    experiment_id: str, outcome: RetrainOutcome, as_of: datetime, policy: RetrainingConfig
+) -> str:
+    """A small MLflow run per decision, so the MLflow UI lists every one with reasons."""
+    import mlflow
+
+    tags = {
+        "target": outcome.target.value,
+        "run_type": "retrain_decision",
+        "decision": outcome.decision.action,
+        "reasons": "\n".join(outcome.reasons)[:4900],
+        "promoted": str(outcome.promoted).lower(),
+        "champion_version": str(outcome.champion_version or ""),
+        "challenger_version": str(outcome.challenger_version or ""),
+        "challenger_run_id": outcome.challenger_run_id or "",
+    }
+    with mlflow.start_run(
+        experiment_id=experiment_id,
+        run_name=f"decide_{outcome.target.value}_{as_of.astimezone(UTC):%Y%m%d_%H%M%S}",
+        tags=tags,
+    ) as run:
+        mlflow.log_params(
+            {"as_of_utc": as_of.isoformat()}
+            | {f"policy_{k}": v for k, v in policy.model_dump().items()}
+        )
+        if outcome.comparison and outcome.comparison.champion_metric is not None:
+            mlflow.log_metrics(
+                {
+                    "comparison_games": outcome.comparison.games,
+                    "champion_metric": outcome.comparison.champion_metric,
+                    "challenger_metric": outcome.comparison.challenger_metric or 0.0,
+                }
+            )
+        return str(run.info.run_id)

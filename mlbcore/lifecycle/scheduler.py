@@ -1,0 +1,129 @@
+"""Running scheduled jobs: `mlb scheduler tick` runs whatever is due once and exits (for
+cron or CI); `mlb scheduler run` ticks until SIGTERM, finishing the job in hand first.
+
+A job is due when its schedule's latest slot at the as-of instant is newer than the last
+slot it ran for (and not older than the schedule itself), so a runner that was down for
+three days runs the job once. Claiming the slot is an insert that only one runner wins.
+"""
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mlbcore.errors import MlbError
+from mlbcore.lifecycle.schedules import latest_slot
+from mlbcore.lifecycle.state_store import StateStore
+from mlbcore.settings import Settings
+from mlbcore.targets import parse_targets
+from mlbcore.training.pipeline import Progress
+
+Clock = Callable[[], datetime]
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class JobResult:
+    schedule_id: int
+    slot_utc: datetime
+    job: str
+    status: str  # succeeded, failed, abandoned, claimed_elsewhere
+    mlflow_run_ids: list[str]
+    error: str | None = None
+
+
+def due(store: StateStore, as_of: datetime) -> list[tuple[dict[str, Any], datetime]]:
+    """Each schedule due at ``as_of`` with the slot it is due for."""
+    last = store.last_slots()
+    found = []
+    for schedule in store.schedules().iter_rows(named=True):
+        slot = latest_slot(
+            schedule["schedule_type"], schedule["hour_utc"], schedule["day_of_week"], as_of
+        )
+        ran = last.get(schedule["id"])
+        if slot >= schedule["created_at_utc"] and (ran is None or slot > ran):
+            found.append((schedule, slot))
+    return found
+
+
+def run_job(
+    settings: Settings, schedule: dict[str, Any], as_of: datetime, job_run_id: int,
+    data: Path | str | None, progress: Progress,
+) -> list[str]:  # fmt: skip
+    """Run one scheduled job as of ``as_of``; return the MLflow run ids it made."""
+    targets = parse_targets(schedule["targets"].split() or None)
+    if schedule["job"] == "train":
+        from mlbcore.training.pipeline import train_models
+
+        run = train_models(
+            settings, targets, days=schedule["days"], data=data, progress=progress, as_of=as_of
+        )
+        return [t.run_id for t in run.trained]
+    from mlbcore.lifecycle.retrain import retrain
+
+    outcomes = retrain(
+        settings, targets, as_of, schedule["days"], data=data, progress=progress,
+        job_run_id=job_run_id,
+    )  # fmt: skip
+    return [o.challenger_run_id or o.decision_run_id for o in outcomes]
+
+
+def tick(
+    settings: Settings,
+    as_of: datetime,
+    clock: Clock = wall_clock,
+    data: Path | str | None = None,
+    progress: Progress = lambda _: None,
+) -> list[JobResult]:
+    """Run every job due at ``as_of`` once; a slot another runner claimed is left to it."""
+    store = StateStore(settings)
+    results = []
+    for schedule, slot in due(store, as_of):
+        job_run_id = store.claim(schedule["id"], slot, schedule["job"], as_of, clock())
+        if job_run_id is None:
+            results.append(
+                JobResult(schedule["id"], slot, schedule["job"], "claimed_elsewhere", [])
+            )
+            continue
+        progress(f"schedule {schedule['id']}: {schedule['job']} for slot {slot:%Y-%m-%d %H:%M}")
+        try:
+            run_ids = run_job(settings, schedule, as_of, job_run_id, data, progress)
+        except MlbError as error:
+            store.finish(job_run_id, "failed", clock(), [], str(error))
+            results.append(
+                JobResult(schedule["id"], slot, schedule["job"], "failed", [], str(error))
+            )
+            continue
+        except BaseException as error:
+            # Interrupted or crashed: MLflow has ended its run as FAILED; say so here too.
+            store.finish(job_run_id, "abandoned", clock(), [], repr(error)[:500])
+            raise
+        store.finish(job_run_id, "succeeded", clock(), run_ids)
+        results.append(JobResult(schedule["id"], slot, schedule["job"], "succeeded", run_ids))
+    return results
+
+
+def run_scheduler(
+    settings: Settings,
+    stop: threading.Event,
+    poll_seconds: float = 60,
+    clock: Clock = wall_clock,
+    data: Path | str | None = None,
+    progress: Progress = lambda _: None,
+) -> int:
+    """Tick every ``poll_seconds`` until ``stop`` is set; a job in hand is finished first.
+    Returns how many jobs ran."""
+    ran = 0
+    progress(f"scheduler started; state in {StateStore(settings).address}")
+    while not stop.is_set():
+        for result in tick(settings, clock(), clock, data, progress):
+            ran += 1
+            progress(f"schedule {result.schedule_id}: {result.status}")
+        stop.wait(poll_seconds)
+    progress("scheduler stopped")
+    return ran

@@ -1,0 +1,110 @@
+"""Each target's state for `mlb status`, the landing view and the schedule notebook: its
+champion, how old it is, its last evaluation and last retrain decision, and one word.
+
+The word: ``no_models`` without a champion; ``degraded`` when its last evaluation's
+primary metric is worse than at training by more than the degradation threshold;
+``stale`` when it is older than ``retrain_schedule_hours``; else ``healthy``.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from mlbcore.lifecycle.state_store import REASON_SEPARATOR, StateStore
+from mlbcore.settings import Settings
+from mlbcore.targets import ALL_TARGETS, Target
+from mlbcore.training.metrics import PRIMARY_METRIC
+
+
+@dataclass
+class TargetStatus:
+    target: Target
+    health: str  # no_models, healthy, degraded, stale
+    version: int | None = None
+    trained_as_of_utc: datetime | None = None
+    age_hours: float | None = None
+    metric_at_training: float | None = None
+    last_evaluation: dict[str, float] = field(default_factory=dict)
+    last_evaluation_as_of_utc: str | None = None
+    last_decision: str | None = None
+    last_decision_reasons: list[str] = field(default_factory=list)
+    last_decision_as_of_utc: datetime | None = None
+
+
+def health_word(
+    settings: Settings, age_hours: float | None, at_training: float | None,
+    evaluated: float | None,
+) -> str:  # fmt: skip
+    if age_hours is None:
+        return "no_models"
+    threshold = settings.retraining.performance_degradation_threshold
+    if (
+        evaluated is not None
+        and at_training
+        and (evaluated - at_training) / at_training > (threshold)
+    ):
+        return "degraded"
+    if age_hours > settings.retraining.retrain_schedule_hours:
+        return "stale"
+    return "healthy"
+
+
+def _last_evaluation(experiment_id: str, target: Target, version: int) -> tuple[dict, str | None]:
+    from mlflow import MlflowClient
+
+    from mlbcore.tracking import registered_model_name
+
+    runs = MlflowClient().search_runs(
+        [experiment_id],
+        filter_string=(
+            f"tags.run_type = 'evaluation' and tags.target = '{target.value}' and "
+            f"tags.evaluated_model = 'models:/{registered_model_name(target.value)}/{version}'"
+        ),
+        order_by=["attributes.start_time DESC"],
+        max_results=1,
+    )
+    if not runs:
+        return {}, None
+    run = runs[0]
+    metrics = {k.removeprefix("eval_"): v for k, v in run.data.metrics.items()}
+    return metrics, run.data.params.get("as_of_utc")
+
+
+def target_statuses(settings: Settings, as_of: datetime) -> list[TargetStatus]:
+    from mlbcore import tracking
+
+    experiment_id = tracking.configure(settings)
+    decisions = StateStore(settings).decisions(limit=200)
+    statuses = []
+    for target in ALL_TARGETS:
+        status = TargetStatus(target, "no_models")
+        mine = decisions.filter(decisions["target"] == target.value)
+        if mine.height:
+            row = mine.row(0, named=True)
+            status.last_decision = row["action"] + (" + promoted" if row["promoted"] else "")
+            status.last_decision_reasons = row["reasons"].split(REASON_SEPARATOR)
+            status.last_decision_as_of_utc = row["as_of_utc"]
+        champion = tracking.champion(target)
+        decided_degraded = bool(
+            mine.height
+            and champion is not None
+            and mine["champion_version"][0] == champion.version
+            and not mine["promoted"][0]
+            and any(r.startswith("degraded") for r in status.last_decision_reasons)
+        )
+        if champion is not None:
+            status.version = champion.version
+            status.trained_as_of_utc = champion.trained_as_of_utc
+            status.age_hours = (as_of - champion.trained_as_of_utc).total_seconds() / 3600
+            status.metric_at_training = champion.metric_at_training
+            status.last_evaluation, status.last_evaluation_as_of_utc = _last_evaluation(
+                experiment_id, target, champion.version
+            )
+        status.health = health_word(
+            settings,
+            status.age_hours,
+            status.metric_at_training,
+            status.last_evaluation.get(PRIMARY_METRIC[target]),
+            decided_degraded,
+        )
+        statuses.append(status)
+    return statuses
