@@ -31,17 +31,19 @@ class TargetStatus:
 
 
 def health_word(
-    settings: Settings, age_hours: float | None, at_training: float | None,
+    settings: Settings,
+    age_hours: float | None,
+    at_training: float | None,
     evaluated: float | None,
-) -> str:  # fmt: skip
+    decided_degraded: bool = False,
+) -> str:
+    """``decided_degraded``: the last retrain decision found this champion degraded and
+    kept it (its challenger lost)."""
     if age_hours is None:
         return "no_models"
     threshold = settings.retraining.performance_degradation_threshold
-    if (
-        evaluated is not None
-        and at_training
-        and (evaluated - at_training) / at_training > (threshold)
-    ):
+    worse = (evaluated - at_training) / at_training if evaluated and at_training else 0.0
+    if decided_degraded or worse > threshold:
         return "degraded"
     if age_hours > settings.retraining.retrain_schedule_hours:
         return "stale"
