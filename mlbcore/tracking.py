@@ -205,3 +205,16 @@ def _signature_frame(feature_names: list[str]) -> Any:
     import pandas as pd
 
     return pd.DataFrame(np.zeros((1, len(feature_names))), columns=feature_names)
+
+
+def newest_trained_as_of(target: Target) -> datetime | None:
+    """When the newest registered version of ``target`` (champion or not) was trained."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    versions = client.search_model_versions(f"name='{registered_model_name(target.value)}'")
+    if not versions:
+        return None
+    newest = max(versions, key=lambda v: int(v.version))
+    stamp = client.get_run(str(newest.run_id)).data.tags.get("trained_as_of_utc")
+    return datetime.fromisoformat(stamp) if stamp else None

@@ -17,7 +17,7 @@ from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.lifecycle.decisions import ChampionCheck, Comparison
 from mlbcore.settings import RetrainingConfig
 from mlbcore.targets import Target
-from mlbcore.training.metrics import PRIMARY_METRIC, score
+from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
 
 
 def _predict(booster: Any, frame: pl.DataFrame) -> np.ndarray:
@@ -25,9 +25,7 @@ def _predict(booster: Any, frame: pl.DataFrame) -> np.ndarray:
 
 
 def primary_metric(target: Target, booster: Any, frame: pl.DataFrame) -> float:
-    return score(target, frame["label"].to_numpy(), _predict(booster, frame))[
-        PRIMARY_METRIC[target]
-    ]
+    return primary_score(target, frame["label"].to_numpy(), _predict(booster, frame))
 
 
 def unseen_recent(
@@ -70,8 +68,13 @@ def champion_check(
     training_dates: tuple[date, date],
     as_of: datetime,
     policy: RetrainingConfig,
+    last_trained_as_of: datetime | None = None,
 ) -> ChampionCheck:
+    """``last_trained_as_of``: when the newest model (a rejected challenger, say) was
+    trained; new samples count from then, so a lost challenger is not retrained the next
+    day on nearly the same games."""
     days = policy.sliding_window_days
+    since = max(trained_as_of, last_trained_as_of or trained_as_of)
     window = unseen_recent(known, as_of, days, trained_as_of)
     drift_word, drift_reasons = (
         distribution_verdict(features, training_dates, recent_features(features, as_of, days))
@@ -81,7 +84,7 @@ def champion_check(
     return ChampionCheck(
         metric_name=PRIMARY_METRIC[target],
         metric_at_training=metric_at_training,
-        new_samples=known.filter(pl.col("result_known_at_utc") > trained_as_of).height,
+        new_samples=known.filter(pl.col("result_known_at_utc") > since).height,
         age_hours=(as_of - trained_as_of).total_seconds() / 3600,
         window_games=window.height,
         window_metric=primary_metric(target, booster, window) if window.height else None,

@@ -20,7 +20,7 @@ class ChampionCheck:
 
     metric_name: str
     metric_at_training: float
-    new_samples: int  # labelled games whose results came in since it was trained
+    new_samples: int  # labelled games whose results came in since the newest model was trained
     age_hours: float
     window_games: int  # games in the sliding window it had not been trained on
     window_metric: float | None  # its primary metric on them (None: no games)
@@ -56,7 +56,7 @@ def decide(policy: RetrainingConfig, check: ChampionCheck | None, force: bool = 
         return Decision(
             "skip",
             [
-                f"only {check.new_samples} new labelled games since the champion was trained "
+                f"only {check.new_samples} new labelled games since the last model was trained "
                 f"(retraining needs {policy.min_samples_for_retrain})"
             ],
         )

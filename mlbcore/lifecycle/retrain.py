@@ -97,6 +97,7 @@ def retrain(
                 ),
                 as_of,
                 policy,
+                tracking.newest_trained_as_of(target),
             )
         decision = decide(policy, check, force)
         outcome = RetrainOutcome(

@@ -1,0 +1,324 @@
+"""`mlb replay`: walk a season day by day with time set to each morning, and see what a
+retraining policy would have done and earned.
+
+Each day at 10:00 UTC (when the previous day's results are known, by the next-morning
+rule): on check days (every day, or Mondays for a weekly schedule) the policy decides per
+target with the same `decide` and `promotion` as `mlb retrain`; then the day's games are
+predicted by the champions in hand, with features frozen at each game's cutoff. Results
+are learned the next morning. Models live in memory (nothing is logged to MLflow), so a
+season takes seconds per policy rather than hours.
+
+Three policies run on the same games: the configured policy; "never" (the first champion
+all season); "daily" (a challenger every check day that always replaces the champion).
+"""
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from mlbcore.errors import MlbError
+from mlbcore.features.registry import FEATURE_NAMES
+from mlbcore.lifecycle.assessment import champion_check, compare
+from mlbcore.lifecycle.decisions import Decision, decide, promotion
+from mlbcore.settings import RetrainingConfig, Settings
+from mlbcore.targets import Target
+from mlbcore.training.labels import labelled_games
+from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
+from mlbcore.training.pipeline import known_results, training_set
+from mlbcore.training.trainer import train_target
+from mlbcore.training.windows import as_of_window
+
+CHECK_HOUR_UTC = 10  # the next-morning rule: yesterday's results are in
+POLICIES = ("policy", "never", "daily")
+
+
+@dataclass
+class Champion:
+    booster: Any
+    trained_as_of: datetime
+    metric_at_training: float
+    training_dates: tuple[date, date]
+    version: int
+
+
+@dataclass
+class Replay:
+    season: int
+    timeline: pl.DataFrame  # per policy, target and day: games, metrics, decision, promotion
+    summary: pl.DataFrame  # per policy and target: season metric, market, retrains, promotions
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def check_days(days: list[date], schedule: str) -> set[date]:
+    if schedule == "daily":
+        return set(days)
+    if schedule == "weekly":
+        return {d for d in days if d.weekday() == 0} | {days[0]}
+    raise MlbError(f"--schedule must be daily or weekly, got {schedule!r}")
+
+
+def parse_policy(base: RetrainingConfig, overrides: list[str]) -> RetrainingConfig:
+    """``--policy key=value`` overrides of the retraining settings, validated by them."""
+    from pydantic import ValidationError
+
+    values: dict[str, Any] = base.model_dump()
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or key not in values:
+            raise MlbError(
+                f"--policy takes KEY=VALUE with KEY one of {', '.join(values)}; got {item!r}"
+            )
+        values[key] = value
+    try:
+        return RetrainingConfig.model_validate(values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise MlbError(f"--policy {first['loc'][0]}: {first['msg']}") from None
+
+
+def _fit(
+    target: Target, features: pl.DataFrame, games: pl.DataFrame, as_of: datetime,
+    settings: Settings, version: int,
+) -> tuple[Champion | None, pl.Series | None, str]:  # fmt: skip
+    """A challenger trained as of ``as_of``, with the ids of the games it held out."""
+    try:
+        window = as_of_window(
+            known_results(games, as_of)["date"],
+            settings.training.training_window_days,
+            f"{as_of:%Y-%m-%d %H:%M} UTC",
+        )
+        labelled = training_set(features, games, target, window, as_of)
+        result = train_target(
+            target, labelled, window, settings.model_for(target), settings.training
+        )
+    except MlbError as error:
+        return None, None, f"not trained: {error}"
+    metric = result.metrics[f"test_{PRIMARY_METRIC[target]}"]
+    model = Champion(result.booster, as_of, metric, (window.start_date, window.end_date), version)
+    return model, result.test_predictions["game_id"], ""
+
+
+def replay_target(
+    target: Target,
+    policy_name: str,
+    policy: RetrainingConfig,
+    features: pl.DataFrame,
+    games: pl.DataFrame,
+    season_days: list[date],
+    checks: set[date],
+    settings: Settings,
+    first: tuple[Champion | None, str] | None = None,
+) -> pl.DataFrame:
+    """One policy's season for one target: a row per day."""
+    known_all = labelled_games(
+        features.join(known_results(games, None), on=["game_id", "date"]), games, target
+    )
+    x_all = known_all.select(FEATURE_NAMES).to_numpy().astype(np.float64)
+    champion: Champion | None = first[0] if first else None
+    rows = []
+    versions = 1 if champion else 0
+    last_trained = champion.trained_as_of if champion else None
+    for day in season_days:
+        as_of = datetime(day.year, day.month, day.day, CHECK_HOUR_UTC, tzinfo=UTC)
+        action, reasons, promoted = "", [], False
+        if first is not None and day == season_days[0]:
+            action, reasons, promoted = (
+                "train",
+                [first[1] or "first champion"],
+                champion is not None,
+            )
+        elif day in checks and not (policy_name == "never" and champion is not None):
+            decision = _decide(
+                policy_name, policy, target, champion, known_all, features, as_of, last_trained
+            )
+            action, reasons = decision.action, list(decision.reasons)
+            if decision.trains:
+                challenger, held_out, failure = _fit(
+                    target, features, games, as_of, settings, versions + 1
+                )
+                if challenger is None:
+                    reasons.append(failure)
+                elif champion is None or policy_name == "daily":
+                    promoted, champion = True, challenger
+                    reasons.append("first champion" if versions == 0 else "daily: always replaces")
+                else:
+                    known = known_all.filter(pl.col("result_known_at_utc") <= as_of)
+                    comparison = compare(
+                        target, known, champion.booster, champion.trained_as_of,
+                        challenger.booster, held_out, as_of, policy.sliding_window_days,
+                    )  # fmt: skip
+                    promoted, why = promotion(policy, comparison)
+                    reasons.append(why)
+                    if promoted:
+                        champion = challenger
+                if challenger is not None:
+                    versions, last_trained = versions + 1, as_of
+        today = (known_all["date"] == day).to_numpy()
+        n_today = int(today.sum())
+        prediction = (
+            champion.booster.predict(x_all[today]) if champion and n_today else np.array([])
+        )
+        rows.append(
+            {
+                "policy": policy_name,
+                "target": target.value,
+                "date": day,
+                "games": n_today,
+                "champion_version": champion.version if champion else None,
+                "action": action,
+                "promoted": promoted,
+                "reasons": "; ".join(reasons),
+                "game_ids": known_all["game_id"].filter(today).to_list() if len(prediction) else [],
+                "predictions": prediction.tolist(),
+            }
+        )
+    return pl.DataFrame(rows, infer_schema_length=None)
+
+
+def _replay_task(task: tuple[Any, ...]) -> pl.DataFrame:
+    return replay_target(*task)
+
+
+def _decide(
+    policy_name: str, policy: RetrainingConfig, target: Target, champion: Champion | None,
+    known_all: pl.DataFrame, features: pl.DataFrame, as_of: datetime,
+    last_trained: datetime | None,
+) -> Decision:  # fmt: skip
+    if champion is None:
+        return decide(policy, None)
+    if policy_name == "daily":
+        return Decision("retrain", ["daily: retrain every check day"])
+    known = known_all.filter(pl.col("result_known_at_utc") <= as_of)
+    check = champion_check(
+        target, known, features, champion.booster, champion.trained_as_of,
+        champion.metric_at_training, champion.training_dates, as_of, policy, last_trained,
+    )  # fmt: skip
+    return decide(policy, check)
+
+
+def _metric(target: Target, frame: pl.DataFrame, column: str) -> float | None:
+    frame = frame.drop_nulls(column)
+    if frame.is_empty():
+        return None
+    return primary_score(target, frame["label"].to_numpy(), frame[column].to_numpy())
+
+
+def score_days(timeline: pl.DataFrame, labels: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Each timeline row with its day's model and market metric on the games it predicted."""
+    metrics_model, metrics_market = [], []
+    for row in timeline.iter_rows(named=True):
+        target = Target(row["target"])
+        day = pl.DataFrame(
+            {"game_id": row["game_ids"], "prediction": row["predictions"]},
+            schema={"game_id": pl.String, "prediction": pl.Float64},
+        ).join(labels[row["target"]], on="game_id")
+        metrics_model.append(_metric(target, day, "prediction"))
+        metrics_market.append(
+            _metric(target, day.drop_nulls("market_prediction"), "market_prediction")
+        )
+    return timeline.with_columns(
+        pl.Series("model_metric", metrics_model, dtype=pl.Float64),
+        pl.Series("market_metric", metrics_market, dtype=pl.Float64),
+    )
+
+
+def summarise(timeline: pl.DataFrame, labels: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Per policy and target: the primary metric over every game all the policies
+    predicted, the market's on the priced ones among them, and how often it retrained."""
+    rows = []
+    predicted = timeline.explode("game_ids", "predictions").drop_nulls("game_ids")
+    for target_name, frame in labels.items():
+        target = Target(target_name)
+        mine = predicted.filter(pl.col("target") == target_name)
+        common = mine.group_by("game_ids").agg(pl.col("policy").n_unique().alias("n"))
+        common_ids = common.filter(pl.col("n") == mine["policy"].n_unique())["game_ids"]
+        for policy_name in mine["policy"].unique(maintain_order=True):
+            scored = mine.filter(
+                (pl.col("policy") == policy_name) & pl.col("game_ids").is_in(common_ids.implode())
+            ).join(frame, left_on="game_ids", right_on="game_id")
+            days = timeline.filter(
+                (pl.col("policy") == policy_name) & (pl.col("target") == target_name)
+            )
+            priced = scored.drop_nulls("market_prediction")
+            rows.append(
+                {
+                    "policy": policy_name,
+                    "target": target_name,
+                    "metric": PRIMARY_METRIC[target],
+                    "games": scored.height,
+                    "model": _metric(target, scored, "predictions"),
+                    "market_games": priced.height,
+                    "model_on_priced": _metric(target, priced, "predictions"),
+                    "market": _metric(target, priced, "market_prediction"),
+                    "trainings": days.filter(
+                        pl.col("action").is_in(["retrain", "train"])
+                        & ~pl.col("reasons").str.contains("not trained")
+                    ).height,
+                    "promotions": int(days["promoted"].sum()),
+                }
+            )
+    return pl.DataFrame(rows, infer_schema_length=None)
+
+
+def replay_season(
+    settings: Settings,
+    season: int,
+    schedule: str = "daily",
+    policy: RetrainingConfig | None = None,
+    targets: list[Target] | None = None,
+    data: Path | str | None = None,
+    policies: tuple[str, ...] = POLICIES,
+    progress: Callable[[str], None] = lambda _: None,
+    workers: int = 2,
+) -> Replay:
+    from mlbcore.training.pipeline import features_for, load_data
+    from mlbcore.training.windows import coverage
+
+    seconds: dict[str, float] = {}
+    tick = time.perf_counter()
+    policy = policy or settings.retraining
+    targets = targets or list(Target)
+    snapshot = load_data(settings, data)
+    games = snapshot.games
+    season_days = sorted(games.filter(pl.col("season") == season)["date"].unique().to_list())
+    if not season_days:
+        raise MlbError(f"no games in season {season}; {coverage(games['date'])}")
+    features = features_for(snapshot, settings)
+    checks = check_days(season_days, schedule)
+    labels = {
+        t.value: labelled_games(features, games, t).select("game_id", "label", "market_prediction")
+        for t in targets
+    }
+    seconds["load"] = time.perf_counter() - tick
+    # The first champion is the same for every policy: train it once per target.
+    opening = datetime.combine(season_days[0], datetime.min.time(), UTC) + timedelta(
+        hours=CHECK_HOUR_UTC
+    )
+    tasks = []
+    for target in targets:
+        first, _, failure = _fit(target, features, games, opening, settings, 1)
+        for name in policies:
+            tasks.append(
+                (target, name, policy, features, games, season_days, checks, settings,
+                 (first, failure))
+            )  # fmt: skip
+    # Longest first ("daily" trains every day) so two workers finish together.
+    tasks.sort(key=lambda task: POLICIES.index(task[1]) if task[1] in POLICIES else 0)
+    tasks.sort(key=lambda task: task[1] != "daily")
+    tick = time.perf_counter()
+    progress(f"replaying {len(season_days)} days: {len(tasks)} policy runs on {workers} workers")
+    # Threads, not processes: LightGBM and Polars release the GIL, and a notebook or
+    # script needs no __main__ guard (spawned processes re-import it; forking after Polars
+    # has run can deadlock).
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(_replay_task, tasks))
+    seconds["replay"] = time.perf_counter() - tick
+    timeline = score_days(pl.concat(parts, how="diagonal_relaxed"), labels)
+    return Replay(season, timeline, summarise(timeline, labels), seconds)
