@@ -1,8 +1,10 @@
 """Shared fixtures: the committed demo snapshot and an isolated MLflow state folder."""
 
+import uuid
 from pathlib import Path
 
 import polars as pl
+import psycopg
 import pytest
 
 from mlbcore.data.snapshot import Snapshot, load_snapshot
@@ -83,3 +85,25 @@ def real_snapshot_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactor
     pinnacle = shared_data / "pinnacle"
     import_pinnacle(out, pinnacle / "mlb2016_games.csv", pinnacle / "mlb2016_lines.csv.gz")
     return out
+
+
+PG_URL = "postgresql://root@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def pg_schema(monkeypatch):
+    try:
+        psycopg.connect(PG_URL, connect_timeout=5).close()
+    except psycopg.OperationalError:
+        pytest.fail("PostgreSQL must run on 127.0.0.1:5432 with database test (.ci/run starts it)")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    for name, value in {
+        "DATABASE_HOST": "127.0.0.1",
+        "DATABASE_NAME": "test",
+        "DATABASE_USERNAME": "root",
+        "DATABASE_SCHEMA": schema,
+    }.items():
+        monkeypatch.setenv(name, value)
+    yield schema
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

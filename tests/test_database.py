@@ -16,25 +16,6 @@ from mlbcore.settings import DEMO_SNAPSHOT
 URL = "postgresql://root@127.0.0.1:5432/test"
 
 
-@pytest.fixture
-def pg_schema(monkeypatch):
-    try:
-        psycopg.connect(URL, connect_timeout=5).close()
-    except psycopg.OperationalError:
-        pytest.fail("PostgreSQL must run on 127.0.0.1:5432 with database test (.ci/run starts it)")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    for name, value in {
-        "DATABASE_HOST": "127.0.0.1",
-        "DATABASE_NAME": "test",
-        "DATABASE_USERNAME": "root",
-        "DATABASE_SCHEMA": schema,
-    }.items():
-        monkeypatch.setenv(name, value)
-    yield schema
-    with psycopg.connect(URL, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
 def _count(schema: str, table: str) -> int:
     with psycopg.connect(URL) as conn:
         row = conn.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()

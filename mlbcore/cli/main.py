@@ -76,6 +76,43 @@ def _retrain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _replay(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from mlbcore.cli import output
+    from mlbcore.lifecycle.replay import POLICIES, parse_policy, replay_season
+    from mlbcore.prediction import output_format, write_predictions
+    from mlbcore.settings import load_settings
+    from mlbcore.targets import parse_targets
+
+    settings = load_settings()
+    policy = parse_policy(settings.retraining, args.policy or [])
+    unknown = set(args.policies) - set(POLICIES)
+    if unknown:
+        raise MlbError(f"--policies takes {', '.join(POLICIES)}; got {', '.join(unknown)}")
+    out = args.out or settings.mlb_state_dir / "replays" / f"replay_{args.season}.csv"
+    output_format(out)
+    replay = replay_season(
+        settings,
+        args.season,
+        args.schedule,
+        policy,
+        parse_targets(args.targets),
+        args.data,
+        tuple(args.policies),
+        output.progress_printer(),
+    )
+    timeline = replay.timeline
+    if out.suffix.lower() == ".csv":  # CSV holds no lists: the per-game columns stay out
+        timeline = timeline.drop("game_ids", "predictions")
+    write_predictions(timeline, out)
+    with pl.Config(tbl_rows=20, tbl_cols=12, tbl_width_chars=160, float_precision=4):
+        print(replay.summary.drop("market_games"))
+    print(f"timeline ({replay.timeline.height} rows) written to {out}")
+    print("seconds: " + ", ".join(f"{name} {value:.1f}" for name, value in replay.seconds.items()))
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from mlbcore.evaluation.evaluate import evaluate, parse_as_of
     from mlbcore.settings import load_settings
@@ -439,6 +476,30 @@ def build_parser() -> argparse.ArgumentParser:
     retrain.add_argument("--as-of", metavar="DATETIME", help="ISO date or date-time, UTC")
     retrain.add_argument("--data", metavar="PATH|URL")
     retrain.set_defaults(handler=_retrain)
+
+    replay = commands.add_parser(
+        "replay",
+        help="replay a season day by day under the retrain policy, against never and daily",
+    )
+    replay.add_argument("--season", type=int, required=True)
+    replay.add_argument("--data", metavar="PATH|URL")
+    replay.add_argument("--schedule", choices=["daily", "weekly"], default="daily")
+    replay.add_argument(
+        "--policy",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a retraining setting, e.g. min_samples_for_retrain=50 (repeatable)",
+    )
+    replay.add_argument(
+        "--policies",
+        nargs="+",
+        default=["policy", "never", "daily"],
+        metavar="P",
+        help="which to run: policy never daily (default: all three)",
+    )
+    replay.add_argument("--targets", nargs="+", metavar="T", help="default: all three")
+    replay.add_argument("--out", type=Path, metavar="FILE.csv|FILE.parquet")
+    replay.set_defaults(handler=_replay)
 
     evaluate = commands.add_parser(
         "evaluate", help="score a target's champion on the most recent window, with betting results"

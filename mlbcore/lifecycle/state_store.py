@@ -121,9 +121,11 @@ class StateStore:
             names = [d[0] for d in cursor.description]
             rows = cursor.fetchall()
         frame = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+        # An empty or all-null column has no type; text is the one every query can compare.
+        frame = frame.with_columns(pl.col(pl.Null).cast(pl.String))
         return frame.with_columns(
             pl.col(c).cast(pl.String).str.to_datetime(time_zone="UTC", time_unit="us")
-            if frame[c].dtype == pl.String or frame[c].dtype == pl.Null
+            if frame[c].dtype == pl.String
             else pl.col(c).dt.convert_time_zone("UTC")
             for c in frame.columns
             if c in TIME_COLUMNS
