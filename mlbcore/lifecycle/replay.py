@@ -32,7 +32,7 @@ from mlbcore.targets import Target
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
 from mlbcore.training.pipeline import known_results, training_set
-from mlbcore.training.trainer import train_target
+from mlbcore.training.trainer import fit_challenger
 from mlbcore.training.windows import as_of_window
 
 CHECK_HOUR_UTC = 10  # the next-morning rule: yesterday's results are in
@@ -95,14 +95,16 @@ def _fit(
             f"{as_of:%Y-%m-%d %H:%M} UTC",
         )
         labelled = training_set(features, games, target, window, as_of)
-        result = train_target(
+        booster, metric, held_out = fit_challenger(
             target, labelled, window, settings.model_for(target), settings.training
         )
     except MlbError as error:
         return None, None, f"not trained: {error}"
-    metric = result.metrics[f"test_{PRIMARY_METRIC[target]}"]
-    model = Champion(result.booster, as_of, metric, (window.start_date, window.end_date), version)
-    return model, result.test_predictions["game_id"], ""
+    return (
+        Champion(booster, as_of, metric, (window.start_date, window.end_date), version),
+        held_out,
+        "",
+    )
 
 
 def replay_target(

@@ -13,7 +13,7 @@ from mlbcore.errors import MlbError
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.settings import ModelConfig, TrainingConfig
 from mlbcore.targets import Target
-from mlbcore.training.metrics import metric_names, score
+from mlbcore.training.metrics import PRIMARY_METRIC, metric_names, primary_score, score
 from mlbcore.training.windows import Window, chronological_split, date_folds
 
 
@@ -85,9 +85,11 @@ def cross_validated_fit(
     params: dict[str, Any],
     training_config: TrainingConfig,
     feature_names: tuple[str, ...] = FEATURE_NAMES,
+    fold_metrics: bool = True,
 ) -> tuple[lgb.Booster, int, list[dict[str, float]]]:
     """Time-series CV over ``dates`` (sorted), then a fit on every row with the median
-    number of rounds the folds chose. Returns the model, its rounds and each fold's scores.
+    number of rounds the folds chose. Returns the model, its rounds and each fold's scores
+    (every metric, or with ``fold_metrics`` off the primary one: the model is the same).
     """
     folds = date_folds(dates, training_config.cross_validation_folds, training_config.cv_gap_days)
     fold_scores, best_rounds = [], []
@@ -108,12 +110,11 @@ def cross_validated_fit(
             feature_names,
         )
         best_rounds.append(max(1, booster.best_iteration))
+        predicted = booster.predict(x[fold_valid], num_iteration=booster.best_iteration)
         fold_scores.append(
-            score(
-                target,
-                y[fold_valid],
-                booster.predict(x[fold_valid], num_iteration=booster.best_iteration),
-            )
+            score(target, y[fold_valid], predicted)
+            if fold_metrics
+            else {PRIMARY_METRIC[target]: primary_score(target, y[fold_valid], predicted)}
         )
     num_boost_round = int(np.median(best_rounds))
     booster = _fit(params, x, y, num_boost_round, feature_names=feature_names)
@@ -142,14 +143,28 @@ def calibration_table(
     )
 
 
-def train_target(
+@dataclass
+class Fit:
+    """A model fitted on a window's training dates, and the rows it held out."""
+
+    booster: lgb.Booster
+    num_boost_round: int
+    fold_scores: list[dict[str, float]]
+    x: np.ndarray
+    y: np.ndarray
+    train_rows: np.ndarray
+    test_rows: np.ndarray
+
+
+def fit(
     target: Target,
     labelled: pl.DataFrame,
     window: Window,
     model_config: ModelConfig,
     training_config: TrainingConfig,
-) -> TrainingResult:
-    """Train and measure one target on the labelled games of ``window``.
+    fold_metrics: bool = True,
+) -> Fit:
+    """Split off the window's last dates as the test set, then CV-fit on the rest.
 
     ``labelled`` holds features, ``label`` and ``market_prediction`` for games inside the
     window, sorted by first pitch.
@@ -171,7 +186,42 @@ def train_target(
         labelled["date"].gather(train_rows),
         params,
         training_config,
+        fold_metrics=fold_metrics,
     )
+    return Fit(booster, num_boost_round, fold_scores, x, y, train_rows, test_rows)
+
+
+def fit_challenger(
+    target: Target,
+    labelled: pl.DataFrame,
+    window: Window,
+    model_config: ModelConfig,
+    training_config: TrainingConfig,
+) -> tuple[lgb.Booster, float, pl.Series]:
+    """The model ``train_target`` would fit, its primary metric on the held-out dates and
+    their game ids, without the report: the season replay fits hundreds of these."""
+    fitted = fit(target, labelled, window, model_config, training_config, fold_metrics=False)
+    test = fitted.test_rows
+    metric = primary_score(target, fitted.y[test], fitted.booster.predict(fitted.x[test]))
+    return fitted.booster, metric, labelled["game_id"].gather(test)
+
+
+def train_target(
+    target: Target,
+    labelled: pl.DataFrame,
+    window: Window,
+    model_config: ModelConfig,
+    training_config: TrainingConfig,
+) -> TrainingResult:
+    """Train and measure one target on the labelled games of ``window``."""
+    fitted = fit(target, labelled, window, model_config, training_config)
+    booster, num_boost_round, fold_scores = (
+        fitted.booster,
+        fitted.num_boost_round,
+        fitted.fold_scores,
+    )
+    x, y, train_rows, test_rows = fitted.x, fitted.y, fitted.train_rows, fitted.test_rows
+    params = lightgbm_params(target, model_config, training_config.seed)
 
     predicted_train = booster.predict(x[train_rows])
     predicted_test = booster.predict(x[test_rows])
