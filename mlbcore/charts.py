@@ -1,10 +1,13 @@
-"""Altair charts of training results, shared by the notebooks and reports so the app,
-a script run and a report draw the same thing."""
+"""Altair charts shared by the notebooks and reports, so the app, a script run and a
+report draw the same thing."""
 
 import altair as alt
 import polars as pl
 
+from mlbcore.evaluation.drift import PSI_ALERT, PSI_FLAG
 from mlbcore.features.registry import FEATURES
+from mlbcore.targets import Target
+from mlbcore.training.metrics import PRIMARY_METRIC
 from mlbcore.training.trainer import TrainingResult
 
 _CATEGORY = {f.name: f.category for f in FEATURES}
@@ -35,10 +38,12 @@ def importance_chart(result: TrainingResult, top: int = 20) -> alt.Chart:
     )
 
 
-def calibration_chart(result: TrainingResult) -> alt.LayerChart:
-    """Predicted against observed on the test games, by bin; the diagonal is perfect."""
-    binary = result.target.is_binary
-    data = result.calibration.to_pandas()
+def calibration_chart(
+    target: Target, calibration: pl.DataFrame, games: str = "test games"
+) -> alt.LayerChart:
+    """Predicted against observed by bin; the diagonal is perfect."""
+    binary = target.is_binary
+    data = calibration.to_pandas()
     unit = "probability" if binary else "total runs"
     lo, hi = (
         (0.0, 1.0)
@@ -69,5 +74,194 @@ def calibration_chart(result: TrainingResult) -> alt.LayerChart:
             ],
         )
     )
-    title = f"{result.target}: calibration on the test games"
+    title = f"{target}: calibration on the {games}"
     return (diagonal + points).properties(title=title, width=320, height=320)
+
+
+def _metric_title(target: Target) -> str:
+    name = PRIMARY_METRIC[target]
+    return f"{name.replace('_', ' ')} (lower is better)"
+
+
+def metrics_over_time_chart(target: Target, daily: pl.DataFrame) -> alt.Chart:
+    """The model's primary metric per game date beside the market's; brushing a date
+    range selects it (``chart.selections["dates"]`` in a notebook)."""
+    long = daily.unpivot(
+        index=["date", "games"], on=["model", "market"], variable_name="source"
+    ).drop_nulls("value")
+    brush = alt.selection_interval(encodings=["x"], name="dates")
+    return (
+        alt.Chart(long.to_pandas(), title=f"{target}: {_metric_title(target)} per day")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("date:T", title="game date"),
+            y=alt.Y("value:Q", title=PRIMARY_METRIC[target], scale=alt.Scale(zero=False)),
+            color=alt.Color("source:N", title=None),
+            tooltip=["date:T", "source:N", alt.Tooltip("value:Q", format=".4f"), "games:Q"],
+        )
+        .add_params(brush)
+        .properties(width=520, height=260)
+    )
+
+
+def bankroll_chart(placed: pl.DataFrame, target: Target) -> alt.Chart:
+    """Fractional-Kelly bankroll (from 1.0) after each bet, in bet order."""
+    data = placed.select(
+        "first_pitch_utc", "game_id", "side", "edge", "kelly_stake", "flat_profit", "bankroll"
+    ).with_row_index("bet", offset=1)
+    return (
+        alt.Chart(data.to_pandas(), title=f"{target}: fractional-Kelly bankroll")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("first_pitch_utc:T", title="first pitch (UTC)"),
+            y=alt.Y("bankroll:Q", title="bankroll (start = 1)", scale=alt.Scale(zero=False)),
+            tooltip=[
+                "bet:Q",
+                "game_id:N",
+                "side:N",
+                alt.Tooltip("edge:Q", format=".3f"),
+                alt.Tooltip("kelly_stake:Q", format=".3f", title="stake"),
+                alt.Tooltip("bankroll:Q", format=".4f"),
+            ],
+        )
+        .properties(width=520, height=220)
+    )
+
+
+def importance_change_chart(changes: pl.DataFrame, reference: str, top: int = 15) -> alt.Chart:
+    """Features whose share of gain moved most between the reference model and the champion."""
+    data = (
+        changes.head(top)
+        .unpivot(index="feature", on=["old_share", "new_share"], variable_name="model")
+        .with_columns(pl.col("model").replace({"old_share": reference, "new_share": "champion"}))
+    )
+    return (
+        alt.Chart(data.to_pandas(), title=f"importance share: {reference} vs champion")
+        .mark_bar()
+        .encode(
+            y=alt.Y("feature:N", sort=changes.head(top)["feature"].to_list(), title=None),
+            x=alt.X("value:Q", title="share of total gain", axis=alt.Axis(format="%")),
+            yOffset="model:N",
+            color=alt.Color("model:N", title=None),
+            tooltip=["feature:N", "model:N", alt.Tooltip("value:Q", format=".1%")],
+        )
+        .properties(width=420, height=max(160, 28 * min(top, changes.height)))
+    )
+
+
+def psi_chart(distributions: pl.DataFrame, top: int = 25) -> alt.LayerChart:
+    """Each feature's PSI, training window against the recent window, with the flag and
+    alert lines."""
+    data = distributions.head(top).to_pandas()
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("feature:N", sort="-x", title=None),
+            x=alt.X("psi:Q", title="population stability index"),
+            color=alt.Color(
+                "level:N",
+                scale=alt.Scale(
+                    domain=["ok", "flag", "alert", "calendar"],
+                    range=["#8fbc8f", "#f0b050", "#d0504a", "#b0b0b0"],
+                ),
+            ),
+            tooltip=[
+                "feature:N",
+                alt.Tooltip("psi:Q", format=".3f"),
+                alt.Tooltip("wasserstein_std:Q", format=".3f", title="Wasserstein (sd)"),
+                "level:N",
+            ],
+        )
+    )
+    lines = (
+        alt.Chart(pl.DataFrame({"x": [PSI_FLAG, PSI_ALERT]}).to_pandas())
+        .mark_rule(strokeDash=[4, 4], color="gray")
+        .encode(x="x:Q")
+    )
+    title = f"feature drift: top {min(top, len(data))} by PSI"
+    return (bars + lines).properties(title=title, width=420, height=max(160, 16 * len(data)))
+
+
+def job_history_chart(runs: pl.DataFrame) -> alt.Chart:
+    """Each scheduled job run as a bar from start to end, by schedule, coloured by status."""
+    data = runs.with_columns(
+        pl.coalesce("ended_at_utc", "started_at_utc").alias("ended_at_utc"),
+        schedule=pl.concat_str(pl.lit("schedule "), pl.col("schedule_id").cast(pl.String)),
+    )
+    return (
+        alt.Chart(data.to_pandas(), title="job runs (wall clock, UTC)")
+        .mark_bar(size=14)
+        .encode(
+            x=alt.X("started_at_utc:T", title="started"),
+            x2="ended_at_utc:T",
+            y=alt.Y("schedule:N", title=None),
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(
+                    domain=["succeeded", "running", "failed", "abandoned"],
+                    range=["#4c9a5f", "#5b8fd0", "#d0504a", "#b0b0b0"],
+                ),
+            ),
+            tooltip=[
+                "id:Q",
+                "job:N",
+                "status:N",
+                "as_of_utc:T",
+                "started_at_utc:T",
+                "ended_at_utc:T",
+                "mlflow_run_ids:N",
+                "error:N",
+            ],
+        )
+        .properties(width=520, height=max(80, 30 * data["schedule"].n_unique()))
+    )
+
+
+def replay_chart(timeline: pl.DataFrame, target: Target, smooth_days: int = 14) -> alt.LayerChart:
+    """The primary metric per policy over the season (a rolling mean of daily values),
+    the market's beside it, and each promotion marked."""
+    mine = timeline.filter(pl.col("target") == target.value).sort("policy", "date")
+    rolling = (
+        mine.drop_nulls("model_metric")
+        .with_columns(
+            value=pl.col("model_metric").rolling_mean(smooth_days, min_samples=3).over("policy")
+        )
+        .select("date", source="policy", value="value")
+    )
+    market = (
+        mine.filter(pl.col("policy") == mine["policy"][0])
+        .drop_nulls("market_metric")
+        .with_columns(value=pl.col("market_metric").rolling_mean(smooth_days, min_samples=3))
+        .select("date", source=pl.lit("market"), value="value")
+    )
+    data = pl.concat([rolling, market]).drop_nulls("value").to_pandas()
+    lines = (
+        alt.Chart(data)
+        .mark_line()
+        .encode(
+            x=alt.X("date:T", title="game date"),
+            y=alt.Y(
+                "value:Q",
+                title=f"{PRIMARY_METRIC[target]}, {smooth_days}-day rolling mean",
+                scale=alt.Scale(zero=False),
+            ),
+            color=alt.Color("source:N", title=None),
+            tooltip=["date:T", "source:N", alt.Tooltip("value:Q", format=".4f")],
+        )
+    )
+    promotions = (
+        alt.Chart(
+            mine.filter(pl.col("promoted") & (pl.col("policy") != "daily"))
+            .select("date", "policy", "action", "reasons")
+            .to_pandas()
+        )
+        .mark_rule(opacity=0.35)
+        .encode(
+            x="date:T",
+            color=alt.Color("policy:N", title=None),
+            tooltip=["date:T", "policy:N", "action:N", "reasons:N"],
+        )
+    )
+    title = f"{target}: replay, policies against the market (rules: promotions)"
+    return (lines + promotions).properties(title=title, width=560, height=280)

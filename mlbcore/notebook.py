@@ -1,15 +1,23 @@
 """What the notebooks call: control defaults that work the same when edited, served as an
-app or run as a script, and the training job with errors turned into messages."""
+app or run as a script, and the jobs with errors turned into messages."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mlbcore.errors import MlbError
 from mlbcore.settings import Settings, load_settings
 from mlbcore.targets import ALL_TARGETS, Target, parse_targets
+
+
+def _words(value: Any) -> Any:
+    """``--targets a,b`` or ``--targets "a b"`` from a command line, as a list."""
+    if isinstance(value, str):
+        return [v for v in value.replace(",", " ").split() if v]
+    return value
 
 
 class TrainControls(BaseModel):
@@ -21,12 +29,35 @@ class TrainControls(BaseModel):
     days: int = Field(90, ge=1)
     end_date: date | None = None
 
-    @field_validator("targets", mode="before")
-    @classmethod
-    def _split(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [v for v in value.replace(",", " ").split() if v]
-        return value
+    _words = field_validator("targets", mode="before")(lambda value: _words(value))
+
+
+class LifecycleControls(BaseModel):
+    """The evaluate and drift notebooks' controls."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: Target = Target.MONEYLINE_HOME_WIN
+    days: int = Field(30, ge=1)
+    as_of: date | None = None  # default: the data's last date
+
+
+class ReplayControls(BaseModel):
+    """The replay notebook's controls (policy values default to the settings')."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    season: int | None = None  # default: the data's last season
+    schedule: Literal["daily", "weekly"] = "daily"
+    targets: list[Target] = Field(default_factory=lambda: list(ALL_TARGETS))
+    policies: list[Literal["policy", "never", "daily"]] = Field(
+        default_factory=lambda: ["policy", "never", "daily"]
+    )
+
+    _words = field_validator("targets", "policies", mode="before")(lambda value: _words(value))
+
+
+Controls = TypeVar("Controls", bound=BaseModel)
 
 
 def script_mode() -> bool:
@@ -36,8 +67,8 @@ def script_mode() -> bool:
     return meta.mode == "script"
 
 
-def train_controls() -> TrainControls:
-    """Defaults for the controls: command-line values in a script run
+def controls_from_command_line(model: type[Controls]) -> Controls:
+    """Defaults for a notebook's controls: command-line values in a script run
     (``python notebooks/train.py --targets moneyline_home_win --days 60``), else the
     design's defaults. A bad value raises ``MlbError`` naming the flag."""
     import marimo as mo
@@ -48,13 +79,40 @@ def train_controls() -> TrainControls:
         args = {}
     args = {k.replace("-", "_"): v for k, v in args.items()}
     try:
-        controls = TrainControls.model_validate(args)
+        return model.model_validate(args)
     except ValidationError as error:
         first = error.errors()[0]
         flag = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "arguments"
         raise MlbError(f"{flag}: {first['msg']} (got {first.get('input')!r})") from None
-    parse_targets([t.value for t in controls.targets])
-    return controls
+
+
+def train_controls() -> TrainControls:
+    return controls_from_command_line(TrainControls)
+
+
+def as_of_instant(day: date | None) -> datetime:
+    """The end of ``day`` (UTC), the instant a notebook's as-of date stands for."""
+    assert day is not None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1, microseconds=-1)
+
+
+@dataclass
+class Outcome:
+    """A job's result, or the one-line message saying why there is none."""
+
+    value: Any = None
+    error: str | None = None
+
+
+def run(job: Callable[..., Any], *args: Any, **kwargs: Any) -> Outcome:
+    """Run a job; expected failures (``MlbError``) become ``Outcome.error``, except in a
+    script run, where they raise so the script exits non-zero."""
+    try:
+        return Outcome(value=job(*args, **kwargs))
+    except MlbError as error:
+        if script_mode():
+            raise
+        return Outcome(error=str(error))
 
 
 def data_date_range(settings: Settings | None = None) -> tuple[date, date]:
@@ -68,27 +126,42 @@ def data_date_range(settings: Settings | None = None) -> tuple[date, date]:
     return first, last
 
 
-@dataclass
-class Outcome:
-    """A job's result, or the one-line message saying why there is none."""
-
-    value: Any = None
-    error: str | None = None
-
-
 def train(targets: list[str], days: int, end_date: date | None) -> Outcome:
-    """Run the training job; expected failures become ``Outcome.error``, except in a
-    script run, where they raise so the script exits non-zero."""
     from mlbcore.training.pipeline import train_models
 
-    try:
+    return run(
+        lambda: train_models(load_settings(), parse_targets(targets), days=days, end_date=end_date)
+    )
+
+
+def evaluate(target: str, days: int, as_of: date) -> Outcome:
+    from mlbcore.evaluation.evaluate import evaluate as evaluate_champion
+
+    return run(
+        lambda: evaluate_champion(load_settings(), Target(target), days, as_of_instant(as_of))
+    )
+
+
+def drift(target: str, days: int, as_of: date) -> Outcome:
+    from mlbcore.evaluation.drift import drift_report
+
+    return run(lambda: drift_report(load_settings(), Target(target), as_of_instant(as_of), days))
+
+
+def replay(
+    season: int, schedule: str, targets: list[str], policies: list[str],
+    policy_values: dict[str, Any],
+) -> Outcome:  # fmt: skip
+    from mlbcore.lifecycle.replay import parse_policy, replay_season
+
+    def job() -> Any:
         settings = load_settings()
-        run = train_models(settings, parse_targets(targets), days=days, end_date=end_date)
-    except MlbError as error:
-        if script_mode():
-            raise
-        return Outcome(error=str(error))
-    return Outcome(value=run)
+        policy = parse_policy(settings.retraining, [f"{k}={v}" for k, v in policy_values.items()])
+        return replay_season(
+            settings, season, schedule, policy, parse_targets(targets), policies=tuple(policies)
+        )
+
+    return run(job)
 
 
 def run_reference(run_id: str, experiment_id: str, settings: Settings | None = None) -> str:
@@ -98,3 +171,41 @@ def run_reference(run_id: str, experiment_id: str, settings: Settings | None = N
         return f"`{run_id}`"
     base = settings.mlflow_ui_url.rstrip("/")
     return f"[`{run_id}`]({base}/#/experiments/{experiment_id}/runs/{run_id})"
+
+
+def now() -> datetime:
+    """The wall clock, read here at the notebook's edge and passed down."""
+    return datetime.now(UTC)
+
+
+def save_schedule(values: dict[str, Any]) -> Outcome:
+    from mlbcore.lifecycle.scheduler import save_schedule as save
+
+    return run(lambda: save(load_settings(), now(), **values))
+
+
+def schedules_and_history(as_of: date | None) -> Outcome:
+    """Schedules with next runs, the job history and each target's status."""
+    from mlbcore.lifecycle.scheduler import schedule_overview
+    from mlbcore.lifecycle.state_store import StateStore
+    from mlbcore.lifecycle.status import status_table, target_statuses
+
+    def job() -> dict[str, Any]:
+        settings = load_settings()
+        instant = as_of_instant(as_of) if as_of else now()
+        return {
+            "schedules": schedule_overview(settings, now()),
+            "history": StateStore(settings).job_runs(100),
+            "status": status_table(target_statuses(settings, instant)),
+        }
+
+    return run(job)
+
+
+def data_seasons(settings: Settings | None = None) -> list[int]:
+    """The seasons in the configured data, for the replay's season picker."""
+    from mlbcore.data.snapshot import load_snapshot
+
+    settings = settings or load_settings()
+    seasons = load_snapshot(settings.mlb_data).games["season"].unique().sort()
+    return [int(s) for s in seasons]

@@ -233,29 +233,23 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _schedule(args: argparse.Namespace) -> int:
-    from mlbcore.lifecycle.schedules import (
-        DAYS_OF_WEEK,
-        next_slot,
-        parse_day_of_week,
-        schedule_spec,
-    )
+    from mlbcore.lifecycle.scheduler import save_schedule, schedule_overview
+    from mlbcore.lifecycle.schedules import parse_day_of_week
     from mlbcore.lifecycle.state_store import StateStore
     from mlbcore.settings import load_settings
 
-    store = StateStore(load_settings())
+    settings = load_settings()
+    store = StateStore(settings)
+    now = datetime.now(UTC)
     if args.action == "list":
-        schedules = store.schedules()
+        schedules = schedule_overview(settings, now)
         if schedules.is_empty():
             print("no schedules; add one with `mlb schedule --schedule-type daily --hour 6`")
-        now = datetime.now(UTC)
         for row in schedules.iter_rows(named=True):
-            when = next_slot(row["schedule_type"], row["hour_utc"], row["day_of_week"], now)
-            day = f" {DAYS_OF_WEEK[row['day_of_week']]}" if row["day_of_week"] is not None else ""
             days = f" --days {row['days']}" if row["days"] else ""
             print(
-                f"{row['id']:>3}  {row['schedule_type']}{day} {row['hour_utc']:02d}:00 UTC  "
-                f"{row['job']} {row['targets'] or 'all targets'}{days}  "
-                f"next run {when:%Y-%m-%d %H:%M} UTC"
+                f"{row['id']:>3}  {row['when']}  {row['job']} {row['targets']} targets{days}  "
+                f"next run {row['next_run_utc']:%Y-%m-%d %H:%M} UTC"
             )
         return 0
     if args.action == "history":
@@ -281,7 +275,9 @@ def _schedule(args: argparse.Namespace) -> int:
         return 0
     if args.schedule_type is None or args.hour is None:
         raise MlbError("a schedule needs --schedule-type daily|weekly and --hour H (UTC)")
-    spec = schedule_spec(
+    new_id, first_run = save_schedule(
+        settings,
+        now,
         schedule_type=args.schedule_type,
         hour_utc=args.hour,
         day_of_week=parse_day_of_week(args.day_of_week),
@@ -289,13 +285,7 @@ def _schedule(args: argparse.Namespace) -> int:
         days=args.days,
         targets=args.targets or [],
     )
-    now = datetime.now(UTC)
-    new_id = store.add_schedule(
-        spec.schedule_type, spec.hour_utc, spec.day_of_week, spec.job, spec.days, spec.targets,
-        now,
-    )  # fmt: skip
-    when = next_slot(spec.schedule_type, spec.hour_utc, spec.day_of_week, now)
-    print(f"schedule {new_id} saved in {store.address}; next run {when:%Y-%m-%d %H:%M} UTC")
+    print(f"schedule {new_id} saved in {store.address}; next run {first_run:%Y-%m-%d %H:%M} UTC")
     return 0
 
 

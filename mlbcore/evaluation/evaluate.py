@@ -17,7 +17,7 @@ from mlbcore.features.timing import result_known_at_utc
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.training.labels import labelled_games
-from mlbcore.training.metrics import score
+from mlbcore.training.metrics import primary_score, score
 from mlbcore.training.trainer import calibration_table
 from mlbcore.training.windows import coverage, require_positive_days
 
@@ -34,6 +34,30 @@ class Evaluation:
     betting: dict[str, float]
     bets: pl.DataFrame
     run_id: str
+    scored: pl.DataFrame  # per game: date, first pitch, label, prediction, market_prediction
+
+
+def daily_metrics(target: Target, scored: pl.DataFrame) -> pl.DataFrame:
+    """Per game date: games, the model's primary metric and the market's on its priced
+    games, for the metrics-over-time chart."""
+    rows = []
+    for (day,), games in scored.sort("date").partition_by("date", as_dict=True).items():
+        priced = games.drop_nulls("market_prediction")
+        rows.append(
+            {
+                "date": day,
+                "games": games.height,
+                "model": primary_score(
+                    target, games["label"].to_numpy(), games["prediction"].to_numpy()
+                ),
+                "market": primary_score(
+                    target, priced["label"].to_numpy(), priced["market_prediction"].to_numpy()
+                )
+                if priced.height
+                else None,
+            }
+        )
+    return pl.DataFrame(rows, schema_overrides={"market": pl.Float64})
 
 
 def parse_as_of(text: str | None, now: datetime | None = None) -> datetime:
@@ -158,6 +182,9 @@ def evaluate(
         summary,
         placed,
         run_id,
+        labelled.select(
+            "game_id", "date", "first_pitch_utc", "label", "market_prediction"
+        ).with_columns(prediction=pl.Series(predicted)),
     )
 
 

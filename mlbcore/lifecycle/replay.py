@@ -14,7 +14,6 @@ all season); "daily" (a challenger every check day that always replaces the cham
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -184,10 +183,6 @@ def replay_target(
     return pl.DataFrame(rows, infer_schema_length=None)
 
 
-def _replay_task(task: tuple[Any, ...]) -> pl.DataFrame:
-    return replay_target(*task)
-
-
 def _decide(
     policy_name: str, policy: RetrainingConfig, target: Target, champion: Champion | None,
     known_all: pl.DataFrame, features: pl.DataFrame, as_of: datetime,
@@ -278,7 +273,6 @@ def replay_season(
     data: Path | str | None = None,
     policies: tuple[str, ...] = POLICIES,
     progress: Callable[[str], None] = lambda _: None,
-    workers: int = 2,
 ) -> Replay:
     from mlbcore.training.pipeline import features_for, load_data
     from mlbcore.training.windows import coverage
@@ -303,24 +297,32 @@ def replay_season(
     opening = datetime.combine(season_days[0], datetime.min.time(), UTC) + timedelta(
         hours=CHECK_HOUR_UTC
     )
-    tasks = []
+    # One policy run after another: LightGBM is not safe to train from two threads at
+    # once (its docs; std::bad_alloc seen here), spawned processes would re-import a
+    # notebook's __main__, and LightGBM already uses both cores inside each fit.
+    parts = []
     for target in targets:
+        tick = time.perf_counter()
         first, _, failure = _fit(target, features, games, opening, settings, 1)
+        seconds["first_champions"] = (
+            seconds.get("first_champions", 0.0) + time.perf_counter() - tick
+        )
         for name in policies:
-            tasks.append(
-                (target, name, policy, features, games, season_days, checks, settings,
-                 (first, failure))
-            )  # fmt: skip
-    # Longest first ("daily" trains every day) so two workers finish together.
-    tasks.sort(key=lambda task: POLICIES.index(task[1]) if task[1] in POLICIES else 0)
-    tasks.sort(key=lambda task: task[1] != "daily")
-    tick = time.perf_counter()
-    progress(f"replaying {len(season_days)} days: {len(tasks)} policy runs on {workers} workers")
-    # Threads, not processes: LightGBM and Polars release the GIL, and a notebook or
-    # script needs no __main__ guard (spawned processes re-import it; forking after Polars
-    # has run can deadlock).
-    with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(_replay_task, tasks))
-    seconds["replay"] = time.perf_counter() - tick
+            progress(f"replaying {len(season_days)} days of {target} with policy {name}")
+            tick = time.perf_counter()
+            parts.append(
+                replay_target(
+                    target,
+                    name,
+                    policy,
+                    features,
+                    games,
+                    season_days,
+                    checks,
+                    settings,
+                    (first, failure),
+                )  # fmt: skip
+            )
+            seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - tick
     timeline = score_days(pl.concat(parts, how="diagonal_relaxed"), labels)
     return Replay(season, timeline, summarise(timeline, labels), seconds)

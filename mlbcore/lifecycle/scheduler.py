@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from mlbcore.errors import MlbError
-from mlbcore.lifecycle.schedules import latest_slot
+from mlbcore.lifecycle.schedules import DAYS_OF_WEEK, latest_slot, next_slot, schedule_spec
 from mlbcore.lifecycle.state_store import StateStore
 from mlbcore.settings import Settings
 from mlbcore.targets import parse_targets
@@ -35,6 +37,35 @@ class JobResult:
     status: str  # succeeded, failed, abandoned, claimed_elsewhere
     mlflow_run_ids: list[str]
     error: str | None = None
+
+
+def save_schedule(settings: Settings, now: datetime, **values: Any) -> tuple[int, datetime]:
+    """Validate and store a schedule; return its id and its first run time."""
+    spec = schedule_spec(**values)
+    new_id = StateStore(settings).add_schedule(
+        spec.schedule_type, spec.hour_utc, spec.day_of_week, spec.job, spec.days, spec.targets,
+        now,
+    )  # fmt: skip
+    return new_id, next_slot(spec.schedule_type, spec.hour_utc, spec.day_of_week, now)
+
+
+def schedule_overview(settings: Settings, now: datetime) -> pl.DataFrame:
+    """Every schedule with a readable "when" and its next run after ``now``."""
+    schedules = StateStore(settings).schedules()
+    when, next_runs = [], []
+    for row in schedules.iter_rows(named=True):
+        day = f"{DAYS_OF_WEEK[row['day_of_week']]} " if row["day_of_week"] is not None else ""
+        when.append(f"{row['schedule_type']} {day}{row['hour_utc']:02d}:00 UTC")
+        next_runs.append(next_slot(row["schedule_type"], row["hour_utc"], row["day_of_week"], now))
+    return schedules.select(
+        "id",
+        pl.Series("when", when, dtype=pl.String),
+        "job",
+        pl.col("targets").replace("", "all"),
+        "days",
+        pl.Series("next_run_utc", next_runs, dtype=pl.Datetime("us", "UTC")),
+        "created_at_utc",
+    )
 
 
 def due(store: StateStore, as_of: datetime) -> list[tuple[dict[str, Any], datetime]]:

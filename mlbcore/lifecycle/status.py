@@ -9,6 +9,8 @@ primary metric is worse than at training by more than the degradation threshold;
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import polars as pl
+
 from mlbcore.lifecycle.state_store import REASON_SEPARATOR, StateStore
 from mlbcore.settings import Settings
 from mlbcore.targets import ALL_TARGETS, Target
@@ -110,3 +112,31 @@ def target_statuses(settings: Settings, as_of: datetime) -> list[TargetStatus]:
         )
         statuses.append(status)
     return statuses
+
+
+def status_table(statuses: list[TargetStatus]) -> pl.DataFrame:
+    """One row per target, for the notebooks' tables."""
+    return pl.DataFrame(
+        [
+            {
+                "target": s.target.value,
+                "health": s.health,
+                "champion_version": s.version,
+                "trained_as_of_utc": s.trained_as_of_utc,
+                "age_hours": round(s.age_hours, 1) if s.age_hours is not None else None,
+                "metric_at_training": s.metric_at_training,
+                "last_evaluation": s.last_evaluation.get(PRIMARY_METRIC[s.target]),
+                "last_decision": s.last_decision,
+                "last_decision_reasons": "; ".join(s.last_decision_reasons),
+            }
+            for s in statuses
+        ],
+        schema_overrides={
+            "champion_version": pl.Int64,
+            "trained_as_of_utc": pl.Datetime("us", "UTC"),
+            "age_hours": pl.Float64,
+            "metric_at_training": pl.Float64,
+            "last_evaluation": pl.Float64,
+            "last_decision": pl.String,
+        },
+    )

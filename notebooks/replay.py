@@ -1,0 +1,151 @@
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="medium", app_title="MLB models: replay a season")
+
+
+@app.cell
+def imports():
+    import marimo as mo
+
+    from mlbcore import charts
+    from mlbcore import notebook as nb
+
+    return charts, mo, nb
+
+
+@app.cell
+def header(mo):
+    mo.md(r"""
+    # Replay a season
+
+    Is the retraining policy worth having? The season is walked day by day with time set
+    to each morning: the policy decides per target (too few new games, degraded, stale,
+    drifting), a challenger is promoted only if it beats the champion on games neither
+    saw, and the day's games are predicted by the champion in hand. The same games are
+    predicted under "never retrain" and "retrain every day", beside the market.
+    A full season with all three policies and targets takes about two minutes.
+    """)
+    return
+
+
+@app.cell
+def defaults(nb):
+    control_defaults = nb.controls_from_command_line(nb.ReplayControls)
+    seasons = nb.data_seasons()
+    policy_defaults = nb.load_settings().retraining
+    return control_defaults, policy_defaults, seasons
+
+
+@app.cell
+def controls(control_defaults, mo, policy_defaults, seasons):
+    season = mo.ui.dropdown(
+        options=[str(s) for s in seasons],
+        value=str(control_defaults.season or seasons[-1]),
+        label="Season",
+    )
+    schedule = mo.ui.dropdown(
+        options=["daily", "weekly"], value=control_defaults.schedule, label="Checks"
+    )
+    targets = mo.ui.multiselect(
+        options=["moneyline_home_win", "total_over_under", "run_total_regression"],
+        value=[t.value for t in control_defaults.targets],
+        label="Targets",
+    )
+    policies = mo.ui.multiselect(
+        options=["policy", "never", "daily"], value=control_defaults.policies, label="Policies"
+    )
+    min_samples = mo.ui.number(
+        start=1, stop=2000, value=policy_defaults.min_samples_for_retrain,
+        label="Min new games",
+    )  # fmt: skip
+    degradation = mo.ui.slider(
+        start=0.01, stop=0.5, step=0.01,
+        value=policy_defaults.performance_degradation_threshold, label="Degradation",
+    )  # fmt: skip
+    stale_hours = mo.ui.number(
+        start=1, stop=2000, value=policy_defaults.retrain_schedule_hours, label="Stale after (h)"
+    )
+    replay_button = mo.ui.run_button(label="Replay", kind="success")
+    mo.vstack(
+        [
+            mo.hstack([season, schedule, targets, policies], justify="start", align="end"),
+            mo.hstack(
+                [min_samples, degradation, stale_hours, replay_button], justify="start", align="end"
+            ),
+        ]
+    )
+    return (
+        degradation, min_samples, policies, replay_button, schedule, season, stale_hours, targets,
+    )  # fmt: skip
+
+
+@app.cell
+def replaying(
+    degradation, min_samples, mo, nb, policies, replay_button, schedule, season, stale_hours,
+    targets,
+):  # fmt: skip
+    mo.stop(
+        not (replay_button.value or nb.script_mode()),
+        mo.md("Press **Replay** to walk the season."),
+    )
+    with mo.status.spinner(title="Replaying", subtitle="a season of daily decisions"):
+        outcome = nb.replay(
+            int(season.value),
+            schedule.value,
+            targets.value,
+            policies.value,
+            {
+                "min_samples_for_retrain": min_samples.value,
+                "performance_degradation_threshold": degradation.value,
+                "retrain_schedule_hours": stale_hours.value,
+            },
+        )
+    return (outcome,)
+
+
+@app.cell
+def summary(mo, outcome):
+    mo.stop(
+        outcome.error is not None,
+        mo.callout(mo.md(f"**No replay:** {outcome.error}"), kind="warn"),
+    )
+    replay = outcome.value
+    mo.vstack(
+        [
+            mo.md(
+                "**Season summary**: each policy's primary metric on the games all of them "
+                "predicted, the market's on the priced ones, and how often each trained."
+            ),
+            mo.ui.table(replay.summary, selection=None, label="Summary"),
+        ]
+    )
+    return (replay,)
+
+
+@app.cell
+def timeline_target(mo, replay):
+    replay_targets = replay.summary["target"].unique(maintain_order=True).to_list()
+    chart_target = mo.ui.dropdown(options=replay_targets, value=replay_targets[0], label="Chart")
+    chart_target
+    return (chart_target,)
+
+
+@app.cell
+def timeline(chart_target, charts, mo, nb, replay):
+    replay_chart = charts.replay_chart(replay.timeline, nb.Target(chart_target.value))
+    decisions = replay.timeline.filter(
+        (replay.timeline["target"] == chart_target.value) & (replay.timeline["action"] != "")
+    ).drop("game_ids", "predictions")
+    mo.vstack(
+        [
+            mo.md("The metric over the season (rolling mean) per policy; rules mark promotions."),
+            replay_chart,
+            mo.ui.table(decisions, selection=None, label="Decisions, day by day"),
+        ]
+    )
+    return (replay_chart,)
+
+
+if __name__ == "__main__":
+    app.run()
