@@ -321,7 +321,7 @@ def replay_season(
                     checks,
                     settings,
                     (first, failure),
-                )  # fmt: skip
+                )
             )
             seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - tick
     timeline = score_days(pl.concat(parts, how="diagonal_relaxed"), labels)
