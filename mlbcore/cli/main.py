@@ -402,6 +402,13 @@ def _bench_store(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_replay(args: argparse.Namespace) -> int:
+    from mlbcore.bench import bench_replay
+
+    bench_replay(args.season, args.repeat, args.data)
+    return 0
+
+
 def _bench_train(args: argparse.Namespace) -> int:
     from mlbcore.bench import bench_train
 
@@ -619,6 +626,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench_train.add_argument("--repeat", type=int, default=5)
     bench_train.add_argument("--data", default=None, metavar="PATH|URL")
     bench_train.set_defaults(handler=_bench_train)
+    bench_replay = benches.add_parser("replay", help="a full season's replay, each policy timed")
+    bench_replay.add_argument("--season", type=int, default=2016)
+    bench_replay.add_argument("--repeat", type=int, default=3)
+    bench_replay.add_argument("--data", default=None, metavar="PATH|URL")
+    bench_replay.set_defaults(handler=_bench_replay)
     bench_quality = benches.add_parser(
         "quality", help="walk-forward model quality on real 2016 games, beside the market"
     )
