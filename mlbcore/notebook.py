@@ -209,3 +209,16 @@ def data_seasons(settings: Settings | None = None) -> list[int]:
     settings = settings or load_settings()
     seasons = load_snapshot(settings.mlb_data).games["season"].unique().sort()
     return [int(s) for s in seasons]
+
+
+def replay_controls() -> tuple[ReplayControls, list[int]]:
+    """The replay notebook's control defaults and the data's seasons; a ``--season`` the
+    data does not hold fails here, with the seasons it does."""
+    controls = controls_from_command_line(ReplayControls)
+    seasons = data_seasons()
+    if controls.season is not None and controls.season not in seasons:
+        raise MlbError(
+            f"--season {controls.season}: no games in season {controls.season}; "
+            f"the data holds {', '.join(map(str, seasons))}"
+        )
+    return controls, seasons

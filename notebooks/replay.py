@@ -31,8 +31,7 @@ def header(mo):
 
 @app.cell
 def defaults(nb):
-    control_defaults = nb.controls_from_command_line(nb.ReplayControls)
-    seasons = nb.data_seasons()
+    control_defaults, seasons = nb.replay_controls()
     policy_defaults = nb.load_settings().retraining
     return control_defaults, policy_defaults, seasons
 

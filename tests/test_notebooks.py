@@ -38,3 +38,72 @@ def test_train_notebook_exits_non_zero_on_bad_input(state_dir):
     done = _run("train.py", "--targets", "spread")
     assert done.returncode != 0
     assert "--targets" in done.stderr
+
+
+def _experiment_runs(run_type: str) -> list:
+    settings = load_settings()
+    mlflow.set_tracking_uri(settings.tracking_uri)
+    experiment = mlflow.get_experiment_by_name(settings.mlflow_experiment_name)
+    return mlflow.search_runs(
+        [experiment.experiment_id],
+        filter_string=f"tags.run_type = '{run_type}'",
+        output_format="list",
+    )
+
+
+def test_lifecycle_notebooks_run_headless_with_their_command_line_values(state_dir):
+    from mlbcore.cli.main import main
+
+    assert main(["train", "--as-of", "2016-09-01"]) == 0
+    done = _run(
+        "evaluate.py", "--target", "total_over_under", "--days", "20", "--as-of", "2016-09-25"
+    )
+    assert done.returncode == 0, done.stderr
+    [evaluation] = _experiment_runs("evaluation")
+    assert evaluation.data.tags["target"] == "total_over_under"
+    assert evaluation.data.params["window_days"] == "20"
+    assert evaluation.data.params["as_of_utc"].startswith("2016-09-25T23:59:59")
+
+    done = _run(
+        "drift.py", "--target", "run_total_regression", "--days", "7", "--as-of", "2016-09-20"
+    )
+    assert done.returncode == 0, done.stderr
+    done = _run("schedule.py")
+    assert done.returncode == 0, done.stderr
+    done = _run("replay.py", "--targets", "run_total_regression", "--policies", "policy never")
+    assert done.returncode == 0, done.stderr
+
+
+def test_lifecycle_notebooks_exit_non_zero_on_bad_input_or_no_models(state_dir):
+    done = _run("evaluate.py", "--target", "spread")
+    assert done.returncode != 0 and "--target" in done.stderr
+    done = _run("drift.py", "--as-of", "2016-06-01")  # no model trained yet
+    assert done.returncode != 0 and "run `mlb train` first" in done.stderr
+    done = _run("replay.py", "--season", "1999")
+    assert done.returncode != 0 and "no games in season 1999" in done.stderr
+
+
+def test_the_schedule_notebook_shows_status_schedules_and_history(state_dir):
+    """Run as an app would be, in process: its cells' values are there to inspect."""
+    import importlib.util
+    from datetime import UTC, datetime
+
+    from mlbcore.cli.main import main
+    from mlbcore.lifecycle.state_store import StateStore
+
+    assert main(["train", "--targets", "moneyline_home_win", "--as-of", "2016-06-01"]) == 0
+    StateStore(load_settings()).add_schedule(
+        "daily", 6, None, "retrain", None, ["moneyline_home_win"], datetime(2016, 6, 1, tzinfo=UTC)
+    )
+    assert main(["scheduler", "tick", "--as-of", "2016-06-12T12:00"]) == 0
+    spec = importlib.util.spec_from_file_location("schedule_notebook", NOTEBOOKS / "schedule.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _, defs = module.app.run()
+    state = defs["state"]
+    status = state["status"].row(0, named=True)
+    assert (status["target"], status["champion_version"]) == ("moneyline_home_win", 1)
+    assert status["last_decision"].startswith("retrain")
+    assert state["schedules"]["when"].to_list() == ["daily 06:00 UTC"]
+    assert state["history"]["status"].to_list() == ["succeeded"]
+    assert defs["history_chart"].to_dict()["mark"]["type"] == "bar"
