@@ -222,3 +222,35 @@ def replay_controls() -> tuple[ReplayControls, list[int]]:
             f"the data holds {', '.join(map(str, seasons))}"
         )
     return controls, seasons
+
+
+@dataclass
+class LifecycleWidgets:
+    """Target, window and as-of controls, the same in the evaluate and drift notebooks."""
+
+    target: Any
+    days: Any
+    as_of: Any
+
+    def row(self, button: Any) -> Any:
+        import marimo as mo
+
+        return mo.hstack([self.target, self.days, self.as_of, button], justify="start", align="end")
+
+
+def lifecycle_widgets(
+    defaults: LifecycleControls, first: date, last: date, days_label: str, max_days: int
+) -> LifecycleWidgets:
+    import marimo as mo
+
+    return LifecycleWidgets(
+        target=mo.ui.dropdown(
+            options=[t.value for t in ALL_TARGETS], value=defaults.target.value, label="Target"
+        ),
+        days=mo.ui.number(
+            start=1, stop=max_days, value=min(defaults.days, max_days), label=days_label
+        ),
+        as_of=mo.ui.date(
+            start=first, stop=last, value=defaults.as_of or last, label="As of (end of day, UTC)"
+        ),
+    )

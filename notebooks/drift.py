@@ -37,23 +37,13 @@ def defaults(nb):
 
 
 @app.cell
-def controls(control_defaults, first_date, last_date, mo):
-    target = mo.ui.dropdown(
-        options=["moneyline_home_win", "total_over_under", "run_total_regression"],
-        value=control_defaults.target.value,
-        label="Target",
+def controls(control_defaults, first_date, last_date, mo, nb):
+    widgets = nb.lifecycle_widgets(
+        control_defaults, first_date, last_date, "Recent window (days)", 60
     )
-    days = mo.ui.number(
-        start=1, stop=60, value=min(control_defaults.days, 60), label="Recent window (days)"
-    )
-    as_of = mo.ui.date(
-        start=first_date,
-        stop=last_date,
-        value=control_defaults.as_of or last_date,
-        label="As of (end of day, UTC)",
-    )
+    target, days, as_of = widgets.target, widgets.days, widgets.as_of
     drift_button = mo.ui.run_button(label="Measure drift", kind="success")
-    mo.hstack([target, days, as_of, drift_button], justify="start", align="end")
+    widgets.row(drift_button)
     return as_of, days, drift_button, target
 
 

@@ -36,21 +36,11 @@ def defaults(nb):
 
 
 @app.cell
-def controls(control_defaults, first_date, last_date, mo):
-    target = mo.ui.dropdown(
-        options=["moneyline_home_win", "total_over_under", "run_total_regression"],
-        value=control_defaults.target.value,
-        label="Target",
-    )
-    days = mo.ui.number(start=1, stop=200, value=control_defaults.days, label="Window (days)")
-    as_of = mo.ui.date(
-        start=first_date,
-        stop=last_date,
-        value=control_defaults.as_of or last_date,
-        label="As of (end of day, UTC)",
-    )
+def controls(control_defaults, first_date, last_date, mo, nb):
+    widgets = nb.lifecycle_widgets(control_defaults, first_date, last_date, "Window (days)", 200)
+    target, days, as_of = widgets.target, widgets.days, widgets.as_of
     evaluate_button = mo.ui.run_button(label="Evaluate", kind="success")
-    mo.hstack([target, days, as_of, evaluate_button], justify="start", align="end")
+    widgets.row(evaluate_button)
     return as_of, days, evaluate_button, target
 
 

@@ -56,3 +56,12 @@ def test_drift_command_compares_the_champion_with_its_previous_version(state_dir
 def test_drift_outside_the_data_is_a_clear_error(state_dir, capsys):
     assert main(["drift", "moneyline_home_win", "--as-of", "2012-01-01"]) == 2
     assert "no games in the 7 days before 2012-01-01" in capsys.readouterr().err
+
+
+def test_a_first_version_is_compared_with_a_challenger_fitted_as_of_now(state_dir, capsys):
+    assert main(["train", "--targets", "total_over_under", "--as-of", "2016-07-31"]) == 0
+    capsys.readouterr()
+    assert main(["drift", "total_over_under", "--as-of", "2016-09-30"]) == 0
+    out = capsys.readouterr().out
+    assert "importance drift (champion vs a challenger fitted as of now): spearman" in out
+    assert "top10_overlap" in out
