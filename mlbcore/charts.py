@@ -1,6 +1,8 @@
 """Altair charts shared by the notebooks and reports, so the app, a script run and a
 report draw the same thing."""
 
+from pathlib import Path
+
 import altair as alt
 import polars as pl
 
@@ -11,6 +13,37 @@ from mlbcore.training.metrics import PRIMARY_METRIC
 from mlbcore.training.trainer import TrainingResult
 
 _CATEGORY = {f.name: f.category for f in FEATURES}
+PNG_SCALE = 2  # crisp on high-density screens
+
+
+def to_png(chart: alt.TopLevelMixin) -> bytes:
+    """The chart as a PNG, rendered here by vl-convert (no browser, no network)."""
+    import vl_convert
+
+    return bytes(vl_convert.vegalite_to_png(chart.to_json(), scale=PNG_SCALE))
+
+
+def to_svg(chart: alt.TopLevelMixin) -> str:
+    """The chart as standalone SVG, for reports that must open offline."""
+    import vl_convert
+
+    return str(vl_convert.vegalite_to_svg(chart.to_json()))
+
+
+def log_to_mlflow(charts: dict[str, alt.TopLevelMixin]) -> None:
+    """Log each chart as ``charts/{name}.png`` on the active MLflow run, so the MLflow UI
+    shows them too."""
+    import tempfile
+
+    import mlflow
+
+    with tempfile.TemporaryDirectory(prefix="mlb-charts-") as folder:
+        for name, chart in charts.items():
+            path = Path(folder) / f"{name}.png"
+            path.write_bytes(to_png(chart))
+        mlflow.log_artifacts(folder, "charts")
+
+
 _DESCRIPTION = {f.name: f.description for f in FEATURES}
 
 

@@ -107,6 +107,14 @@ def log_training_run(
         mlflow.log_dict({"calibration": result.calibration.to_dicts()}, "calibration.json")
         mlflow.log_text(json.dumps(result.quality, indent=2), "feature_quality.json")
         mlflow.log_text(result.game_quality.write_csv(), "feature_quality_games.csv")
+        from mlbcore import charts
+
+        charts.log_to_mlflow(
+            {
+                "importance": charts.importance_chart(result),
+                "calibration": charts.calibration_chart(result.target, result.calibration),
+            }
+        )
         return str(run.info.run_id), int(info.registered_model_version or 0)
 
 

@@ -74,6 +74,11 @@ def test_train_logs_a_finished_run_per_target_with_model_params_metrics(state_di
             "feature_quality.json",
             "feature_quality_games.csv",
         } <= artifacts
+        charts = mlflow.MlflowClient().list_artifacts(run.info.run_id, "charts")
+        assert {(c.path, c.file_size > 5000) for c in charts} == {
+            ("charts/importance.png", True),
+            ("charts/calibration.png", True),
+        }
         assert 0.9 < run.data.metrics["quality_completeness_mean"] <= 1.0
         # The registered model loads back and predicts from the artifacts in the state folder.
         model = mlflow.lightgbm.load_model(f"models:/mlb-{target['target']}/1")

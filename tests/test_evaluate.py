@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -60,6 +61,14 @@ def test_evaluate_logs_an_evaluation_run_linked_to_the_model(state_dir, capsys):
     assert run.data.tags["run_type"] == "evaluation"
     assert run.data.tags["evaluated_model"] == "models:/mlb-moneyline_home_win/1"
     assert "eval_log_loss" in run.data.metrics and "betting_kelly_bankroll" in run.data.metrics
+    charts = mlflow.MlflowClient().list_artifacts(run_id, "charts")
+    assert [c.path for c in charts] == [
+        "charts/bankroll.png",
+        "charts/calibration.png",
+        "charts/metrics_over_time.png",
+    ]
+    png = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="charts/bankroll.png")
+    assert Path(png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize(

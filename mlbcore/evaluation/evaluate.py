@@ -153,11 +153,22 @@ def evaluate(
     placed, summary = pl.DataFrame(), {}
     if target.is_binary:
         rules = BettingRules(**settings.betting.model_dump())
-        scored = labelled.with_columns(prob=pl.Series(predicted))
+        with_prob = labelled.with_columns(prob=pl.Series(predicted))
         placed = bets(
-            betting_frame(target, scored, snapshot.odds_lines, settings.market_book), rules
+            betting_frame(target, with_prob, snapshot.odds_lines, settings.market_book), rules
         )
         summary = betting_summary(placed)
+    scored = labelled.select(
+        "game_id", "date", "first_pitch_utc", "label", "market_prediction"
+    ).with_columns(prediction=pl.Series(predicted))
+    from mlbcore import charts
+
+    figures = {
+        "calibration": charts.calibration_chart(target, calibration, "window's games"),
+        "metrics_over_time": charts.metrics_over_time_chart(target, daily_metrics(target, scored)),
+    }
+    if not placed.is_empty():
+        figures["bankroll"] = charts.bankroll_chart(placed, target)
     run_id = _log(
         settings,
         experiment_id,
@@ -170,6 +181,7 @@ def evaluate(
         metrics,
         summary,
         calibration,
+        figures,
     )
     return Evaluation(
         target,
@@ -182,16 +194,14 @@ def evaluate(
         summary,
         placed,
         run_id,
-        labelled.select(
-            "game_id", "date", "first_pitch_utc", "label", "market_prediction"
-        ).with_columns(prediction=pl.Series(predicted)),
+        scored,
     )
 
 
 def _log(
     settings: Settings, experiment_id: str, target: Target, uri: str, as_of: datetime, days: int,
     data_version: str, games: int, metrics: dict[str, float], betting: dict[str, float],
-    calibration: pl.DataFrame,
+    calibration: pl.DataFrame, figures: dict[str, Any],
 ) -> str:  # fmt: skip
     import mlflow
 
@@ -219,4 +229,7 @@ def _log(
             | {f"betting_{k}": v for k, v in betting.items() if v == v}
         )
         mlflow.log_dict({"calibration": calibration.to_dicts()}, "calibration.json")
+        from mlbcore.charts import log_to_mlflow
+
+        log_to_mlflow(figures)
         return str(run.info.run_id)
