@@ -10,7 +10,6 @@ from mlbcore.evaluation.drift import PSI_ALERT, PSI_FLAG
 from mlbcore.features.registry import FEATURES
 from mlbcore.targets import Target
 from mlbcore.training.metrics import PRIMARY_METRIC
-from mlbcore.training.trainer import TrainingResult
 
 _CATEGORY = {f.name: f.category for f in FEATURES}
 PNG_SCALE = 2  # crisp on high-density screens
@@ -47,14 +46,15 @@ def log_to_mlflow(charts: dict[str, alt.TopLevelMixin]) -> None:
 _DESCRIPTION = {f.name: f.description for f in FEATURES}
 
 
-def importance_chart(result: TrainingResult, top: int = 20) -> alt.Chart:
-    """Top features by share of total gain, coloured by feature category."""
-    data = result.importance.head(top).with_columns(
+def importance_chart(target: Target, importance: pl.DataFrame, top: int = 20) -> alt.Chart:
+    """Top features by share of total gain, coloured by feature category; ``importance``
+    holds feature, gain, split and gain_share, sorted by gain."""
+    data = importance.head(top).with_columns(
         category=pl.col("feature").replace_strict(_CATEGORY, default="other"),
         description=pl.col("feature").replace_strict(_DESCRIPTION, default=""),
     )
     return (
-        alt.Chart(data.to_pandas(), title=f"{result.target}: feature importance (gain share)")
+        alt.Chart(data.to_pandas(), title=f"{target}: feature importance (gain share)")
         .mark_bar()
         .encode(
             x=alt.X("gain_share:Q", title="share of total gain", axis=alt.Axis(format="%")),
@@ -92,21 +92,22 @@ def calibration_chart(
         .mark_line(strokeDash=[4, 4], color="gray")
         .encode(x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale))
     )
-    points = (
-        alt.Chart(data)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("mean_predicted:Q", title=f"mean predicted {unit}", scale=scale),
-            y=alt.Y("mean_observed:Q", title=f"mean observed {unit}", scale=scale),
-            size=alt.Size("games:Q", legend=None),
-            tooltip=[
-                "bin:Q",
-                alt.Tooltip("mean_predicted:Q", format=".3f"),
-                alt.Tooltip("mean_observed:Q", format=".3f"),
-                "games:Q",
-            ],
-        )
+    base = alt.Chart(data).encode(
+        x=alt.X("mean_predicted:Q", title=f"mean predicted {unit}", scale=scale),
+        y=alt.Y("mean_observed:Q", title=f"mean observed {unit}", scale=scale),
     )
+    # Dots sized by games in the bin, joined by a plain line (a size encoding on the line
+    # itself would set its stroke width and shrink the dots to specks).
+    dots = base.mark_circle(opacity=0.85).encode(
+        size=alt.Size("games:Q", scale=alt.Scale(range=[30, 400]), legend=None),
+        tooltip=[
+            "bin:Q",
+            alt.Tooltip("mean_predicted:Q", format=".3f"),
+            alt.Tooltip("mean_observed:Q", format=".3f"),
+            "games:Q",
+        ],
+    )
+    points = base.mark_line(strokeWidth=1.5) + dots
     title = f"{target}: calibration on the {games}"
     return (diagonal + points).properties(title=title, width=320, height=320)
 

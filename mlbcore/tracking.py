@@ -111,7 +111,7 @@ def log_training_run(
 
         charts.log_to_mlflow(
             {
-                "importance": charts.importance_chart(result),
+                "importance": charts.importance_chart(result.target, result.importance),
                 "calibration": charts.calibration_chart(result.target, result.calibration),
             }
         )

@@ -126,7 +126,7 @@ def chart_target(mo, run):
 @app.cell
 def importance(chart_target_picker, charts, mo, run):
     chosen = next(t for t in run.trained if t.result.target == chart_target_picker.value)
-    importance_chart = charts.importance_chart(chosen.result)
+    importance_chart = charts.importance_chart(chosen.result.target, chosen.result.importance)
     calibration_chart = charts.calibration_chart(chosen.result.target, chosen.result.calibration)
     mo.vstack(
         [

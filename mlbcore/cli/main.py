@@ -113,6 +113,20 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from mlbcore.evaluation.evaluate import parse_as_of
+    from mlbcore.report import build_report
+    from mlbcore.settings import load_settings
+    from mlbcore.targets import parse_targets
+
+    target = parse_targets([args.target])[0]
+    report = build_report(
+        load_settings(), target, args.out, parse_as_of(args.as_of), args.days, args.data
+    )
+    print(f"wrote {report.path} ({len(report.charts)} charts: {', '.join(report.charts)})")
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from mlbcore.evaluation.evaluate import evaluate, parse_as_of
     from mlbcore.settings import load_settings
@@ -473,6 +487,16 @@ def build_parser() -> argparse.ArgumentParser:
     retrain.add_argument("--as-of", metavar="DATETIME", help="ISO date or date-time, UTC")
     retrain.add_argument("--data", metavar="PATH|URL")
     retrain.set_defaults(handler=_retrain)
+
+    report = commands.add_parser(
+        "report", help="a self-contained HTML report of a champion: training, evaluation, drift"
+    )
+    report.add_argument("target", metavar="TARGET")
+    report.add_argument("--out", type=Path, required=True, metavar="FILE.html")
+    report.add_argument("--days", type=int, default=30, help="evaluation window (default 30)")
+    report.add_argument("--as-of", metavar="DATETIME", help="ISO date or date-time, UTC")
+    report.add_argument("--data", metavar="PATH|URL")
+    report.set_defaults(handler=_report)
 
     replay = commands.add_parser(
         "replay",

@@ -114,7 +114,10 @@ def evaluate(
     as_of: datetime | None = None,
     data: Path | str | None = None,
     model: str = "champion",
+    log: bool = True,
 ) -> Evaluation:
+    """Score the model on the window before ``as_of``; ``log`` it as an MLflow
+    evaluation run (off for reports, which only read)."""
     import mlflow
 
     from mlbcore import tracking
@@ -169,19 +172,23 @@ def evaluate(
     }
     if not placed.is_empty():
         figures["bankroll"] = charts.bankroll_chart(placed, target)
-    run_id = _log(
-        settings,
-        experiment_id,
-        target,
-        uri,
-        as_of,
-        days,
-        snapshot.data_version,
-        labelled.height,
-        metrics,
-        summary,
-        calibration,
-        figures,
+    run_id = (
+        ""
+        if not log
+        else _log(
+            settings,
+            experiment_id,
+            target,
+            uri,
+            as_of,
+            days,
+            snapshot.data_version,
+            labelled.height,
+            metrics,
+            summary,
+            calibration,
+            figures,
+        )
     )
     return Evaluation(
         target,

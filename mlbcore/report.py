@@ -1,0 +1,158 @@
+"""`mlb report`: one self-contained HTML file of a target's champion, its training, its
+evaluation on a recent window and drift, to keep or send. It opens without a network:
+no scripts at all, charts inlined as SVG rendered here by vl-convert, tables as HTML.
+"""
+
+import html
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from mlbcore import charts
+from mlbcore.errors import MlbError
+from mlbcore.settings import Settings
+from mlbcore.targets import Target
+from mlbcore.training.metrics import metric_names
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; color: #222; }
+h1 { margin-bottom: 0.2rem; } .meta { color: #666; margin-top: 0; }
+section { margin: 2rem 0; } figure { margin: 1rem 0; } figcaption { color: #555; }
+table { border-collapse: collapse; font-size: 0.9rem; }
+td, th { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+.verdict-drift { color: #b03a2e; } .verdict-stable { color: #2e7d32; }
+"""
+
+
+@dataclass
+class Report:
+    path: Path
+    charts: list[str]  # the names of the figures it holds
+
+
+def _table(rows: list[dict[str, object]]) -> str:
+    if not rows:
+        return "<p>none</p>"
+    head = "".join(f"<th>{html.escape(str(k))}</th>" for k in rows[0])
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{v:.4f}</td>" if isinstance(v, float) else f"<td>{html.escape(str(v))}</td>"
+            for v in row.values()
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _figure(name: str, caption: str, chart: object) -> str:
+    svg = charts.to_svg(chart)  # type: ignore[arg-type]
+    return (
+        f'<figure class="chart" data-chart="{name}">{svg}'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def build_report(
+    settings: Settings,
+    target: Target,
+    out: Path,
+    as_of: datetime,
+    days: int = 30,
+    data: Path | str | None = None,
+) -> Report:
+    """Write the report of ``target``'s champion as of ``as_of`` to ``out`` (atomically)."""
+    import mlflow
+
+    from mlbcore import tracking
+    from mlbcore.evaluation.drift import drift_report
+    from mlbcore.evaluation.evaluate import daily_metrics, evaluate
+
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise MlbError(f"--out must end in .html, got {out.name}")
+    tracking.configure(settings)
+    champion = tracking.champion(target)
+    if champion is None:
+        raise MlbError(f"{target} has no champion yet; run `mlb train` first")
+    run = mlflow.get_run(champion.run_id)
+    importance_file = mlflow.artifacts.download_artifacts(
+        run_id=champion.run_id, artifact_path="feature_importance.json"
+    )
+    importance = pl.DataFrame(json.loads(Path(importance_file).read_text())["importance"])
+    evaluation = evaluate(settings, target, days, as_of, data, log=False)
+    drift = drift_report(settings, target, as_of, min(days, 7), data)
+
+    trained = run.data.metrics
+    training_rows = [
+        {
+            "metric": name,
+            "train": trained.get(f"train_{name}", float("nan")),
+            "CV mean": trained.get(f"cv_mean_{name}", float("nan")),
+            "test": trained.get(f"test_{name}", float("nan")),
+            "market": trained.get(f"baseline_market_{name}", float("nan")),
+            "base rate": trained.get(f"baseline_base_rate_{name}", float("nan")),
+        }
+        for name in metric_names(target)
+    ]
+    evaluation_rows = [
+        {
+            "metric": name,
+            "model": evaluation.metrics[name],
+            "market": evaluation.metrics.get(f"market_{name}", float("nan")),
+        }
+        for name in metric_names(target)
+    ]
+    figures = [
+        ("importance", "Share of the model's total gain by feature.",
+         charts.importance_chart(target, importance)),
+        ("metrics_over_time", "The primary metric per game date beside the market's.",
+         charts.metrics_over_time_chart(target, daily_metrics(target, evaluation.scored))),
+        ("calibration", "Predicted against observed by bin on the evaluation window.",
+         charts.calibration_chart(target, evaluation.calibration, "window's games")),
+        ("psi", "Each feature's PSI, training window against the last week.",
+         charts.psi_chart(drift.distributions)),
+        ("importance_change", f"Importance share: {drift.reference} against the champion.",
+         charts.importance_change_chart(drift.importance_changes, drift.reference)),
+    ]  # fmt: skip
+    if not evaluation.bets.is_empty():
+        figures.insert(
+            3,
+            ("bankroll", "Fractional-Kelly bankroll after each bet.",
+             charts.bankroll_chart(evaluation.bets, target)),
+        )  # fmt: skip
+    betting = (
+        _table([{"measure": k, "value": float(v)} for k, v in evaluation.betting.items()])
+        if evaluation.betting
+        else "<p>Run totals are not bet.</p>"
+    )
+    body = f"""
+<h1>{html.escape(target.value)}: champion v{champion.version}</h1>
+<p class="meta">Trained as of {champion.trained_as_of_utc:%Y-%m-%d %H:%M} UTC on
+{champion.window_start_date}..{champion.window_end_date} (MLflow run {champion.run_id});
+evaluated on {evaluation.games} games in the {days} days before {as_of:%Y-%m-%d %H:%M} UTC.</p>
+<section><h2>Training: metrics beside the market</h2>{_table(training_rows)}</section>
+<section><h2>Evaluation</h2>{_table(evaluation_rows)}<h3>Betting</h3>{betting}</section>
+<section><h2>Drift: <span class="verdict-{drift.verdict}">{drift.verdict}</span></h2>
+<ul>{"".join(f"<li>{html.escape(r)}</li>" for r in drift.reasons) or "<li>no reasons</li>"}</ul>
+</section>
+<section><h2>Charts</h2>{"".join(_figure(n, c, f) for n, c, f in figures)}</section>
+"""
+    document = (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(target.value)} report</title><style>{STYLE}</style></head>"
+        f"<body>{body}</body></html>\n"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}-", dir=out.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(document)
+    os.chmod(temporary, 0o644)  # mkstemp makes it private; a report is meant to be shared
+    os.replace(temporary, out)
+    return Report(out, [name for name, _, _ in figures])
