@@ -254,3 +254,39 @@ def lifecycle_widgets(
             start=first, stop=last, value=defaults.as_of or last, label="As of (end of day, UTC)"
         ),
     )
+
+
+def home_overview() -> Outcome:
+    """For the landing notebook: each back end's health and each target's status now."""
+    import polars as pl
+
+    from mlbcore.health import backend_health
+    from mlbcore.lifecycle.status import status_table, target_statuses
+
+    def job() -> dict[str, Any]:
+        settings = load_settings()
+        backends = backend_health(settings)
+        down = [b.name for b in backends if b.configured and not b.up]
+        return {
+            "backends": pl.DataFrame(
+                [
+                    {
+                        "backend": b.name,
+                        "kind": b.kind,
+                        "state": "up"
+                        if b.up
+                        else ("not configured" if not b.configured else "DOWN"),
+                        "latency_ms": round(b.latency_ms, 1) if b.latency_ms is not None else None,
+                        "address": b.address,
+                        "detail": b.detail,
+                    }
+                    for b in backends
+                ],
+                schema_overrides={"latency_ms": pl.Float64},
+            ),
+            "down": down,
+            # Model status needs the MLflow store: skipped (and said so) when a back end is down.
+            "status": None if down else status_table(target_statuses(settings, now())),
+        }
+
+    return run(job)

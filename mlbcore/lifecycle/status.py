@@ -114,6 +114,10 @@ def target_statuses(settings: Settings, as_of: datetime) -> list[TargetStatus]:
     return statuses
 
 
+def _rounded(value: float | None) -> float | None:
+    return round(value, 4) if value is not None else None
+
+
 def status_table(statuses: list[TargetStatus]) -> pl.DataFrame:
     """One row per target, for the notebooks' tables."""
     return pl.DataFrame(
@@ -123,9 +127,10 @@ def status_table(statuses: list[TargetStatus]) -> pl.DataFrame:
                 "health": s.health,
                 "champion_version": s.version,
                 "trained_as_of_utc": s.trained_as_of_utc,
-                "age_hours": round(s.age_hours, 1) if s.age_hours is not None else None,
-                "metric_at_training": s.metric_at_training,
-                "last_evaluation": s.last_evaluation.get(PRIMARY_METRIC[s.target]),
+                "age": age_text(s.age_hours) if s.age_hours is not None else None,
+                "metric": PRIMARY_METRIC[s.target],
+                "at_training": _rounded(s.metric_at_training),
+                "last_evaluation": _rounded(s.last_evaluation.get(PRIMARY_METRIC[s.target])),
                 "last_decision": s.last_decision,
                 "last_decision_reasons": "; ".join(s.last_decision_reasons),
             }
@@ -134,9 +139,18 @@ def status_table(statuses: list[TargetStatus]) -> pl.DataFrame:
         schema_overrides={
             "champion_version": pl.Int64,
             "trained_as_of_utc": pl.Datetime("us", "UTC"),
-            "age_hours": pl.Float64,
-            "metric_at_training": pl.Float64,
+            "age": pl.String,
+            "at_training": pl.Float64,
             "last_evaluation": pl.Float64,
             "last_decision": pl.String,
         },
     )
+
+
+def age_text(hours: float) -> str:
+    """An age a person reads at a glance: hours, then days, then years."""
+    if hours < 48:
+        return f"{hours:.0f} h"
+    if hours < 24 * 365:
+        return f"{hours / 24:.0f} days"
+    return f"{hours / (24 * 365.25):.1f} years"
