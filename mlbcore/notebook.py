@@ -126,11 +126,26 @@ def data_date_range(settings: Settings | None = None) -> tuple[date, date]:
     return first, last
 
 
-def train(targets: list[str], days: int, end_date: date | None) -> Outcome:
+def progress_steps_of_training(targets: list[str]) -> int:
+    """How many progress lines a training job reports: load, features, each target's
+    training, MLflow, each target's run logged."""
+    return 3 + 2 * len(targets)
+
+
+def train(
+    targets: list[str], days: int, end_date: date | None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Outcome:  # fmt: skip
     from mlbcore.training.pipeline import train_models
 
     return run(
-        lambda: train_models(load_settings(), parse_targets(targets), days=days, end_date=end_date)
+        lambda: train_models(
+            load_settings(),
+            parse_targets(targets),
+            days=days,
+            end_date=end_date,
+            progress=progress,
+        )
     )
 
 
@@ -150,7 +165,7 @@ def drift(target: str, days: int, as_of: date) -> Outcome:
 
 def replay(
     season: int, schedule: str, targets: list[str], policies: list[str],
-    policy_values: dict[str, Any],
+    policy_values: dict[str, Any], progress: Callable[[str], None] = lambda _: None,
 ) -> Outcome:  # fmt: skip
     from mlbcore.lifecycle.replay import parse_policy, replay_season
 
@@ -158,7 +173,13 @@ def replay(
         settings = load_settings()
         policy = parse_policy(settings.retraining, [f"{k}={v}" for k, v in policy_values.items()])
         return replay_season(
-            settings, season, schedule, policy, parse_targets(targets), policies=tuple(policies)
+            settings,
+            season,
+            schedule,
+            policy,
+            parse_targets(targets),
+            policies=tuple(policies),
+            progress=progress,
         )
 
     return run(job)
@@ -290,3 +311,15 @@ def home_overview() -> Outcome:
         }
 
     return run(job)
+
+
+def picked_days(daily: Any, selection: Any) -> Any:
+    """The rows of ``daily`` (per game date) whose dates a brush on its chart picked;
+    every row when nothing is picked."""
+    import polars as pl
+
+    picked = pl.from_pandas(selection) if not isinstance(selection, pl.DataFrame) else selection
+    if picked.is_empty() or "date" not in picked.columns:
+        return daily
+    dates = picked["date"].cast(pl.Date).unique()
+    return daily.filter(pl.col("date").is_in(dates.implode()))

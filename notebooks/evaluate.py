@@ -69,8 +69,9 @@ def summary(mo, nb, outcome):
                     f"`{result.model_uri}` on **{result.games} games** from "
                     f"{result.start_utc:%Y-%m-%d %H:%M} to {result.as_of:%Y-%m-%d %H:%M} UTC. "
                     f"MLflow run {nb.run_reference(result.run_id, '0')}"
+                    + "".join(f"\n\n**Warning:** {notice}" for notice in result.notices)
                 ),
-                kind="success",
+                kind="warn" if result.notices else "success",
             ),
             mo.ui.table(
                 [{"metric": k, "value": round(v, 4)} for k, v in result.metrics.items()]
@@ -92,11 +93,21 @@ def over_time(charts, daily_metrics, mo, result):
     metrics_chart = mo.ui.altair_chart(charts.metrics_over_time_chart(result.target, daily))
     mo.vstack(
         [
-            mo.md("The model's primary metric per game date, with the market's on the same days."),
+            mo.md(
+                "The model's primary metric per game date, with the market's on the same days. "
+                "Drag across the chart to pick dates for the table below."
+            ),
             metrics_chart,
         ]
     )
     return daily, metrics_chart
+
+
+@app.cell
+def days_table(daily, metrics_chart, mo, nb):
+    shown = nb.picked_days(daily, metrics_chart.value)
+    mo.ui.table(shown, selection=None, label=f"{len(shown)} game dates")
+    return
 
 
 @app.cell

@@ -88,7 +88,10 @@ def replaying(
         not (replay_button.value or nb.script_mode()),
         mo.md("Press **Replay** to walk the season."),
     )
-    with mo.status.spinner(title="Replaying", subtitle="a season of daily decisions"):
+    # One step per target and policy, each a season of daily decisions.
+    with mo.status.progress_bar(
+        total=len(targets.value) * len(policies.value), title="Replaying"
+    ) as bar:
         outcome = nb.replay(
             int(season.value),
             schedule.value,
@@ -99,6 +102,7 @@ def replaying(
                 "performance_degradation_threshold": degradation.value,
                 "retrain_schedule_hours": stale_hours.value,
             },
+            lambda step: bar.update(subtitle=step),
         )
     return (outcome,)
 

@@ -63,8 +63,15 @@ def training(days, end_date, mo, nb, targets, train_button):
         not (train_button.value or nb.script_mode()),
         mo.md("Press **Train** to train the selected targets."),
     )
-    with mo.status.spinner(title="Training", subtitle="features, cross-validation, MLflow"):
-        outcome = nb.train(targets.value, days.value, end_date.value)
+    with mo.status.progress_bar(
+        total=nb.progress_steps_of_training(targets.value), title="Training"
+    ) as bar:
+        outcome = nb.train(
+            targets.value,
+            days.value,
+            end_date.value,
+            lambda step: bar.update(subtitle=step),
+        )
     return (outcome,)
 
 

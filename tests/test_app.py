@@ -4,6 +4,7 @@ pressed, the output checked), screenshotted to test-artifacts/screenshots/, and 
 server's output scanned for tracebacks (in app mode a failing cell just vanishes)."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -104,6 +105,20 @@ def _shows(locator, text: str) -> None:
 CHARTS = "marimo-vega, marimo-mime-renderer[data-mime*='vegalite']"
 
 
+def _text(locator) -> str:
+    """Every text inside ``locator``, shadow DOM included."""
+    return str(
+        locator.evaluate(
+            """root => { const parts = [];
+                const walk = node => { if (node.shadowRoot) walk(node.shadowRoot);
+                    for (const child of node.childNodes) {
+                        if (child.nodeType === 3) parts.push(child.textContent);
+                        else walk(child); } };
+                walk(root); return parts.join(' '); }"""
+        )
+    )
+
+
 def _spec(page, cell: str) -> str:
     chart = _cell(page, cell).locator(CHARTS).first
     chart.wait_for(state="attached", timeout=SLOW)
@@ -166,6 +181,22 @@ def test_evaluate_scores_the_chosen_target(served, page):
     _shows(summary, "mlb-total_over_under")
     _shows(summary, "games from")
     assert "log_loss" in _spec(page, "over_time")
+    # Brushing a date range on the metrics-over-time chart filters the table below it.
+    table = _cell(page, "days_table")
+    _shows(table, "game dates")
+    every_day = int(re.search(r"(\d+) game dates", _text(table)).group(1))
+    canvas = _cell(page, "over_time").locator("canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.25, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.45, y, steps=8)
+    page.mouse.up()
+    deadline = time.monotonic() + 30
+    while int(re.search(r"(\d+) game dates", _text(table)).group(1)) >= every_day:
+        assert time.monotonic() < deadline, "brushing the chart did not filter the table"
+        page.wait_for_timeout(200)
     assert "bankroll" in _spec(page, "bankroll")
     assert "calibration" in _spec(page, "calibration")
     _finish(page, "evaluate", log)

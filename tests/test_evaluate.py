@@ -51,9 +51,10 @@ def test_evaluate_logs_an_evaluation_run_linked_to_the_model(state_dir, capsys):
         == 0
     )
     capsys.readouterr()
-    assert main(["evaluate", "moneyline_home_win", "--as-of", "2016-09-14", "--days", "14"]) == 0
+    assert main(["evaluate", "moneyline_home_win", "--as-of", "2016-09-14", "--days", "13"]) == 0
     out = capsys.readouterr().out
     assert "log_loss" in out and "market_log_loss" in out and "betting bets" in out
+    assert "warning" not in out  # these days were never in the model's training window
     run_id = out.split("MLflow run ")[1].split()[0]
     settings = load_settings()
     mlflow.set_tracking_uri(settings.tracking_uri)
@@ -82,3 +83,14 @@ def test_evaluate_logs_an_evaluation_run_linked_to_the_model(state_dir, capsys):
 def test_evaluate_bad_input(state_dir, capsys, args, message):
     assert main(["evaluate", "moneyline_home_win", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_evaluating_on_games_the_model_trained_on_says_so(state_dir, capsys):
+    args = ["train", "--targets", "moneyline_home_win", "--days", "60", "--end-date", "2016-08-31"]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "moneyline_home_win", "--as-of", "2016-09-03", "--days", "7"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "warning: " in out and "inside the model's training window (2016-07-03..2016-08-31)" in out
+    )

@@ -140,6 +140,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         f"{target}  {result.model_uri}  {result.games} games from {result.start_utc:%Y-%m-%d %H:%M}"
         f" to {result.as_of:%Y-%m-%d %H:%M} UTC  MLflow run {result.run_id}"
     )
+    for notice in result.notices:
+        print(f"warning: {notice}")
     for name, value in result.metrics.items():
         print(f"  {name:<22} {value:.4f}")
     for name, value in result.betting.items():

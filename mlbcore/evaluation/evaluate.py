@@ -1,7 +1,7 @@
 """`mlb evaluate`: score a target's champion on the most recent window as of an instant,
 with calibration and betting results, logged to MLflow as an evaluation run."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ class Evaluation:
     bets: pl.DataFrame
     run_id: str
     scored: pl.DataFrame  # per game: date, first pitch, label, prediction, market_prediction
+    notices: list[str] = field(default_factory=list)
 
 
 def daily_metrics(target: Target, scored: pl.DataFrame) -> pl.DataFrame:
@@ -138,6 +139,7 @@ def evaluate(
     experiment_id = tracking.configure(settings)
     uri = model_uri(target, model)
     booster = mlflow.lightgbm.load_model(uri)
+    notices = _seen_in_training(uri, labelled)
     predicted = booster.predict(labelled.select(FEATURE_NAMES).to_numpy().astype(np.float64))
     y = labelled["label"].to_numpy()
     metrics = score(target, y, predicted)
@@ -202,7 +204,28 @@ def evaluate(
         placed,
         run_id,
         scored,
+        notices,
     )
+
+
+def _seen_in_training(uri: str, labelled: pl.DataFrame) -> list[str]:
+    """A warning when some of the window's games fall in the model's training window:
+    its metrics on them are optimistic, not a test."""
+    from mlflow import MlflowClient
+
+    name, version = uri.removeprefix("models:/").split("/")
+    client = MlflowClient()
+    params = client.get_run(str(client.get_model_version(name, version).run_id)).data.params
+    start = datetime.fromisoformat(params["window_start_date"]).date()
+    end = datetime.fromisoformat(params["window_end_date"]).date()
+    seen = labelled.filter(pl.col("date").is_between(start, end)).height
+    if not seen:
+        return []
+    return [
+        f"{seen} of the {labelled.height} games are inside the model's training window "
+        f"({start}..{end}): its metrics on them are optimistic; pass an --as-of and --days "
+        "after that window for an honest test"
+    ]
 
 
 def _log(
