@@ -61,6 +61,7 @@ def controls(control_defaults, mo, policy_defaults, seasons):
     degradation = mo.ui.slider(
         start=0.01, stop=0.5, step=0.01,
         value=policy_defaults.performance_degradation_threshold, label="Degradation",
+        show_value=True,
     )  # fmt: skip
     stale_hours = mo.ui.number(
         start=1, stop=2000, value=policy_defaults.retrain_schedule_hours, label="Stale after (h)"

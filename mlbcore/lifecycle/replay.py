@@ -261,7 +261,9 @@ def summarise(timeline: pl.DataFrame, labels: dict[str, pl.DataFrame]) -> pl.Dat
                     "promotions": int(days["promoted"].sum()),
                 }
             )
-    return pl.DataFrame(rows, infer_schema_length=None)
+    return pl.DataFrame(rows, infer_schema_length=None).with_columns(
+        pl.col("model", "model_on_priced", "market").round(4)
+    )
 
 
 def replay_season(
