@@ -246,3 +246,21 @@ def test_replay_walks_a_season_from_its_controls(app_env, browser, tmp_path):
         assert "rolling mean" in spec and "promotions" in spec
         _finish(page, "replay", log)
         context.close()
+
+
+def test_expected_failures_are_messages_not_tracebacks(app_env, browser, tmp_path):
+    """No model yet: the home page says so and the evaluate notebook says what to do."""
+    env = dict(app_env, MLB_STATE_DIR=str(tmp_path / "empty-state"))
+    log = tmp_path / "server.log"
+    with _serve(NOTEBOOKS, env, log) as base:
+        context = browser.new_context(viewport={"width": 1280, "height": 1600})
+        page = context.new_page()
+        _open(page, base, "home.py", "models")
+        _shows(_cell(page, "models"), "no_models")
+        _shows(_cell(page, "models"), "no champion: run mlb train")
+        _open(page, base, "evaluate.py", "controls")
+        page.get_by_role("button", name="Evaluate").click()
+        _shows(_cell(page, "summary"), "No evaluation:")
+        _shows(_cell(page, "summary"), "run mlb train first")
+        _finish(page, "no-models", log)
+        context.close()
