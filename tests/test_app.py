@@ -134,6 +134,10 @@ def _wait_for_spec(page, cell: str, text: str) -> None:
 
 
 def _finish(page, name: str, log: Path) -> None:
+    # Charts draw after their spec arrives: wait for them before the screenshot.
+    deadline = time.monotonic() + 30
+    while page.get_by_text("Loading chart").count() and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     assert "Traceback" not in log.read_text(), log.read_text()[-3000:]

@@ -111,9 +111,11 @@ def distribution_drift(
         level = "alert" if value > PSI_ALERT else "flag" if value > PSI_FLAG else "ok"
         level = "calendar" if name in CALENDAR_FEATURES and level != "ok" else level
         rows.append((name, value, distance, level))
-    return pl.DataFrame(
-        rows, schema=["feature", "psi", "wasserstein_std", "level"], orient="row"
-    ).sort("psi", descending=True)
+    return (
+        pl.DataFrame(rows, schema=["feature", "psi", "wasserstein_std", "level"], orient="row")
+        .with_columns(pl.col("psi", "wasserstein_std").round(4))
+        .sort("psi", descending=True)
+    )
 
 
 def verdict(
