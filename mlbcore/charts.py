@@ -184,14 +184,18 @@ def importance_change_chart(changes: pl.DataFrame, reference: str, top: int = 15
 
 
 def psi_chart(distributions: pl.DataFrame, top: int = 25) -> alt.LayerChart:
-    """Each feature's PSI, training window against the recent window, with the flag and
-    alert lines."""
-    data = distributions.head(top).to_pandas()
+    """Each judged feature's PSI, training window against the recent window, with the flag
+    and alert lines; calendar features (large by construction) come after the rest."""
+    ranked = distributions.sort(
+        pl.col("level") == "calendar", pl.col("psi"), descending=[False, True]
+    ).head(top)
+    order = ranked["feature"].to_list()
+    data = ranked.to_pandas()
     bars = (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y("feature:N", sort="-x", title=None),
+            y=alt.Y("feature:N", sort=order, title=None),
             x=alt.X("psi:Q", title="population stability index"),
             color=alt.Color(
                 "level:N",
@@ -213,7 +217,7 @@ def psi_chart(distributions: pl.DataFrame, top: int = 25) -> alt.LayerChart:
         .mark_rule(strokeDash=[4, 4], color="gray")
         .encode(x="x:Q")
     )
-    title = f"feature drift: top {min(top, len(data))} by PSI"
+    title = f"feature drift: top {len(data)} by PSI (calendar features last)"
     return (bars + lines).properties(title=title, width=420, height=max(160, 16 * len(data)))
 
 
