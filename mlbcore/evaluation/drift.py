@@ -13,7 +13,6 @@ feature alerts or more than a fifth of them flag.
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -159,7 +158,7 @@ def drift_report(
     from mlbcore.features.registry import FEATURE_NAMES
     from mlbcore.lifecycle.assessment import recent_features
     from mlbcore.prediction import model_uri
-    from mlbcore.training.pipeline import features_for, load_data
+    from mlbcore.training.pipeline import challenger_as_of, features_for, load_data
     from mlbcore.training.windows import coverage, require_positive_days
 
     require_positive_days(days)
@@ -184,7 +183,7 @@ def drift_report(
         previous = mlflow.lightgbm.load_model(f"models:/{name}/{champion.version - 1}")
     else:
         # No earlier version: a challenger fitted now, on the window ending at as-of.
-        previous = fresh_challenger(settings, target, snapshot, features, as_of)
+        previous = challenger_as_of(settings, target, features, snapshot.games, as_of)[1].booster
         reference = "a challenger fitted as of now"
     old_gain = dict(zip(previous.feature_name(), previous.feature_importance("gain"), strict=True))
     importance, changes = importance_drift(old_gain, new_gain)
@@ -196,22 +195,3 @@ def drift_report(
     distributions = distribution_drift(training, recent, list(FEATURE_NAMES))
     word, reasons = verdict(importance, distributions)
     return DriftReport(importance, changes, distributions, word, reasons, reference)
-
-
-def fresh_challenger(
-    settings: Settings, target: Target, snapshot: Any, features: pl.DataFrame, as_of: datetime
-) -> Any:
-    """A model trained (not logged) on the training window ending at ``as_of``."""
-    from mlbcore.training.pipeline import known_results, training_set
-    from mlbcore.training.trainer import train_target
-    from mlbcore.training.windows import as_of_window
-
-    window = as_of_window(
-        known_results(snapshot.games, as_of)["date"],
-        settings.training.training_window_days,
-        f"{as_of:%Y-%m-%d %H:%M} UTC",
-    )
-    labelled = training_set(features, snapshot.games, target, window, as_of)
-    return train_target(
-        target, labelled, window, settings.model_for(target), settings.training
-    ).booster

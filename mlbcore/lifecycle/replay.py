@@ -30,9 +30,7 @@ from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.targets import Target
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
-from mlbcore.training.pipeline import known_results, training_set
-from mlbcore.training.trainer import fit_challenger
-from mlbcore.training.windows import as_of_window
+from mlbcore.training.pipeline import challenger_as_of, known_labelled
 
 CHECK_HOUR_UTC = 10  # the next-morning rule: yesterday's results are in
 POLICIES = ("policy", "never", "daily")
@@ -88,20 +86,14 @@ def _fit(
 ) -> tuple[Champion | None, pl.Series | None, str]:  # fmt: skip
     """A challenger trained as of ``as_of``, with the ids of the games it held out."""
     try:
-        window = as_of_window(
-            known_results(games, as_of)["date"],
-            settings.training.training_window_days,
-            f"{as_of:%Y-%m-%d %H:%M} UTC",
-        )
-        labelled = training_set(features, games, target, window, as_of)
-        booster, metric, held_out = fit_challenger(
-            target, labelled, window, settings.model_for(target), settings.training
-        )
+        window, fitted = challenger_as_of(settings, target, features, games, as_of)
     except MlbError as error:
         return None, None, f"not trained: {error}"
     return (
-        Champion(booster, as_of, metric, (window.start_date, window.end_date), version),
-        held_out,
+        Champion(
+            fitted.booster, as_of, fitted.test_metric, (window.start_date, window.end_date), version
+        ),
+        fitted.test_game_ids,
         "",
     )
 
@@ -118,9 +110,7 @@ def replay_target(
     first: tuple[Champion | None, str] | None = None,
 ) -> pl.DataFrame:
     """One policy's season for one target: a row per day."""
-    known_all = labelled_games(
-        features.join(known_results(games, None), on=["game_id", "date"]), games, target
-    )
+    known_all = known_labelled(features, games, target, None)
     x_all = known_all.select(FEATURE_NAMES).to_numpy().astype(np.float64)
     champion: Champion | None = first[0] if first else None
     rows = []

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import polars as pl
 from pydantic import ValidationError
 
 from mlbcore.errors import MlbError
@@ -15,8 +14,7 @@ from mlbcore.lifecycle.decisions import Comparison, Decision, decide, promotion
 from mlbcore.lifecycle.state_store import DecisionRecord, StateStore
 from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.targets import Target
-from mlbcore.training.labels import labelled_games
-from mlbcore.training.pipeline import Progress, known_results
+from mlbcore.training.pipeline import Progress, known_labelled
 
 
 @dataclass
@@ -45,14 +43,6 @@ def retraining_policy(settings: Settings, window_days: int | None) -> Retraining
             f"--window-days must be from 3 to 10 days, got {window_days} "
             f"({error.errors()[0]['msg']})"
         ) from None
-
-
-def known_labelled(
-    features: pl.DataFrame, games: pl.DataFrame, target: Target, as_of: datetime
-) -> pl.DataFrame:
-    """The target's labelled games whose results were known at ``as_of``."""
-    known = known_results(games, as_of).select("game_id", "result_known_at_utc")
-    return labelled_games(features.join(known, on="game_id"), games, target)
 
 
 def retrain(

@@ -21,7 +21,7 @@ from mlbcore.settings import Settings
 from mlbcore.store.feature_cache import CacheStats
 from mlbcore.targets import Target
 from mlbcore.training.labels import labelled_games
-from mlbcore.training.trainer import TrainingResult, train_target
+from mlbcore.training.trainer import Challenger, TrainingResult, fit_challenger, train_target
 from mlbcore.training.windows import Window, as_of_window, in_window, resolve_window
 
 Progress = Callable[[str], None]
@@ -92,6 +92,36 @@ def known_results(games: pl.DataFrame, as_of: datetime | None) -> pl.DataFrame:
     return known if as_of is None else known.filter(pl.col("result_known_at_utc") <= as_of)
 
 
+def known_labelled(
+    features: pl.DataFrame, games: pl.DataFrame, target: Target, as_of: datetime | None
+) -> pl.DataFrame:
+    """The target's labelled games whose results were known at ``as_of`` (all when None),
+    with ``result_known_at_utc``."""
+    known = known_results(games, as_of).select("game_id", "result_known_at_utc")
+    return labelled_games(features.join(known, on="game_id"), games, target)
+
+
+def as_of_training_window(games: pl.DataFrame, days: int, as_of: datetime) -> Window:
+    """The last ``days`` game dates whose results were known at ``as_of``."""
+    return as_of_window(known_results(games, as_of)["date"], days, f"{as_of:%Y-%m-%d %H:%M} UTC")
+
+
+def challenger_as_of(
+    settings: Settings,
+    target: Target,
+    features: pl.DataFrame,
+    games: pl.DataFrame,
+    as_of: datetime,
+) -> tuple[Window, Challenger]:
+    """A model fitted (not logged) as ``mlb train --as-of`` would fit it, for the replay
+    and for drift against a model that has no earlier version."""
+    window = as_of_training_window(games, settings.training.training_window_days, as_of)
+    labelled = training_set(features, games, target, window, as_of)
+    return window, fit_challenger(
+        target, labelled, window, settings.model_for(target), settings.training
+    )
+
+
 def training_set(
     features: pl.DataFrame,
     games: pl.DataFrame,
@@ -134,8 +164,7 @@ def train_models(
     progress("loading data")
     snapshot = loaded[0] if loaded else load_data(settings, data)
     if as_of is not None:
-        known = known_results(snapshot.games, as_of)
-        window = as_of_window(known["date"], days, f"{as_of:%Y-%m-%d %H:%M} UTC")
+        window = as_of_training_window(snapshot.games, days, as_of)
     else:
         window = resolve_window(snapshot.games["date"], days, end_date)
     seconds["load"] = time.perf_counter() - tick

@@ -191,19 +191,27 @@ def fit(
     return Fit(booster, num_boost_round, fold_scores, x, y, train_rows, test_rows)
 
 
+@dataclass
+class Challenger:
+    """The model ``train_target`` would fit, its primary metric on the held-out dates and
+    their game ids, without the report: the season replay fits hundreds of these."""
+
+    booster: lgb.Booster
+    test_metric: float
+    test_game_ids: pl.Series
+
+
 def fit_challenger(
     target: Target,
     labelled: pl.DataFrame,
     window: Window,
     model_config: ModelConfig,
     training_config: TrainingConfig,
-) -> tuple[lgb.Booster, float, pl.Series]:
-    """The model ``train_target`` would fit, its primary metric on the held-out dates and
-    their game ids, without the report: the season replay fits hundreds of these."""
+) -> Challenger:
     fitted = fit(target, labelled, window, model_config, training_config, fold_metrics=False)
     test = fitted.test_rows
     metric = primary_score(target, fitted.y[test], fitted.booster.predict(fitted.x[test]))
-    return fitted.booster, metric, labelled["game_id"].gather(test)
+    return Challenger(fitted.booster, metric, labelled["game_id"].gather(test))
 
 
 def train_target(
