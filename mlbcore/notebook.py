@@ -3,7 +3,7 @@ app or run as a script, and the jobs with errors turned into messages."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -91,9 +91,12 @@ def train_controls() -> TrainControls:
 
 
 def as_of_instant(day: date | None) -> datetime:
-    """The end of ``day`` (UTC), the instant a notebook's as-of date stands for."""
+    """The instant a notebook's as-of date stands for: the end of that day, UTC, as
+    ``--as-of YYYY-MM-DD`` means on the command line."""
+    from mlbcore.evaluation.evaluate import parse_as_of
+
     assert day is not None
-    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1, microseconds=-1)
+    return parse_as_of(day.isoformat())
 
 
 @dataclass

@@ -6,9 +6,7 @@ date range gets a prediction, however little history it has; its completeness sa
 much the model had to go on.
 """
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -125,16 +123,7 @@ def output_format(out: Path) -> str:
 
 def write_predictions(frame: pl.DataFrame, out: Path) -> None:
     """CSV or Parquet by the file's suffix, written to a temporary file then renamed."""
+    from mlbcore.files import write_atomically
+
     suffix = output_format(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}-", dir=out.parent)
-    os.close(handle)
-    try:
-        if suffix == ".csv":
-            frame.write_csv(temporary)
-        else:
-            frame.write_parquet(temporary)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(out, frame.write_csv if suffix == ".csv" else frame.write_parquet)

@@ -5,8 +5,6 @@ no scripts at all, charts inlined as SVG rendered here by vl-convert, tables as 
 
 import html
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +13,7 @@ import polars as pl
 
 from mlbcore import charts
 from mlbcore.errors import MlbError
+from mlbcore.files import write_atomically
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.training.metrics import metric_names
@@ -78,9 +77,7 @@ def build_report(
     if out.suffix.lower() not in (".html", ".htm"):
         raise MlbError(f"--out must end in .html, got {out.name}")
     tracking.configure(settings)
-    champion = tracking.champion(target)
-    if champion is None:
-        raise MlbError(f"{target} has no champion yet; run `mlb train` first")
+    champion = tracking.require_champion(target)
     run = mlflow.get_run(champion.run_id)
     importance_file = mlflow.artifacts.download_artifacts(
         run_id=champion.run_id, artifact_path="feature_importance.json"
@@ -149,10 +146,5 @@ evaluated on {evaluation.games} games in the {days} days before {as_of:%Y-%m-%d 
         f"<title>{html.escape(target.value)} report</title><style>{STYLE}</style></head>"
         f"<body>{body}</body></html>\n"
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}-", dir=out.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as file:
-        file.write(document)
-    os.chmod(temporary, 0o644)  # mkstemp makes it private; a report is meant to be shared
-    os.replace(temporary, out)
+    write_atomically(out, lambda path: Path(path).write_text(document, encoding="utf-8"))
     return Report(out, [name for name, _, _ in figures])

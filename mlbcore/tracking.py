@@ -4,7 +4,7 @@ costs seconds a fit), with the model registered as ``mlb-{target}``."""
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from mlbcore.errors import MlbError
@@ -128,8 +128,12 @@ class Champion:
     trained_as_of_utc: datetime
     primary_metric: str
     metric_at_training: float  # the primary metric on its held-out test dates
-    window_start_date: str
-    window_end_date: str
+    window_start_date: date
+    window_end_date: date
+
+    @property
+    def training_dates(self) -> tuple[date, date]:
+        return self.window_start_date, self.window_end_date
 
     @property
     def uri(self) -> str:
@@ -164,9 +168,17 @@ def champion(target: Target) -> Champion | None:
         trained_as_of_utc=datetime.fromisoformat(trained),
         primary_metric=metric,
         metric_at_training=float(run.data.metrics[f"test_{metric}"]),
-        window_start_date=params["window_start_date"],
-        window_end_date=params["window_end_date"],
+        window_start_date=date.fromisoformat(params["window_start_date"]),
+        window_end_date=date.fromisoformat(params["window_end_date"]),
     )
+
+
+def require_champion(target: Target) -> Champion:
+    """The champion, or an ``MlbError`` saying what to do when there is none."""
+    found = champion(target)
+    if found is None:
+        raise MlbError(f"{target} has no champion yet; run `mlb train` first")
+    return found
 
 
 def set_champion(target: Target, version: int, reason: str) -> int | None:

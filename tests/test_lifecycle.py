@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from mlflow import MlflowClient
@@ -32,7 +32,7 @@ def test_train_as_of_sees_only_results_known_then(trained):
     assert champion is not None and champion.version == 1
     assert champion.trained_as_of_utc == datetime(2016, 6, 1, 23, 59, 59, 999999, tzinfo=UTC)
     # Games of June 1 end after the as-of instant's day is over: the window stops on May 31.
-    assert champion.window_end_date == "2016-05-31"
+    assert champion.window_end_date == date(2016, 5, 31)
 
 
 def test_retrain_decisions_promotion_and_refusal(trained, capsys):

@@ -149,7 +149,6 @@ def drift_report(
     """The champion against its previous version (importance), and the champion's
     training window against the ``days`` before ``as_of`` (distributions of the features
     known at each game's cutoff)."""
-    from datetime import date
 
     import mlflow
 
@@ -157,7 +156,6 @@ def drift_report(
     from mlbcore.errors import MlbError
     from mlbcore.features.registry import FEATURE_NAMES
     from mlbcore.lifecycle.assessment import recent_features
-    from mlbcore.prediction import model_uri
     from mlbcore.training.pipeline import challenger_as_of, features_for, load_data
     from mlbcore.training.windows import coverage, require_positive_days
 
@@ -171,10 +169,7 @@ def drift_report(
             f"{coverage(snapshot.games['date'])} (pass --as-of inside it)"
         )
     tracking.configure(settings)
-    model_uri(target, "champion")  # fails with what to do when there is no model yet
-    champion = tracking.champion(target)
-    if champion is None:
-        raise MlbError(f"{target} has no champion yet; run `mlb train` or `mlb retrain`")
+    champion = tracking.require_champion(target)
     name = tracking.registered_model_name(target.value)
     booster = mlflow.lightgbm.load_model(champion.uri)
     new_gain = dict(zip(booster.feature_name(), booster.feature_importance("gain"), strict=True))
@@ -187,10 +182,7 @@ def drift_report(
         reference = "a challenger fitted as of now"
     old_gain = dict(zip(previous.feature_name(), previous.feature_importance("gain"), strict=True))
     importance, changes = importance_drift(old_gain, new_gain)
-    start, end = (
-        date.fromisoformat(champion.window_start_date),
-        date.fromisoformat(champion.window_end_date),
-    )
+    start, end = champion.training_dates
     training = features.filter(pl.col("date").is_between(start, end))
     distributions = distribution_drift(training, recent, list(FEATURE_NAMES))
     word, reasons = verdict(importance, distributions)

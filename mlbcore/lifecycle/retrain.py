@@ -3,7 +3,7 @@ challenger when it pays, promote it only if it beats the champion on games neith
 and record every decision with its reasons (MLflow and the state store)."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -81,10 +81,7 @@ def retrain(
                 champion_model,
                 champion.trained_as_of_utc,
                 champion.metric_at_training,
-                (
-                    date.fromisoformat(champion.window_start_date),
-                    date.fromisoformat(champion.window_end_date),
-                ),
+                champion.training_dates,
                 as_of,
                 policy,
                 tracking.newest_trained_as_of(target),
