@@ -73,6 +73,7 @@ def build_report(
     from mlbcore import tracking
     from mlbcore.evaluation.drift import drift_report
     from mlbcore.evaluation.evaluate import daily_metrics, evaluate
+    from mlbcore.training.pipeline import data_and_features
 
     if out.suffix.lower() not in (".html", ".htm"):
         raise MlbError(f"--out must end in .html, got {out.name}")
@@ -83,8 +84,9 @@ def build_report(
         run_id=champion.run_id, artifact_path="feature_importance.json"
     )
     importance = pl.DataFrame(json.loads(Path(importance_file).read_text())["importance"])
-    evaluation = evaluate(settings, target, days, as_of, data, log=False)
-    drift = drift_report(settings, target, as_of, min(days, 7), data)
+    loaded = data_and_features(settings, data)  # read once for both jobs
+    evaluation = evaluate(settings, target, days, as_of, log=False, loaded=loaded)
+    drift = drift_report(settings, target, as_of, min(days, 7), loaded=loaded)
 
     trained = run.data.metrics
     training_rows = [

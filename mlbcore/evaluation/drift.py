@@ -19,6 +19,7 @@ import polars as pl
 from scipy.stats import spearmanr, wasserstein_distance
 from sklearn.metrics import ndcg_score
 
+from mlbcore.data.snapshot import Snapshot
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 
@@ -145,6 +146,7 @@ def drift_report(
     as_of: datetime,
     days: int = 7,
     data: Path | str | None = None,
+    loaded: tuple[Snapshot, pl.DataFrame] | None = None,
 ) -> DriftReport:
     """The champion against its previous version (importance), and the champion's
     training window against the ``days`` before ``as_of`` (distributions of the features
@@ -156,12 +158,11 @@ def drift_report(
     from mlbcore.errors import MlbError
     from mlbcore.features.registry import FEATURE_NAMES
     from mlbcore.lifecycle.assessment import recent_features
-    from mlbcore.training.pipeline import challenger_as_of, features_for, load_data
+    from mlbcore.training.pipeline import challenger_as_of, data_and_features
     from mlbcore.training.windows import coverage, require_positive_days
 
     require_positive_days(days)
-    snapshot = load_data(settings, data)
-    features = features_for(snapshot, settings)
+    snapshot, features = data_and_features(settings, data, loaded)
     recent = recent_features(features, as_of, days)
     if recent.is_empty():
         raise MlbError(

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from mlbcore.data.snapshot import Snapshot
 from mlbcore.errors import MlbError
 from mlbcore.evaluation.betting import BettingRules, bets, betting_summary
 from mlbcore.features.market import bet_prices
@@ -116,6 +117,7 @@ def evaluate(
     data: Path | str | None = None,
     model: str = "champion",
     log: bool = True,
+    loaded: tuple[Snapshot, pl.DataFrame] | None = None,
 ) -> Evaluation:
     """Score the model on the window before ``as_of``; ``log`` it as an MLflow
     evaluation run (off for reports, which only read)."""
@@ -123,12 +125,11 @@ def evaluate(
 
     from mlbcore import tracking
     from mlbcore.prediction import model_uri
-    from mlbcore.training.pipeline import features_for, load_data
+    from mlbcore.training.pipeline import data_and_features
 
     require_positive_days(days)
     as_of = as_of or datetime.now(UTC)
-    snapshot = load_data(settings, data)
-    features = features_for(snapshot, settings)
+    snapshot, features = data_and_features(settings, data, loaded)
     window = evaluation_window(features, snapshot.games, as_of, days)
     labelled = labelled_games(window, snapshot.games, target)
     if labelled.is_empty():

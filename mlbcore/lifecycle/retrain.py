@@ -59,12 +59,11 @@ def retrain(
     import mlflow
 
     from mlbcore import tracking
-    from mlbcore.training.pipeline import features_for, load_data, train_models
+    from mlbcore.training.pipeline import data_and_features, train_models
 
     policy = retraining_policy(settings, window_days)
     progress("loading data")
-    snapshot = load_data(settings, data)
-    features = features_for(snapshot, settings)
+    snapshot, features = data_and_features(settings, data)
     experiment_id = tracking.configure(settings)
     store = StateStore(settings)
     outcomes = []

@@ -136,6 +136,19 @@ def training_set(
     )
 
 
+def data_and_features(
+    settings: Settings,
+    data: Path | str | None,
+    loaded: tuple[Snapshot, pl.DataFrame] | None = None,
+) -> tuple[Snapshot, pl.DataFrame]:
+    """``loaded`` when a caller already has the data and its features (a report runs
+    several jobs on them), else both read now."""
+    if loaded is not None:
+        return loaded
+    snapshot = load_data(settings, data)
+    return snapshot, features_for(snapshot, settings)
+
+
 def train_models(
     settings: Settings,
     targets: list[Target],
