@@ -248,6 +248,11 @@ def replay_controls() -> tuple[ReplayControls, list[int]]:
     return controls, seasons
 
 
+def lifecycle_defaults() -> tuple[LifecycleControls, date, date]:
+    """The evaluate and drift notebooks' control defaults and the data's date range."""
+    return controls_from_command_line(LifecycleControls), *data_date_range()
+
+
 @dataclass
 class LifecycleWidgets:
     """Target, window and as-of controls, the same in the evaluate and drift notebooks."""

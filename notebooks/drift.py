@@ -31,8 +31,7 @@ def header(mo):
 
 @app.cell
 def defaults(nb):
-    control_defaults = nb.controls_from_command_line(nb.LifecycleControls)
-    first_date, last_date = nb.data_date_range()
+    control_defaults, first_date, last_date = nb.lifecycle_defaults()
     return control_defaults, first_date, last_date
 
 
