@@ -38,11 +38,17 @@ class Decision:
         return self.action != "skip"
 
 
+def relative_rise(now: float | None, at_training: float | None) -> float | None:
+    """How much worse a lower-is-better metric got, relative to training; None when
+    either is unknown."""
+    if now is None or at_training is None or at_training <= 0:
+        return None
+    return (now - at_training) / at_training
+
+
 def degradation(check: ChampionCheck) -> float | None:
     """Relative rise of the primary metric since training; None without window games."""
-    if check.window_metric is None or check.metric_at_training <= 0:
-        return None
-    return (check.window_metric - check.metric_at_training) / check.metric_at_training
+    return relative_rise(check.window_metric, check.metric_at_training)
 
 
 def decide(policy: RetrainingConfig, check: ChampionCheck | None, force: bool = False) -> Decision:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import polars as pl
 
+from mlbcore.lifecycle.decisions import relative_rise
 from mlbcore.lifecycle.state_store import REASON_SEPARATOR, StateStore
 from mlbcore.settings import Settings
 from mlbcore.targets import ALL_TARGETS, Target
@@ -44,8 +45,8 @@ def health_word(
     if age_hours is None:
         return "no_models"
     threshold = settings.retraining.performance_degradation_threshold
-    worse = (evaluated - at_training) / at_training if evaluated and at_training else 0.0
-    if decided_degraded or worse > threshold:
+    worse = relative_rise(evaluated, at_training)
+    if decided_degraded or (worse is not None and worse > threshold):
         return "degraded"
     if age_hours > settings.retraining.retrain_schedule_hours:
         return "stale"
