@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from mlbcore.evaluation.bootstrap import (
+from mlbcore.training.bootstrap import (
     compare,
     default_block_dates,
     growth_interval,
