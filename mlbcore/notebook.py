@@ -249,8 +249,84 @@ def replay_controls() -> tuple[ReplayControls, list[int]]:
 
 
 def lifecycle_defaults() -> tuple[LifecycleControls, date, date]:
-    """The evaluate and drift notebooks' control defaults and the data's date range."""
+    """The drift notebook's control defaults and the data's date range."""
     return controls_from_command_line(LifecycleControls), *data_date_range()
+
+
+def evaluation_defaults() -> tuple[LifecycleControls, date, date, str | None]:
+    """The evaluate notebook's control defaults, the data's date range, and a note when
+    there is nothing out of sample to score.
+
+    Without ``--days``/``--as-of`` the window runs from the day after the default target's
+    champion's training data ended to the data's last date: an evaluation there is out of
+    sample. When the champion was trained up to the last date there is no such window, and
+    the note says so (evaluating would refuse)."""
+    controls = controls_from_command_line(LifecycleControls)
+    first, last = data_date_range()
+    if {"days", "as_of"} & controls.model_fields_set:
+        return controls, first, last, None
+    from mlbcore import tracking
+
+    settings = load_settings()
+    tracking.configure(settings)
+    champion = tracking.champion(controls.target)
+    if champion is None:
+        return controls, first, last, None
+    trained_until = champion.trained_as_of_utc.astimezone(UTC).date()
+    if trained_until >= last:
+        return (
+            controls,
+            first,
+            last,
+            (
+                f"The {controls.target} champion was trained on data up to {trained_until}, the "
+                "data's last date: no game after its training is left to score. Train it as of an "
+                "earlier date (`mlb train --as-of`) or bring in newer games to evaluate it."
+            ),
+        )
+    days = (last - trained_until).days
+    return controls.model_copy(update={"days": days, "as_of": last}), first, last, None
+
+
+def evaluation_summary(result: Any) -> tuple[str, list[dict[str, Any]]]:
+    """An evaluation as the notebook shows it: a headline and one row per number, each
+    labelled with the games it was measured on (in-sample ones apart, and saying so)."""
+    headline = (
+        f"`{result.model_uri}` (trained as of {result.trained_as_of:%Y-%m-%d %H:%M} UTC) "
+        f"out of sample on **{result.games} games** from {result.start_utc:%Y-%m-%d %H:%M} to "
+        f"{result.as_of:%Y-%m-%d %H:%M} UTC, {result.market_games} of them priced by the market."
+    )
+    if result.vs_market is not None:
+        headline += (
+            f"\n\nModel minus market ({result.vs_market.metric}, same games): "
+            f"**{result.vs_market.verdict}**, {result.vs_market.text()}"
+        )
+    rows = _metric_rows(result.metrics, "out of sample")
+    rows += [
+        {"games": "out of sample, bets", "metric": f"betting {k}", "value": round(v, 4)}
+        for k, v in result.betting.items()
+    ]
+    if result.in_sample is not None:
+        rows += _metric_rows(result.in_sample.metrics, "IN-SAMPLE (not a result)")
+    return headline, rows
+
+
+def _metric_rows(metrics: dict[str, float], games: str) -> list[dict[str, Any]]:
+    def which(name: str) -> str:
+        if name.startswith("model_priced_"):
+            return f"{games}, priced games, model"
+        if name.startswith("market_"):
+            return f"{games}, priced games, market"
+        return f"{games}, all games, model"
+
+    return [
+        {
+            "games": which(name),
+            "metric": name.removeprefix("model_priced_").removeprefix("market_"),
+            "value": round(value, 4),
+        }
+        for name, value in metrics.items()
+    ]
 
 
 @dataclass

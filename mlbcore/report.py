@@ -66,8 +66,11 @@ def build_report(
     as_of: datetime,
     days: int = 30,
     data: Path | str | None = None,
+    include_in_sample: bool = False,
 ) -> Report:
-    """Write the report of ``target``'s champion as of ``as_of`` to ``out`` (atomically)."""
+    """Write the report of ``target``'s champion as of ``as_of`` to ``out`` (atomically).
+    Its evaluation scores only games after the champion's training data ended; with
+    ``include_in_sample`` the others appear in a section of their own, labelled in-sample."""
     import mlflow
 
     from mlbcore import tracking
@@ -85,14 +88,16 @@ def build_report(
     )
     importance = pl.DataFrame(json.loads(Path(importance_file).read_text())["importance"])
     loaded = data_and_features(settings, data)  # read once for both jobs
-    evaluation = evaluate(settings, target, days, as_of, log=False, loaded=loaded)
+    evaluation = evaluate(
+        settings, target, days, as_of, log=False, loaded=loaded, include_in_sample=include_in_sample
+    )
     drift = drift_report(settings, target, as_of, min(days, 7), loaded=loaded)
 
     trained = run.data.metrics
     training_rows = [
         {
             "metric": name,
-            "train": trained.get(f"train_{name}", float("nan")),
+            "train (in-sample)": trained.get(f"train_{name}", float("nan")),
             "CV mean": trained.get(f"cv_mean_{name}", float("nan")),
             "test": trained.get(f"test_{name}", float("nan")),
             "market": trained.get(f"baseline_market_{name}", float("nan")),
@@ -100,21 +105,44 @@ def build_report(
         }
         for name in metric_names(target)
     ]
-    evaluation_rows = [
-        {
-            "metric": name,
-            "model": evaluation.metrics[name],
-            "market": evaluation.metrics.get(f"market_{name}", float("nan")),
-        }
-        for name in metric_names(target)
-    ]
+    # With nothing out of sample (only possible with include_in_sample), the charts show
+    # the in-sample games and say so.
+    figures_scored, figures_calibration, window_label = (
+        evaluation.scored,
+        evaluation.calibration,
+        "window's games",
+    )
+    if not evaluation.games and evaluation.in_sample is not None:
+        figures_scored = evaluation.in_sample.scored
+        figures_calibration = evaluation.in_sample.calibration
+        window_label = "IN-SAMPLE games"
+    in_sample = ""
+    if evaluation.in_sample is not None:
+        part = evaluation.in_sample
+        in_sample = (
+            f'<section class="in-sample"><h2>In-sample (not a result)</h2><p>{part.games} '
+            "games of the window started before the champion's training data ended: it was "
+            "fitted on them, so these scores are optimistic by construction.</p>"
+            f"{_table(_evaluation_rows(target, part.metrics))}</section>"
+        )
+    evaluation_text = (
+        f"<p>{evaluation.games} games after the champion's training data ended, "
+        f"{evaluation.market_games} of them priced by the market; model and market are "
+        "scored on those same priced games.</p>"
+    )
+    if evaluation.vs_market is not None:
+        evaluation_text += (
+            f"<p>Model minus market, {evaluation.vs_market.metric}: "
+            f"{html.escape(evaluation.vs_market.text())}</p>"
+        )
+    evaluation_rows = _evaluation_rows(target, evaluation.metrics)
     figures = [
         ("importance", "Share of the model's total gain by feature.",
          charts.importance_chart(target, importance)),
         ("metrics_over_time", "The primary metric per game date beside the market's.",
-         charts.metrics_over_time_chart(target, daily_metrics(target, evaluation.scored))),
+         charts.metrics_over_time_chart(target, daily_metrics(target, figures_scored))),
         ("calibration", "Predicted against observed by bin on the evaluation window.",
-         charts.calibration_chart(target, evaluation.calibration, "window's games")),
+         charts.calibration_chart(target, figures_calibration, window_label)),
         ("psi", "Each feature's PSI, training window against the last week.",
          charts.psi_chart(drift.distributions)),
         ("importance_change", f"Importance share: {drift.reference} against the champion.",
@@ -135,9 +163,12 @@ def build_report(
 <h1>{html.escape(target.value)}: champion v{champion.version}</h1>
 <p class="meta">Trained as of {champion.trained_as_of_utc:%Y-%m-%d %H:%M} UTC on
 {champion.window_start_date}..{champion.window_end_date} (MLflow run {champion.run_id});
-evaluated on {evaluation.games} games in the {days} days before {as_of:%Y-%m-%d %H:%M} UTC.</p>
+evaluated out of sample on {evaluation.games} games in the {days} days before
+{as_of:%Y-%m-%d %H:%M} UTC.</p>
 <section><h2>Training: metrics beside the market</h2>{_table(training_rows)}</section>
-<section><h2>Evaluation</h2>{_table(evaluation_rows)}<h3>Betting</h3>{betting}</section>
+<section><h2>Evaluation, out of sample</h2>{evaluation_text}{_table(evaluation_rows)}
+<h3>Betting</h3>{betting}</section>
+{in_sample}
 <section><h2>Drift: <span class="verdict-{drift.verdict}">{drift.verdict}</span></h2>
 <ul>{"".join(f"<li>{html.escape(r)}</li>" for r in drift.reasons) or "<li>no reasons</li>"}</ul>
 </section>
@@ -150,3 +181,17 @@ evaluated on {evaluation.games} games in the {days} days before {as_of:%Y-%m-%d 
     )
     write_atomically(out, lambda path: Path(path).write_text(document, encoding="utf-8"))
     return Report(out, [name for name, _, _ in figures])
+
+
+def _evaluation_rows(target: Target, metrics: dict[str, float]) -> list[dict[str, object]]:
+    """Each metric for the model on every game, then model and market on the priced ones."""
+    nan = float("nan")
+    return [
+        {
+            "metric": name,
+            "model, all games": metrics.get(name, nan),
+            "model, priced games": metrics.get(f"model_priced_{name}", nan),
+            "market, priced games": metrics.get(f"market_{name}", nan),
+        }
+        for name in metric_names(target)
+    ]

@@ -92,6 +92,18 @@ class BettingConfig(BaseModel):
     max_stake: float = Field(0.05, gt=0, le=1)
 
 
+class PromotionGateConfig(BaseModel):
+    """What a model must show on its held-out dates before it may become a champion."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Off only to study models the gate would stop (tests of what happens downstream).
+    enabled: bool = True
+    min_boost_rounds: int = Field(10, ge=1)
+    min_probability_spread: float = Field(0.01, ge=0)  # standard deviation across games
+    min_runs_spread: float = Field(0.1, ge=0)  # the same, for the run-total regression
+
+
 class RetrainingConfig(BaseModel):
     """When a model is retrained and promoted (the original design's values are the defaults)."""
 
@@ -134,6 +146,7 @@ class Settings(BaseSettings):
     training: TrainingConfig = TrainingConfig()
     betting: BettingConfig = BettingConfig()
     retraining: RetrainingConfig = RetrainingConfig()
+    promotion: PromotionGateConfig = PromotionGateConfig()
     models: ModelConfigs = ModelConfigs()
 
     @classmethod

@@ -75,6 +75,13 @@ def log_training_run(
             "run_type": "training",
             "feature_set_version": lineage["feature_set_version"],
             "trained_as_of_utc": lineage["trained_as_of_utc"],
+            # The registered model is refitted on the whole window; the test_* metrics are
+            # the estimate, measured by the same configuration fitted without the test dates.
+            "refit_on_whole_window": "true",
+            **{
+                f"verdict_vs_{name}": interval.verdict
+                for name, interval in result.comparisons.items()
+            },
             **(tags or {}),
         },
     ) as run:
@@ -101,7 +108,12 @@ def log_training_run(
             pip_requirements=[f"lightgbm=={lightgbm.__version__}"],
             registered_model_name=registered_model_name(target),
         )
-        mlflow.log_metrics(result.metrics | {f"quality_{k}": v for k, v in result.quality.items()})
+        gate = result.gate
+        mlflow.log_metrics(
+            result.metrics
+            | {f"quality_{k}": v for k, v in result.quality.items()}
+            | {"gate_prediction_spread": gate.prediction_spread}
+        )
         mlflow.log_dict(result.feature_names, "feature_names.json")
         mlflow.log_dict({"importance": result.importance.to_dicts()}, "feature_importance.json")
         mlflow.log_dict({"calibration": result.calibration.to_dicts()}, "calibration.json")
@@ -238,3 +250,20 @@ def newest_trained_as_of(target: Target) -> datetime | None:
     newest = max(versions, key=lambda v: int(v.version))
     stamp = client.get_run(str(newest.run_id)).data.tags.get("trained_as_of_utc")
     return datetime.fromisoformat(stamp) if stamp else None
+
+
+def trained_as_of(uri: str) -> datetime:
+    """When the training data of the registered model at ``uri`` (``models:/name/N``)
+    ended: games that started later are out of sample for it."""
+    from mlflow import MlflowClient
+
+    name, version = uri.removeprefix("models:/").split("/")
+    client = MlflowClient()
+    run = client.get_run(str(client.get_model_version(name, version).run_id))
+    stamp = run.data.tags.get("trained_as_of_utc") or run.data.params.get("trained_as_of_utc")
+    if stamp is None:
+        raise MlbError(
+            f"{name} version {version} has no trained_as_of_utc, so its out-of-sample games "
+            "are unknown; retrain it with `mlb train`"
+        )
+    return datetime.fromisoformat(stamp)

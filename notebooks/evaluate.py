@@ -20,26 +20,31 @@ def header(mo):
     mo.md(r"""
     # Evaluate a champion
 
-    Scores a target's champion on the games of the window before the as-of date whose
-    results were known by then, beside the market's price at the cutoff, and bets the
-    model's edges against that price: flat stakes and fractional Kelly. Each evaluation
-    is logged to MLflow as an evaluation run linked to the model.
+    Scores a target's champion on the games of the window before the as-of date that
+    started after its training data ended (out of sample) and whose results were known by
+    then, beside the market's price at the cutoff on the same games, with a 95 % interval
+    on the difference, and bets the model's edges against that price: flat stakes and
+    fractional Kelly. The window defaults to everything after the champion's training.
+    Each evaluation is logged to MLflow as an evaluation run linked to the model.
     """)
     return
 
 
 @app.cell
 def defaults(nb):
-    control_defaults, first_date, last_date = nb.lifecycle_defaults()
-    return control_defaults, first_date, last_date
+    control_defaults, first_date, last_date, nothing_to_score = nb.evaluation_defaults()
+    return control_defaults, first_date, last_date, nothing_to_score
 
 
 @app.cell
-def controls(control_defaults, first_date, last_date, mo, nb):
+def controls(control_defaults, first_date, last_date, mo, nb, nothing_to_score):
     widgets = nb.lifecycle_widgets(control_defaults, first_date, last_date, "Window (days)", 200)
     target, days, as_of = widgets.target, widgets.days, widgets.as_of
     evaluate_button = mo.ui.run_button(label="Evaluate", kind="success")
-    widgets.row(evaluate_button)
+    mo.vstack(
+        [widgets.row(evaluate_button)]
+        + ([mo.callout(mo.md(nothing_to_score), kind="warn")] if nothing_to_score else [])
+    )
     return as_of, days, evaluate_button, target
 
 
@@ -61,25 +66,21 @@ def summary(mo, nb, outcome):
         mo.callout(mo.md(f"**No evaluation:** {outcome.error}"), kind="warn"),
     )
     result = outcome.value
+    headline, rows = nb.evaluation_summary(result)
     mo.vstack(
         [
             mo.callout(
                 mo.md(
-                    f"`{result.model_uri}` on **{result.games} games** from "
-                    f"{result.start_utc:%Y-%m-%d %H:%M} to {result.as_of:%Y-%m-%d %H:%M} UTC. "
-                    f"MLflow run {nb.run_reference(result.run_id, '0')}"
+                    headline
+                    + f"\n\nMLflow run {nb.run_reference(result.run_id, '0')}"
                     + "".join(f"\n\n**Warning:** {notice}" for notice in result.notices)
                 ),
                 kind="warn" if result.notices else "success",
             ),
             mo.ui.table(
-                [{"metric": k, "value": round(v, 4)} for k, v in result.metrics.items()]
-                + [
-                    {"metric": f"betting {k}", "value": round(v, 4)}
-                    for k, v in result.betting.items()
-                ],
+                rows,
                 selection=None,
-                label="Metrics (market_* is the market's no-vig price on the same games)",
+                label="Metrics: model and market side by side on the games the market priced",
             ),
         ]
     )

@@ -55,6 +55,14 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return state
 
 
+@pytest.fixture
+def gate_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The promotion gate switched off. On the demo season the moneyline and over/under
+    models early-stop after a few rounds and fail the gate, as they should; tests of what
+    happens to a champion downstream (evaluate, drift, reports, notebooks) need one."""
+    monkeypatch.setenv("PROMOTION__ENABLED", "false")
+
+
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
 

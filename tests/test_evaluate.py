@@ -9,6 +9,9 @@ from mlbcore.evaluation.betting import BettingRules, bets, betting_summary
 from mlbcore.evaluation.evaluate import parse_as_of
 from mlbcore.settings import load_settings
 
+# Downstream of training: needs champions the demo's models only get without the gate.
+pytestmark = pytest.mark.usefixtures("gate_off")
+
 
 def test_bets_take_the_side_with_the_edge_and_settle_flat_and_kelly():
     frame = pl.DataFrame(
@@ -53,7 +56,8 @@ def test_evaluate_logs_an_evaluation_run_linked_to_the_model(state_dir, capsys):
     capsys.readouterr()
     assert main(["evaluate", "moneyline_home_win", "--as-of", "2016-09-14", "--days", "13"]) == 0
     out = capsys.readouterr().out
-    assert "log_loss" in out and "market_log_loss" in out and "betting bets" in out
+    assert "log_loss" in out and "priced games: model" in out and "betting bets" in out
+    assert "model minus market on the" in out and "95 % CI" in out
     assert "warning" not in out  # these days were never in the model's training window
     run_id = out.split("MLflow run ")[1].split()[0]
     settings = load_settings()
@@ -94,3 +98,56 @@ def test_evaluating_on_games_the_model_trained_on_says_so(state_dir, capsys):
     assert (
         "warning: " in out and "inside the model's training window (2016-07-03..2016-08-31)" in out
     )
+
+
+def test_evaluate_scores_only_games_after_the_training_data_and_labels_the_rest(state_dir, capsys):
+    import mlflow
+
+    from mlbcore import tracking
+    from mlbcore.evaluation.evaluate import evaluate
+    from mlbcore.targets import Target
+
+    assert main(["train", "--targets", "moneyline_home_win", "--as-of", "2016-08-31"]) == 0
+    capsys.readouterr()
+    settings = load_settings()
+    as_of = parse_as_of("2016-09-14")
+    # The window reaches back into August: those games are the model's training data.
+    result = evaluate(settings, Target.MONEYLINE_HOME_WIN, 30, as_of)
+    trained_as_of = parse_as_of("2016-08-31")
+    assert result.trained_as_of == trained_as_of
+    assert result.scored["first_pitch_utc"].min() > trained_as_of
+    assert result.in_sample is None
+    assert any("left out" in notice for notice in result.notices)
+    assert result.market_games <= result.games
+    assert result.vs_market is not None and result.vs_market.games == result.market_games
+
+    both = evaluate(settings, Target.MONEYLINE_HOME_WIN, 30, as_of, include_in_sample=True)
+    assert both.games == result.games and both.in_sample is not None
+    assert both.in_sample.scored["first_pitch_utc"].max() <= trained_as_of
+    assert both.in_sample.games > 0
+    client = mlflow.MlflowClient()
+    assert client.get_run(result.run_id).data.tags["in_sample_games"] == "0"
+    tagged = client.get_run(both.run_id).data
+    assert tagged.tags["in_sample_games"] == str(both.in_sample.games)
+    assert "in_sample_log_loss" in tagged.metrics
+
+    # Status trusts only the evaluation without in-sample games, though it is older.
+    from mlbcore.lifecycle.status import target_statuses
+
+    tracking.configure(settings)
+    (status,) = [
+        s for s in target_statuses(settings, as_of) if s.target is Target.MONEYLINE_HOME_WIN
+    ]
+    assert status.last_evaluation["log_loss"] == pytest.approx(result.metrics["log_loss"])
+
+
+def test_a_window_wholly_inside_the_training_data_is_refused(state_dir, capsys):
+    assert main(["train", "--targets", "moneyline_home_win", "--as-of", "2016-08-31"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "moneyline_home_win", "--as-of", "2016-08-20", "--days", "7"]) == 2
+    err = capsys.readouterr().err
+    assert "inside the model's training data" in err and "--include-in-sample" in err
+    args = ["evaluate", "moneyline_home_win", "--as-of", "2016-08-20", "--days", "7"]
+    assert main([*args, "--include-in-sample"]) == 0
+    out = capsys.readouterr().out
+    assert "out of sample: 0 games" in out and "IN-SAMPLE" in out

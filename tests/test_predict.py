@@ -3,6 +3,9 @@ import pytest
 
 from mlbcore.cli.main import main
 
+# Downstream of training: needs champions the demo's models only get without the gate.
+pytestmark = pytest.mark.usefixtures("gate_off")
+
 
 @pytest.fixture
 def trained(state_dir, capsys):

@@ -3,7 +3,12 @@
 import re
 import stat
 
+import pytest
+
 from mlbcore.cli.main import main
+
+# Downstream of training: needs champions the demo's models only get without the gate.
+pytestmark = pytest.mark.usefixtures("gate_off")
 
 
 def test_the_report_is_self_contained_and_opens_offline(state_dir, tmp_path, capsys, browser):
@@ -37,3 +42,21 @@ def test_report_bad_input(state_dir, tmp_path, capsys):
     assert main(["report", "moneyline_home_win", "--out", str(tmp_path / "r.html")]) == 2
     assert "no champion yet" in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_the_readme_report_case_is_refused_or_labelled_in_sample(state_dir, tmp_path, capsys):
+    # The README's `mlb train` trains through the data's last date; a report as of
+    # 2016-09-30 then has only games the model was fitted on (it once showed them as a
+    # +10.7 % yield beating the market).
+    assert main(["train", "--targets", "moneyline_home_win"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "report.html"
+    args = ["report", "moneyline_home_win", "--out", str(out), "--as-of", "2016-09-30"]
+    assert main(args) == 2
+    assert "inside the model's training data" in capsys.readouterr().err
+    assert not out.exists()
+    assert main([*args, "--include-in-sample"]) == 0
+    text = out.read_text()
+    assert "In-sample (not a result)" in text
+    assert "evaluated out of sample on 0 games" in text
+    assert "IN-SAMPLE games" in text  # the calibration chart says whose games it shows

@@ -80,3 +80,42 @@ def test_too_many_folds_for_the_dates_is_a_clear_error(window_games):
             settings.model_for(Target.MONEYLINE_HOME_WIN),
             config,
         )
+
+
+def test_the_shipped_model_is_refitted_on_the_whole_window_with_the_cv_rounds(window_games):
+    snapshot, features, window = window_games
+    target = Target.RUN_TOTAL_REGRESSION
+    labelled = labelled_games(features, snapshot.games, target)
+    settings = load_settings()
+    result = train_target(target, labelled, window, settings.model_for(target), settings.training)
+    assert result.booster is not result.held_out_booster
+    assert result.booster.num_trees() == result.held_out_booster.num_trees()
+    # Both fits see the same training dates; only the shipped one also saw the test dates,
+    # so the two disagree on those games, while the test metrics are the held-out fit's.
+    from mlbcore.features.registry import FEATURE_NAMES
+    from mlbcore.training.metrics import score
+
+    test_ids = result.test_predictions["game_id"].implode()
+    test = labelled.filter(pl.col("game_id").is_in(test_ids))
+    x = test.select(FEATURE_NAMES).to_numpy()
+    held_out, shipped = result.held_out_booster.predict(x), result.booster.predict(x)
+    assert abs(held_out - shipped).max() > 1e-6
+    assert result.metrics["test_rmse"] == pytest.approx(
+        score(target, test["label"].to_numpy(), held_out)["rmse"]
+    )
+
+
+def test_training_reports_intervals_against_the_market_and_the_base_rate(window_games):
+    snapshot, features, window = window_games
+    target = Target.MONEYLINE_HOME_WIN
+    labelled = labelled_games(features, snapshot.games, target)
+    settings = load_settings()
+    result = train_target(target, labelled, window, settings.model_for(target), settings.training)
+    market = result.comparisons["market"]
+    assert market.metric == "log_loss" and market.games == result.n_test
+    assert market.estimate == pytest.approx(
+        result.metrics["test_log_loss"] - result.metrics["baseline_market_log_loss"]
+    )
+    assert market.low <= market.estimate <= market.high
+    assert result.metrics["test_vs_market_log_loss_diff_ci_high"] == market.high
+    assert market.verdict in ("better", "worse", "no clear difference")

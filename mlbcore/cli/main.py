@@ -45,7 +45,8 @@ def _train(args: argparse.Namespace) -> int:
         as_of=_as_of(args),
     )
     output.print_training_run(run, as_json=args.json)
-    return 0
+    rejected = [t for t in run.trained if t.rejected_reasons]
+    return 3 if rejected and args.strict else 0
 
 
 def _as_of(args: argparse.Namespace) -> "datetime | None":
@@ -121,7 +122,13 @@ def _report(args: argparse.Namespace) -> int:
 
     target = parse_targets([args.target])[0]
     report = build_report(
-        load_settings(), target, args.out, parse_as_of(args.as_of), args.days, args.data
+        load_settings(),
+        target,
+        args.out,
+        parse_as_of(args.as_of),
+        args.days,
+        args.data,
+        include_in_sample=args.include_in_sample,
     )
     print(f"wrote {report.path} ({len(report.charts)} charts: {', '.join(report.charts)})")
     return 0
@@ -134,25 +141,57 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     target = parse_targets([args.target])[0]
     result = evaluate(
-        load_settings(), target, args.days, parse_as_of(args.as_of), args.data, args.model
+        load_settings(),
+        target,
+        args.days,
+        parse_as_of(args.as_of),
+        args.data,
+        args.model,
+        include_in_sample=args.include_in_sample,
     )
     print(
-        f"{target}  {result.model_uri}  {result.games} games from {result.start_utc:%Y-%m-%d %H:%M}"
-        f" to {result.as_of:%Y-%m-%d %H:%M} UTC  MLflow run {result.run_id}"
+        f"{target}  {result.model_uri} (trained as of {result.trained_as_of:%Y-%m-%d %H:%M} UTC)"
+        f"  window {result.start_utc:%Y-%m-%d %H:%M} to {result.as_of:%Y-%m-%d %H:%M} UTC"
+        f"  MLflow run {result.run_id}"
     )
     for notice in result.notices:
         print(f"warning: {notice}")
-    for name, value in result.metrics.items():
-        print(f"  {name:<22} {value:.4f}")
+    print(
+        f"out of sample: {result.games} games, {result.market_games} of them priced by the market"
+    )
+    _print_metrics(result.metrics)
+    if result.vs_market is not None:
+        print(f"  model minus market on the {result.market_games} priced games:")
+        print(f"    {result.vs_market.metric} {result.vs_market.text()}")
     for name, value in result.betting.items():
-        print(f"  betting {name:<14} {value:.4f}")
-    print("calibration (predicted vs observed by bin):")
+        print(f"  betting {name:<22} {value:.4f}")
+    if result.games:
+        print("calibration (predicted vs observed by bin):")
     for row in result.calibration.iter_rows(named=True):
         print(
             f"  bin {row['bin']:>2}  predicted {row['mean_predicted']:.3f}"
             f"  observed {row['mean_observed']:.3f}  games {row['games']}"
         )
+    if result.in_sample is not None:
+        part = result.in_sample
+        print(
+            f"IN-SAMPLE (the model was trained on these; not a result): {part.games} games, "
+            f"{part.market_games} priced"
+        )
+        _print_metrics(part.metrics)
     return 0
+
+
+def _print_metrics(metrics: "dict[str, float]") -> None:
+    """Model on every game, then model and market side by side on the priced games."""
+    for name, value in metrics.items():
+        if not name.startswith(("model_priced_", "market_")):
+            print(f"  {name:<28} {value:.4f}")
+    for name, value in metrics.items():
+        if name.startswith("model_priced_"):
+            metric = name.removeprefix("model_priced_")
+            market = metrics[f"market_{metric}"]
+            print(f"  {metric:<14} priced games: model {value:.4f}  market {market:.4f}")
 
 
 def _drift(args: argparse.Namespace) -> int:
@@ -472,6 +511,11 @@ def build_parser() -> argparse.ArgumentParser:
         "were known then",
     )
     train.add_argument("--json", action="store_true", help="print the results as JSON")
+    train.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 3 when a model fails the promotion gate (default: say so and exit 0)",
+    )
     train.set_defaults(handler=_train)
 
     retrain = commands.add_parser(
@@ -498,6 +542,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--days", type=int, default=30, help="evaluation window (default 30)")
     report.add_argument("--as-of", metavar="DATETIME", help="ISO date or date-time, UTC")
     report.add_argument("--data", metavar="PATH|URL")
+    report.add_argument(
+        "--include-in-sample",
+        action="store_true",
+        help="also show the window's games inside the champion's training data, labelled in-sample",
+    )
     report.set_defaults(handler=_report)
 
     replay = commands.add_parser(
@@ -534,6 +583,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--data", metavar="PATH|URL")
     evaluate.add_argument("--model", default="champion", help="champion or an MLflow run id")
+    evaluate.add_argument(
+        "--include-in-sample",
+        action="store_true",
+        help="also score the window's games inside the model's training data, apart and "
+        "labelled in-sample (never a result)",
+    )
     evaluate.set_defaults(handler=_evaluate)
 
     drift = commands.add_parser("drift", help="importance and feature-distribution drift")

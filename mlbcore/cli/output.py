@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from mlbcore.training.pipeline import Progress, TrainingRun
-from mlbcore.training.report import metrics_table, summary
+from mlbcore.training.report import comparison_lines, metrics_table, summary
 
 if TYPE_CHECKING:
     from mlbcore.lifecycle.retrain import RetrainOutcome
@@ -44,7 +44,13 @@ def print_training_run(run: TrainingRun, as_json: bool) -> None:
                 f"  train {result.n_train} / test {result.n_test} games"
                 f"  rounds {result.num_boost_round}  MLflow run {trained.run_id}"
             )
+            print(
+                "  test = the held-out last dates of the window (the estimate); the registered"
+                " model is then refitted on the whole window; train is in-sample"
+            )
             print(metrics_table(trained))
+            for line in comparison_lines(trained):
+                print(f"  {line}")
     for notice in run.notices:
         print(f"\n{notice}")
 

@@ -17,10 +17,28 @@ from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.features.timing import result_known_at_utc
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
+from mlbcore.training.bootstrap import Interval, compare_frame
 from mlbcore.training.labels import labelled_games
-from mlbcore.training.metrics import primary_score, score
+from mlbcore.training.metrics import PRIMARY_METRIC, primary_score, score
 from mlbcore.training.trainer import calibration_table
 from mlbcore.training.windows import coverage, require_positive_days
+
+OUT_OF_SAMPLE, IN_SAMPLE = "out of sample", "in-sample"
+
+
+@dataclass
+class ScoredPart:
+    """One side of an evaluation: the games after the model's training data ended (out of
+    sample: the result), or, on request, those before (in-sample: never a result)."""
+
+    label: str
+    games: int
+    # The model on every game; model_priced_* and market_* on the games the market priced.
+    metrics: dict[str, float]
+    market_games: int
+    vs_market: Interval | None  # model minus market on the priced games, primary metric
+    calibration: pl.DataFrame
+    scored: pl.DataFrame  # per game: date, first pitch, label, prediction, market_prediction
 
 
 @dataclass
@@ -29,13 +47,17 @@ class Evaluation:
     model_uri: str
     as_of: datetime
     start_utc: datetime
-    games: int
+    trained_as_of: datetime  # the model's training data ended here: later games are a test
+    games: int  # out-of-sample games scored
     metrics: dict[str, float]
     calibration: pl.DataFrame
     betting: dict[str, float]
     bets: pl.DataFrame
     run_id: str
-    scored: pl.DataFrame  # per game: date, first pitch, label, prediction, market_prediction
+    scored: pl.DataFrame  # out-of-sample games: date, first pitch, label, prediction, market
+    vs_market: Interval | None = None
+    market_games: int = 0
+    in_sample: ScoredPart | None = None  # only with include_in_sample
     notices: list[str] = field(default_factory=list)
 
 
@@ -109,6 +131,38 @@ def betting_frame(
     )
 
 
+def score_part(
+    target: Target, label: str, labelled: pl.DataFrame, predicted: np.ndarray
+) -> ScoredPart:
+    """Metrics, the market on the same (priced) games with the interval of the difference,
+    and calibration, for one part of an evaluation."""
+    scored = labelled.select(
+        "game_id", "date", "first_pitch_utc", "label", "market_prediction"
+    ).with_columns(prediction=pl.Series(predicted, dtype=pl.Float64))
+    if scored.is_empty():
+        return ScoredPart(label, 0, {}, 0, None, calibration_table(target, *_empty()), scored)
+    metrics = score(target, scored["label"].to_numpy(), predicted)
+    priced = scored.drop_nulls("market_prediction")
+    vs_market = None
+    if priced.height:
+        y = priced["label"].to_numpy()
+        metrics |= {
+            f"model_priced_{k}": v
+            for k, v in score(target, y, priced["prediction"].to_numpy()).items()
+        }
+        metrics |= {
+            f"market_{k}": v
+            for k, v in score(target, y, priced["market_prediction"].to_numpy()).items()
+        }
+        vs_market = compare_frame(PRIMARY_METRIC[target], priced, "prediction", "market_prediction")
+    calibration = calibration_table(target, scored["label"].to_numpy(), predicted)
+    return ScoredPart(label, scored.height, metrics, priced.height, vs_market, calibration, scored)
+
+
+def _empty() -> tuple[np.ndarray, np.ndarray]:
+    return np.array([], dtype=np.float64), np.array([], dtype=np.float64)
+
+
 def evaluate(
     settings: Settings,
     target: Target,
@@ -118,9 +172,12 @@ def evaluate(
     model: str = "champion",
     log: bool = True,
     loaded: tuple[Snapshot, pl.DataFrame] | None = None,
+    include_in_sample: bool = False,
 ) -> Evaluation:
-    """Score the model on the window before ``as_of``; ``log`` it as an MLflow
-    evaluation run (off for reports, which only read)."""
+    """Score the model on the window's games that started after its training data ended
+    (``trained_as_of_utc``): out of sample. Games before that are refused, or, with
+    ``include_in_sample``, scored apart and labelled in-sample. ``log`` records it as an
+    MLflow evaluation run (off for reports, which only read)."""
     import mlflow
 
     from mlbcore import tracking
@@ -139,40 +196,50 @@ def evaluate(
         )
     experiment_id = tracking.configure(settings)
     uri = model_uri(target, model)
-    booster = mlflow.lightgbm.load_model(uri)
-    notices = _seen_in_training(uri, labelled)
-    predicted = booster.predict(labelled.select(FEATURE_NAMES).to_numpy().astype(np.float64))
-    y = labelled["label"].to_numpy()
-    metrics = score(target, y, predicted)
-    market = labelled["market_prediction"]
-    if market.null_count() < market.len():
-        priced = labelled.with_columns(pl.Series("predicted", predicted)).drop_nulls(
-            "market_prediction"
+    trained_as_of = tracking.trained_as_of(uri)
+    after = pl.col("first_pitch_utc") > trained_as_of
+    unseen, seen = labelled.filter(after), labelled.filter(~after)
+    if unseen.is_empty() and not include_in_sample:
+        raise MlbError(
+            f"all {seen.height} games in the {days} days before {as_of:%Y-%m-%d %H:%M} UTC "
+            f"are inside the model's training data (it was trained as of "
+            f"{trained_as_of:%Y-%m-%d %H:%M} UTC), so scoring them would be in-sample; pass "
+            "an --as-of after that (or --include-in-sample to see them, labelled in-sample)"
         )
-        metrics |= {
-            f"market_{k}": v
-            for k, v in score(
-                target, priced["label"].to_numpy(), priced["market_prediction"].to_numpy()
-            ).items()
-        }
-    calibration = calibration_table(target, y, predicted)
+    booster = mlflow.lightgbm.load_model(uri)
+
+    def predict(frame: pl.DataFrame) -> np.ndarray:
+        if frame.is_empty():
+            return np.array([], dtype=np.float64)
+        return booster.predict(frame.select(FEATURE_NAMES).to_numpy().astype(np.float64))
+
+    part = score_part(target, OUT_OF_SAMPLE, unseen, predict(unseen))
+    in_sample = score_part(target, IN_SAMPLE, seen, predict(seen)) if include_in_sample else None
+    notices = []
+    if seen.height and not include_in_sample:
+        notices.append(
+            f"{seen.height} of the window's {labelled.height} games started before the model's "
+            f"training data ended ({trained_as_of:%Y-%m-%d %H:%M} UTC) and were left out: "
+            "scores on them would be in-sample"
+        )
     placed, summary = pl.DataFrame(), {}
-    if target.is_binary:
+    if target.is_binary and part.games:
         rules = BettingRules(**settings.betting.model_dump())
-        with_prob = labelled.with_columns(prob=pl.Series(predicted))
+        with_prob = unseen.with_columns(prob=pl.Series(part.scored["prediction"]))
         placed = bets(
             betting_frame(target, with_prob, snapshot.odds_lines, settings.market_book), rules
         )
         summary = betting_summary(placed)
-    scored = labelled.select(
-        "game_id", "date", "first_pitch_utc", "label", "market_prediction"
-    ).with_columns(prediction=pl.Series(predicted))
     from mlbcore import charts
 
-    figures = {
-        "calibration": charts.calibration_chart(target, calibration, "window's games"),
-        "metrics_over_time": charts.metrics_over_time_chart(target, daily_metrics(target, scored)),
-    }
+    figures = {}
+    if part.games:
+        figures = {
+            "calibration": charts.calibration_chart(target, part.calibration, "window's games"),
+            "metrics_over_time": charts.metrics_over_time_chart(
+                target, daily_metrics(target, part.scored)
+            ),
+        }
     if not placed.is_empty():
         figures["bankroll"] = charts.bankroll_chart(placed, target)
     run_id = (
@@ -186,61 +253,49 @@ def evaluate(
             as_of,
             days,
             snapshot.data_version,
-            labelled.height,
-            metrics,
+            part,
+            in_sample,
             summary,
-            calibration,
             figures,
         )
     )
     return Evaluation(
-        target,
-        uri,
-        as_of,
-        as_of - timedelta(days=days),
-        labelled.height,
-        metrics,
-        calibration,
-        summary,
-        placed,
-        run_id,
-        scored,
-        notices,
+        target=target,
+        model_uri=uri,
+        as_of=as_of,
+        start_utc=as_of - timedelta(days=days),
+        trained_as_of=trained_as_of,
+        games=part.games,
+        metrics=part.metrics,
+        calibration=part.calibration,
+        betting=summary,
+        bets=placed,
+        run_id=run_id,
+        scored=part.scored,
+        vs_market=part.vs_market,
+        market_games=part.market_games,
+        in_sample=in_sample,
+        notices=notices,
     )
-
-
-def _seen_in_training(uri: str, labelled: pl.DataFrame) -> list[str]:
-    """A warning when some of the window's games fall in the model's training window:
-    its metrics on them are optimistic, not a test."""
-    from mlflow import MlflowClient
-
-    name, version = uri.removeprefix("models:/").split("/")
-    client = MlflowClient()
-    params = client.get_run(str(client.get_model_version(name, version).run_id)).data.params
-    start = datetime.fromisoformat(params["window_start_date"]).date()
-    end = datetime.fromisoformat(params["window_end_date"]).date()
-    seen = labelled.filter(pl.col("date").is_between(start, end)).height
-    if not seen:
-        return []
-    return [
-        f"{seen} of the {labelled.height} games are inside the model's training window "
-        f"({start}..{end}): its metrics on them are optimistic; pass an --as-of and --days "
-        "after that window for an honest test"
-    ]
 
 
 def _log(
     settings: Settings, experiment_id: str, target: Target, uri: str, as_of: datetime, days: int,
-    data_version: str, games: int, metrics: dict[str, float], betting: dict[str, float],
-    calibration: pl.DataFrame, figures: dict[str, Any],
+    data_version: str, part: ScoredPart, in_sample: ScoredPart | None,
+    betting: dict[str, float], figures: dict[str, Any],
 ) -> str:  # fmt: skip
+    """An evaluation run: eval_* are out-of-sample metrics only; in-sample ones, when asked
+    for, are logged apart as in_sample_* and counted in the ``in_sample_games`` tag."""
     import mlflow
 
     tags: dict[str, Any] = {
         "target": target.value,
         "run_type": "evaluation",
         "evaluated_model": uri,
+        "in_sample_games": str(in_sample.games if in_sample else 0),
     }
+    if part.vs_market is not None:
+        tags["verdict_vs_market"] = part.vs_market.verdict
     with mlflow.start_run(
         experiment_id=experiment_id,
         run_name=f"evaluate_{target.value}_{as_of.astimezone(UTC):%Y%m%d_%H%M%S}",
@@ -251,15 +306,19 @@ def _log(
                 "as_of_utc": as_of.isoformat(),
                 "window_days": days,
                 "data_version": data_version,
-                "games": games,
+                "games": part.games,
+                "market_games": part.market_games,
                 **{f"betting_{k}": v for k, v in settings.betting.model_dump().items()},
             }
         )
-        mlflow.log_metrics(
-            {f"eval_{k}": v for k, v in metrics.items()}
-            | {f"betting_{k}": v for k, v in betting.items() if v == v}
-        )
-        mlflow.log_dict({"calibration": calibration.to_dicts()}, "calibration.json")
+        metrics = {f"eval_{k}": v for k, v in part.metrics.items()}
+        if part.vs_market is not None:
+            metrics |= part.vs_market.as_dict(f"eval_vs_market_{part.vs_market.metric}_")
+        if in_sample is not None:
+            metrics |= {f"in_sample_{k}": v for k, v in in_sample.metrics.items()}
+        metrics |= {f"betting_{k}": v for k, v in betting.items() if v == v}
+        mlflow.log_metrics(metrics)
+        mlflow.log_dict({"calibration": part.calibration.to_dicts()}, "calibration.json")
         from mlbcore.charts import log_to_mlflow
 
         log_to_mlflow(figures)

@@ -107,7 +107,9 @@ def retrain(
                 trained = run.trained[0]
                 outcome.challenger_version = trained.version
                 outcome.challenger_run_id = trained.run_id
-                if champion is None:
+                if trained.rejected_reasons:
+                    promote, why = False, "promotion gate: " + "; ".join(trained.rejected_reasons)
+                elif champion is None:
                     promote, why = True, "first champion"
                 else:
                     outcome.comparison = compare(
@@ -115,7 +117,7 @@ def retrain(
                         known,
                         champion_model,
                         champion.trained_as_of_utc,
-                        trained.result.booster,
+                        trained.result.held_out_booster,
                         trained.result.test_predictions["game_id"],
                         as_of,
                         policy.sliding_window_days,

@@ -61,7 +61,10 @@ def _last_evaluation(experiment_id: str, target: Target, version: int) -> tuple[
     runs = MlflowClient().search_runs(
         [experiment_id],
         filter_string=(
+            # Only evaluations that scored no in-sample game (older runs lack the tag and
+            # may have scored the training window, so they are not trusted either).
             f"tags.run_type = 'evaluation' and tags.target = '{target.value}' and "
+            "tags.in_sample_games = '0' and "
             f"tags.evaluated_model = 'models:/{registered_model_name(target.value)}/{version}'"
         ),
         order_by=["attributes.start_time DESC"],

@@ -20,6 +20,7 @@ from mlbcore.features.timing import result_known_at_utc
 from mlbcore.settings import Settings
 from mlbcore.store.feature_cache import CacheStats
 from mlbcore.targets import Target
+from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.trainer import Challenger, TrainingResult, fit_challenger, train_target
 from mlbcore.training.windows import Window, as_of_window, in_window, resolve_window
@@ -32,6 +33,8 @@ class TrainedTarget:
     result: TrainingResult
     run_id: str
     version: int = 0  # its version in the model registry
+    promoted: bool = False
+    rejected_reasons: list[str] = field(default_factory=list)  # the promotion gate's
 
 
 @dataclass
@@ -164,7 +167,8 @@ def train_models(
 ) -> TrainingRun:
     """Train ``targets`` and log them: on the ``days`` calendar days ending at
     ``end_date``, or, given ``as_of``, on the last ``days`` game dates whose results were
-    known then. Each new version becomes its target's champion when ``promote``.
+    known then. Each new version becomes its target's champion when ``promote`` and it
+    passes the promotion gate; one that fails the gate is tagged ``rejected_reason``.
 
     ``now`` names the runs (default: the wall clock at the call, the one place it is read).
     ``loaded`` passes a snapshot and its features already in hand.
@@ -229,9 +233,12 @@ def train_models(
         run_id, version = tracking.log_training_run(
             result, experiment_id, started_at, lineage, tags
         )
-        trained.append(TrainedTarget(result, run_id, version))
+        failures = gate_failures(result.target, result.gate, settings.promotion)
+        trained.append(TrainedTarget(result, run_id, version, promote and not failures, failures))
         progress(f"logged {result.target} as run {run_id}, version {version}")
-        if promote:
+        if failures:
+            tracking.reject_challenger(result.target, version, "; ".join(failures))
+        elif promote:
             tracking.set_champion(result.target, version, "trained by mlb train")
     seconds["mlflow"] = time.perf_counter() - tick
     return TrainingRun(

@@ -14,20 +14,38 @@ def metrics_table(trained: TrainedTarget) -> pl.DataFrame:
     result = trained.result
     m = result.metrics
     names = metric_names(result.target)
+    columns = {
+        "train": "train_",  # in-sample: what the model was fitted on, never a result
+        "cv_mean": "cv_mean_",
+        "cv_std": "cv_std_",
+        "test": "test_",
+        "base_rate": "baseline_base_rate_",
+    }
+    # Model and market side by side on the same games: the test games the market priced.
+    if "test_market_games_log_loss" in m or "test_market_games_rmse" in m:
+        columns["test_priced"] = "test_market_games_"
+    columns["market"] = "baseline_market_"
     return pl.DataFrame(
-        {
-            "metric": list(names),
-            "train": [m.get(f"train_{n}") for n in names],
-            "cv_mean": [m.get(f"cv_mean_{n}") for n in names],
-            "cv_std": [m.get(f"cv_std_{n}") for n in names],
-            "test": [m.get(f"test_{n}") for n in names],
-            "market": [m.get(f"baseline_market_{n}") for n in names],
-            "base_rate": [m.get(f"baseline_base_rate_{n}") for n in names],
-        },
-        schema_overrides={
-            c: pl.Float64 for c in ("train", "cv_mean", "cv_std", "test", "market", "base_rate")
-        },
+        {"metric": list(names)}
+        | {column: [m.get(f"{prefix}{n}") for n in names] for column, prefix in columns.items()},
+        schema_overrides=dict.fromkeys(columns, pl.Float64),
     ).with_columns(pl.selectors.float().round(4))
+
+
+def comparison_lines(trained: TrainedTarget) -> list[str]:
+    """The model against each baseline on the test dates, with the interval and the
+    verdict it supports, then whether the model was promoted and why not."""
+    result = trained.result
+    names = {"market": "the market", "base_rate": "the base rate"}
+    lines = [
+        f"vs {names[name]}: {interval.metric} {interval.text()}"
+        for name, interval in result.comparisons.items()
+    ]
+    if trained.rejected_reasons:
+        lines.append("NOT promoted: " + "; ".join(trained.rejected_reasons))
+    elif trained.promoted:
+        lines.append(f"promoted: version {trained.version} is the champion")
+    return lines
 
 
 def summary(run: TrainingRun) -> dict[str, Any]:
@@ -51,6 +69,19 @@ def summary(run: TrainingRun) -> dict[str, Any]:
                 "n_test": t.result.n_test,
                 "num_boost_round": t.result.num_boost_round,
                 "metrics": t.result.metrics,
+                "comparisons": {
+                    name: {
+                        "metric": i.metric,
+                        "difference": i.estimate,
+                        "ci_low": i.low,
+                        "ci_high": i.high,
+                        "games": i.games,
+                        "verdict": i.verdict,
+                    }
+                    for name, i in t.result.comparisons.items()
+                },
+                "promoted": t.promoted,
+                "rejected_reasons": t.rejected_reasons,
                 "quality": t.result.quality,
                 "top_features": t.result.importance.head(10)["feature"].to_list(),
             }

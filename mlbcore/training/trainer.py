@@ -13,6 +13,8 @@ from mlbcore.errors import MlbError
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.settings import ModelConfig, TrainingConfig
 from mlbcore.targets import Target
+from mlbcore.training.bootstrap import Interval, compare_frame
+from mlbcore.training.gate import GateScores, gate_scores
 from mlbcore.training.metrics import PRIMARY_METRIC, metric_names, primary_score, score
 from mlbcore.training.windows import Window, chronological_split, date_folds
 
@@ -22,7 +24,8 @@ class TrainingResult:
     """A trained model and everything measured about it."""
 
     target: Target
-    booster: lgb.Booster
+    booster: lgb.Booster  # refitted on the whole window: the model registered and used
+    held_out_booster: lgb.Booster  # fitted on the training dates: what the test rows score
     params: dict[str, Any]
     num_boost_round: int
     window: Window
@@ -34,6 +37,9 @@ class TrainingResult:
     test_predictions: pl.DataFrame
     quality: dict[str, float]
     game_quality: pl.DataFrame  # per game: completeness, missing features, sources
+    gate: GateScores
+    # The model minus each baseline on the test dates, primary metric, with intervals.
+    comparisons: dict[str, Interval]
     feature_names: list[str] = field(default_factory=lambda: list(FEATURE_NAMES))
 
 
@@ -145,15 +151,19 @@ def calibration_table(
 
 @dataclass
 class Fit:
-    """A model fitted on a window's training dates, and the rows it held out."""
+    """A model fitted on a window's training dates (scored on the rows it held out), and
+    the same configuration refitted on every row of the window: what is shipped."""
 
-    booster: lgb.Booster
+    booster: lgb.Booster  # training dates only: the test rows score this one
+    shipped: lgb.Booster  # the whole window, the CV-chosen rounds: registered and used
     num_boost_round: int
     fold_scores: list[dict[str, float]]
     x: np.ndarray
     y: np.ndarray
     train_rows: np.ndarray
     test_rows: np.ndarray
+    predicted_test: np.ndarray  # the held-out fit's predictions of the test rows
+    gate: GateScores
 
 
 def fit(
@@ -188,7 +198,17 @@ def fit(
         training_config,
         fold_metrics=fold_metrics,
     )
-    return Fit(booster, num_boost_round, fold_scores, x, y, train_rows, test_rows)
+    # The test rows are the most recent information: once they have given the estimate,
+    # the shipped model learns from them too, with the rounds CV chose.
+    shipped = _fit(params, x, y, num_boost_round)
+    predicted_test = booster.predict(x[test_rows])
+    gate = gate_scores(
+        target, num_boost_round, y[test_rows], predicted_test, float(y[train_rows].mean())
+    )
+    return Fit(
+        booster, shipped, num_boost_round, fold_scores, x, y, train_rows, test_rows,
+        predicted_test, gate,
+    )  # fmt: skip
 
 
 @dataclass
@@ -196,9 +216,12 @@ class Challenger:
     """The model ``train_target`` would fit, its primary metric on the held-out dates and
     their game ids, without the report: the season replay fits hundreds of these."""
 
-    booster: lgb.Booster
+    booster: lgb.Booster  # fitted on the training dates: compare it on the held-out games
     test_metric: float
     test_game_ids: pl.Series
+    shipped: lgb.Booster  # refitted on the whole window: the model to put to use
+    num_boost_round: int
+    gate: GateScores
 
 
 def fit_challenger(
@@ -209,9 +232,14 @@ def fit_challenger(
     training_config: TrainingConfig,
 ) -> Challenger:
     fitted = fit(target, labelled, window, model_config, training_config, fold_metrics=False)
-    test = fitted.test_rows
-    metric = primary_score(target, fitted.y[test], fitted.booster.predict(fitted.x[test]))
-    return Challenger(fitted.booster, metric, labelled["game_id"].gather(test))
+    return Challenger(
+        fitted.booster,
+        fitted.gate.test_metric,
+        labelled["game_id"].gather(fitted.test_rows),
+        fitted.shipped,
+        fitted.num_boost_round,
+        fitted.gate,
+    )
 
 
 def train_target(
@@ -232,8 +260,11 @@ def train_target(
     params = lightgbm_params(target, model_config, training_config.seed)
 
     predicted_train = booster.predict(x[train_rows])
-    predicted_test = booster.predict(x[test_rows])
-    test = labelled[test_rows]
+    predicted_test = fitted.predicted_test
+    train_mean = float(y[train_rows].mean())
+    test = labelled[test_rows].with_columns(
+        prediction=pl.Series(predicted_test), base_rate=pl.lit(train_mean)
+    )
     metrics: dict[str, float] = {}
     metrics |= {f"train_{k}": v for k, v in score(target, y[train_rows], predicted_train).items()}
     metrics |= {f"test_{k}": v for k, v in score(target, y[test_rows], predicted_test).items()}
@@ -241,8 +272,13 @@ def train_target(
         values = [s[name] for s in fold_scores]
         metrics[f"cv_mean_{name}"] = float(np.nanmean(values))
         metrics[f"cv_std_{name}"] = float(np.nanstd(values))
-    metrics |= baseline_metrics(target, test, predicted_test, float(y[train_rows].mean()))
+    metrics |= baseline_metrics(target, test, predicted_test, train_mean)
+    comparisons = held_out_comparisons(target, test)
+    for name, interval in comparisons.items():
+        metrics |= interval.as_dict(f"test_vs_{name}_{interval.metric}_")
 
+    # The shipped model's importance: the one registered, and the one drift compares.
+    booster = fitted.shipped
     gain = booster.feature_importance("gain")
     importance = pl.DataFrame(
         {
@@ -253,8 +289,8 @@ def train_target(
         }
     ).sort("gain", descending=True)
     test_predictions = test.select(
-        "game_id", "date", "home_team", "away_team", "label", "market_prediction"
-    ).with_columns(prediction=pl.Series(predicted_test))
+        "game_id", "date", "home_team", "away_team", "label", "market_prediction", "prediction"
+    )
     quality = {
         "completeness_mean": float(labelled["completeness"].mean() or 0.0),
         "completeness_min": float(labelled["completeness"].min() or 0.0),  # type: ignore[arg-type]
@@ -263,7 +299,8 @@ def train_target(
     }
     return TrainingResult(
         target=target,
-        booster=booster,
+        booster=fitted.shipped,
+        held_out_booster=fitted.booster,
         params=params,
         num_boost_round=num_boost_round,
         window=window,
@@ -281,7 +318,19 @@ def train_target(
             missing_features=pl.col("missing_features").list.join(" "),
             sources=pl.col("sources").list.join(" "),
         ),
+        gate=fitted.gate,
+        comparisons=comparisons,
     )
+
+
+def held_out_comparisons(target: Target, test: pl.DataFrame) -> dict[str, Interval]:
+    """The model's primary metric minus the market's (on the test games it priced) and
+    minus the base rate's (on every test game), each with its date-block interval."""
+    metric = PRIMARY_METRIC[target]
+    comparisons = {"base_rate": compare_frame(metric, test, "prediction", "base_rate")}
+    if test["market_prediction"].is_not_null().any():
+        comparisons["market"] = compare_frame(metric, test, "prediction", "market_prediction")
+    return comparisons
 
 
 def baseline_metrics(
@@ -298,7 +347,7 @@ def baseline_metrics(
     has_market = test["market_prediction"].is_not_null().to_numpy()
     with_market = test.filter(pl.col("market_prediction").is_not_null())
     metrics["baseline_market_coverage"] = with_market.height / max(test.height, 1)
-    if 0 < with_market.height < test.height:
+    if 0 < with_market.height < test.height:  # else the test_* metrics are on the same games
         metrics |= {
             f"test_market_games_{k}": v
             for k, v in score(target, y[has_market], predicted[has_market]).items()

@@ -1,0 +1,63 @@
+"""The promotion gate: a model is put to use only if it learned something. Whatever the
+retrain policy or `mlb train` decides, a model that scores worse than the base rate on its
+held-out dates, or is degenerate (too few boosting rounds, predictions that hardly vary
+from game to game), is registered and tagged, never promoted."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mlbcore.settings import PromotionGateConfig
+from mlbcore.targets import Target
+from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
+
+
+@dataclass(frozen=True)
+class GateScores:
+    """What the gate looks at, all measured on the held-out (test) dates."""
+
+    num_boost_round: int
+    test_metric: float  # the primary metric (log loss or RMSE; lower is better)
+    base_rate_metric: float  # the training base rate's (or mean's) on the same games
+    prediction_spread: float  # standard deviation of the predictions across games
+
+
+def gate_scores(
+    target: Target,
+    num_boost_round: int,
+    y_test: np.ndarray,
+    predicted_test: np.ndarray,
+    train_mean: float,
+) -> GateScores:
+    return GateScores(
+        num_boost_round=num_boost_round,
+        test_metric=primary_score(target, y_test, predicted_test),
+        base_rate_metric=primary_score(target, y_test, np.full(len(y_test), train_mean)),
+        prediction_spread=float(np.std(predicted_test)),
+    )
+
+
+def gate_failures(target: Target, scores: GateScores, config: PromotionGateConfig) -> list[str]:
+    """Why the model must not be promoted; empty when it passes (or the gate is off)."""
+    metric = PRIMARY_METRIC[target]
+    reasons: list[str] = []
+    if not config.enabled:
+        return reasons
+    if scores.num_boost_round < config.min_boost_rounds:
+        reasons.append(
+            f"degenerate: {scores.num_boost_round} boosting rounds "
+            f"(the gate needs {config.min_boost_rounds})"
+        )
+    spread = config.min_probability_spread if target.is_binary else config.min_runs_spread
+    unit = "probability" if target.is_binary else "runs"
+    if scores.prediction_spread < spread:
+        reasons.append(
+            f"degenerate: its predictions vary by {scores.prediction_spread:.4f} {unit} "
+            f"(standard deviation; the gate needs {spread})"
+        )
+    if scores.test_metric > scores.base_rate_metric:
+        reasons.append(
+            f"worse than the base rate on its test dates: {metric} {scores.test_metric:.4f} "
+            f"against {scores.base_rate_metric:.4f}"
+        )
+    return reasons

@@ -1,0 +1,57 @@
+"""The promotion gate: degenerate models and models worse than the base rate are never
+promoted, whatever else decides."""
+
+import pytest
+
+from mlbcore.cli.main import main
+from mlbcore.settings import PromotionGateConfig
+from mlbcore.targets import Target
+from mlbcore.training.gate import GateScores, gate_failures
+
+GATE = PromotionGateConfig(min_boost_rounds=10, min_probability_spread=0.01, min_runs_spread=0.1)
+
+
+def test_a_model_that_learned_something_passes():
+    scores = GateScores(40, test_metric=0.680, base_rate_metric=0.690, prediction_spread=0.05)
+    assert gate_failures(Target.MONEYLINE_HOME_WIN, scores, GATE) == []
+
+
+@pytest.mark.parametrize(
+    ("target", "scores", "reason"),
+    [
+        (Target.MONEYLINE_HOME_WIN, GateScores(4, 0.688, 0.690, 0.05), "4 boosting rounds"),
+        (Target.MONEYLINE_HOME_WIN, GateScores(40, 0.688, 0.690, 0.004), "vary by 0.0040"),
+        (Target.RUN_TOTAL_REGRESSION, GateScores(40, 4.40, 4.45, 0.05), "vary by 0.0500 runs"),
+        (Target.TOTAL_OVER_UNDER, GateScores(40, 0.695, 0.693, 0.05), "worse than the base rate"),
+    ],
+)
+def test_each_failure_is_named(target, scores, reason):
+    failures = gate_failures(target, scores, GATE)
+    assert len(failures) == 1 and reason in failures[0]
+
+
+def test_mlb_train_registers_a_gated_model_but_does_not_promote_it(state_dir, monkeypatch, capsys):
+    import mlflow
+
+    from mlbcore import tracking
+    from mlbcore.settings import load_settings
+
+    # A gate no demo model can pass: every model is registered, none promoted.
+    monkeypatch.setenv("PROMOTION__MIN_BOOST_ROUNDS", "1000")
+    assert main(["train", "--targets", "run_total_regression"]) == 0
+    out = capsys.readouterr().out
+    assert "NOT promoted: degenerate" in out
+    tracking.configure(load_settings())
+    client = mlflow.MlflowClient()
+    name = tracking.registered_model_name("run_total_regression")
+    (version,) = client.search_model_versions(f"name='{name}'")
+    assert "degenerate" in version.tags["rejected_reason"]
+    assert tracking.champion_version(Target.RUN_TOTAL_REGRESSION) is None
+    assert main(["train", "--targets", "run_total_regression", "--strict"]) == 3
+    assert tracking.champion_version(Target.RUN_TOTAL_REGRESSION) is None
+
+
+def test_the_gate_settings_are_validated(monkeypatch, capsys):
+    monkeypatch.setenv("PROMOTION__MIN_BOOST_ROUNDS", "0")
+    assert main(["train"]) == 2
+    assert "PROMOTION__MIN_BOOST_ROUNDS" in capsys.readouterr().err
