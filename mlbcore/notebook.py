@@ -266,10 +266,11 @@ def evaluation_defaults() -> tuple[LifecycleControls, date, date, str | None]:
     if {"days", "as_of"} & controls.model_fields_set:
         return controls, first, last, None
     from mlbcore import tracking
+    from mlbcore.training.pipeline import data_games_source
 
     settings = load_settings()
     tracking.configure(settings)
-    champion = tracking.champion(controls.target)
+    champion = tracking.champion(controls.target, data_games_source(settings))
     if champion is None:
         return controls, first, last, None
     trained_until = champion.trained_as_of_utc.astimezone(UTC).date()

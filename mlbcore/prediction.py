@@ -1,7 +1,8 @@
 """Scoring games with registered models: `mlb predict`.
 
-Each target's model comes from the MLflow registry: the version with the ``champion``
-alias, else the newest version; or the model logged by a given run. Every game in the
+Each target's model comes from the MLflow registry: the champion for the source of the
+games being scored (there is no fallback to an unpromoted version), or the model logged by
+a given run. Every game in the
 date range gets a prediction, however little history it has; its completeness says how
 much the model had to go on.
 """
@@ -18,7 +19,7 @@ from mlbcore.errors import MlbError
 from mlbcore.features.registry import FEATURE_NAMES, FEATURE_SET_VERSION
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
-from mlbcore.tracking import registered_model_name
+from mlbcore.tracking import REGISTERED_MODEL_PREFIX
 
 MARKET_COLUMNS = ("market_no_vig_home_prob", "market_total", "market_no_vig_over_prob")
 
@@ -27,33 +28,40 @@ def prediction_column(target: Target) -> str:
     return f"{target.value}_prob" if target.is_binary else f"{target.value}_runs"
 
 
-def model_uri(target: Target, model: str) -> str:
-    """The registry URI of ``target``'s model: ``champion`` or an MLflow run id."""
+def model_uri(target: Target, model: str, source: str) -> tuple[str, list[str]]:
+    """The registry URI of ``target``'s model for ``source``'s games, ``champion`` or the
+    model an MLflow run logged, and notices to show with it. A run's model trained on
+    another source's games is used (it was named) and the notice says so."""
     from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
 
     client = MlflowClient()
-    name = registered_model_name(target.value)
-    if model != "champion":
-        if not re.fullmatch(r"[0-9a-f]{32}", model):
-            raise MlbError(
-                f"--model must be champion or an MLflow run id (32 hex digits), got {model!r}"
-            )
-        versions = client.search_model_versions(f"name='{name}' and run_id='{model}'")
-        if not versions:
-            raise MlbError(f"run {model} logged no {name} model; pick a run id of that target")
-        return f"models:/{name}/{versions[0].version}"
-    try:
-        registered = client.get_registered_model(name)
-    except MlflowException:
-        raise MlbError(f"no registered model {name} yet; run `mlb train` first") from None
-    if "champion" in registered.aliases:
-        # The version itself, not the alias: runs that record it stay true after a promotion.
-        return f"models:/{name}/{registered.aliases['champion']}"
-    versions = client.search_model_versions(f"name='{name}'")
+    if model == "champion":
+        from mlbcore.tracking import require_champion
+
+        return require_champion(target, source).uri, []
+    if not re.fullmatch(r"[0-9a-f]{32}", model):
+        raise MlbError(
+            f"--model must be champion or an MLflow run id (32 hex digits), got {model!r}"
+        )
+    suffix = f"-{target.value}"
+    versions = [
+        v
+        for v in client.search_model_versions(f"run_id='{model}'")
+        if v.name.startswith(REGISTERED_MODEL_PREFIX) and v.name.endswith(suffix)
+    ]
     if not versions:
-        raise MlbError(f"no version of {name} yet; run `mlb train` first")
-    return f"models:/{name}/{max(int(v.version) for v in versions)}"
+        raise MlbError(f"run {model} logged no {target} model; pick a run id of that target")
+    version = versions[0]
+    trained_on = version.name.removeprefix(REGISTERED_MODEL_PREFIX).removesuffix(suffix)
+    notices = []
+    if trained_on != source:
+        notices.append(
+            f"the {target} model of run {model} was trained on {trained_on} data and is "
+            f"scoring {source} games, because --model named it"
+        )
+    if (version.tags or {}).get("rejected_reason"):
+        notices.append(f"this model was not promoted: {version.tags['rejected_reason']}")
+    return f"models:/{version.name}/{version.version}", notices
 
 
 @dataclass
@@ -93,9 +101,10 @@ def predict_games(
         raise MlbError(f"no games from {start} to {end}; {coverage(snapshot.games['date'])}")
     tracking.configure(settings)
     x = features.select(FEATURE_NAMES).to_numpy().astype(np.float64)
-    predictions, model_uris = {}, {}
+    predictions, model_uris, notices = {}, {}, list(snapshot.notices)
     for target in targets:
-        uri = model_uri(target, model)
+        uri, model_notices = model_uri(target, model, snapshot.games_source)
+        notices += model_notices
         model_uris[target] = uri
         booster = mlflow.lightgbm.load_model(uri)
         if list(booster.feature_name()) != list(FEATURE_NAMES):
@@ -110,7 +119,7 @@ def predict_games(
         *[pl.Series(name, values) for name, values in predictions.items()],
         *[features[c] for c in MARKET_COLUMNS],
     )
-    return Predictions(frame, model_uris, snapshot.notices)
+    return Predictions(frame, model_uris, tuple(notices))
 
 
 def output_format(out: Path) -> str:

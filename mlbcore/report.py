@@ -80,14 +80,14 @@ def build_report(
 
     if out.suffix.lower() not in (".html", ".htm"):
         raise MlbError(f"--out must end in .html, got {out.name}")
+    loaded = data_and_features(settings, data)  # read once for both jobs
     tracking.configure(settings)
-    champion = tracking.require_champion(target)
+    champion = tracking.require_champion(target, loaded[0].games_source)
     run = mlflow.get_run(champion.run_id)
     importance_file = mlflow.artifacts.download_artifacts(
         run_id=champion.run_id, artifact_path="feature_importance.json"
     )
     importance = pl.DataFrame(json.loads(Path(importance_file).read_text())["importance"])
-    loaded = data_and_features(settings, data)  # read once for both jobs
     evaluation = evaluate(
         settings, target, days, as_of, log=False, loaded=loaded, include_in_sample=include_in_sample
     )

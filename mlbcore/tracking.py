@@ -1,5 +1,9 @@
 """MLflow experiment tracking: one run per trained target, logged by hand (autologging
-costs seconds a fit), with the model registered as ``mlb-{target}``."""
+costs seconds a fit), with the model registered as ``mlb-{games source}-{target}``.
+
+Champions are kept per source of games (``demo``, ``retrosheet``; see
+``Snapshot.games_source``): a model of the synthetic season is never the champion that
+real games are scored with, and importing more seasons does not start a new registry."""
 
 import json
 import logging
@@ -17,8 +21,8 @@ REGISTERED_MODEL_PREFIX = "mlb-"
 CHAMPION, PREVIOUS_CHAMPION = "champion", "previous_champion"
 
 
-def registered_model_name(target: str) -> str:
-    return f"{REGISTERED_MODEL_PREFIX}{target}"
+def registered_model_name(target: str, source: str) -> str:
+    return f"{REGISTERED_MODEL_PREFIX}{source}-{target}"
 
 
 def configure(settings: Settings) -> str:
@@ -75,6 +79,7 @@ def log_training_run(
             "run_type": "training",
             "feature_set_version": lineage["feature_set_version"],
             "trained_as_of_utc": lineage["trained_as_of_utc"],
+            "games_source": lineage["games_source"],
             # The registered model is refitted on the whole window; the test_* metrics are
             # the estimate, measured by the same configuration fitted without the test dates.
             "refit_on_whole_window": "true",
@@ -106,7 +111,7 @@ def log_training_run(
             name="model",
             signature=signature,
             pip_requirements=[f"lightgbm=={lightgbm.__version__}"],
-            registered_model_name=registered_model_name(target),
+            registered_model_name=registered_model_name(target, lineage["games_source"]),
         )
         gate = result.gate
         mlflow.log_metrics(
@@ -135,6 +140,7 @@ class Champion:
     """A target's champion as the registry and its training run describe it."""
 
     target: Target
+    source: str  # whose games it was trained on, and is champion for
     version: int
     run_id: str
     trained_as_of_utc: datetime
@@ -149,17 +155,17 @@ class Champion:
 
     @property
     def uri(self) -> str:
-        return f"models:/{registered_model_name(self.target.value)}/{self.version}"
+        return f"models:/{registered_model_name(self.target.value, self.source)}/{self.version}"
 
 
-def champion(target: Target) -> Champion | None:
-    """The version holding the ``champion`` alias, or None when there is none. Call
-    ``configure`` first."""
+def champion(target: Target, source: str) -> Champion | None:
+    """The version holding the ``champion`` alias for ``source``'s games, or None when
+    there is none. Call ``configure`` first."""
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
     client = MlflowClient()
-    name = registered_model_name(target.value)
+    name = registered_model_name(target.value, source)
     try:
         version = client.get_model_version_by_alias(name, CHAMPION)
     except MlflowException:
@@ -175,6 +181,7 @@ def champion(target: Target) -> Champion | None:
         )
     return Champion(
         target=target,
+        source=source,
         version=int(version.version),
         run_id=str(version.run_id),
         trained_as_of_utc=datetime.fromisoformat(trained),
@@ -185,22 +192,41 @@ def champion(target: Target) -> Champion | None:
     )
 
 
-def require_champion(target: Target) -> Champion:
+def require_champion(target: Target, source: str) -> Champion:
     """The champion, or an ``MlbError`` saying what to do when there is none."""
-    found = champion(target)
+    found = champion(target, source)
     if found is None:
-        raise MlbError(f"{target} has no champion yet; run `mlb train` first")
+        raise MlbError(no_champion_message(target, source))
     return found
 
 
-def set_champion(target: Target, version: int, reason: str) -> int | None:
+def no_champion_message(target: Target, source: str) -> str:
+    """Why there is no champion for ``source``'s games, and what to do: train one, or
+    (when the newest model failed the promotion gate) name it with ``--model``."""
+    from mlflow import MlflowClient
+
+    name = registered_model_name(target.value, source)
+    versions = MlflowClient().search_model_versions(f"name='{name}'")
+    if not versions:
+        return f"{target} has no champion yet for {source} data; run `mlb train` first"
+    newest = max(versions, key=lambda v: int(v.version))
+    why = (newest.tags or {}).get("rejected_reason")
+    return (
+        f"{target} has no champion for {source} data"
+        + (f": its newest model (v{newest.version}, run {newest.run_id}) was not promoted ({why})"
+           if why else "")
+        + "; train a better one, or pass --model RUN_ID to use a model anyway"
+    )  # fmt: skip
+
+
+def set_champion(target: Target, source: str, version: int, reason: str) -> int | None:
     """Give ``version`` the champion alias; the version it replaces keeps the
     ``previous_champion`` alias and a tag saying why. Returns the replaced version."""
     from mlflow import MlflowClient
 
     client = MlflowClient()
-    name = registered_model_name(target.value)
-    current = champion_version(target)
+    name = registered_model_name(target.value, source)
+    current = champion_version(target, source)
     client.set_model_version_tag(name, str(version), "promoted_reason", reason)
     client.set_registered_model_alias(name, CHAMPION, str(version))
     if current is not None and current != version:
@@ -210,20 +236,22 @@ def set_champion(target: Target, version: int, reason: str) -> int | None:
     return current if current != version else None
 
 
-def reject_challenger(target: Target, version: int, reason: str) -> None:
+def reject_challenger(target: Target, source: str, version: int, reason: str) -> None:
     """A challenger that lost keeps a tag saying why; the champion alias stays put."""
     from mlflow import MlflowClient
 
-    name = registered_model_name(target.value)
+    name = registered_model_name(target.value, source)
     MlflowClient().set_model_version_tag(name, str(version), "rejected_reason", reason)
 
 
-def champion_version(target: Target) -> int | None:
+def champion_version(target: Target, source: str) -> int | None:
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
     try:
-        registered = MlflowClient().get_registered_model(registered_model_name(target.value))
+        registered = MlflowClient().get_registered_model(
+            registered_model_name(target.value, source)
+        )
     except MlflowException:
         return None
     # search_model_versions leaves aliases empty on some stores; the model itself has them.
@@ -239,12 +267,13 @@ def _signature_frame(feature_names: list[str]) -> Any:
     return pd.DataFrame(np.zeros((1, len(feature_names))), columns=feature_names)
 
 
-def newest_trained_as_of(target: Target) -> datetime | None:
+def newest_trained_as_of(target: Target, source: str) -> datetime | None:
     """When the newest registered version of ``target`` (champion or not) was trained."""
     from mlflow import MlflowClient
 
     client = MlflowClient()
-    versions = client.search_model_versions(f"name='{registered_model_name(target.value)}'")
+    name = registered_model_name(target.value, source)
+    versions = client.search_model_versions(f"name='{name}'")
     if not versions:
         return None
     newest = max(versions, key=lambda v: int(v.version))

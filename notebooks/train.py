@@ -10,9 +10,9 @@ def imports():
 
     from mlbcore import charts
     from mlbcore import notebook as nb
-    from mlbcore.training.report import metrics_table
+    from mlbcore.training.report import comparison_lines, metrics_table
 
-    return charts, metrics_table, mo, nb
+    return charts, comparison_lines, metrics_table, mo, nb
 
 
 @app.cell
@@ -22,8 +22,10 @@ def header(mo):
 
     Pick the targets and the training window, then press **Train**. Each target is
     trained with time-series cross-validation on the window's earlier dates and tested
-    on its last 20 % of dates, beside the betting market's own price. Every run is
-    logged to MLflow. Features use only what was known 60 minutes before first pitch.
+    on its last 20 % of dates, beside the betting market's own price, then refitted on
+    the whole window. A model that is degenerate or worse than the base rate on its test
+    dates is logged but not promoted. Every run is logged to MLflow. Features use only
+    what was known 60 minutes before first pitch.
     """)
     return
 
@@ -98,18 +100,26 @@ def status(mo, nb, outcome):
 
 
 @app.cell
-def metrics(metrics_table, mo, run):
+def metrics(comparison_lines, metrics_table, mo, run):
     mo.vstack(
         [
             mo.md(
-                "**Metrics**: train, cross-validation (mean and spread over folds), test, "
-                "and the market's no-vig price and the training base rate on the same test games."
+                "**Metrics**: train (in-sample, never a result), cross-validation (mean and "
+                "spread over folds), test (the window's last dates, held out: the estimate), "
+                "and the training base rate and the market's no-vig price on the same test "
+                "games. Below each table, the model minus each baseline with its 95 % "
+                "interval: a verdict comes from the interval, never from the point. The "
+                "registered model is then refitted on the whole window."
             ),
             *[
                 mo.vstack(
                     [
                         mo.md(f"### {t.result.target}"),
                         mo.ui.table(metrics_table(t), selection=None, show_download=False),
+                        mo.callout(
+                            mo.md("\n\n".join(comparison_lines(t))),
+                            kind="warn" if t.rejected_reasons else "neutral",
+                        ),
                     ]
                 )
                 for t in run.trained

@@ -184,7 +184,7 @@ def test_evaluate_scores_the_chosen_target(served, page):
     controls.locator("select").select_option("total_over_under")
     page.get_by_role("button", name="Evaluate").click()
     summary = _cell(page, "summary")
-    _shows(summary, "mlb-total_over_under")
+    _shows(summary, "mlb-demo-total_over_under")
     _shows(summary, "games from")
     assert "log_loss" in _spec(page, "over_time")
     # Brushing a date range on the metrics-over-time chart filters the table below it.

@@ -43,12 +43,12 @@ def test_mlb_train_registers_a_gated_model_but_does_not_promote_it(state_dir, mo
     assert "NOT promoted: degenerate" in out
     tracking.configure(load_settings())
     client = mlflow.MlflowClient()
-    name = tracking.registered_model_name("run_total_regression")
+    name = tracking.registered_model_name("run_total_regression", "demo")
     (version,) = client.search_model_versions(f"name='{name}'")
     assert "degenerate" in version.tags["rejected_reason"]
-    assert tracking.champion_version(Target.RUN_TOTAL_REGRESSION) is None
+    assert tracking.champion_version(Target.RUN_TOTAL_REGRESSION, "demo") is None
     assert main(["train", "--targets", "run_total_regression", "--strict"]) == 3
-    assert tracking.champion_version(Target.RUN_TOTAL_REGRESSION) is None
+    assert tracking.champion_version(Target.RUN_TOTAL_REGRESSION, "demo") is None
 
 
 def test_the_gate_settings_are_validated(monkeypatch, capsys):

@@ -31,7 +31,7 @@ def trained(state_dir, capsys):
 
 def test_train_as_of_sees_only_results_known_then(trained):
     tracking.configure(load_settings())
-    champion = tracking.champion(Target.MONEYLINE_HOME_WIN)
+    champion = tracking.champion(Target.MONEYLINE_HOME_WIN, "demo")
     assert champion is not None and champion.version == 1
     assert champion.trained_as_of_utc == datetime(2016, 6, 1, 23, 59, 59, 999999, tzinfo=UTC)
     # Games of June 1 end after the as-of instant's day is over: the window stops on May 31.
@@ -54,17 +54,17 @@ def test_retrain_decisions_promotion_and_refusal(trained, capsys):
     settings = load_settings()
     tracking.configure(settings)
     client = MlflowClient()
-    ml = client.get_registered_model("mlb-moneyline_home_win")
+    ml = client.get_registered_model("mlb-demo-moneyline_home_win")
     assert ml.aliases["champion"] == 1
     assert (
         "challenger not better"
-        in client.get_model_version("mlb-moneyline_home_win", "2").tags["rejected_reason"]
+        in client.get_model_version("mlb-demo-moneyline_home_win", "2").tags["rejected_reason"]
     )
-    ou = client.get_registered_model("mlb-total_over_under")
+    ou = client.get_registered_model("mlb-demo-total_over_under")
     assert (ou.aliases["champion"], ou.aliases["previous_champion"]) == (2, 1)
     assert (
         "challenger better"
-        in client.get_model_version("mlb-total_over_under", "1").tags["replaced_reason"]
+        in client.get_model_version("mlb-demo-total_over_under", "1").tags["replaced_reason"]
     )
 
     decisions = StateStore(settings).decisions()

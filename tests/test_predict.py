@@ -65,7 +65,7 @@ def test_predict_with_a_run_id_and_for_games_without_history(trained, tmp_path):
         ),
         (
             ["--start", "2016-09-01", "--end", "2016-09-07", "--targets", "total_over_under"],
-            "no registered model mlb-total_over_under yet",
+            "total_over_under has no champion yet for demo data",
         ),
     ],
 )
@@ -88,3 +88,21 @@ def test_predict_refuses_an_unknown_file_type(trained, tmp_path, capsys):
     ]
     assert main([*args, "--out", str(tmp_path / "p.xlsx")]) == 2
     assert "--out must end in .csv or .parquet" in capsys.readouterr().err
+
+
+def test_champions_are_kept_per_source_of_games(trained, real_snapshot_dir, tmp_path, capsys):
+    # A demo champion never scores real games unasked: on Retrosheet data there is none.
+    out = tmp_path / "real.csv"
+    real = ["--start", "2016-09-01", "--end", "2016-09-03", "--data", str(real_snapshot_dir)]
+    assert main(["predict", "--targets", "moneyline_home_win", *real, "--out", str(out)]) == 2
+    assert "no champion yet for retrosheet data" in capsys.readouterr().err
+    evaluate = ["evaluate", "moneyline_home_win", "--as-of", "2016-09-10"]
+    assert main([*evaluate, "--data", str(real_snapshot_dir)]) == 2
+    assert "no champion yet for retrosheet data" in capsys.readouterr().err
+    # Named with --model, the demo model scores them, and says whose games it learned from.
+    run_id = trained["moneyline_home_win"]
+    args = ["predict", "--targets", "moneyline_home_win", *real, "--model", run_id]
+    assert main([*args, "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    assert "trained on demo data and is scoring retrosheet games" in said.out + said.err
+    assert pl.read_csv(out).height > 0

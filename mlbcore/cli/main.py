@@ -261,9 +261,12 @@ def _status(args: argparse.Namespace) -> int:
         print(f"{b.name:<7} {b.kind:<11} {state}{latency}{version}  {b.address}{detail}")
     down = [b.name for b in backends if b.configured and not b.up]
     if not down:
+        from mlbcore.training.pipeline import data_games_source
+
         as_of = parse_as_of(args.as_of)
-        print(f"models as of {as_of:%Y-%m-%d %H:%M} UTC:")
-        for t in target_statuses(settings, as_of):
+        source = data_games_source(settings)
+        print(f"champions for {source} games as of {as_of:%Y-%m-%d %H:%M} UTC:")
+        for t in target_statuses(settings, as_of, source):
             if t.version is None:
                 print(f"  {t.target:<21} {t.health:<9} no champion; run `mlb train`")
                 continue
@@ -276,7 +279,7 @@ def _status(args: argparse.Namespace) -> int:
                 evaluated = ", ".join(
                     f"{k} {v:.4f}"
                     for k, v in t.last_evaluation.items()
-                    if not k.startswith(("market_", "betting_"))
+                    if not k.startswith(("market_", "betting_", "vs_market_", "model_priced_"))
                 )
                 print(f"    at training: {t.metric_at_training:.4f}")
                 print(f"    last evaluation: {evaluated or 'none'}")

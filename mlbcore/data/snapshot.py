@@ -38,6 +38,19 @@ class Snapshot:
         frame: pl.DataFrame = getattr(self, name)
         return frame
 
+    @property
+    def games_source(self) -> str:
+        return games_source(self.notices)
+
+
+def games_source(notices: "tuple[str, ...] | list[str]") -> str:
+    """Whose games these are: the identity models are registered and championed under, so
+    a model of the synthetic season never scores real games unasked. ``retrosheet`` when
+    Retrosheet's notice travels with the data (every Retrosheet import adds it), else
+    ``demo``, the synthetic season (the only other source of games). Importing more
+    seasons or books does not change it; the data version does."""
+    return "retrosheet" if any("Retrosheet" in notice for notice in notices) else "demo"
+
 
 def canonical(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     """The table in its schema's column order, types and sort order."""

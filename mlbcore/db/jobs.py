@@ -54,6 +54,26 @@ def read_database(settings: Settings, url: str) -> Snapshot:
             ) from None
 
 
+def read_notices(settings: Settings, url: str) -> tuple[str, ...]:
+    """The publishers' notices of the data in PostgreSQL, without reading the tables."""
+    import psycopg
+    from psycopg import sql
+
+    with connect(url) as conn:
+        try:
+            row = conn.execute(
+                sql.SQL("SELECT notices FROM {}.snapshot_meta").format(
+                    sql.Identifier(settings.database_schema)
+                )
+            ).fetchone()
+        except psycopg.errors.UndefinedTable:
+            raise MlbError(
+                f"{masked(url)} has no data in schema {settings.database_schema!r}; "
+                "run `mlb db migrate` and `mlb db load --data SNAPSHOT` first"
+            ) from None
+    return tuple(row[0]) if row else ()
+
+
 def save_predictions_to_db(
     settings: Settings, frame: pl.DataFrame, columns: dict[str, tuple[str, str]]
 ) -> tuple[str, int]:

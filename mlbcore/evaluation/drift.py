@@ -170,8 +170,8 @@ def drift_report(
             f"{coverage(snapshot.games['date'])} (pass --as-of inside it)"
         )
     tracking.configure(settings)
-    champion = tracking.require_champion(target)
-    name = tracking.registered_model_name(target.value)
+    champion = tracking.require_champion(target, snapshot.games_source)
+    name = tracking.registered_model_name(target.value, champion.source)
     booster = mlflow.lightgbm.load_model(champion.uri)
     new_gain = dict(zip(booster.feature_name(), booster.feature_importance("gain"), strict=True))
     reference = "previous version"

@@ -195,7 +195,7 @@ def evaluate(
             f"{coverage(snapshot.games['date'])} (pass --as-of inside it)"
         )
     experiment_id = tracking.configure(settings)
-    uri = model_uri(target, model)
+    uri, notices = model_uri(target, model, snapshot.games_source)
     trained_as_of = tracking.trained_as_of(uri)
     after = pl.col("first_pitch_utc") > trained_as_of
     unseen, seen = labelled.filter(after), labelled.filter(~after)
@@ -215,7 +215,6 @@ def evaluate(
 
     part = score_part(target, OUT_OF_SAMPLE, unseen, predict(unseen))
     in_sample = score_part(target, IN_SAMPLE, seen, predict(seen)) if include_in_sample else None
-    notices = []
     if seen.height and not include_in_sample:
         notices.append(
             f"{seen.height} of the window's {labelled.height} games started before the model's "

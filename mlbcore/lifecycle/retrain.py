@@ -69,7 +69,7 @@ def retrain(
     outcomes = []
     for target in targets:
         known = known_labelled(features, snapshot.games, target, as_of)
-        champion = tracking.champion(target)
+        champion = tracking.champion(target, snapshot.games_source)
         champion_model = mlflow.lightgbm.load_model(champion.uri) if champion else None
         check = None
         if champion is not None:
@@ -83,7 +83,7 @@ def retrain(
                 champion.training_dates,
                 as_of,
                 policy,
-                tracking.newest_trained_as_of(target),
+                tracking.newest_trained_as_of(target, snapshot.games_source),
             )
         decision = decide(policy, check, force)
         outcome = RetrainOutcome(
@@ -126,9 +126,9 @@ def retrain(
                 outcome.promoted = promote
                 outcome.reasons.append(why)
                 if promote:
-                    tracking.set_champion(target, trained.version, why)
+                    tracking.set_champion(target, snapshot.games_source, trained.version, why)
                 else:
-                    tracking.reject_challenger(target, trained.version, why)
+                    tracking.reject_challenger(target, snapshot.games_source, trained.version, why)
                 mlflow.MlflowClient().set_tag(trained.run_id, "promotion", why)
         progress(f"{target}: " + ("promoted" if outcome.promoted else "champion kept"))
         outcome.decision_run_id = _log_decision(experiment_id, outcome, as_of, policy)

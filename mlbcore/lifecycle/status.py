@@ -53,19 +53,16 @@ def health_word(
     return "healthy"
 
 
-def _last_evaluation(experiment_id: str, target: Target, version: int) -> tuple[dict, str | None]:
+def _last_evaluation(experiment_id: str, uri: str) -> tuple[dict, str | None]:
     from mlflow import MlflowClient
-
-    from mlbcore.tracking import registered_model_name
 
     runs = MlflowClient().search_runs(
         [experiment_id],
         filter_string=(
             # Only evaluations that scored no in-sample game (older runs lack the tag and
             # may have scored the training window, so they are not trusted either).
-            f"tags.run_type = 'evaluation' and tags.target = '{target.value}' and "
-            "tags.in_sample_games = '0' and "
-            f"tags.evaluated_model = 'models:/{registered_model_name(target.value)}/{version}'"
+            "tags.run_type = 'evaluation' and tags.in_sample_games = '0' and "
+            f"tags.evaluated_model = '{uri}'"
         ),
         order_by=["attributes.start_time DESC"],
         max_results=1,
@@ -77,9 +74,15 @@ def _last_evaluation(experiment_id: str, target: Target, version: int) -> tuple[
     return metrics, run.data.params.get("as_of_utc")
 
 
-def target_statuses(settings: Settings, as_of: datetime) -> list[TargetStatus]:
+def target_statuses(
+    settings: Settings, as_of: datetime, source: str | None = None
+) -> list[TargetStatus]:
+    """Each target's status for the champions of ``source``'s games (default: the
+    configured data's)."""
     from mlbcore import tracking
+    from mlbcore.training.pipeline import data_games_source
 
+    source = source or data_games_source(settings)
     experiment_id = tracking.configure(settings)
     decisions = StateStore(settings).decisions(limit=200)
     statuses = []
@@ -91,7 +94,7 @@ def target_statuses(settings: Settings, as_of: datetime) -> list[TargetStatus]:
             status.last_decision = row["action"] + (" + promoted" if row["promoted"] else "")
             status.last_decision_reasons = row["reasons"].split(REASON_SEPARATOR)
             status.last_decision_as_of_utc = row["as_of_utc"]
-        champion = tracking.champion(target)
+        champion = tracking.champion(target, source)
         decided_degraded = bool(
             mine.height
             and champion is not None
@@ -105,7 +108,7 @@ def target_statuses(settings: Settings, as_of: datetime) -> list[TargetStatus]:
             status.age_hours = (as_of - champion.trained_as_of_utc).total_seconds() / 3600
             status.metric_at_training = champion.metric_at_training
             status.last_evaluation, status.last_evaluation_as_of_utc = _last_evaluation(
-                experiment_id, target, champion.version
+                experiment_id, champion.uri
             )
         status.health = health_word(
             settings,

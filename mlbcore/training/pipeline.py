@@ -69,6 +69,23 @@ def load_data(settings: Settings, data: Path | str | None = None) -> Snapshot:
     return load_snapshot(Path(data) if data is not None else settings.mlb_data)
 
 
+def data_games_source(settings: Settings, data: Path | str | None = None) -> str:
+    """Whose games ``data`` (as ``load_data`` reads it) holds, without loading the tables:
+    what `mlb status` and the notebooks need to find the right champions."""
+    from mlbcore.data.snapshot import games_source, read_manifest
+    from mlbcore.db.connection import database_url, is_database_url
+
+    url = str(data) if is_database_url(data) else None
+    if data is None:
+        url = database_url(settings)
+    if url:
+        from mlbcore.db.jobs import read_notices
+
+        return games_source(read_notices(settings, url))
+    manifest = read_manifest(Path(data) if data is not None else settings.mlb_data)
+    return games_source([str(n) for n in manifest.get("notices", [])])  # type: ignore[union-attr]
+
+
 def features_for(
     snapshot: Snapshot, settings: Settings, stats: CacheStats | None = None
 ) -> pl.DataFrame:
@@ -214,6 +231,7 @@ def train_models(
     lineage = {
         "data_source": snapshot.source,
         "data_version": snapshot.data_version,
+        "games_source": snapshot.games_source,
         "feature_set_version": FEATURE_SET_VERSION,
         "ml_cutoff_minutes": settings.ml_cutoff_minutes,
         "cross_validation_folds": settings.training.cross_validation_folds,
@@ -237,9 +255,13 @@ def train_models(
         trained.append(TrainedTarget(result, run_id, version, promote and not failures, failures))
         progress(f"logged {result.target} as run {run_id}, version {version}")
         if failures:
-            tracking.reject_challenger(result.target, version, "; ".join(failures))
+            tracking.reject_challenger(
+                result.target, snapshot.games_source, version, "; ".join(failures)
+            )
         elif promote:
-            tracking.set_champion(result.target, version, "trained by mlb train")
+            tracking.set_champion(
+                result.target, snapshot.games_source, version, "trained by mlb train"
+            )
     seconds["mlflow"] = time.perf_counter() - tick
     return TrainingRun(
         data_source=snapshot.source,
