@@ -18,6 +18,7 @@ from mlbcore.data.teams import resolve_teams
 from mlbcore.errors import MlbError
 from mlbcore.importers.matching import game_sequence, match_games
 from mlbcore.importers.report import ImportReport, collect_problems
+from mlbcore.importers.starters import apply_listings, listing_notes, listings_of, resolve_listings
 
 BOOK = "sbr"
 OPEN_STAMP = timedelta(hours=24)  # before first pitch; any stamp before the cutoff would do
@@ -110,6 +111,8 @@ def _pairs(rows: pl.DataFrame) -> pl.DataFrame:
         away_team=pl.col("team"),
         home_team=pl.col("team_home"),
         source_home_team=pl.col("team_home"),
+        away_listed=pl.col("pitcher"),
+        home_listed=pl.col("pitcher_home"),
         moneyline_away_open=pl.col("open_parsed"),
         moneyline_home_open=pl.col("open_parsed_home"),
         moneyline_away_close=pl.col("close_parsed"),
@@ -129,9 +132,10 @@ def _pairs(rows: pl.DataFrame) -> pl.DataFrame:
 
 def attach_sbr(
     games: pl.DataFrame, odds_lines: pl.DataFrame, paths: list[Path], strict: bool = False
-) -> tuple[pl.DataFrame, ImportReport]:
-    """``odds_lines`` with each matched game's opening and closing lines from the archive
-    (replacing this book's earlier lines of those games), and the report."""
+) -> tuple[pl.DataFrame, pl.DataFrame, ImportReport]:
+    """``games`` with the archive's announced starters where no Pinnacle listing outranks
+    them, ``odds_lines`` with each matched game's opening and closing lines from the
+    archive (replacing this book's earlier lines of those games), and the report."""
     report = ImportReport(source="sbr " + ", ".join(map(str, paths)))
     parts = []
     for path in paths:
@@ -175,4 +179,8 @@ def attach_sbr(
     kept = odds_lines.filter(
         ~((pl.col("book") == BOOK) & pl.col("game_id").is_in(found["game_id"].implode()))
     )
-    return pl.concat([kept, new_lines]), report
+    listings = listings_of(found)
+    resolved = resolve_listings(listings, games)
+    report.notes += listing_notes(games, listings.height, resolved)
+    listed = apply_listings(games, resolved, found["game_id"], BOOK)
+    return listed, pl.concat([kept, new_lines]), report
