@@ -313,3 +313,18 @@ def test_a_snapshot_without_the_starter_columns_loads_with_nulls_and_its_version
         "again",
     )
     assert read_manifest(tmp_path / "again")["content_hash"] == snapshot.data_version
+
+
+def test_sbr_doubleheader_games_pair_up_by_their_final_scores(real_snapshot_dir):
+    games = load_snapshot(real_snapshot_dir).games.filter(pl.col("season") == 2015)
+    doubleheaders = games.filter(pl.col("doubleheader") > 0)
+    assert doubleheaders.height > 40
+    # SBR's rotation numbers put 20 of 2015's second games first; paired by score, the
+    # archive's starters (it lists who pitched) agree with the game log in every game.
+    for side in ("home", "away"):
+        listed = games.filter(pl.col(f"{side}_starter_source") == "sbr")
+        assert listed.height > 2400
+        differ = listed.filter(
+            pl.col(f"{side}_starter_listed_id") != pl.col(f"{side}_starting_pitcher_id")
+        )
+        assert differ.height == 0

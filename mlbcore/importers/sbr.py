@@ -113,6 +113,8 @@ def _pairs(rows: pl.DataFrame) -> pl.DataFrame:
         source_home_team=pl.col("team_home"),
         away_listed=pl.col("pitcher"),
         home_listed=pl.col("pitcher_home"),
+        away_final=pl.col("final_score"),
+        home_final=pl.col("final_score_home"),
         moneyline_away_open=pl.col("open_parsed"),
         moneyline_home_open=pl.col("open_parsed_home"),
         moneyline_away_close=pl.col("close_parsed"),
@@ -127,6 +129,31 @@ def _pairs(rows: pl.DataFrame) -> pl.DataFrame:
         run_line_home=pl.col("run_line_value_home"),
         run_line_home_price=pl.col("run_line_price_home"),
         run_line_away_price=pl.col("run_line_price"),
+    )
+
+
+def _game_of_day(pairs: pl.DataFrame, games: pl.DataFrame) -> pl.Series:
+    """Which of the home team's games that date each pair is: the game with the same final
+    score where that tells them apart, else the order of rotation numbers (which in 2016
+    put the second game of 7 doubleheaders first: their starters gave it away)."""
+    by_score = (
+        games.select("date", "home_team", "doubleheader", "home_score", "away_score")
+        .with_columns(game_sequence("doubleheader"))
+        .filter(pl.len().over("date", "home_team", "home_score", "away_score") == 1)
+        .select("date", "home_team", "home_score", "away_score", by_score=pl.col("seq"))
+    )
+    return (
+        pairs.with_columns(game_sequence("rot"))
+        .join(
+            by_score,
+            left_on=["date", "home_team", "home_final", "away_final"],
+            right_on=["date", "home_team", "home_score", "away_score"],
+            how="left",
+            maintain_order="left",
+        )
+        .select(pl.coalesce("by_score", "seq"))
+        .to_series()
+        .alias("seq")
     )
 
 
@@ -145,7 +172,9 @@ def attach_sbr(
         parts.append(_pairs(rows))
     pairs = pl.concat(parts)
     pairs = resolve_teams(pairs, ["home_team", "away_team"], "season", scheme="sbr")
-    pairs = pairs.with_columns(retro_game_id=pl.lit(None, pl.String), seq=game_sequence("rot"))
+    pairs = pairs.with_columns(
+        retro_game_id=pl.lit(None, pl.String), seq=_game_of_day(pairs, games)
+    )
     matched = match_games(pairs, games)
     report.unmatched = matched.filter(pl.col("game_id").is_null()).select(
         "line", "date", home=pl.col("source_home_team"), rot=pl.col("rot")
