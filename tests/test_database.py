@@ -162,3 +162,18 @@ def test_announced_starters_round_trip_through_postgresql(pg_schema):
 
 def _tables(snapshot):
     return {n: snapshot.table(n) for n in ("games", "odds_lines", "betting_splits")}
+
+
+def test_reading_a_database_not_yet_migrated_to_the_starter_columns_says_migrate(
+    pg_schema, monkeypatch
+):
+    from mlbcore.db import migrations
+    from mlbcore.db.jobs import read_database
+    from mlbcore.errors import MlbError
+    from mlbcore.settings import load_settings
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
+    with psycopg.connect(URL) as conn:
+        migrations.migrate(conn, pg_schema)
+    with pytest.raises(MlbError, match="predates this version's columns; run `mlb db migrate`"):
+        read_database(load_settings(), URL)
