@@ -11,14 +11,21 @@ team and season (ids and names of the starters):
 3. else the actual starter if the listing is a close spelling of him: his id's stem (a
    Retrosheet id is the surname's first four letters and the first initial, so
    "D HUTCHISN" is hutcd001), his surname after a wrong initial ("N STROMAN"), or an
-   abbreviation (SBR cuts names to ten letters: "JHELICKSN-R" for Hellickson);
+   abbreviation (SBR squeezes long names: "JHELICKSN-R" for Hellickson);
 4. else the one pitcher of the team's season the listing abbreviates ("SSTRASBRG");
 5. else the listing is unresolved (no such pitcher, or several) and the game keeps the
    game log's starter; the import report counts it.
 
-Names the game logs spell differently from the books stay unresolved: Retrosheet keeps
-Roberto Hernandez under his former name, Fausto Carmona, and Chi Chi Gonzalez is
-"AGONZALEZ" at SBR. The fallback then is the right pitcher anyway.
+Names the game logs spell differently from the books stay unresolved (Retrosheet keeps
+Roberto Hernandez under his former name, Fausto Carmona); the fallback then is the right
+pitcher anyway. A pitcher who never started for the team that season (a reliever
+announced as an opener) is unresolved too: resolving him would need the game logs'
+winning, losing and saving pitchers, results of the game that the games table does not
+keep.
+
+On 2014-2016 data, SBR's ``Pitcher`` column names who pitched (it differs from the game
+log's starter in 2 of about 7,280 games), so it adds little; Pinnacle's listings are the
+announced starters (6 resolved games of 2016 differ from who started).
 """
 
 import polars as pl
