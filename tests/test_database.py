@@ -1,11 +1,13 @@
 """PostgreSQL as the data source, against the machine's real server (each test in a
 schema of its own, dropped afterwards)."""
 
+import dataclasses
 import json
 import subprocess
 import sys
 import uuid
 
+import polars as pl
 import psycopg
 import pytest
 
@@ -30,10 +32,10 @@ def test_migrate_is_safe_twice_and_from_two_processes_at_once(pg_schema, capsys)
     first, second = (subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2))
     outputs = [p.communicate(timeout=120)[0] for p in (first, second)]
     assert first.returncode == 0 and second.returncode == 0
-    assert sorted(o.strip().split(": ")[-1] for o in outputs) == ["1, 2, 3", "none pending"]
+    assert sorted(o.strip().split(": ")[-1] for o in outputs) == ["1, 2, 3, 4", "none pending"]
     assert main(["db", "migrate"]) == 0
     assert "none pending" in capsys.readouterr().out
-    assert _count(pg_schema, "schema_migrations") == 3
+    assert _count(pg_schema, "schema_migrations") == 4
 
 
 def test_load_is_copy_and_idempotent(pg_schema, capsys):
@@ -135,3 +137,46 @@ def test_predict_reads_postgresql_named_by_url(pg_schema, state_dir, tmp_path, c
     args = ["predict", "--targets", "moneyline_home_win", "--start", "2016-09-01"]
     assert main([*args, "--end", "2016-09-03", "--data", URL, "--out", str(out)]) == 0
     assert out.is_file() and "wrote 30 games" in capsys.readouterr().out
+
+
+def test_announced_starters_round_trip_through_postgresql(pg_schema):
+    from mlbcore.data.snapshot import content_hash, load_snapshot
+    from mlbcore.db import tables
+    from mlbcore.db.migrations import migrate
+
+    demo = load_snapshot(DEMO_SNAPSHOT)  # written before the starter columns: nulls
+    first = demo.games["game_id"][0]
+    games = demo.games.with_columns(
+        home_starter_listed_id=pl.when(pl.col("game_id") == first).then(pl.lit("someone001")),
+        home_starter_source=pl.when(pl.col("game_id") == first).then(pl.lit("pinnacle")),
+    )
+    listed = dataclasses.replace(demo, games=games)
+    listed = dataclasses.replace(listed, data_version=content_hash(_tables(listed)))
+    with psycopg.connect(URL) as conn:
+        migrate(conn, pg_schema)
+        for snapshot in (demo, listed):
+            tables.load(conn, snapshot, pg_schema)
+            back = tables.read(conn, pg_schema, "db")
+            assert back.data_version == snapshot.data_version
+    row = back.games.filter(pl.col("game_id") == first).to_dicts()[0]
+    assert (row["home_starter_listed_id"], row["home_starter_source"]) == ("someone001", "pinnacle")
+    assert back.data_version != demo.data_version
+
+
+def _tables(snapshot):
+    return {n: snapshot.table(n) for n in ("games", "odds_lines", "betting_splits")}
+
+
+def test_reading_a_database_not_yet_migrated_to_the_starter_columns_says_migrate(
+    pg_schema, monkeypatch
+):
+    from mlbcore.db import migrations
+    from mlbcore.db.jobs import read_database
+    from mlbcore.errors import MlbError
+    from mlbcore.settings import load_settings
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
+    with psycopg.connect(URL) as conn:
+        migrations.migrate(conn, pg_schema)
+    with pytest.raises(MlbError, match="predates this version's columns; run `mlb db migrate`"):
+        read_database(load_settings(), URL)

@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
@@ -173,3 +174,36 @@ def test_park_run_factor_uses_finished_games_at_the_park_shrunk_toward_one():
     league = (20 + 2) / 2
     assert third["park_run_factor"] == pytest.approx(((20 + 81 * league) / 82) / league)
     assert third["park_run_factor"] > 1
+
+
+def test_pitcher_form_follows_the_announced_starter_and_sources_say_which_sides_were_listed():
+    games = [
+        _game("AAA201604010", 1, 23, "AAA", "BBB", 5, 3, hsp="ace", asp="bum"),
+        # "ace" was announced for AAA but "sub" started; BBB had no listing matched.
+        _game("AAA201604060", 6, 23, "AAA", "BBB", 7, 2, hsp="sub", asp="bum"),
+        _game("AAA201604110", 11, 23, "AAA", "BBB", 1, 0, hsp="ace", asp="bum"),
+    ]
+    listed = pl.DataFrame(games, schema=GAMES).with_columns(
+        home_starter_listed_id=pl.when(pl.col("game_id") == "AAA201604060").then(pl.lit("ace")),
+        away_starter_listed_id=pl.lit(None, pl.String),
+    )
+    snapshot = _snapshot(games)
+    rows = build_features(dataclasses.replace(snapshot, games=listed)).sort("first_pitch_utc")
+    first, second, third = rows.to_dicts()
+    # The second game's home pitcher features are ace's (one start), not sub's (none).
+    assert second["home_sp_starts"] == 1 and second["home_sp_runs_allowed_per_start"] == 3.0
+    assert second["away_sp_starts"] == 1  # bum, from the game log: no listing
+    assert second["sources"][-1:] == ["home_starter_listed"]
+    assert "away_starter_listed" not in second["sources"]
+    # His form counts only what he really started: the second game was sub's.
+    assert third["home_sp_starts"] == 1 and third["home_sp_days_since_last_start"] == 10
+    assert "home_starter_listed" not in first["sources"] + third["sources"]
+    # Without listings (the demo, older snapshots) the game log's starter is used.
+    unlisted = build_features(snapshot).sort("first_pitch_utc").to_dicts()[1]
+    assert unlisted["home_sp_starts"] is None  # sub had never started
+
+
+def test_the_demo_has_no_listed_starters(demo_snapshot):
+    sources = build_features(demo_snapshot)["sources"].explode()
+    assert sources.is_in(["home_starter_listed", "away_starter_listed"]).sum() == 0
+    assert sources.is_in(["schedule", "results", "market", "splits"]).all()

@@ -8,12 +8,13 @@ import polars as pl
 import pytest
 
 from mlbcore.cli.main import main
-from mlbcore.data.snapshot import load_snapshot, read_manifest
+from mlbcore.data.snapshot import content_hash, load_snapshot, read_manifest, write_snapshot
 from mlbcore.errors import MlbError
 from mlbcore.features.build import build_features
 from mlbcore.importers.jobs import import_pinnacle, import_retrosheet, import_sbr
 from mlbcore.importers.report import RETROSHEET_NOTICE
 from mlbcore.importers.retrosheet import read_game_logs
+from mlbcore.importers.starters import apply_listings, resolve_listings
 
 
 def test_retrosheet_game_log_fields(shared_data):
@@ -162,3 +163,168 @@ def test_a_file_that_is_not_a_workbook_is_refused(real_snapshot_dir, tmp_path):
     fake.write_text("not a workbook")
     with pytest.raises(MlbError, match="is not a readable Excel workbook"):
         import_sbr(real_snapshot_dir, [fake])
+
+
+def _starter_games() -> pl.DataFrame:
+    """Three games of team AAA in 2016 (away team BBB), with the game logs' starters."""
+    rows = [
+        ("AAA201604010", "happj001", "J.A. Happ", "verlj001", "Justin Verlander"),
+        ("AAA201604020", "hellj001", "Jeremy Hellickson", "smitj001", "Joe Smith"),
+        ("AAA201604030", "perew001", "Williams Perez", "smitj002", "Jim Smith"),
+    ]
+    return pl.DataFrame(
+        {
+            "game_id": [r[0] for r in rows],
+            "season": [2016] * 3,
+            "home_team": ["AAA"] * 3,
+            "away_team": ["BBB"] * 3,
+            "home_starting_pitcher_id": [r[1] for r in rows],
+            "home_starting_pitcher_name": [r[2] for r in rows],
+            "away_starting_pitcher_id": [r[3] for r in rows],
+            "away_starting_pitcher_name": [r[4] for r in rows],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("game_id", "side", "listed", "listed_id", "resolved_by"),
+    [
+        ("AAA201604010", "home", "J A HAPP", "happj001", "name"),  # Pinnacle, two initials
+        ("AAA201604010", "home", "HAPP-L", "happj001", "name"),  # SBR: surname and hand
+        ("AAA201604010", "away", "JVERLANDER", "verlj001", "name"),  # no space
+        ("AAA201604020", "home", "JHELICKSN-R", "hellj001", "spelling"),  # SBR abbreviation
+        ("AAA201604020", "home", "D HELLICKSON", "hellj001", "spelling"),  # wrong initial
+        ("AAA201604030", "home", "J HAPP", "happj001", "name"),  # another pitcher of AAA
+        ("AAA201604030", "home", "JHELLICKSO-R", "hellj001", "spelling"),  # ... abbreviated
+        ("AAA201604030", "away", "J SMITH", "smitj002", "name"),  # the Smith who started
+        ("AAA201604010", "away", "J SMITH", None, None),  # two Smiths started for BBB
+        ("AAA201604030", "home", "R HERNANDEZ", None, None),  # nobody of that name
+    ],
+)
+def test_listed_starters_resolve_to_game_log_ids(game_id, side, listed, listed_id, resolved_by):
+    listings = pl.DataFrame({"game_id": [game_id], "side": [side], "listed": [listed]})
+    row = resolve_listings(listings, _starter_games()).to_dicts()[0]
+    assert (row["listed_id"], row["resolved_by"]) == (listed_id, resolved_by)
+
+
+def test_a_missing_listing_is_no_listing():
+    listings = pl.DataFrame(
+        {"game_id": ["AAA201604010"] * 2, "side": ["home", "away"], "listed": ["UNDECIDED", None]}
+    )
+    assert resolve_listings(listings, _starter_games()).height == 0
+
+
+def test_pinnacle_listings_outrank_sbr_whatever_the_order():
+    games = _starter_games().drop("home_starting_pitcher_name", "away_starting_pitcher_name")
+    matched = games["game_id"]
+
+    def listing(book_id: str | None, game_id: str = "AAA201604010") -> pl.DataFrame:
+        return pl.DataFrame(
+            {"game_id": [game_id], "side": ["home"], "listed_id": [book_id]},
+            schema={"game_id": pl.String, "side": pl.String, "listed_id": pl.String},
+        )
+
+    def home(frame: pl.DataFrame) -> tuple:
+        row = frame.filter(pl.col("game_id") == "AAA201604010").to_dicts()[0]
+        return row["home_starter_listed_id"], row["home_starter_source"]
+
+    pinnacle, sbr = listing("perew001"), listing("hellj001")
+    first_sbr = apply_listings(
+        apply_listings(games, sbr, matched, "sbr"), pinnacle, matched, "pinnacle"
+    )
+    first_pin = apply_listings(
+        apply_listings(games, pinnacle, matched, "pinnacle"), sbr, matched, "sbr"
+    )
+    assert home(first_sbr) == home(first_pin) == ("perew001", "pinnacle")
+    # Pinnacle resolving nothing keeps SBR's listing; SBR resolving nothing clears its own.
+    unresolved = listing(None)
+    kept = apply_listings(
+        apply_listings(games, sbr, matched, "sbr"), unresolved, matched, "pinnacle"
+    )
+    assert home(kept) == ("hellj001", "sbr")
+    cleared = apply_listings(apply_listings(games, sbr, matched, "sbr"), unresolved, matched, "sbr")
+    assert home(cleared) == (None, None)
+    # Games the book did not match keep what they had.
+    other = apply_listings(kept, listing("perew001"), matched.head(0), "pinnacle")
+    assert home(other) == ("hellj001", "sbr")
+
+
+def test_real_2016_listed_starters_and_what_the_report_says(
+    real_snapshot_dir, shared_data, tmp_path
+):
+    out = tmp_path / "snap"
+    retro, sbr, pinnacle = (shared_data / d for d in ("retrosheet", "sbr", "pinnacle"))
+    import_retrosheet([retro / "GL2015.TXT", retro / "GL2016.TXT"], out)
+    report = import_pinnacle(out, pinnacle / "mlb2016_games.csv", pinnacle / "mlb2016_lines.csv.gz")
+    notes = "\n".join(report.notes)
+    assert "starters: 4852 listed" in notes and "6 of them not the game log's starter" in notes
+    assert "4 listed starters matched no pitcher" in notes
+    assert "SLN201608060 away: 'R HERNANDEZ' (started: carmf001)" in notes  # Fausto Carmona
+    games = load_snapshot(out).games.filter(pl.col("season") == 2016)
+    chacin = games.filter(pl.col("game_id") == "ATL201605110").to_dicts()[0]
+    assert chacin["home_starting_pitcher_id"] == "perew001"  # Williams Perez started
+    assert (chacin["home_starter_listed_id"], chacin["home_starter_source"]) == (
+        "chacj001",
+        "pinnacle",
+    )
+    carmona = games.filter(pl.col("game_id") == "SLN201608060").to_dicts()[0]
+    assert carmona["away_starter_listed_id"] is None and carmona["away_starter_source"] is None
+    # SBR after Pinnacle gives what Pinnacle after SBR gave (the shared snapshot).
+    import_sbr(out, [sbr / "mlb odds 2015.xlsx", sbr / "mlb odds 2016.xlsx"])
+    columns = ["game_id", "home_starter_listed_id", "away_starter_listed_id"]
+    columns += ["home_starter_source", "away_starter_source"]
+    reverse = load_snapshot(out).games.select(columns).sort("game_id")
+    shared = load_snapshot(real_snapshot_dir).games.select(columns).sort("game_id")
+    assert reverse.equals(shared)
+    sources = shared.filter(pl.col("game_id").str.slice(3, 4) == "2016")["home_starter_source"]
+    assert sources.value_counts().sort("home_starter_source").rows() == [
+        (None, 1),
+        ("pinnacle", 2425),
+        ("sbr", 2),
+    ]
+
+
+def test_a_snapshot_without_the_starter_columns_loads_with_nulls_and_its_version(tmp_path):
+    from mlbcore.data.schema import GAMES_ADDED
+    from mlbcore.settings import DEMO_SNAPSHOT
+
+    shutil.copytree(DEMO_SNAPSHOT, tmp_path / "demo")
+    before = pl.read_parquet(tmp_path / "demo" / "games.parquet")
+    assert not set(GAMES_ADDED.names()) & set(before.columns)  # written before they existed
+    snapshot = load_snapshot(tmp_path / "demo")
+    assert snapshot.games.select(GAMES_ADDED.names()).null_count().sum_horizontal().item() == (
+        len(GAMES_ADDED) * before.height
+    )
+    assert snapshot.data_version == content_hash(
+        {
+            "games": before,
+            "odds_lines": snapshot.odds_lines,
+            "betting_splits": snapshot.betting_splits,
+        }
+    )
+    # Written again, the data version is the same: all-null added columns are not hashed.
+    write_snapshot(
+        {
+            "games": snapshot.games,
+            "odds_lines": snapshot.odds_lines,
+            "betting_splits": snapshot.betting_splits,
+        },
+        tmp_path / "again",
+        "again",
+    )
+    assert read_manifest(tmp_path / "again")["content_hash"] == snapshot.data_version
+
+
+def test_sbr_doubleheader_games_pair_up_by_their_final_scores(real_snapshot_dir):
+    games = load_snapshot(real_snapshot_dir).games.filter(pl.col("season") == 2015)
+    doubleheaders = games.filter(pl.col("doubleheader") > 0)
+    assert doubleheaders.height > 40
+    # SBR's rotation numbers put 20 of 2015's second games first; paired by score, the
+    # archive's starters (it lists who pitched) agree with the game log in every game.
+    for side in ("home", "away"):
+        listed = games.filter(pl.col(f"{side}_starter_source") == "sbr")
+        assert listed.height > 2400
+        differ = listed.filter(
+            pl.col(f"{side}_starter_listed_id") != pl.col(f"{side}_starting_pitcher_id")
+        )
+        assert differ.height == 0

@@ -31,6 +31,25 @@ GAMES = pl.Schema(
     }
 )
 
+# Columns added to ``games`` after schema version 1, all nullable. Snapshots written before
+# them, and sources that do not know them (the demo generator), have none: they load with
+# nulls, and a column that is null throughout is left out of the content hash, so adding
+# these changed no existing data version and needs no new schema version.
+GAMES_ADDED = pl.Schema(
+    {
+        # The game log's starters by name, to resolve the names books list (Retrosheet).
+        "home_starting_pitcher_name": pl.String,
+        "away_starting_pitcher_name": pl.String,
+        # The starter an odds source announced with its lines, as a Retrosheet id; null
+        # where no listing was matched and resolved (features then use the game log's).
+        "home_starter_listed_id": pl.String,
+        "away_starter_listed_id": pl.String,
+        # The book whose listing that is ("pinnacle" outranks "sbr"); null with the id.
+        "home_starter_source": pl.String,
+        "away_starter_source": pl.String,
+    }
+)
+
 ODDS_LINES = pl.Schema(
     {
         "game_id": pl.String,
@@ -64,6 +83,22 @@ TABLES: dict[str, pl.Schema] = {
     "odds_lines": ODDS_LINES,
     "betting_splits": BETTING_SPLITS,
 }
+
+ADDED_COLUMNS: dict[str, pl.Schema] = {"games": GAMES_ADDED}
+
+
+def full_schema(name: str) -> pl.Schema:
+    """A table's columns with those added since schema version 1 (as stored in PostgreSQL)."""
+    return pl.Schema({**TABLES[name], **ADDED_COLUMNS.get(name, {})})
+
+
+def with_added_columns(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every added column of the table it lacks, as typed nulls."""
+    added = ADDED_COLUMNS.get(name, pl.Schema())
+    return frame.with_columns(
+        [pl.lit(None, t).alias(c) for c, t in added.items() if c not in frame.columns]
+    )
+
 
 # Sort order that makes a table's content canonical (for hashing and for as-of joins).
 # Every column takes part, so rows that tie on time still have one order and the content

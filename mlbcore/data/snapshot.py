@@ -17,7 +17,14 @@ from pathlib import Path
 
 import polars as pl
 
-from mlbcore.data.schema import SCHEMA_VERSION, SORT_KEYS, TABLES
+from mlbcore.data.schema import (
+    ADDED_COLUMNS,
+    SCHEMA_VERSION,
+    SORT_KEYS,
+    TABLES,
+    full_schema,
+    with_added_columns,
+)
 from mlbcore.errors import MlbError
 
 MANIFEST = "manifest.json"
@@ -53,22 +60,28 @@ def games_source(notices: "tuple[str, ...] | list[str]") -> str:
 
 
 def canonical(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """The table in its schema's column order, types and sort order."""
+    """The table in its schema's column order, types and sort order; columns added since
+    schema version 1 that ``frame`` lacks are nulls."""
     schema = TABLES[name]
     missing = [c for c in schema.names() if c not in frame.columns]
     if missing:
         raise MlbError(f"table {name} lacks columns {missing}; expected {schema.names()}")
-    return frame.select([pl.col(c).cast(t) for c, t in schema.items()]).sort(
+    frame = with_added_columns(name, frame)
+    return frame.select([pl.col(c).cast(t) for c, t in full_schema(name).items()]).sort(
         SORT_KEYS[name], nulls_last=True, maintain_order=True
     )
 
 
 def content_hash(tables: dict[str, pl.DataFrame]) -> str:
-    """SHA-256 over the canonical CSV of every table: the data version."""
+    """SHA-256 over the canonical CSV of every table: the data version. An added column
+    that is null throughout is left out, so the same data hashes the same whether it was
+    written before that column existed or after."""
     digest = hashlib.sha256()
     for name in sorted(TABLES):
+        frame = canonical(name, tables[name])
+        empty = [c for c in ADDED_COLUMNS.get(name, {}) if frame[c].null_count() == frame.height]
         digest.update(name.encode())
-        digest.update(canonical(name, tables[name]).write_csv().encode())
+        digest.update(frame.drop(empty).write_csv().encode())
     return digest.hexdigest()
 
 
@@ -160,7 +173,7 @@ def load_snapshot(path: Path) -> Snapshot:
             )
         tables[name] = pl.read_parquet(file)
     return Snapshot(
-        games=tables["games"],
+        games=with_added_columns("games", tables["games"]),  # older snapshots lack some
         odds_lines=tables["odds_lines"],
         betting_splits=tables["betting_splits"],
         data_version=str(manifest["content_hash"]),

@@ -52,6 +52,11 @@ def read_database(settings: Settings, url: str) -> Snapshot:
                 f"{masked(url)} has no data in schema {settings.database_schema!r}; "
                 "run `mlb db migrate` and `mlb db load --data SNAPSHOT` first"
             ) from None
+        except psycopg.errors.UndefinedColumn:
+            raise MlbError(
+                f"{masked(url)} schema {settings.database_schema!r} predates this version's "
+                "columns; run `mlb db migrate`"
+            ) from None
 
 
 def read_notices(settings: Settings, url: str) -> tuple[str, ...]:

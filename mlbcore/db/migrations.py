@@ -115,6 +115,19 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
+    (
+        4,
+        "games: starters' names, announced starters and their source",
+        """
+        ALTER TABLE {schema}.games
+            ADD COLUMN home_starting_pitcher_name text,
+            ADD COLUMN away_starting_pitcher_name text,
+            ADD COLUMN home_starter_listed_id text,
+            ADD COLUMN away_starter_listed_id text,
+            ADD COLUMN home_starter_source text,
+            ADD COLUMN away_starter_source text;
+        """,
+    ),
 )
 
 

@@ -9,7 +9,7 @@ import io
 import polars as pl
 from psycopg import Connection, sql
 
-from mlbcore.data.schema import TABLES, UTC
+from mlbcore.data.schema import TABLES, UTC, full_schema
 from mlbcore.data.snapshot import Snapshot, canonical, content_hash
 
 # PostgreSQL reads and writes UTC instants in this form in CSV.
@@ -49,7 +49,8 @@ def read(conn: Connection, schema: str, source: str) -> Snapshot:
     """The snapshot stored in ``schema``, read with COPY ... TO STDOUT."""
     tables = {}
     with conn.cursor() as cur:
-        for name, table_schema in TABLES.items():
+        for name in TABLES:
+            table_schema = full_schema(name)
             columns = sql.SQL(", ").join(
                 sql.SQL(
                     "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"

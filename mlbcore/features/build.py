@@ -2,6 +2,7 @@
 
 import polars as pl
 
+from mlbcore.data.schema import with_added_columns
 from mlbcore.data.snapshot import Snapshot
 from mlbcore.features import derived
 from mlbcore.features.market import market_features, splits_features
@@ -27,7 +28,9 @@ def build_features(
 ) -> pl.DataFrame:
     """One row per game: identity columns, every feature of ``FEATURES`` computed only
     from information time-stamped at or before ``first_pitch_utc - cutoff_minutes``, and
-    quality columns (``completeness``, ``missing_features``, ``sources``).
+    quality columns (``completeness``, ``missing_features``, ``sources``; ``sources`` also
+    names each side whose starter is the one announced with the odds, see
+    ``listed_starters``).
 
     Results of other games count once they were known (``game_end_utc``, or the
     next-morning rule for sources without end times); lines and splits count if posted
@@ -70,7 +73,30 @@ def build_features(
         consensus_vs_form=derived.consensus_vs_form(),
     )
     features = frame.select(*GAME_COLUMNS, *[pl.col(n).cast(pl.Float64) for n in FEATURE_NAMES])
-    return features.with_columns(*quality_columns()).sort("first_pitch_utc", "game_id")
+    features = features.with_columns(*quality_columns()).sort("first_pitch_utc", "game_id")
+    return (
+        features.join(listed_starters(games), on="game_id", how="left", maintain_order="left")
+        .with_columns(sources=pl.concat_list("sources", "listed").list.drop_nulls())
+        .drop("listed")
+    )
+
+
+def listed_starters(games: pl.DataFrame) -> pl.DataFrame:
+    """(game_id, listed): "home_starter_listed" and "away_starter_listed" for each side
+    whose pitcher features describe the announced starter; a side absent from the list
+    fell back to the game log's starter (no listing matched, or none was imported)."""
+    games = with_added_columns("games", games)
+    return games.select(
+        "game_id",
+        listed=pl.concat_list(
+            [
+                pl.when(pl.col(f"{side}_starter_listed_id").is_not_null()).then(
+                    pl.lit(f"{side}_starter_listed")
+                )
+                for side in ("home", "away")
+            ]
+        ),
+    )
 
 
 def quality_columns() -> list[pl.Expr]:

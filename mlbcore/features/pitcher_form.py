@@ -7,9 +7,18 @@ the same features work on the demo season and on Retrosheet.
 
 import polars as pl
 
+from mlbcore.data.schema import with_added_columns
 from mlbcore.features.timing import result_known_at_utc
 
 LAST_N_STARTS = 3
+
+
+def starter_id(side: str) -> pl.Expr:
+    """The ``side`` team's starter whose form a game's features describe: the one an odds
+    source announced, else (no listing matched) the game log's starter. No leak: books
+    post their lines with the announced starter, so he is known before the cutoff; his
+    past starts are still the game log's, who really started them."""
+    return pl.coalesce(f"{side}_starter_listed_id", f"{side}_starting_pitcher_id")
 
 
 def pitcher_starts(games: pl.DataFrame) -> pl.DataFrame:
@@ -53,13 +62,8 @@ def pitcher_form_features(games: pl.DataFrame, side: str) -> pl.DataFrame:
     """Form of the ``side`` team's starting pitcher of every game as of its cutoff."""
     starts = pitcher_starts(games)
     at_cutoff = (
-        games.select(
-            "game_id",
-            "season",
-            "date",
-            "cutoff_utc",
-            pitcher_id=pl.col(f"{side}_starting_pitcher_id"),
-        )
+        with_added_columns("games", games)  # snapshots without listings: the game log's
+        .select("game_id", "season", "date", "cutoff_utc", pitcher_id=starter_id(side))
         .sort("cutoff_utc")
         .join_asof(
             starts.drop("runs_allowed", "innings", "team_won", "one").rename(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from mlbcore.data.schema import TABLES
+from mlbcore.data.schema import GAMES_ADDED, TABLES
 from mlbcore.data.snapshot import (
     MANIFEST,
     Snapshot,
@@ -39,10 +39,12 @@ def import_retrosheet(paths: list[Path], out: Path, strict: bool = False) -> Imp
         odds = previous.odds_lines.filter(pl.col("game_id").is_in(ids))
         splits = previous.betting_splits.filter(pl.col("game_id").is_in(ids))
         notices = list(previous.notices)
-        # A scheduled first pitch from an odds import outranks the game log's estimate.
+        # A scheduled first pitch from an odds import outranks the game log's estimate;
+        # the starters odds imports announced stay with their games.
+        listed = [c for c in GAMES_ADDED.names() if "_starter_" in c]
         games = (
             games.join(
-                previous.games.select("game_id", kept=pl.col("first_pitch_utc")),
+                previous.games.select("game_id", *listed, kept=pl.col("first_pitch_utc")),
                 on="game_id",
                 how="left",
                 maintain_order="left",
@@ -81,8 +83,8 @@ def import_pinnacle(
 
 def import_sbr(snapshot_dir: Path, paths: list[Path], strict: bool = False) -> ImportReport:
     snapshot = _existing(snapshot_dir)
-    odds, report = attach_sbr(snapshot.games, snapshot.odds_lines, paths, strict)
-    _rewrite(snapshot_dir, snapshot, games=snapshot.games, odds_lines=odds, added="SBR lines")
+    games, odds, report = attach_sbr(snapshot.games, snapshot.odds_lines, paths, strict)
+    _rewrite(snapshot_dir, snapshot, games=games, odds_lines=odds, added="SBR lines")
     return report
 
 

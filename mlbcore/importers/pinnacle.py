@@ -16,6 +16,7 @@ from mlbcore.errors import MlbError
 from mlbcore.importers.matching import game_sequence, local_date, match_games
 from mlbcore.importers.report import ImportReport, collect_problems
 from mlbcore.importers.sbr import BOOK as SBR_BOOK
+from mlbcore.importers.starters import apply_listings, listing_notes, listings_of, resolve_listings
 
 BOOK = "pinnacle"
 GAME_COLUMNS = (
@@ -109,6 +110,8 @@ def read_games(path: Path, strict: bool) -> tuple[pl.DataFrame, list]:
         doubleheader=pl.col("doubleheader_game").cast(pl.Int8),
         season=pl.col("first_pitch").dt.year().cast(pl.Int32),
         source_home_team=pl.col("home_team"),
+        home_listed=pl.col("home_starting_pitcher"),
+        away_listed=pl.col("away_starting_pitcher"),
     )
     return games, problems
 
@@ -153,8 +156,9 @@ def attach_pinnacle(
     lines_path: Path,
     strict: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame, ImportReport]:
-    """New ``games`` (first pitch from Pinnacle where matched) and ``odds_lines`` (this
-    book's lines for matched games replaced by the file's), and the report."""
+    """New ``games`` (first pitch and announced starters from Pinnacle where matched) and
+    ``odds_lines`` (this book's lines for matched games replaced by the file's), and the
+    report."""
     report = ImportReport(source=f"pinnacle ({games_path}, {lines_path})")
     events, game_problems = read_games(games_path, strict)
     lines, line_problems = read_lines(lines_path, strict)
@@ -212,4 +216,9 @@ def attach_pinnacle(
         [replaced, new_lines.select([pl.col(c).cast(t) for c, t in ODDS_LINES.items()])]
     )
     scheduled = moved.with_columns(first_pitch_utc=pl.coalesce("scheduled", "first_pitch_utc"))
-    return scheduled.select(games.columns), merged, report
+    found = matched.filter(pl.col("game_id").is_not_null())
+    listings = listings_of(found)
+    resolved = resolve_listings(listings, games)
+    report.notes += listing_notes(games, listings.height, resolved)
+    listed = apply_listings(scheduled.select(games.columns), resolved, found["game_id"], BOOK)
+    return listed, merged, report

@@ -36,7 +36,9 @@ FIELD = {
     "completion": 13,
     "park_id": 16,
     "away_starting_pitcher_id": 101,
+    "away_starting_pitcher_name": 102,
     "home_starting_pitcher_id": 103,
+    "home_starting_pitcher_name": 104,
 }
 LOCAL_START = {"D": (13, 5), "N": (19, 5)}
 
@@ -84,6 +86,8 @@ def _rows(name: str, text: str) -> pl.DataFrame:
         park_id=get["park_id"],
         away_starting_pitcher_id=get["away_starting_pitcher_id"],
         home_starting_pitcher_id=get["home_starting_pitcher_id"],
+        away_starting_pitcher_name=get["away_starting_pitcher_name"],
+        home_starting_pitcher_name=get["home_starting_pitcher_name"],
     )
     reason = (
         pl.when(~good_shape)
@@ -155,10 +159,13 @@ def read_game_logs(paths: list[Path], strict: bool = False) -> tuple[pl.DataFram
         ).dt.replace_time_zone("UTC"),
         home_starting_pitcher_id=pl.col("home_starting_pitcher_id").replace("", None),
         away_starting_pitcher_id=pl.col("away_starting_pitcher_id").replace("", None),
+        home_starting_pitcher_name=pl.col("home_starting_pitcher_name").replace("", None),
+        away_starting_pitcher_name=pl.col("away_starting_pitcher_name").replace("", None),
     )
     games = games.with_columns(_first_pitch_utc(games))
     # The same game in two files (a season imported twice): keep one copy.
     games = games.unique("game_id", keep="first", maintain_order=True)
-    games = games.select([pl.col(c).cast(t) for c, t in GAMES.items()])
+    names = ["home_starting_pitcher_name", "away_starting_pitcher_name"]
+    games = games.select(*[pl.col(c).cast(t) for c, t in GAMES.items()], *names)
     report.rows_imported = games.height
     return games, report

@@ -18,6 +18,7 @@ from mlbcore.data.teams import resolve_teams
 from mlbcore.errors import MlbError
 from mlbcore.importers.matching import game_sequence, match_games
 from mlbcore.importers.report import ImportReport, collect_problems
+from mlbcore.importers.starters import apply_listings, listing_notes, listings_of, resolve_listings
 
 BOOK = "sbr"
 OPEN_STAMP = timedelta(hours=24)  # before first pitch; any stamp before the cutoff would do
@@ -110,6 +111,10 @@ def _pairs(rows: pl.DataFrame) -> pl.DataFrame:
         away_team=pl.col("team"),
         home_team=pl.col("team_home"),
         source_home_team=pl.col("team_home"),
+        away_listed=pl.col("pitcher"),
+        home_listed=pl.col("pitcher_home"),
+        away_final=pl.col("final_score"),
+        home_final=pl.col("final_score_home"),
         moneyline_away_open=pl.col("open_parsed"),
         moneyline_home_open=pl.col("open_parsed_home"),
         moneyline_away_close=pl.col("close_parsed"),
@@ -127,11 +132,37 @@ def _pairs(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _game_of_day(pairs: pl.DataFrame, games: pl.DataFrame) -> pl.Series:
+    """Which of the home team's games that date each pair is: the game with the same final
+    score where that tells them apart, else the order of rotation numbers (which in 2016
+    put the second game of 7 doubleheaders first: their starters gave it away)."""
+    by_score = (
+        games.select("date", "home_team", "doubleheader", "home_score", "away_score")
+        .with_columns(game_sequence("doubleheader"))
+        .filter(pl.len().over("date", "home_team", "home_score", "away_score") == 1)
+        .select("date", "home_team", "home_score", "away_score", by_score=pl.col("seq"))
+    )
+    return (
+        pairs.with_columns(game_sequence("rot"))
+        .join(
+            by_score,
+            left_on=["date", "home_team", "home_final", "away_final"],
+            right_on=["date", "home_team", "home_score", "away_score"],
+            how="left",
+            maintain_order="left",
+        )
+        .select(pl.coalesce("by_score", "seq"))
+        .to_series()
+        .alias("seq")
+    )
+
+
 def attach_sbr(
     games: pl.DataFrame, odds_lines: pl.DataFrame, paths: list[Path], strict: bool = False
-) -> tuple[pl.DataFrame, ImportReport]:
-    """``odds_lines`` with each matched game's opening and closing lines from the archive
-    (replacing this book's earlier lines of those games), and the report."""
+) -> tuple[pl.DataFrame, pl.DataFrame, ImportReport]:
+    """``games`` with the archive's announced starters where no Pinnacle listing outranks
+    them, ``odds_lines`` with each matched game's opening and closing lines from the
+    archive (replacing this book's earlier lines of those games), and the report."""
     report = ImportReport(source="sbr " + ", ".join(map(str, paths)))
     parts = []
     for path in paths:
@@ -141,7 +172,9 @@ def attach_sbr(
         parts.append(_pairs(rows))
     pairs = pl.concat(parts)
     pairs = resolve_teams(pairs, ["home_team", "away_team"], "season", scheme="sbr")
-    pairs = pairs.with_columns(retro_game_id=pl.lit(None, pl.String), seq=game_sequence("rot"))
+    pairs = pairs.with_columns(
+        retro_game_id=pl.lit(None, pl.String), seq=_game_of_day(pairs, games)
+    )
     matched = match_games(pairs, games)
     report.unmatched = matched.filter(pl.col("game_id").is_null()).select(
         "line", "date", home=pl.col("source_home_team"), rot=pl.col("rot")
@@ -175,4 +208,8 @@ def attach_sbr(
     kept = odds_lines.filter(
         ~((pl.col("book") == BOOK) & pl.col("game_id").is_in(found["game_id"].implode()))
     )
-    return pl.concat([kept, new_lines]), report
+    listings = listings_of(found)
+    resolved = resolve_listings(listings, games)
+    report.notes += listing_notes(games, listings.height, resolved)
+    listed = apply_listings(games, resolved, found["game_id"], BOOK)
+    return listed, pl.concat([kept, new_lines]), report
