@@ -4,7 +4,7 @@ moved since its last game (time zones crossed)."""
 import polars as pl
 
 from mlbcore.data.teams import local_time_zones, per_time_zone
-from mlbcore.features.timing import result_known_at_utc
+from mlbcore.features.timing import finished_results
 
 # Shrink a park's run rate toward the league's as if it had this many league-average
 # games: a park with a handful of games says little about itself.
@@ -16,8 +16,7 @@ def park_run_factor(games: pl.DataFrame) -> pl.DataFrame:
     (all seasons in the data), relative to the league's over the same time, shrunk
     toward 1. One row per game_id."""
     finished = (
-        games.filter(pl.col("home_score").is_not_null() & pl.col("away_score").is_not_null())
-        .with_columns(result_known_at_utc())
+        finished_results(games)
         .select(
             "park_id",
             "result_known_at_utc",
