@@ -173,3 +173,50 @@ def test_park_run_factor_uses_finished_games_at_the_park_shrunk_toward_one():
     league = (20 + 2) / 2
     assert third["park_run_factor"] == pytest.approx(((20 + 81 * league) / 82) / league)
     assert third["park_run_factor"] > 1
+
+
+def _in_season(game: dict, year: int) -> dict:
+    """The same game, played in ``year``."""
+    moved = {k: game[k].replace(year=year) for k in ("date", "first_pitch_utc", "game_end_utc")}
+    return {**game, **moved, "season": year, "game_id": game["game_id"].replace("2016", str(year))}
+
+
+def test_park_run_factor_looks_back_three_seasons_and_this_one_only():
+    def at(park, day, runs, year):
+        home = park[:3]
+        game = _game(f"{home}20160{day}0", day, 1, home, "SFN", runs, 0)
+        return _in_season({**game, "park_id": park}, year)
+
+    games = [
+        at("COL01", 1, 30, 2012),  # four seasons back: outside the look-back
+        at("SFO01", 1, 2, 2012),
+        at("COL01", 1, 12, 2013),
+        at("SFO01", 2, 4, 2013),
+        at("COL01", 1, 10, 2016),
+        at("SFO01", 2, 6, 2016),
+        at("COL01", 5, 0, 2016),  # the game itself: not finished by its cutoff
+    ]
+    last = build_features(_snapshot(games)).sort("first_pitch_utc").to_dicts()[-1]
+    league = (12 + 4 + 10 + 6) / 4
+    expected = ((12 + 10) + 81 * league) / (2 + 81) / league
+    assert last["park_run_factor"] == pytest.approx(expected)
+
+
+def test_a_games_park_factor_does_not_depend_on_which_seasons_were_imported(shared_data, tmp_path):
+    from mlbcore.data.snapshot import load_snapshot
+    from mlbcore.importers.jobs import import_retrosheet
+
+    def factors_2016(first_season: int) -> pl.DataFrame:
+        out = tmp_path / str(first_season)
+        logs = [shared_data / "retrosheet" / f"GL{y}.TXT" for y in range(first_season, 2017)]
+        import_retrosheet(logs, out)
+        return (
+            build_features(load_snapshot(out))
+            .filter(pl.col("season") == 2016)
+            .select("game_id", "park_run_factor")
+        )
+
+    all_seasons, fewer = factors_2016(2010), factors_2016(2013)
+    assert all_seasons.height > 2400
+    assert all_seasons["park_run_factor"].null_count() == 0
+    assert all_seasons.sort("game_id").equals(fewer.sort("game_id"))

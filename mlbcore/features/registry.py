@@ -8,7 +8,9 @@ changes the version by itself).
 import hashlib
 from dataclasses import dataclass
 
-FEATURE_SET_REVISION = 1
+# 2: park factor over a fixed look-back (3 prior seasons + season to date); market movement
+# missing, not constant, for books with only an open and a close (SBR)
+FEATURE_SET_REVISION = 2
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ FEATURES: tuple[Feature, ...] = (
         "park_run_factor",
         "park",
         "results",
-        "runs per game at this park before the cutoff / league's, shrunk toward 1",
+        "runs per game at this park / league's, shrunk toward 1, over the games finished by"
+        " the cutoff in the 3 prior seasons and this season to date",
     ),
     *_sided(_SIDE_TEAM, "team", "results"),
     *_sided(_SIDE_PITCHER, "pitcher", "results"),
