@@ -220,3 +220,32 @@ def test_a_games_park_factor_does_not_depend_on_which_seasons_were_imported(shar
     assert all_seasons.height > 2400
     assert all_seasons["park_run_factor"].null_count() == 0
     assert all_seasons.sort("game_id").equals(fewer.sort("game_id"))
+
+
+MOVEMENT = (
+    "market_home_prob_move",
+    "market_moneyline_moves",
+    "market_minutes_since_last_move",
+    "market_total_move",
+    "market_total_moves",
+)
+
+
+@pytest.mark.parametrize("book", ["sbr", "b"])
+def test_movement_is_missing_where_the_book_keeps_only_an_open_and_a_close(book):
+    game = _game("AAA201604010", 1, 23, "AAA", "BBB", 5, 3)
+    first_pitch = game["first_pitch_utc"]
+    # the SBR archive's two lines: the open stamped 24 h out, the close at first pitch
+    lines = [
+        {**_line(game["game_id"], first_pitch - timedelta(hours=24), -120, 110), "book": book},
+        {**_line(game["game_id"], first_pitch, -150, 130, 9.0), "book": book},
+    ]
+    row = build_features(_snapshot([game], lines)).to_dicts()[0]
+    p, q = 120 / 220, 100 / 210
+    assert row["market_no_vig_home_prob"] == pytest.approx(p / (p + q))  # the open, known
+    assert row["market_total"] == 8.5
+    if book == "sbr":
+        assert all(row[name] is None for name in MOVEMENT)
+        assert set(MOVEMENT) <= set(row["missing_features"])
+    else:  # a book that posts every change: no move since the open is a fact
+        assert [row[name] for name in MOVEMENT] == [0.0, 1.0, 23 * 60.0, 0.0, 1.0]

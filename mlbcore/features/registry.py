@@ -47,6 +47,9 @@ _SIDE_PITCHER = [
 ]
 
 
+_NO_MOVES_AT_SBR = "; missing where the book keeps only an open and a close (SBR)"
+
+
 def _sided(items: list[tuple[str, str]], category: str, source: str) -> list[Feature]:
     return [
         Feature(f"{side}_{name}", category, source, f"{side} team: {text}")
@@ -88,16 +91,19 @@ FEATURES: tuple[Feature, ...] = (
         "market_home_prob_move",
         "market",
         "market",
-        "no-vig home probability change since the opening line",
+        "no-vig home probability change since the opening line" + _NO_MOVES_AT_SBR,
     ),
     Feature(
-        "market_moneyline_moves", "market", "market", "moneyline lines posted up to the cutoff"
+        "market_moneyline_moves",
+        "market",
+        "market",
+        "moneyline lines posted up to the cutoff" + _NO_MOVES_AT_SBR,
     ),
     Feature(
         "market_minutes_since_last_move",
         "market",
         "market",
-        "minutes from the last moneyline post to the cutoff",
+        "minutes from the last moneyline post to the cutoff" + _NO_MOVES_AT_SBR,
     ),
     Feature("market_total", "market", "market", "total runs line"),
     Feature(
@@ -106,8 +112,18 @@ FEATURES: tuple[Feature, ...] = (
         "market",
         "over probability at the total line, vig removed",
     ),
-    Feature("market_total_move", "market", "market", "total line change since the opening line"),
-    Feature("market_total_moves", "market", "market", "total lines posted up to the cutoff"),
+    Feature(
+        "market_total_move",
+        "market",
+        "market",
+        "total line change since the opening line" + _NO_MOVES_AT_SBR,
+    ),
+    Feature(
+        "market_total_moves",
+        "market",
+        "market",
+        "total lines posted up to the cutoff" + _NO_MOVES_AT_SBR,
+    ),
     Feature(
         "market_run_line_home", "market", "market", "home run line (-1.5 favourite, +1.5 underdog)"
     ),
