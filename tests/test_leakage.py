@@ -2,9 +2,9 @@
 
 ``features_hold`` is the property, for any feature builder: rebuild after a mutation of
 what was not known at a game's cutoff, and the game's features must not move. The
-hypothesis tests run it on the real ``build_features``; ``test_the_property_test_catches_
-each_planted_leak`` plants known leaks in the builder and asserts the same property, with
-the same strategies, finds each one. A leakage test that cannot fail is a defect.
+hypothesis tests run it on the real ``build_features``; the planted-leak test plants known
+leaks in the builder and asserts that the same property, drawing from the same strategies,
+finds each one. A leakage test that cannot fail is a defect.
 """
 
 import sys
