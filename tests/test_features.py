@@ -207,3 +207,79 @@ def test_the_demo_has_no_listed_starters(demo_snapshot):
     sources = build_features(demo_snapshot)["sources"].explode()
     assert sources.is_in(["home_starter_listed", "away_starter_listed"]).sum() == 0
     assert sources.is_in(["schedule", "results", "market", "splits"]).all()
+
+
+def _in_season(game: dict, year: int) -> dict:
+    """The same game, played in ``year``."""
+    moved = {k: game[k].replace(year=year) for k in ("date", "first_pitch_utc", "game_end_utc")}
+    return {**game, **moved, "season": year, "game_id": game["game_id"].replace("2016", str(year))}
+
+
+def test_park_run_factor_looks_back_three_seasons_and_this_one_only():
+    def at(park, day, runs, year):
+        home = park[:3]
+        game = _game(f"{home}20160{day}0", day, 1, home, "SFN", runs, 0)
+        return _in_season({**game, "park_id": park}, year)
+
+    games = [
+        at("COL01", 1, 30, 2012),  # four seasons back: outside the look-back
+        at("SFO01", 1, 2, 2012),
+        at("COL01", 1, 12, 2013),
+        at("SFO01", 2, 4, 2013),
+        at("COL01", 1, 10, 2016),
+        at("SFO01", 2, 6, 2016),
+        at("COL01", 5, 0, 2016),  # the game itself: not finished by its cutoff
+    ]
+    last = build_features(_snapshot(games)).sort("first_pitch_utc").to_dicts()[-1]
+    league = (12 + 4 + 10 + 6) / 4
+    expected = ((12 + 10) + 81 * league) / (2 + 81) / league
+    assert last["park_run_factor"] == pytest.approx(expected)
+
+
+def test_a_games_park_factor_does_not_depend_on_which_seasons_were_imported(shared_data, tmp_path):
+    from mlbcore.data.snapshot import load_snapshot
+    from mlbcore.importers.jobs import import_retrosheet
+
+    def factors_2016(first_season: int) -> pl.DataFrame:
+        out = tmp_path / str(first_season)
+        logs = [shared_data / "retrosheet" / f"GL{y}.TXT" for y in range(first_season, 2017)]
+        import_retrosheet(logs, out)
+        return (
+            build_features(load_snapshot(out))
+            .filter(pl.col("season") == 2016)
+            .select("game_id", "park_run_factor")
+        )
+
+    all_seasons, fewer = factors_2016(2010), factors_2016(2013)
+    assert all_seasons.height > 2400
+    assert all_seasons["park_run_factor"].null_count() == 0
+    assert all_seasons.sort("game_id").equals(fewer.sort("game_id"))
+
+
+MOVEMENT = (
+    "market_home_prob_move",
+    "market_moneyline_moves",
+    "market_minutes_since_last_move",
+    "market_total_move",
+    "market_total_moves",
+)
+
+
+@pytest.mark.parametrize("book", ["sbr", "b"])
+def test_movement_is_missing_where_the_book_keeps_only_an_open_and_a_close(book):
+    game = _game("AAA201604010", 1, 23, "AAA", "BBB", 5, 3)
+    first_pitch = game["first_pitch_utc"]
+    # the SBR archive's two lines: the open stamped 24 h out, the close at first pitch
+    lines = [
+        {**_line(game["game_id"], first_pitch - timedelta(hours=24), -120, 110), "book": book},
+        {**_line(game["game_id"], first_pitch, -150, 130, 9.0), "book": book},
+    ]
+    row = build_features(_snapshot([game], lines)).to_dicts()[0]
+    p, q = 120 / 220, 100 / 210
+    assert row["market_no_vig_home_prob"] == pytest.approx(p / (p + q))  # the open, known
+    assert row["market_total"] == 8.5
+    if book == "sbr":
+        assert all(row[name] is None for name in MOVEMENT)
+        assert set(MOVEMENT) <= set(row["missing_features"])
+    else:  # a book that posts every change: no move since the open is a fact
+        assert [row[name] for name in MOVEMENT] == [0.0, 1.0, 23 * 60.0, 0.0, 1.0]

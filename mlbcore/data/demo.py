@@ -24,6 +24,9 @@ What is modelled, and why:
   distributions. The book's belief is truth plus noise that shrinks toward first pitch, so
   prices are informative, noisy and move toward the truth; the no-vig close beats a constant
   but loses to the truth, which keeps any edge a model finds honest and small.
+* **Missing end times.** About one game in ten has no ``game_end_utc`` (a feed that missed
+  the final out, as Retrosheet's logs miss all of them); features then take its result as
+  known only from the next morning.
 * **Splits.** The public's ticket share leans to favourites, home teams, overs and popular clubs;
   the money share is pushed toward the side the truth favours over the price (sharp money).
 """
@@ -90,6 +93,9 @@ EXTRA_GEOM_P = 0.55  # most extra-inning games end in the 10th or 11th
 EXTRA_TIED_RATE = 0.25  # runs each side adds per extra inning that stays tied
 AWAY_EXTRA_MARGIN = 0.5  # a visitor's winning margin is 1 + Poisson(this); walk-offs are by 1
 OPEN_MIN = 36 * 60  # the book opens a game 36 h before first pitch
+# Games whose final-out time the feed missed (game_end_utc null): their results count from
+# the next morning, as for Retrosheet, so that rule is exercised without real data.
+UNKNOWN_END_SHARE = 0.1
 MAX_RUNS = 40
 
 
@@ -444,10 +450,15 @@ def generate_demo_season_with_truth(
         "margin": rng.uniform(0.025, 0.045, n),  # overround, the same for all of a game's lines
     }
     frames = {
-        "games": games,
         "odds_lines": _odds_lines(rng, game_id, first_pitch, truth, noise),
         "betting_splits": _betting_splits(rng, game_id, first_pitch, sched, truth, noise),
     }
+    # Drawn last, so every other number of the season is what it was before end times
+    # went missing.
+    unknown_end = rng.random(n) < UNKNOWN_END_SHARE
+    frames["games"] = games.with_columns(
+        game_end_utc=pl.when(pl.Series(unknown_end)).then(None).otherwise(pl.col("game_end_utc"))
+    )
     truth_frame = pl.DataFrame(
         {
             "game_id": game_id,
@@ -455,7 +466,7 @@ def generate_demo_season_with_truth(
             "true_expected_total": truth["total"],
         }
     ).sort("game_id")
-    return {k: _conform(df, k) for k, df in frames.items()}, truth_frame
+    return {k: _conform(frames[k], k) for k in TABLES}, truth_frame
 
 
 def generate_demo_season(seed: int = 2016, season: int = 2016) -> dict[str, pl.DataFrame]:

@@ -22,6 +22,12 @@ MARKETS = {
 # lines, which future games would change) keeps each game's features a function of the past.
 DEFAULT_BOOK_PRIORITY = ("pinnacle", "demo_book", "sbr")
 
+# Books whose data holds only an opening and a closing line (the SBR archive): what a line
+# did before the cutoff is unknown there, so its movement features are missing. Computed,
+# they would be constants (no move, one post, 23 h since it) that a model would read as a
+# quiet market at a book that posts every change.
+OPEN_AND_CLOSE_BOOKS = frozenset({"sbr"})
+
 
 def book_priority(odds_lines: pl.DataFrame, book: str | None) -> list[str]:
     """Books in the order a game's market features prefer them: the configured book,
@@ -87,19 +93,19 @@ def _by_book_priority(
     games: pl.DataFrame,
     odds_lines: pl.DataFrame,
     book: str | None,
-    one_book: Callable[[pl.DataFrame, pl.DataFrame], pl.DataFrame],
+    one_book: Callable[[pl.DataFrame, pl.DataFrame, str], pl.DataFrame],
     present: pl.Expr,
 ) -> pl.DataFrame:
-    """``one_book(games, lines)`` for each book, keeping per game the first book in
+    """``one_book(games, lines, name)`` for each book, keeping per game the first book in
     ``book_priority`` order where ``present`` holds."""
     per_book = [
-        one_book(games, odds_lines.filter(pl.col("book") == name)).with_columns(
+        one_book(games, odds_lines.filter(pl.col("book") == name), name).with_columns(
             priority=pl.lit(rank)
         )
         for rank, name in enumerate(book_priority(odds_lines, book))
     ]
     if not per_book:  # no lines at all: the columns, all null
-        per_book = [one_book(games, odds_lines).with_columns(priority=pl.lit(0))]
+        per_book = [one_book(games, odds_lines, "").with_columns(priority=pl.lit(0))]
     return _first_by_priority(games, per_book, present)
 
 
@@ -119,8 +125,14 @@ def _first_by_priority(
     return games.select("game_id").join(best, on="game_id", how="left")
 
 
-def _book_features(games: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
-    """One book's prices at the cutoff."""
+def _book_features(games: pl.DataFrame, lines: pl.DataFrame, book: str) -> pl.DataFrame:
+    """One book's prices at the cutoff, and how they moved since its opening line (missing
+    for ``OPEN_AND_CLOSE_BOOKS``)."""
+    moves_known = pl.lit(book not in OPEN_AND_CLOSE_BOOKS)
+
+    def movement(value: pl.Expr) -> pl.Expr:
+        return pl.when(moves_known).then(value)
+
     moneyline = _at_cutoff_and_open(
         games,
         _priced_lines(lines, "moneyline"),
@@ -152,20 +164,19 @@ def _book_features(games: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
             "game_id",
             market_no_vig_home_prob=pl.col("home_prob"),
             market_overround=pl.col("overround"),
-            market_home_prob_move=pl.col("home_prob") - pl.col("open_home_prob"),
-            market_moneyline_moves=pl.col("moves"),
-            market_minutes_since_last_move=(
-                pl.col("cutoff_utc") - pl.col("entered_at_utc")
-            ).dt.total_seconds()
-            / 60.0,
+            market_home_prob_move=movement(pl.col("home_prob") - pl.col("open_home_prob")),
+            market_moneyline_moves=movement(pl.col("moves")),
+            market_minutes_since_last_move=movement(
+                (pl.col("cutoff_utc") - pl.col("entered_at_utc")).dt.total_seconds() / 60.0
+            ),
         )
         .join(
             total.select(
                 "game_id",
                 market_total=pl.col("total"),
                 market_no_vig_over_prob=pl.col("over_prob"),
-                market_total_move=pl.col("total") - pl.col("open_total"),
-                market_total_moves=pl.col("moves"),
+                market_total_move=movement(pl.col("total") - pl.col("open_total")),
+                market_total_moves=movement(pl.col("moves")),
             ),
             on="game_id",
         )
@@ -233,8 +244,8 @@ def bet_prices(games: pl.DataFrame, odds_lines: pl.DataFrame, book: str | None) 
     return _by_book_priority(games, odds_lines, book, _book_prices, present)
 
 
-def _book_prices(games: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
-    """One book's moneyline and total prices at the cutoff."""
+def _book_prices(games: pl.DataFrame, lines: pl.DataFrame, book: str) -> pl.DataFrame:
+    """One book's moneyline and total prices at the cutoff (the same for every ``book``)."""
     moneyline = _at_cutoff_and_open(
         games,
         _priced_lines(lines, "moneyline"),

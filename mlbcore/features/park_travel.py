@@ -4,49 +4,78 @@ moved since its last game (time zones crossed)."""
 import polars as pl
 
 from mlbcore.data.teams import local_time_zones, per_time_zone
-from mlbcore.features.timing import result_known_at_utc
+from mlbcore.features.timing import finished_results
 
 # Shrink a park's run rate toward the league's as if it had this many league-average
 # games: a park with a handful of games says little about itself.
 PARK_PRIOR_GAMES = 81
+# Seasons before the game's own that its park factor looks back on: a fixed look-back, so a
+# game's factor is the same whichever seasons were imported around it.
+PARK_LOOK_BACK_SEASONS = 3
 
 
 def park_run_factor(games: pl.DataFrame) -> pl.DataFrame:
-    """Runs per game at the game's park over every game finished there before the cutoff
-    (all seasons in the data), relative to the league's over the same time, shrunk
-    toward 1. One row per game_id."""
+    """Runs per game at the game's park over the games finished there by the cutoff in
+    the ``PARK_LOOK_BACK_SEASONS`` prior seasons and this season to date, relative to the
+    league's over the same games, shrunk toward 1. One row per game_id; null when no game
+    of the look-back has finished."""
     finished = (
-        games.filter(pl.col("home_score").is_not_null() & pl.col("away_score").is_not_null())
-        .with_columns(result_known_at_utc())
+        finished_results(games)
         .select(
             "park_id",
+            "season",
             "result_known_at_utc",
             runs=(pl.col("home_score") + pl.col("away_score")).cast(pl.Float64),
         )
         .sort("result_known_at_utc", "park_id", "runs")
+        # Running totals per season, so any look-back is a sum of seasons' totals.
         .with_columns(
-            park_games=pl.int_range(1, pl.len() + 1).over("park_id"),
-            park_runs=pl.col("runs").cum_sum().over("park_id"),
-            league_games=pl.int_range(1, pl.len() + 1),
-            league_runs=pl.col("runs").cum_sum(),
+            park_games=pl.int_range(1, pl.len() + 1).over("park_id", "season"),
+            park_runs=pl.col("runs").cum_sum().over("park_id", "season"),
+            league_games=pl.int_range(1, pl.len() + 1).over("season"),
+            league_runs=pl.col("runs").cum_sum().over("season"),
         )
     )
+    # One row per game and season of its look-back, each looked up at the game's cutoff.
+    look_back = (
+        games.select(
+            "game_id",
+            "park_id",
+            "cutoff_utc",
+            season=pl.int_ranges(
+                pl.col("season") - PARK_LOOK_BACK_SEASONS, pl.col("season") + 1, dtype=pl.Int32
+            ),
+        )
+        .explode("season")
+        .sort("cutoff_utc")
+    )
     asof = {"left_on": "cutoff_utc", "right_on": "result_known_at_utc", "check_sortedness": False}
-    at_cutoff = games.select("game_id", "park_id", "cutoff_utc").sort("cutoff_utc")
-    park = at_cutoff.join_asof(
-        finished.select("park_id", "result_known_at_utc", "park_games", "park_runs"),
-        by="park_id",
+    park = look_back.join_asof(
+        finished.select("park_id", "season", "result_known_at_utc", "park_games", "park_runs"),
+        by=["park_id", "season"],
         **asof,
     )
-    league = at_cutoff.join_asof(
-        finished.select("result_known_at_utc", "league_games", "league_runs"), **asof
+    league = look_back.join_asof(
+        finished.select("season", "result_known_at_utc", "league_games", "league_runs"),
+        by="season",
+        **asof,
     )
-    league_rate = pl.col("league_runs") / pl.col("league_games")
-    shrunk = (pl.col("park_runs").fill_null(0) + PARK_PRIOR_GAMES * league_rate) / (
-        pl.col("park_games").fill_null(0) + PARK_PRIOR_GAMES
+    totals = (
+        park.join(
+            league.select("game_id", "season", "league_games", "league_runs"),
+            on=["game_id", "season"],
+        )
+        .group_by("game_id")
+        .agg(pl.col("park_games", "park_runs", "league_games", "league_runs").sum())
     )
-    return park.join(league.select("game_id", "league_games", "league_runs"), on="game_id").select(
-        "game_id", park_run_factor=shrunk / league_rate
+    league_rate = pl.when(pl.col("league_games") > 0).then(
+        pl.col("league_runs") / pl.col("league_games")
+    )
+    shrunk = (pl.col("park_runs") + PARK_PRIOR_GAMES * league_rate) / (
+        pl.col("park_games") + PARK_PRIOR_GAMES
+    )
+    return games.select("game_id").join(
+        totals.select("game_id", park_run_factor=shrunk / league_rate), on="game_id", how="left"
     )
 
 

@@ -8,7 +8,7 @@ the same features work on the demo season and on Retrosheet.
 import polars as pl
 
 from mlbcore.data.schema import with_added_columns
-from mlbcore.features.timing import result_known_at_utc
+from mlbcore.features.timing import finished_results
 
 LAST_N_STARTS = 3
 
@@ -24,9 +24,7 @@ def starter_id(side: str) -> pl.Expr:
 def pitcher_starts(games: pl.DataFrame) -> pl.DataFrame:
     """One row per finished start with the pitcher's running totals (career in the data,
     this season, and as of three starts ago)."""
-    finished = games.filter(
-        pl.col("home_score").is_not_null() & pl.col("away_score").is_not_null()
-    ).with_columns(result_known_at_utc())
+    finished = finished_results(games)
     starts = pl.concat(
         [
             finished.select(

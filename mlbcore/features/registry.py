@@ -8,7 +8,9 @@ changes the version by itself).
 import hashlib
 from dataclasses import dataclass
 
-FEATURE_SET_REVISION = 1
+# 2: park factor over a fixed look-back (3 prior seasons + season to date); market movement
+# missing, not constant, for books with only an open and a close (SBR)
+FEATURE_SET_REVISION = 2
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ _SIDE_PITCHER = [
 ]
 
 
+_NO_MOVES_AT_SBR = "; missing where the book keeps only an open and a close (SBR)"
+
+
 def _sided(items: list[tuple[str, str]], category: str, source: str) -> list[Feature]:
     return [
         Feature(f"{side}_{name}", category, source, f"{side} team: {text}")
@@ -75,7 +80,8 @@ FEATURES: tuple[Feature, ...] = (
         "park_run_factor",
         "park",
         "results",
-        "runs per game at this park before the cutoff / league's, shrunk toward 1",
+        "runs per game at this park / league's, shrunk toward 1, over the games finished by"
+        " the cutoff in the 3 prior seasons and this season to date",
     ),
     *_sided(_SIDE_TEAM, "team", "results"),
     *_sided(_SIDE_PITCHER, "pitcher", "results"),
@@ -85,16 +91,19 @@ FEATURES: tuple[Feature, ...] = (
         "market_home_prob_move",
         "market",
         "market",
-        "no-vig home probability change since the opening line",
+        "no-vig home probability change since the opening line" + _NO_MOVES_AT_SBR,
     ),
     Feature(
-        "market_moneyline_moves", "market", "market", "moneyline lines posted up to the cutoff"
+        "market_moneyline_moves",
+        "market",
+        "market",
+        "moneyline lines posted up to the cutoff" + _NO_MOVES_AT_SBR,
     ),
     Feature(
         "market_minutes_since_last_move",
         "market",
         "market",
-        "minutes from the last moneyline post to the cutoff",
+        "minutes from the last moneyline post to the cutoff" + _NO_MOVES_AT_SBR,
     ),
     Feature("market_total", "market", "market", "total runs line"),
     Feature(
@@ -103,8 +112,18 @@ FEATURES: tuple[Feature, ...] = (
         "market",
         "over probability at the total line, vig removed",
     ),
-    Feature("market_total_move", "market", "market", "total line change since the opening line"),
-    Feature("market_total_moves", "market", "market", "total lines posted up to the cutoff"),
+    Feature(
+        "market_total_move",
+        "market",
+        "market",
+        "total line change since the opening line" + _NO_MOVES_AT_SBR,
+    ),
+    Feature(
+        "market_total_moves",
+        "market",
+        "market",
+        "total lines posted up to the cutoff" + _NO_MOVES_AT_SBR,
+    ),
     Feature(
         "market_run_line_home", "market", "market", "home run line (-1.5 favourite, +1.5 underdog)"
     ),

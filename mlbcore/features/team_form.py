@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from mlbcore.features.timing import result_known_at_utc
+from mlbcore.features.timing import finished_results
 
 LAST_N = 10  # "last 10" form, as broadcasts and bettors quote it
 RECENT_DAYS = 7
@@ -19,9 +19,7 @@ PYTHAGOREAN_EXPONENT = 1.83  # Baseball-Reference's exponent for runs
 def team_results(games: pl.DataFrame) -> pl.DataFrame:
     """One row per team per finished game, in the order results became known, with the
     team's running totals (all games, this season, this season at this venue)."""
-    finished = games.filter(
-        pl.col("home_score").is_not_null() & pl.col("away_score").is_not_null()
-    ).with_columns(result_known_at_utc())
+    finished = finished_results(games)
     sides = [
         finished.select(
             "season",

@@ -22,3 +22,17 @@ def result_known_at_utc() -> pl.Expr:
         pl.col("date").cast(pl.Datetime("us")) + UNKNOWN_END_KNOWN_AT
     ).dt.replace_time_zone("UTC")
     return pl.coalesce(pl.col("game_end_utc"), next_morning).alias("result_known_at_utc")
+
+
+def finished_results(games: pl.DataFrame) -> pl.DataFrame:
+    """The games whose results count for features, each stamped with
+    ``result_known_at_utc`` (UTC): its end, else the next-morning rule.
+
+    The one place the knowledge-time rule lives: a feature may use a game's result (its
+    scores, innings) only as of this instant, never from first pitch, so a game still
+    being played at a cutoff (the opener of a doubleheader, a late game out west) cannot
+    leak into it. A game without both scores (postponed, not yet played) has no result.
+    """
+    return games.filter(
+        pl.col("home_score").is_not_null() & pl.col("away_score").is_not_null()
+    ).with_columns(result_known_at_utc())
