@@ -76,7 +76,7 @@ def summary(mo, nb, outcome):
                 [{"metric": k, "value": round(v, 4)} for k, v in result.metrics.items()]
                 + [
                     {"metric": f"betting {k}", "value": round(v, 4)}
-                    for k, v in result.betting.items()
+                    for k, v in (result.betting.metrics() if result.betting else {}).items()
                 ],
                 selection=None,
                 label="Metrics (market_* is the market's no-vig price on the same games)",

@@ -144,8 +144,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"warning: {notice}")
     for name, value in result.metrics.items():
         print(f"  {name:<22} {value:.4f}")
-    for name, value in result.betting.items():
-        print(f"  betting {name:<14} {value:.4f}")
+    for line in result.betting.lines() if result.betting else []:
+        print(f"  betting {line}")
     print("calibration (predicted vs observed by bin):")
     for row in result.calibration.iter_rows(named=True):
         print(

@@ -11,7 +11,7 @@ import polars as pl
 
 from mlbcore.data.snapshot import Snapshot
 from mlbcore.errors import MlbError
-from mlbcore.evaluation.betting import BettingRules, bets, betting_summary
+from mlbcore.evaluation.betting import BettingRules, BettingSummary, bets, betting_summary
 from mlbcore.features.market import bet_prices
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.features.timing import result_known_at_utc
@@ -32,7 +32,7 @@ class Evaluation:
     games: int
     metrics: dict[str, float]
     calibration: pl.DataFrame
-    betting: dict[str, float]
+    betting: BettingSummary | None  # None for targets that are not bet (run totals)
     bets: pl.DataFrame
     run_id: str
     scored: pl.DataFrame  # per game: date, first pitch, label, prediction, market_prediction
@@ -102,7 +102,7 @@ def betting_frame(
     )
     a, b = ("home", "away") if target is Target.MONEYLINE_HOME_WIN else ("over", "under")
     return (
-        scored.select("game_id", "first_pitch_utc", "prob", won_a=pl.col("label"))
+        scored.select("game_id", "date", "first_pitch_utc", "prob", won_a=pl.col("label"))
         .join(at_cutoff.select("game_id", price_a=f"price_{a}", price_b=f"price_{b}"), on="game_id")
         .join(at_close.select("game_id", close_a=f"price_{a}", close_b=f"price_{b}"), on="game_id")
         .drop_nulls(["price_a", "price_b"])
@@ -156,7 +156,7 @@ def evaluate(
             ).items()
         }
     calibration = calibration_table(target, y, predicted)
-    placed, summary = pl.DataFrame(), {}
+    placed, summary = pl.DataFrame(), None
     if target.is_binary:
         rules = BettingRules(**settings.betting.model_dump())
         with_prob = labelled.with_columns(prob=pl.Series(predicted))
@@ -231,7 +231,7 @@ def _seen_in_training(uri: str, labelled: pl.DataFrame) -> list[str]:
 
 def _log(
     settings: Settings, experiment_id: str, target: Target, uri: str, as_of: datetime, days: int,
-    data_version: str, games: int, metrics: dict[str, float], betting: dict[str, float],
+    data_version: str, games: int, metrics: dict[str, float], betting: BettingSummary | None,
     calibration: pl.DataFrame, figures: dict[str, Any],
 ) -> str:  # fmt: skip
     import mlflow
@@ -241,6 +241,9 @@ def _log(
         "run_type": "evaluation",
         "evaluated_model": uri,
     }
+    betting_metrics = betting.metrics() if betting else {}
+    if betting:  # the words the intervals support, beside the numbers
+        tags |= {f"betting_{k}_verdict": v for k, v in betting.verdicts().items()}
     with mlflow.start_run(
         experiment_id=experiment_id,
         run_name=f"evaluate_{target.value}_{as_of.astimezone(UTC):%Y%m%d_%H%M%S}",
@@ -257,7 +260,7 @@ def _log(
         )
         mlflow.log_metrics(
             {f"eval_{k}": v for k, v in metrics.items()}
-            | {f"betting_{k}": v for k, v in betting.items() if v == v}
+            | {f"betting_{k}": v for k, v in betting_metrics.items() if v == v}
         )
         mlflow.log_dict({"calibration": calibration.to_dicts()}, "calibration.json")
         from mlbcore.charts import log_to_mlflow
