@@ -302,9 +302,7 @@ def home_overview() -> Outcome:
                     {
                         "backend": b.name,
                         "kind": b.kind,
-                        "state": "up"
-                        if b.up
-                        else ("not configured" if not b.configured else "DOWN"),
+                        "state": b.state,
                         "latency_ms": round(b.latency_ms, 1) if b.latency_ms is not None else None,
                         "address": b.address,
                         "detail": b.detail,

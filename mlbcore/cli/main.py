@@ -215,7 +215,7 @@ def _status(args: argparse.Namespace) -> int:
     settings = load_settings()
     backends = backend_health(settings)
     for b in backends:
-        state = "up" if b.up else ("not configured" if not b.configured else "DOWN")
+        state = b.state
         latency = f" {b.latency_ms:.1f} ms" if b.latency_ms is not None else ""
         version = f" v{b.version}" if b.version and args.detailed else ""
         detail = f" ({b.detail})" if b.detail else ""
