@@ -137,7 +137,7 @@ class BettingSummary:
             return "-" if low != low else f"{low:{sign}.4f} to {high:{sign}.4f}"
 
         return [
-            {"measure": "bets", "value": m["bets"], "95 % CI": "-", "verdict": ""},
+            {"measure": "bets", "value": self.bets, "95 % CI": "-", "verdict": ""},
             *(
                 {
                     "measure": name,
@@ -153,8 +153,12 @@ class BettingSummary:
 
     def lines(self) -> list[str]:
         """One line per measure for the CLI."""
+
+        def number(value: object) -> str:
+            return f"{value:.4f}" if isinstance(value, float) else str(value)
+
         return [
-            f"{row['measure']:<14} {row['value']:.4f}"
+            f"{row['measure']:<14} {number(row['value'])}"
             + (f"  (95 % CI {row['95 % CI']}): {row['verdict']}" if row["verdict"] else "")
             for row in self.rows()
         ]
