@@ -86,8 +86,9 @@ def mlflow_health(
 
 
 def _sqlite_store(uri: str, timeout: float) -> BackendHealth:
-    """A missing file, or a database with no tables yet, is an empty store, not a down one:
-    MLflow creates it on the first run (`mlb train`), so it counts as up and says so."""
+    """A missing file, a database with no tables yet or a store with no runs is an empty
+    store, not a down one: MLflow creates it on first use and `mlb train` fills it, so it
+    counts as up and says "empty"."""
 
     def health(up: bool, detail: str, empty: bool = False, **more: Any) -> BackendHealth:
         return BackendHealth("mlflow", "sqlite", uri, True, up, detail=detail, empty=empty, **more)
@@ -109,6 +110,7 @@ def _sqlite_store(uri: str, timeout: float) -> BackendHealth:
             if "experiments" not in tables:
                 return health(False, "not an MLflow store: it has no experiments table")
             conn.execute("SELECT 1 FROM experiments LIMIT 1").fetchall()
+            no_runs = "runs" in tables and not conn.execute("SELECT 1 FROM runs LIMIT 1").fetchall()
             revision = (
                 conn.execute("SELECT version_num FROM alembic_version").fetchone()
                 if "alembic_version" in tables
@@ -118,6 +120,8 @@ def _sqlite_store(uri: str, timeout: float) -> BackendHealth:
         return health(False, str(error)[:200])
     latency = (time.perf_counter() - started) * 1e3
     schema = f", schema {revision[0]}" if revision else ""
+    if no_runs:  # made by a command that only read it (`mlb status` does)
+        return health(True, f"{EMPTY_STORE}{schema}", empty=True, latency_ms=latency)
     return health(True, f"store readable{schema}", latency_ms=latency)
 
 

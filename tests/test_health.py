@@ -25,7 +25,12 @@ def test_a_store_mlflow_made_is_read(tmp_path):
     from mlflow import MlflowClient
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    MlflowClient(tracking_uri=uri).create_experiment("probed")
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.create_experiment("probed")
+    health = _probe(uri)
+    assert (health.kind, health.state, health.up) == ("sqlite", "empty", True)
+    assert health.detail.startswith("no runs yet") and "schema " in health.detail
+    client.create_run(experiment)
     health = _probe(uri)
     assert (health.kind, health.state, health.up) == ("sqlite", "up", True)
     assert health.detail.startswith("store readable, schema ") and health.latency_ms is not None
