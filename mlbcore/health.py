@@ -39,7 +39,7 @@ class BackendHealth:
         return "empty" if self.empty else "up"
 
 
-EMPTY_STORE = "no runs yet: the first `mlb train` creates it"
+EMPTY_STORE = "no runs yet: `mlb train` logs the first"
 
 
 def _postgres(name: str, url: str) -> BackendHealth:
