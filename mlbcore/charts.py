@@ -139,7 +139,8 @@ def metrics_over_time_chart(target: Target, daily: pl.DataFrame) -> alt.Chart:
 
 
 def bankroll_chart(placed: pl.DataFrame, target: Target) -> alt.Chart:
-    """Fractional-Kelly bankroll (from 1.0) after each bet, in bet order."""
+    """Fractional-Kelly bankroll (from 1.0) after each bet's slate (its game date), in
+    bet order: the bets of one date share a bankroll, staked before any of them settles."""
     data = placed.select(
         "first_pitch_utc", "game_id", "side", "edge", "kelly_stake", "flat_profit", "bankroll"
     ).with_row_index("bet", offset=1)

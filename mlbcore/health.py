@@ -1,9 +1,15 @@
 """Health of each back end in use, for `mlb status`: reachable or not, latency, version,
 with passwords masked. Every probe has a short timeout and never raises."""
 
+import sqlite3
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError
+from urllib.parse import urlsplit, urlunsplit
+from urllib.request import urlopen
 
 from mlbcore.db.connection import connect, database_url, is_database_url, masked
 from mlbcore.errors import MlbError
@@ -14,13 +20,26 @@ from mlbcore.store.feature_cache import STATS_KEY as CACHE_STATS_KEY
 @dataclass
 class BackendHealth:
     name: str  # data, mlflow, redis
-    kind: str  # snapshot, postgresql, sqlite, redis, other, none
+    kind: str  # snapshot, postgresql, sqlite, http, redis, other, none
     address: str  # masked
     configured: bool
     up: bool
     latency_ms: float | None = None
     version: str | None = None
     detail: str = ""
+    empty: bool = False  # up, but holds nothing yet (an MLflow store before any run)
+
+    @property
+    def state(self) -> str:
+        """The word `mlb status` and the home notebook show."""
+        if not self.configured:
+            return "not configured"
+        if not self.up:
+            return "DOWN"
+        return "empty" if self.empty else "up"
+
+
+EMPTY_STORE = "no runs yet: `mlb train` logs the first"
 
 
 def _postgres(name: str, url: str) -> BackendHealth:
@@ -47,22 +66,99 @@ def data_health(settings: Settings) -> BackendHealth:
     )
 
 
-def mlflow_health(settings: Settings) -> BackendHealth:
+MLFLOW_PROBE_TIMEOUT_SECONDS = 2.0
+
+
+def mlflow_health(
+    settings: Settings, timeout: float = MLFLOW_PROBE_TIMEOUT_SECONDS
+) -> BackendHealth:
+    """Probe the MLflow tracking store: a SQLite file is opened read-only and MLflow's
+    ``experiments`` table read; PostgreSQL is connected to; a tracking server must answer
+    ``GET /health`` with ``OK`` within ``timeout`` seconds. Other schemes are not probed."""
     uri = settings.tracking_uri
     if is_database_url(uri):
         return _postgres("mlflow", uri)
     if uri.startswith("sqlite:///"):
-        file = Path(uri.removeprefix("sqlite:///"))
-        exists = file.is_file()
-        return BackendHealth(
-            "mlflow",
-            "sqlite",
-            uri,
-            True,
-            True,
-            detail="store exists" if exists else "created on first training run",
-        )
+        return _sqlite_store(uri, timeout)
+    if uri.startswith(("http://", "https://")):
+        return _tracking_server(uri, timeout)
     return BackendHealth("mlflow", "other", masked(uri), True, True, detail="not probed")
+
+
+def _sqlite_store(uri: str, timeout: float) -> BackendHealth:
+    """A missing file, a database with no tables yet or a store with no runs is an empty
+    store, not a down one: MLflow creates it on first use and `mlb train` fills it, so it
+    counts as up and says "empty"."""
+
+    def health(up: bool, detail: str, empty: bool = False, **more: Any) -> BackendHealth:
+        return BackendHealth("mlflow", "sqlite", uri, True, up, detail=detail, empty=empty, **more)
+
+    file = Path(uri.removeprefix("sqlite:///"))
+    if not file.exists():
+        return health(True, EMPTY_STORE, empty=True)
+    if file.is_dir():
+        return health(False, f"{file} is a folder, not a SQLite file")
+    started = time.perf_counter()
+    try:
+        # Read-only, so a probe can never create, lock for writing or migrate the store.
+        with closing(
+            sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)
+        ) as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            if not tables:
+                return health(True, EMPTY_STORE, empty=True)
+            if "experiments" not in tables:
+                return health(False, "not an MLflow store: it has no experiments table")
+            conn.execute("SELECT 1 FROM experiments LIMIT 1").fetchall()
+            no_runs = "runs" in tables and not conn.execute("SELECT 1 FROM runs LIMIT 1").fetchall()
+            revision = (
+                conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                if "alembic_version" in tables
+                else None
+            )
+    except sqlite3.Error as error:  # not a database, unreadable, locked past the timeout
+        return health(False, str(error)[:200])
+    latency = (time.perf_counter() - started) * 1e3
+    schema = f", schema {revision[0]}" if revision else ""
+    if no_runs:  # made by a command that only read it (`mlb status` does)
+        return health(True, f"{EMPTY_STORE}{schema}", empty=True, latency_ms=latency)
+    return health(True, f"store readable{schema}", latency_ms=latency)
+
+
+def _tracking_server(uri: str, timeout: float) -> BackendHealth:
+    """``GET {uri}/health`` must answer ``OK`` (an MLflow server's reply); ``/version`` is
+    read, where the server has it, for the version. Credentials in the URI are masked and
+    not sent: the health route needs none."""
+    parts = urlsplit(uri)
+    base = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])).rstrip("/")
+    address = masked(uri)
+    started = time.perf_counter()
+    try:
+        body = _get(f"{base}/health", timeout)
+    except HTTPError as error:
+        detail = f"/health answered HTTP {error.code}"
+        return BackendHealth("mlflow", "http", address, True, False, detail=detail)
+    except (OSError, ValueError) as error:  # URLError, HTTPError, timeouts, refused, bad URL
+        reason = getattr(error, "reason", None) or error
+        return BackendHealth("mlflow", "http", address, True, False, detail=str(reason)[:200])
+    latency = (time.perf_counter() - started) * 1e3
+    if body != "OK":
+        detail = f"/health answered {body[:40]!r}, not MLflow's 'OK'"
+        return BackendHealth("mlflow", "http", address, True, False, latency, detail=detail)
+    try:
+        version = _get(f"{base}/version", timeout) or None
+    except (OSError, ValueError):
+        version = None
+    return BackendHealth(
+        "mlflow", "http", address, True, True, latency, version, "server answering"
+    )
+
+
+def _get(url: str, timeout: float) -> str:
+    """The start of a GET's body; raises ``OSError`` (``URLError``, ``HTTPError``,
+    ``TimeoutError``) when the server does not answer 200 in ``timeout`` seconds."""
+    with urlopen(url, timeout=timeout) as response:
+        return response.read(64).decode(errors="replace").strip()
 
 
 def redis_health(settings: Settings) -> BackendHealth:

@@ -304,8 +304,14 @@ def evaluation_summary(result: Any) -> tuple[str, list[dict[str, Any]]]:
         )
     rows = _metric_rows(result.metrics, "out of sample")
     rows += [
-        {"games": "out of sample, bets", "metric": f"betting {k}", "value": round(v, 4)}
-        for k, v in result.betting.items()
+        {
+            "games": "out of sample, bets",
+            "metric": f"betting {row['measure']}",
+            "value": round(float(row["value"]), 4),  # type: ignore[arg-type]
+            "95 % CI": row["95 % CI"],
+            "verdict": row["verdict"],
+        }
+        for row in (result.betting.rows() if result.betting else [])
     ]
     if result.in_sample is not None:
         rows += _metric_rows(result.in_sample.metrics, "IN-SAMPLE (not a result)")
@@ -325,6 +331,8 @@ def _metric_rows(metrics: dict[str, float], games: str) -> list[dict[str, Any]]:
             "games": which(name),
             "metric": name.removeprefix("model_priced_").removeprefix("market_"),
             "value": round(value, 4),
+            "95 % CI": "",
+            "verdict": "",
         }
         for name, value in metrics.items()
     ]
@@ -379,9 +387,7 @@ def home_overview() -> Outcome:
                     {
                         "backend": b.name,
                         "kind": b.kind,
-                        "state": "up"
-                        if b.up
-                        else ("not configured" if not b.configured else "DOWN"),
+                        "state": b.state,
                         "latency_ms": round(b.latency_ms, 1) if b.latency_ms is not None else None,
                         "address": b.address,
                         "detail": b.detail,

@@ -151,11 +151,11 @@ def build_report(
     if not evaluation.bets.is_empty():
         figures.insert(
             3,
-            ("bankroll", "Fractional-Kelly bankroll after each bet.",
+            ("bankroll", "Fractional-Kelly bankroll after each slate (game date).",
              charts.bankroll_chart(evaluation.bets, target)),
         )  # fmt: skip
     betting = (
-        _table([{"measure": k, "value": float(v)} for k, v in evaluation.betting.items()])
+        _table(evaluation.betting.rows())
         if evaluation.betting
         else "<p>Run totals are not bet.</p>"
     )

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -16,6 +16,7 @@ pytestmark = pytest.mark.usefixtures("gate_off")
 def test_bets_take_the_side_with_the_edge_and_settle_flat_and_kelly():
     frame = pl.DataFrame(
         {
+            "date": [date(2016, 4, d) for d in (1, 2, 3)],
             "first_pitch_utc": [datetime(2016, 4, d, tzinfo=UTC) for d in (1, 2, 3)],
             "prob": [0.6, 0.5, 0.3],
             "won_a": [1, 1, 1],
@@ -32,8 +33,8 @@ def test_bets_take_the_side_with_the_edge_and_settle_flat_and_kelly():
     stake_b = 0.25 * (0.7 * odds_b - 1) / (odds_b - 1)
     assert placed["kelly_stake"].to_list() == pytest.approx([0.05, stake_b])  # first capped
     summary = betting_summary(placed)
-    assert summary["bets"] == 2 and summary["flat_yield"] == pytest.approx(0.0)
-    assert summary["kelly_bankroll"] == pytest.approx(1.05 * (1 - stake_b))
+    assert summary.bets == 2 and summary.metrics()["flat_yield"] == pytest.approx(0.0)
+    assert summary.kelly_bankroll == pytest.approx(1.05 * (1 - stake_b))
     assert placed["clv"][0] == pytest.approx(0.5 * 2.0 - 1)  # closed at a fair coin
 
 
@@ -66,6 +67,9 @@ def test_evaluate_logs_an_evaluation_run_linked_to_the_model(state_dir, capsys):
     assert run.data.tags["run_type"] == "evaluation"
     assert run.data.tags["evaluated_model"] == "models:/mlb-demo-moneyline_home_win/1"
     assert "eval_log_loss" in run.data.metrics and "betting_kelly_bankroll" in run.data.metrics
+    assert "betting_kelly_bankroll_ci_low" in run.data.metrics
+    assert run.data.tags["betting_flat_yield_verdict"] in {"better", "worse", "no clear difference"}
+    assert "betting kelly_bankroll" in out and "(95 % CI " in out
     charts = mlflow.MlflowClient().list_artifacts(run_id, "charts")
     assert [c.path for c in charts] == [
         "charts/bankroll.png",

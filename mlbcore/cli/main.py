@@ -163,8 +163,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     if result.vs_market is not None:
         print(f"  model minus market on the {result.market_games} priced games:")
         print(f"    {result.vs_market.metric} {result.vs_market.text()}")
-    for name, value in result.betting.items():
-        print(f"  betting {name:<22} {value:.4f}")
+    for line in result.betting.lines() if result.betting else []:
+        print(f"  betting {line}")
     if result.games:
         print("calibration (predicted vs observed by bin):")
     for row in result.calibration.iter_rows(named=True):
@@ -254,7 +254,7 @@ def _status(args: argparse.Namespace) -> int:
     settings = load_settings()
     backends = backend_health(settings)
     for b in backends:
-        state = "up" if b.up else ("not configured" if not b.configured else "DOWN")
+        state = b.state
         latency = f" {b.latency_ms:.1f} ms" if b.latency_ms is not None else ""
         version = f" v{b.version}" if b.version and args.detailed else ""
         detail = f" ({b.detail})" if b.detail else ""

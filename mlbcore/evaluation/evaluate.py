@@ -11,7 +11,7 @@ import polars as pl
 
 from mlbcore.data.snapshot import Snapshot
 from mlbcore.errors import MlbError
-from mlbcore.evaluation.betting import BettingRules, bets, betting_summary
+from mlbcore.evaluation.betting import BettingRules, BettingSummary, bets, betting_summary
 from mlbcore.features.market import bet_prices
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.features.timing import result_known_at_utc
@@ -51,7 +51,7 @@ class Evaluation:
     games: int  # out-of-sample games scored
     metrics: dict[str, float]
     calibration: pl.DataFrame
-    betting: dict[str, float]
+    betting: BettingSummary | None  # None for targets that are not bet (run totals)
     bets: pl.DataFrame
     run_id: str
     scored: pl.DataFrame  # out-of-sample games: date, first pitch, label, prediction, market
@@ -124,7 +124,7 @@ def betting_frame(
     )
     a, b = ("home", "away") if target is Target.MONEYLINE_HOME_WIN else ("over", "under")
     return (
-        scored.select("game_id", "first_pitch_utc", "prob", won_a=pl.col("label"))
+        scored.select("game_id", "date", "first_pitch_utc", "prob", won_a=pl.col("label"))
         .join(at_cutoff.select("game_id", price_a=f"price_{a}", price_b=f"price_{b}"), on="game_id")
         .join(at_close.select("game_id", close_a=f"price_{a}", close_b=f"price_{b}"), on="game_id")
         .drop_nulls(["price_a", "price_b"])
@@ -221,7 +221,7 @@ def evaluate(
             f"training data ended ({trained_as_of:%Y-%m-%d %H:%M} UTC) and were left out: "
             "scores on them would be in-sample"
         )
-    placed, summary = pl.DataFrame(), {}
+    placed, summary = pl.DataFrame(), None
     if target.is_binary and part.games:
         rules = BettingRules(**settings.betting.model_dump())
         with_prob = unseen.with_columns(prob=pl.Series(part.scored["prediction"]))
@@ -281,7 +281,7 @@ def evaluate(
 def _log(
     settings: Settings, experiment_id: str, target: Target, uri: str, as_of: datetime, days: int,
     data_version: str, part: ScoredPart, in_sample: ScoredPart | None,
-    betting: dict[str, float], figures: dict[str, Any],
+    betting: BettingSummary | None, figures: dict[str, Any],
 ) -> str:  # fmt: skip
     """An evaluation run: eval_* are out-of-sample metrics only; in-sample ones, when asked
     for, are logged apart as in_sample_* and counted in the ``in_sample_games`` tag."""
@@ -295,6 +295,9 @@ def _log(
     }
     if part.vs_market is not None:
         tags["verdict_vs_market"] = part.vs_market.verdict
+    betting_metrics = betting.metrics() if betting else {}
+    if betting:  # the words the intervals support, beside the numbers
+        tags |= {f"betting_{k}_verdict": v for k, v in betting.verdicts().items()}
     with mlflow.start_run(
         experiment_id=experiment_id,
         run_name=f"evaluate_{target.value}_{as_of.astimezone(UTC):%Y%m%d_%H%M%S}",
@@ -315,7 +318,7 @@ def _log(
             metrics |= part.vs_market.as_dict(f"eval_vs_market_{part.vs_market.metric}_")
         if in_sample is not None:
             metrics |= {f"in_sample_{k}": v for k, v in in_sample.metrics.items()}
-        metrics |= {f"betting_{k}": v for k, v in betting.items() if v == v}
+        metrics |= {f"betting_{k}": v for k, v in betting_metrics.items() if v == v}
         mlflow.log_metrics(metrics)
         mlflow.log_dict({"calibration": part.calibration.to_dicts()}, "calibration.json")
         from mlbcore.charts import log_to_mlflow
