@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from mlbcore.evaluation.bootstrap import Interval, growth_interval, yield_interval
 from mlbcore.features.odds import decimal_odds, no_vig_prob
+from mlbcore.training.bootstrap import Interval, growth_interval, yield_interval
 
 
 @dataclass(frozen=True)
