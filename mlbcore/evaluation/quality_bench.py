@@ -283,6 +283,19 @@ def _comparison_lines(bench: QualityBench) -> list[str]:
     return lines
 
 
+def _window_lines(bench: QualityBench) -> str:
+    """The shipped models' training windows, month by month (the same dates for every
+    variant; the game counts differ a little with each target's labels)."""
+    first = bench.months.filter(
+        (pl.col("training") == SHIPPED) & (pl.col("variant") == pl.first("variant"))
+    )
+    windows = ", ".join(
+        f"{row['month']:%b} {row['window_start']}..{row['window_end']} ({row['n_train']:,} games)"
+        for row in first.iter_rows(named=True)
+    )
+    return f"shipped training windows: {windows}"
+
+
 def bench_quality(shared: Path) -> None:
     started = time.perf_counter()
     settings = load_settings()
@@ -300,8 +313,9 @@ def bench_quality(shared: Path) -> None:
     )
     with pl.Config(tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
                    float_precision=4, tbl_rows=40, tbl_width_chars=200,
-                   tbl_cols=20):  # fmt: skip
+                   tbl_cols=20, fmt_str_lengths=40):  # fmt: skip
         print(bench.table)
+    print(_window_lines(bench))
     print("\n".join(_comparison_lines(bench)))
     rejected = bench.months.filter(pl.col("gate_failures").str.len_chars() > 0)
     for row in rejected.iter_rows(named=True):
