@@ -96,10 +96,13 @@ def test_every_comparison_carries_an_interval_and_words_from_it(demo_snapshot, d
     keys = {(v.label, t) for v in variants for t in (SHIPPED, ALL_HISTORY)}
     for label, training in keys:
         rows = compared.filter((pl.col("variant") == label) & (pl.col("training") == training))
-        assert sorted(rows["baseline"]) == ["base_rate", "pinnacle_cutoff", "sbr_open"]
+        expected = ["base_rate", "pinnacle_cutoff", "sbr_open"]
+        # The shipped walk is also compared with the all-history walk, game for game.
+        expected += ["all_history"] if training == SHIPPED else []
+        assert sorted(rows["baseline"]) == sorted(expected)
         table = bench.table.filter((pl.col("variant") == label) & (pl.col("training") == training))
         # The intervals are on the very games the point values are.
-        assert set(rows["games"]) == set(table["games"])
+        assert set(rows["games"]) == set(table["games"]) and rows["games"].n_unique() == 1
     assert (compared["low"] <= compared["difference"]).all()
     assert (compared["difference"] <= compared["high"]).all()
     assert (compared["low"] < compared["high"]).all()
@@ -145,5 +148,5 @@ def test_quality_benchmark_on_real_data_reproduces_the_market_reference(shared_d
     assert 0.66 < moneyline["model"] < 0.70
     run_total = table.filter(pl.col("metric") == "rmse").to_dicts()[0]
     assert run_total["pinnacle_cutoff"] == pytest.approx(4.42, abs=0.03)
-    # Both trainings, every variant: three intervals each.
-    assert bench.comparisons.height == 4 * 2 * 3
+    # Both trainings, every variant: three baselines each, and shipped vs all history.
+    assert bench.comparisons.height == 4 * (2 * 3 + 1)

@@ -80,6 +80,9 @@ BASELINE_WORDS = {
     "sbr_open": "SBR's opening price",
     "base_rate": "the base rate",
 }
+# Compared with, not shown as a point-value column: the all-history model's predictions.
+ALL_HISTORY_COLUMN = "all_history_prediction"
+REFERENCE_WORDS = {**BASELINE_WORDS, "all_history": "the all-history model"}
 
 
 def build_real_snapshot(shared: Path, out: Path) -> None:
@@ -118,7 +121,7 @@ def book_baselines(
 def verdict_words(interval: Interval, baseline: str) -> str:
     """ "better than the market", "worse than ..." or "no clear difference from ...",
     from the interval alone."""
-    name = BASELINE_WORDS[baseline]
+    name = REFERENCE_WORDS[baseline]
     if interval.verdict == BETTER:
         return f"better than {name}"
     if interval.verdict == WORSE:
@@ -139,14 +142,26 @@ def same_games(target: Target, predictions: pl.DataFrame) -> tuple[pl.DataFrame,
 
 
 def scored_rows(
-    variant: Variant, training: str, walked: WalkForward, baselines: pl.DataFrame
+    variant: Variant,
+    training: str,
+    walked: WalkForward,
+    baselines: pl.DataFrame,
+    all_history: WalkForward | None = None,
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """Point values of every metric (one row per metric) and, for the primary metric, the
     model minus each baseline with its date-block interval (one row per baseline), all on
-    the same games."""
+    the same games. Given ``all_history``, the model is also compared with that walk's
+    predictions of the same games (shipped window against every earlier game)."""
     target = variant.target
     predictions = walked.predictions.join(baselines, on="game_id", how="left")
     same, columns = same_games(target, predictions)
+    compared_with = dict(columns)
+    if all_history is not None:
+        reference = all_history.predictions.select(
+            "game_id", pl.col("prediction").alias(ALL_HISTORY_COLUMN)
+        )
+        same = same.join(reference, on="game_id", how="inner")
+        compared_with["all_history"] = ALL_HISTORY_COLUMN
     columns = {"model": "prediction", **columns}
     scored = {
         name: score(target, same["label"].to_numpy(), same[column].to_numpy())
@@ -173,9 +188,7 @@ def scored_rows(
     ]
     metric = PRIMARY_METRIC[target]
     comparisons = []
-    for baseline, column in columns.items():
-        if baseline == "model":
-            continue
+    for baseline, column in compared_with.items():
         interval = compare_frame(metric, same, "prediction", column)
         comparisons.append(
             {
@@ -231,7 +244,8 @@ def walk_variants(
             walks[ALL_HISTORY] = walk_forward_all_history(labelled, variant, months, settings)
             seconds[f"{variant.label} ({ALL_HISTORY})"] = time.perf_counter() - tick
         for training, walked in walks.items():
-            rows, compared = scored_rows(variant, training, walked, baselines)
+            reference = walks.get(ALL_HISTORY) if training == SHIPPED else None
+            rows, compared = scored_rows(variant, training, walked, baselines, reference)
             points += rows
             comparisons += compared
             windows.append(
