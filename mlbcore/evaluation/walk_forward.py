@@ -1,18 +1,34 @@
-"""Walk-forward evaluation: at the start of each month, train on every earlier game and
-predict that month's games, so every prediction is out of sample and made with what was
-known then. Settings come from time-series CV inside each training set, never from the
-months being predicted."""
+"""Walk-forward evaluation: at the start of each month, train a model and predict that
+month's games, so every prediction is out of sample and made with what was known then.
+
+Two ways to train each month:
+
+- ``walk_forward_shipped``: exactly what `mlb train --as-of` (and so the scheduler and
+  `mlb retrain`) ships: the last ``training_window_days`` game dates whose results were
+  known at the month's first morning, the window's last dates held out for the estimate,
+  then the model refitted on the whole window with the CV-chosen rounds (``Fit.shipped``),
+  which predicts the month.
+- ``walk_forward_all_history``: every earlier game (since the first imported season),
+  rounds chosen by time-series CV inside that training set.
+
+Settings come from time-series CV inside each training set, never from the months being
+predicted.
+"""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import polars as pl
 
 from mlbcore.features.registry import FEATURES
+from mlbcore.features.timing import UNKNOWN_END_KNOWN_AT
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
-from mlbcore.training.trainer import cross_validated_fit, lightgbm_params
+from mlbcore.training.gate import gate_failures
+from mlbcore.training.labels import labelled_games
+from mlbcore.training.pipeline import as_of_training_window, training_set
+from mlbcore.training.trainer import cross_validated_fit, fit, lightgbm_params
 
 # Team, pitcher and schedule features only: what a model knows without the market.
 MARKET_FREE_FEATURES: tuple[str, ...] = tuple(
@@ -27,46 +43,137 @@ class Variant:
     label: str
 
 
+@dataclass
+class WalkForward:
+    """``predictions``: one row per predicted game (``game_id``, ``date``, ``label``,
+    ``month``, ``prediction``, ``rounds``, ``base_rate`` = the training label mean,
+    ``n_train``). ``months``: one row per monthly model (``month``, ``as_of_utc``,
+    ``window_start``/``window_end`` (null for all history), ``first_train_date``,
+    ``last_train_date``, ``n_train``, ``rounds``, ``gate_failures``: the promotion gate's
+    reasons joined by "; ", empty when it would pass, null where no gate applies)."""
+
+    predictions: pl.DataFrame
+    months: pl.DataFrame
+
+    @property
+    def gate_failed_months(self) -> int:
+        return int(self.months["gate_failures"].str.len_chars().gt(0).sum())
+
+
 def month_starts(season: int, first_month: int = 4, last_month: int = 10) -> list[date]:
     return [date(season, m, 1) for m in range(first_month, last_month + 1)]
 
 
-def walk_forward(
-    labelled: pl.DataFrame, variant: Variant, months: list[date], settings: Settings
-) -> pl.DataFrame:
-    """Out-of-sample predictions for every labelled game in ``months``: ``game_id``,
-    ``month``, ``label``, ``prediction``, ``rounds`` (chosen by CV), ``n_train`` and the
-    training ``base_rate`` (label mean)."""
-    params = lightgbm_params(
-        variant.target, settings.model_for(variant.target), settings.training.seed
-    )
-    columns = list(variant.features)
-    parts = []
+def month_as_of(month: date) -> datetime:
+    """The instant a month's model is trained: 10:00 UTC on its 1st, when every game of
+    the day before is known (by its end time or the next-morning rule) and no game of the
+    1st has reached its cutoff."""
+    return datetime.combine(month, time(), UTC) + UNKNOWN_END_KNOWN_AT - timedelta(days=1)
+
+
+def _month_slices(labelled: pl.DataFrame, months: list[date]) -> list[tuple[date, pl.DataFrame]]:
+    """Each month's labelled games (the last month runs to the end of the data)."""
+    slices = []
     for start, end in zip(months, [*months[1:], None], strict=True):
-        train = labelled.filter(pl.col("date") < start)
         test = labelled.filter(
             (pl.col("date") >= start) & ((pl.col("date") < end) if end else pl.lit(True))
         )
-        if test.is_empty():
-            continue
+        if not test.is_empty():
+            slices.append((start, test))
+    return slices
+
+
+def _predicted(
+    test: pl.DataFrame, month: date, prediction: np.ndarray, rounds: int, train: pl.DataFrame
+) -> pl.DataFrame:
+    return test.select("game_id", "date", "label").with_columns(
+        month=pl.lit(month),
+        prediction=pl.Series(prediction, dtype=pl.Float64),
+        rounds=pl.lit(rounds),
+        base_rate=pl.lit(float(train["label"].mean())),  # type: ignore[arg-type]
+        n_train=pl.lit(train.height),
+    )
+
+
+def _month_row(
+    month: date,
+    train: pl.DataFrame,
+    rounds: int,
+    window: tuple[date, date] | None,
+    failures: list[str] | None,
+) -> dict[str, object]:
+    return {
+        "month": month,
+        "as_of_utc": month_as_of(month),
+        "window_start": window[0] if window else None,
+        "window_end": window[1] if window else None,
+        "first_train_date": train["date"].min(),
+        "last_train_date": train["date"].max(),
+        "n_train": train.height,
+        "rounds": rounds,
+        "gate_failures": None if failures is None else "; ".join(failures),
+    }
+
+
+def _matrix(frame: pl.DataFrame, variant: Variant) -> np.ndarray:
+    return frame.select(variant.features).to_numpy().astype(np.float64)
+
+
+def walk_forward_shipped(
+    features: pl.DataFrame,
+    games: pl.DataFrame,
+    variant: Variant,
+    months: list[date],
+    settings: Settings,
+) -> WalkForward:
+    """Each month predicted by the model `mlb train --as-of <month's 1st, 10:00 UTC>`
+    would ship: the last ``settings.training.training_window_days`` game dates known then
+    (``as_of_training_window``, as the scheduler and `mlb retrain` train), ``fit`` with the
+    target's model config, and the month predicted by ``Fit.shipped`` (refitted on the
+    whole window). The gate is not applied; its verdict on each month's model is kept."""
+    target = variant.target
+    days = settings.training.training_window_days
+    model_config = settings.model_for(target)
+    labelled = labelled_games(features, games, target)
+    parts, rows = [], []
+    for month, test in _month_slices(labelled, months):
+        as_of = month_as_of(month)
+        window = as_of_training_window(games, days, as_of)
+        train = training_set(features, games, target, window, as_of)
+        fitted = fit(
+            target, train, window, model_config, settings.training,
+            fold_metrics=False, feature_names=variant.features,
+        )  # fmt: skip
+        predicted = fitted.shipped.predict(_matrix(test, variant))
+        parts.append(_predicted(test, month, predicted, fitted.num_boost_round, train))
+        failures = gate_failures(target, fitted.gate, settings.promotion)
+        window_dates = (window.start_date, window.end_date)
+        rows.append(_month_row(month, train, fitted.num_boost_round, window_dates, failures))
+    return WalkForward(pl.concat(parts), pl.DataFrame(rows))
+
+
+def walk_forward_all_history(
+    labelled: pl.DataFrame, variant: Variant, months: list[date], settings: Settings
+) -> WalkForward:
+    """Each month predicted by a model of every earlier labelled game (no held-out
+    estimate, no gate): the bench's yardstick before models were windowed."""
+    params = lightgbm_params(
+        variant.target, settings.model_for(variant.target), settings.training.seed
+    )
+    parts, rows = [], []
+    for month, test in _month_slices(labelled, months):
+        train = labelled.filter(pl.col("date") < month)
         booster, rounds, _ = cross_validated_fit(
             variant.target,
-            train.select(columns).to_numpy().astype(np.float64),
+            _matrix(train, variant),
             train["label"].to_numpy(),
             train["date"],
             params,
             settings.training,
             variant.features,
+            fold_metrics=False,
         )
-        parts.append(
-            test.select("game_id", "date", "label").with_columns(
-                month=pl.lit(start),
-                prediction=pl.Series(
-                    booster.predict(test.select(columns).to_numpy().astype(np.float64))
-                ),
-                rounds=pl.lit(rounds),
-                base_rate=pl.lit(float(train["label"].mean())),  # type: ignore[arg-type]
-                n_train=pl.lit(train.height),
-            )
-        )
-    return pl.concat(parts)
+        predicted = booster.predict(_matrix(test, variant))
+        parts.append(_predicted(test, month, predicted, rounds, train))
+        rows.append(_month_row(month, train, rounds, None, None))
+    return WalkForward(pl.concat(parts), pl.DataFrame(rows))

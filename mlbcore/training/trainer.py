@@ -57,8 +57,8 @@ def lightgbm_params(target: Target, config: ModelConfig, seed: int) -> dict[str,
     return params
 
 
-def _matrix(frame: pl.DataFrame) -> np.ndarray:
-    return frame.select(FEATURE_NAMES).to_numpy().astype(np.float64)
+def _matrix(frame: pl.DataFrame, feature_names: tuple[str, ...] = FEATURE_NAMES) -> np.ndarray:
+    return frame.select(feature_names).to_numpy().astype(np.float64)
 
 
 def _fit(
@@ -173,11 +173,13 @@ def fit(
     model_config: ModelConfig,
     training_config: TrainingConfig,
     fold_metrics: bool = True,
+    feature_names: tuple[str, ...] = FEATURE_NAMES,
 ) -> Fit:
     """Split off the window's last dates as the test set, then CV-fit on the rest.
 
     ``labelled`` holds features, ``label`` and ``market_prediction`` for games inside the
-    window, sorted by first pitch.
+    window, sorted by first pitch. ``feature_names`` narrows the inputs (the quality
+    bench's market-free variant); everything shipped uses them all.
     """
     found, needed = labelled.height, training_config.min_training_games
     if found < needed:
@@ -186,7 +188,7 @@ def fit(
             f"labelled games; training needs at least {needed} (widen --days)"
         )
     params = lightgbm_params(target, model_config, training_config.seed)
-    x, y = _matrix(labelled), labelled["label"].to_numpy()
+    x, y = _matrix(labelled, feature_names), labelled["label"].to_numpy()
     train_rows, test_rows = chronological_split(labelled["date"], training_config.test_size)
     # The final model never sees the test rows, not even for early stopping.
     booster, num_boost_round, fold_scores = cross_validated_fit(
@@ -196,11 +198,12 @@ def fit(
         labelled["date"].gather(train_rows),
         params,
         training_config,
+        feature_names,
         fold_metrics=fold_metrics,
     )
     # The test rows are the most recent information: once they have given the estimate,
     # the shipped model learns from them too, with the rounds CV chose.
-    shipped = _fit(params, x, y, num_boost_round)
+    shipped = _fit(params, x, y, num_boost_round, feature_names=feature_names)
     predicted_test = booster.predict(x[test_rows])
     gate = gate_scores(
         target, num_boost_round, y[test_rows], predicted_test, float(y[train_rows].mean())
