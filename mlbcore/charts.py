@@ -184,8 +184,10 @@ def importance_change_chart(changes: pl.DataFrame, reference: str, top: int = 15
 
 
 def psi_chart(distributions: pl.DataFrame, top: int = 25) -> alt.LayerChart:
-    """Each judged feature's PSI, training window against the recent window, with the flag
-    and alert lines; calendar features (large by construction) come after the rest."""
+    """Each feature's PSI, training window against the recent window, coloured by the
+    verdict of the corrected rule (KS p-values, Benjamini-Hochberg): PSI shows how far a
+    feature moved, the colour whether that is more than noise. Dashed lines: PSI's usual
+    0.1 and 0.25 bands, for reference only. Calendar features come after the rest."""
     ranked = distributions.sort(
         pl.col("level") == "calendar", pl.col("psi"), descending=[False, True]
     ).head(top)
@@ -199,15 +201,18 @@ def psi_chart(distributions: pl.DataFrame, top: int = 25) -> alt.LayerChart:
             x=alt.X("psi:Q", title="population stability index"),
             color=alt.Color(
                 "level:N",
+                title="KS + BH verdict",
                 scale=alt.Scale(
-                    domain=["ok", "flag", "alert", "calendar"],
-                    range=["#8fbc8f", "#f0b050", "#d0504a", "#b0b0b0"],
+                    domain=["ok", "drift", "calendar"],
+                    range=["#8fbc8f", "#d0504a", "#b0b0b0"],
                 ),
             ),
             tooltip=[
                 "feature:N",
                 alt.Tooltip("psi:Q", format=".3f"),
                 alt.Tooltip("wasserstein_std:Q", format=".3f", title="Wasserstein (sd)"),
+                alt.Tooltip("ks_p:Q", format=".4f", title="KS p"),
+                alt.Tooltip("bh_q:Q", format=".4f", title="BH q"),
                 "level:N",
             ],
         )
@@ -217,7 +222,7 @@ def psi_chart(distributions: pl.DataFrame, top: int = 25) -> alt.LayerChart:
         .mark_rule(strokeDash=[4, 4], color="gray")
         .encode(x="x:Q")
     )
-    title = f"feature drift: top {len(data)} by PSI (calendar features last)"
+    title = f"feature drift: top {len(data)} by PSI, coloured by the corrected test"
     return (bars + lines).properties(title=title, width=420, height=max(160, 16 * len(data)))
 
 
