@@ -308,3 +308,35 @@ def replay_chart(timeline: pl.DataFrame, target: Target, smooth_days: int = 14) 
     )
     title = f"{target}: replay, policies against the market (rules: promotions)"
     return (lines + promotions).properties(title=title, width=560, height=280)
+
+
+def replay_headline_chart(headline: pl.DataFrame) -> alt.FacetChart:
+    """The replay's headline: each difference (policy minus baseline, policy minus
+    market) as a point with its 95 % interval, one panel per target, a rule at zero.
+    Colour is the verdict the interval gives."""
+    data = headline.drop("text", "dates").to_pandas()
+    # Layers without data of their own, so the facet splits the rows by target.
+    base = alt.Chart().encode(
+        y=alt.Y("comparison:N", title=None, sort=None),
+        color=alt.Color(
+            "verdict:N",
+            scale=alt.Scale(
+                domain=["better", "no clear difference", "worse"],
+                range=["#4c9a5f", "#8a8a8a", "#d0504a"],
+            ),
+        ),
+        tooltip=["target:N", "comparison:N", "metric:N", "games:Q", "verdict:N"]
+        + [alt.Tooltip(f"{c}:Q", format="+.4f") for c in ("difference", "ci_low", "ci_high")],
+    )
+    whiskers = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("ci_low:Q", title="difference (lower is better), 95 % interval"), x2="ci_high:Q"
+    )
+    points = base.mark_point(filled=True, size=60).encode(x="difference:Q")
+    zero = alt.Chart().mark_rule(strokeDash=[4, 4], color="gray").encode(x=alt.datum(0))
+    return (
+        alt.layer(whiskers, points, zero, data=data)
+        .properties(width=420, height=140)
+        .facet(row=alt.Row("target:N", title=None))
+        .resolve_scale(x="independent")
+        .properties(title="replay: policies against baselines and the market")
+    )
