@@ -485,10 +485,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     retrain = commands.add_parser(
         "retrain",
-        help="decide per target whether to retrain; promote a challenger only if it is better",
-        description="For each target at --as-of: skip with too few new labelled games, else "
-        "retrain when the champion degraded, is stale or the features drifted; a challenger "
-        "replaces the champion only when it scores better on games neither model saw.",
+        help="decide per target whether to retrain; promote a challenger only if clearly better",
+        description="For each target, judged as of the split (--as-of minus "
+        "RETRAINING__COMPARISON_DAYS): skip with too few new labelled games, else retrain when "
+        "the champion degraded, is stale or the features drifted. The challenger, fitted as of "
+        "the split, replaces the champion only when the bootstrap interval of challenger minus "
+        "champion on the games after the split lies below zero.",
     )
     retrain.add_argument("--model", nargs="+", metavar="TARGET", help="default: all three")
     retrain.add_argument("--force", action="store_true", help="retrain whatever the checks say")
