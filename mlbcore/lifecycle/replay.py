@@ -87,17 +87,16 @@ def parse_policy(base: RetrainingConfig, overrides: list[str]) -> RetrainingConf
 def _fit(
     target: Target, features: pl.DataFrame, games: pl.DataFrame, as_of: datetime,
     settings: Settings, version: int,
-) -> tuple[Champion | None, pl.Series | None, str]:  # fmt: skip
-    """A challenger trained as of ``as_of``, with the ids of the games it held out."""
+) -> tuple[Champion | None, str]:  # fmt: skip
+    """A challenger trained as of ``as_of``, or None with the reason it was not."""
     try:
         window, fitted = challenger_as_of(settings, target, features, games, as_of)
     except MlbError as error:
-        return None, None, f"not trained: {error}"
+        return None, f"not trained: {error}"
     return (
         Champion(
             fitted.booster, as_of, fitted.test_metric, (window.start_date, window.end_date), version
         ),
-        fitted.test_game_ids,
         "",
     )
 
@@ -170,9 +169,7 @@ def replay_target(
             )
             action, reasons = decision.action, list(decision.reasons)
             if decision.trains:
-                challenger, _, failure = _fit(
-                    target, features, games, as_of, settings, versions + 1
-                )
+                challenger, failure = _fit(target, features, games, as_of, settings, versions + 1)
                 if challenger is None:
                     reasons.append(failure)
                 elif champion is None or policy_name == "daily":
@@ -393,7 +390,7 @@ def replay_season(
     parts = []
     for target in targets:
         tick = time.perf_counter()
-        first, _, failure = _fit(target, features, games, opening, settings, 1)
+        first, failure = _fit(target, features, games, opening, settings, 1)
         seconds["first_champions"] = (
             seconds.get("first_champions", 0.0) + time.perf_counter() - tick
         )
