@@ -185,8 +185,10 @@ def importance_change_chart(changes: pl.DataFrame, reference: str, top: int = 15
 
 
 def psi_chart(distributions: pl.DataFrame, top: int = 25) -> alt.LayerChart:
-    """Each judged feature's PSI, training window against the recent window, with the flag
-    and alert lines; calendar features (large by construction) come after the rest."""
+    """Each feature's PSI, training window against the recent window, coloured by the
+    verdict of the corrected rule (KS p-values, Benjamini-Hochberg): PSI shows how far a
+    feature moved, the colour whether that is more than noise. Dashed lines: PSI's usual
+    0.1 and 0.25 bands, for reference only. Calendar features come after the rest."""
     ranked = distributions.sort(
         pl.col("level") == "calendar", pl.col("psi"), descending=[False, True]
     ).head(top)
@@ -200,15 +202,18 @@ def psi_chart(distributions: pl.DataFrame, top: int = 25) -> alt.LayerChart:
             x=alt.X("psi:Q", title="population stability index"),
             color=alt.Color(
                 "level:N",
+                title="KS + BH verdict",
                 scale=alt.Scale(
-                    domain=["ok", "flag", "alert", "calendar"],
-                    range=["#8fbc8f", "#f0b050", "#d0504a", "#b0b0b0"],
+                    domain=["ok", "drift", "calendar"],
+                    range=["#8fbc8f", "#d0504a", "#b0b0b0"],
                 ),
             ),
             tooltip=[
                 "feature:N",
                 alt.Tooltip("psi:Q", format=".3f"),
                 alt.Tooltip("wasserstein_std:Q", format=".3f", title="Wasserstein (sd)"),
+                alt.Tooltip("ks_p:Q", format=".4f", title="KS p"),
+                alt.Tooltip("bh_q:Q", format=".4f", title="BH q"),
                 "level:N",
             ],
         )
@@ -218,7 +223,7 @@ def psi_chart(distributions: pl.DataFrame, top: int = 25) -> alt.LayerChart:
         .mark_rule(strokeDash=[4, 4], color="gray")
         .encode(x="x:Q")
     )
-    title = f"feature drift: top {len(data)} by PSI (calendar features last)"
+    title = f"feature drift: top {len(data)} by PSI, coloured by the corrected test"
     return (bars + lines).properties(title=title, width=420, height=max(160, 16 * len(data)))
 
 
@@ -304,3 +309,35 @@ def replay_chart(timeline: pl.DataFrame, target: Target, smooth_days: int = 14) 
     )
     title = f"{target}: replay, policies against the market (rules: promotions)"
     return (lines + promotions).properties(title=title, width=560, height=280)
+
+
+def replay_headline_chart(headline: pl.DataFrame) -> alt.FacetChart:
+    """The replay's headline: each difference (policy minus baseline, policy minus
+    market) as a point with its 95 % interval, one panel per target, a rule at zero.
+    Colour is the verdict the interval gives."""
+    data = headline.drop("text", "dates").to_pandas()
+    # Layers without data of their own, so the facet splits the rows by target.
+    base = alt.Chart().encode(
+        y=alt.Y("comparison:N", title=None, sort=None),
+        color=alt.Color(
+            "verdict:N",
+            scale=alt.Scale(
+                domain=["better", "no clear difference", "worse"],
+                range=["#4c9a5f", "#8a8a8a", "#d0504a"],
+            ),
+        ),
+        tooltip=["target:N", "comparison:N", "metric:N", "games:Q", "verdict:N"]
+        + [alt.Tooltip(f"{c}:Q", format="+.4f") for c in ("difference", "ci_low", "ci_high")],
+    )
+    whiskers = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("ci_low:Q", title="difference (lower is better), 95 % interval"), x2="ci_high:Q"
+    )
+    points = base.mark_point(filled=True, size=60).encode(x="difference:Q")
+    zero = alt.Chart().mark_rule(strokeDash=[4, 4], color="gray").encode(x=alt.datum(0))
+    return (
+        alt.layer(whiskers, points, zero, data=data)
+        .properties(width=420, height=140)
+        .facet(row=alt.Row("target:N", title=None))
+        .resolve_scale(x="independent")
+        .properties(title="replay: policies against baselines and the market")
+    )

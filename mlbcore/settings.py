@@ -105,18 +105,35 @@ class PromotionGateConfig(BaseModel):
 
 
 class RetrainingConfig(BaseModel):
-    """When a model is retrained and promoted (the original design's values are the defaults)."""
+    """When a model is retrained and promoted. The first five are the original design's;
+    the rest make the policy judge on evidence rather than noise (README, "Retraining")."""
 
     model_config = ConfigDict(extra="forbid")
 
     sliding_window_days: int = Field(7, ge=3, le=10)  # recent window a champion is judged on
     min_samples_for_retrain: int = Field(100, ge=1)  # new labelled games since it was trained
-    retrain_schedule_hours: float = Field(24, gt=0)  # older than this: stale
+    retrain_schedule_hours: float = Field(24, gt=0)  # the schedule's interval between checks
     performance_degradation_threshold: float = Field(0.05, gt=0, lt=1)  # relative, primary metric
     retrain_on_drift: bool = True
-    # A challenger is promoted only when scored on at least this many games neither it nor
-    # the champion was trained on.
-    min_comparison_games: int = Field(30, ge=1)
+    # Stale only after one schedule interval plus this grace: a champion checked daily is
+    # not stale at its next check because the check ran a few minutes later than training.
+    stale_grace_hours: float = Field(12, ge=0)
+    # A challenger is compared with the champion on the games of the ``comparison_days``
+    # after the instant it was fitted as of, never on the games that triggered it.
+    comparison_days: int = Field(7, ge=1, le=30)
+    # ... and promoted only with at least this many such games and a paired date-block
+    # bootstrap interval of challenger minus champion below zero ("better") ...
+    min_comparison_games: int = Field(60, ge=10)
+    # ... whose estimate improves the primary metric by at least this much (metric units).
+    min_improvement: float = Field(0.0, ge=0)
+    # Drift: per-feature two-sample KS tests, Benjamini-Hochberg at this false discovery
+    # rate; below ``drift_min_recent_games`` recent games drift is not judged.
+    drift_fdr: float = Field(0.05, gt=0, lt=1)
+    drift_min_recent_games: int = Field(50, ge=10)
+
+    @property
+    def stale_after_hours(self) -> float:
+        return self.retrain_schedule_hours + self.stale_grace_hours
 
 
 class Settings(BaseSettings):

@@ -22,9 +22,12 @@ def header(mo):
     Has what the model leans on changed (gain importance of the champion against its
     previous version, or a challenger fitted now when it has none), and has what it sees
     changed (each feature's distribution in the champion's training window against the
-    recent window: PSI flags above 0.1 and alerts above 0.25; Wasserstein distance in
-    training standard deviations)? The verdict feeds `mlb retrain`. PSI on a week of
-    games (about 100) is noisy: read it beside the Wasserstein distance.
+    recent window)? The distribution verdict is a test corrected for testing every
+    feature at once: a two-sample Kolmogorov-Smirnov p-value per feature, then
+    Benjamini-Hochberg at the false discovery rate `RETRAINING__DRIFT_FDR` (5 %). With
+    fewer than `RETRAINING__DRIFT_MIN_RECENT_GAMES` (50) recent games it says "too few
+    games". PSI and the Wasserstein distance (in training standard deviations) show how
+    far a feature moved; they do not make the verdict. The verdict feeds `mlb retrain`.
     """)
     return
 
@@ -93,8 +96,9 @@ def distributions(charts, mo, report):
     mo.vstack(
         [
             mo.md(
-                "Each feature's PSI, training window against recent window; dashed lines at "
-                "0.1 (flag) and 0.25 (alert). Grey: calendar features, shown but not judged."
+                "Each feature's PSI, training window against recent window, coloured by the "
+                "corrected KS test (red: drift at the FDR); dashed lines at PSI's usual 0.1 "
+                "and 0.25, for reference. Grey: calendar features, shown but not judged."
             ),
             psi_chart,
             mo.ui.table(report.distributions, selection=None, label="Every feature"),

@@ -21,10 +21,13 @@ def header(mo):
 
     Is the retraining policy worth having? The season is walked day by day with time set
     to each morning: the policy decides per target (too few new games, degraded, stale,
-    drifting), a challenger is promoted only if it beats the champion on games neither
-    saw, and the day's games are predicted by the champion in hand. The same games are
-    predicted under "never retrain" and "retrain every day", beside the market.
-    A full season with all three policies and targets takes about two minutes.
+    drifting); a challenger waits as "pending" for `comparison_days` and is promoted only
+    if, on the games played since it was fitted, the bootstrap interval of challenger
+    minus champion lies below zero. The day's games are predicted by the champion in
+    hand. The same games are predicted under "never retrain" and "retrain every day",
+    beside the market, and the headline compares them with 95 % intervals: a verdict
+    comes from the interval, and "no clear difference" means exactly that.
+    A full season with all three policies and targets takes a few minutes.
     """)
     return
 
@@ -64,26 +67,41 @@ def controls(control_defaults, mo, policy_defaults, seasons):
         show_value=True,
     )  # fmt: skip
     stale_hours = mo.ui.number(
-        start=1, stop=2000, value=policy_defaults.retrain_schedule_hours, label="Stale after (h)"
+        start=1, stop=2000, value=policy_defaults.retrain_schedule_hours,
+        label="Schedule interval (h)",
+    )  # fmt: skip
+    grace_hours = mo.ui.number(
+        start=0, stop=2000, value=policy_defaults.stale_grace_hours, label="Stale grace (h)"
     )
+    comparison_days = mo.ui.number(
+        start=1, stop=30, value=policy_defaults.comparison_days, label="Comparison days"
+    )
+    comparison_games = mo.ui.number(
+        start=10, stop=2000, value=policy_defaults.min_comparison_games,
+        label="Min comparison games",
+    )  # fmt: skip
     replay_button = mo.ui.run_button(label="Replay", kind="success")
     mo.vstack(
         [
             mo.hstack([season, schedule, targets, policies], justify="start", align="end"),
             mo.hstack(
-                [min_samples, degradation, stale_hours, replay_button], justify="start", align="end"
+                [min_samples, degradation, stale_hours, grace_hours], justify="start", align="end"
+            ),
+            mo.hstack(
+                [comparison_days, comparison_games, replay_button], justify="start", align="end"
             ),
         ]
     )
     return (
-        degradation, min_samples, policies, replay_button, schedule, season, stale_hours, targets,
+        comparison_days, comparison_games, degradation, grace_hours, min_samples, policies,
+        replay_button, schedule, season, stale_hours, targets,
     )  # fmt: skip
 
 
 @app.cell
 def replaying(
-    degradation, min_samples, mo, nb, policies, replay_button, schedule, season, stale_hours,
-    targets,
+    comparison_days, comparison_games, degradation, grace_hours, min_samples, mo, nb, policies,
+    replay_button, schedule, season, stale_hours, targets,
 ):  # fmt: skip
     mo.stop(
         not (replay_button.value or nb.script_mode()),
@@ -102,6 +120,9 @@ def replaying(
                 "min_samples_for_retrain": min_samples.value,
                 "performance_degradation_threshold": degradation.value,
                 "retrain_schedule_hours": stale_hours.value,
+                "stale_grace_hours": grace_hours.value,
+                "comparison_days": comparison_days.value,
+                "min_comparison_games": comparison_games.value,
             },
             lambda step: bar.update(subtitle=step),
         )
@@ -118,6 +139,12 @@ def summary(mo, outcome):
     mo.vstack(
         [
             mo.md(
+                "**Headline**: policy minus never, policy minus daily, and each policy "
+                "minus the market, on the same games, with the 95 % date-block bootstrap "
+                "interval (lower is better: a negative difference favours the first named)."
+            ),
+            mo.md("\n".join(f"- {row}" for row in replay.headline["text"])),
+            mo.md(
                 "**Season summary**: each policy's primary metric on the games all of them "
                 "predicted, the market's on the priced ones, and how often each trained."
             ),
@@ -125,6 +152,13 @@ def summary(mo, outcome):
         ]
     )
     return (replay,)
+
+
+@app.cell
+def headline_chart(charts, replay):
+    interval_chart = charts.replay_headline_chart(replay.headline)
+    interval_chart
+    return (interval_chart,)
 
 
 @app.cell

@@ -1,12 +1,18 @@
 """The retrain policy's decisions and promotion rule, on hand-made checks."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
+import polars as pl
 import pytest
+from mlbcore.evaluation.bootstrap import Interval
 
+from mlbcore.features.registry import FEATURE_NAMES
+from mlbcore.lifecycle.assessment import compare, comparison_games
 from mlbcore.lifecycle.decisions import ChampionCheck, Comparison, decide, promotion
 from mlbcore.lifecycle.schedules import latest_slot, next_slot
 from mlbcore.settings import RetrainingConfig
+from mlbcore.targets import Target
 
 POLICY = RetrainingConfig()
 
@@ -28,6 +34,22 @@ def test_the_original_designs_defaults():
     assert (POLICY.sliding_window_days, POLICY.min_samples_for_retrain) == (7, 100)
     assert POLICY.retrain_schedule_hours == 24
     assert POLICY.performance_degradation_threshold == 0.05
+
+
+def test_the_evidence_rules_defaults_and_their_validation():
+    assert (POLICY.stale_grace_hours, POLICY.comparison_days) == (12, 7)
+    assert (POLICY.min_comparison_games, POLICY.min_improvement) == (60, 0.0)
+    assert (POLICY.drift_fdr, POLICY.drift_min_recent_games) == (0.05, 50)
+    for bad in (
+        {"drift_fdr": 0},
+        {"drift_fdr": 1},
+        {"min_comparison_games": 5},
+        {"min_improvement": -0.01},
+        {"stale_grace_hours": -1},
+        {"comparison_days": 0},
+    ):
+        with pytest.raises(ValueError):
+            RetrainingConfig(**bad)
 
 
 def test_no_champion_trains_the_first_one():
@@ -52,9 +74,14 @@ def test_degradation_beyond_five_percent_retrains():
     assert decision.reasons[0].startswith("degraded: log_loss 0.7147")
 
 
-def test_staleness_retrains():
-    decision = decide(POLICY, check(age_hours=25))
-    assert decision.action == "retrain" and decision.reasons[0].startswith("stale: trained 25 h")
+def test_stale_means_older_than_the_schedule_plus_the_grace_period():
+    # Checked daily, a champion is 24-25 h old at its next check: not stale.
+    assert decide(POLICY, check(age_hours=25)).action == "skip"
+    assert decide(POLICY, check(age_hours=36)).action == "skip"
+    decision = decide(POLICY, check(age_hours=37))
+    assert decision.action == "retrain"
+    assert decision.reasons[0] == "stale: trained 37 h ago (schedule 24 h + grace 12 h)"
+    assert decide(RetrainingConfig(stale_grace_hours=0), check(age_hours=25)).action == "retrain"
 
 
 def test_drift_retrains_unless_switched_off():
@@ -69,15 +96,90 @@ def test_healthy_champion_is_kept_with_its_numbers():
     assert decision.action == "skip" and decision.reasons[0].startswith("healthy: log_loss 0.6900")
 
 
-def test_promotion_needs_a_better_score_on_enough_unseen_games():
-    better = Comparison("log_loss", 100, champion_metric=0.69, challenger_metric=0.68)
-    promoted, why = promotion(POLICY, better)
-    assert promoted and why.startswith("challenger better")
-    worse = Comparison("log_loss", 100, champion_metric=0.68, challenger_metric=0.69)
-    assert promotion(POLICY, worse)[0] is False
-    few = Comparison("log_loss", 10, champion_metric=0.69, challenger_metric=0.60)
-    promoted, why = promotion(POLICY, few)
-    assert not promoted and "only 10 games" in why
+def difference(estimate: float, low: float, high: float, games: int = 100) -> Interval:
+    return Interval("log_loss", estimate, low, high, games, 7, 2, 2000)
+
+
+def comparison(estimate: float, low: float, high: float, games: int = 100) -> Comparison:
+    return Comparison(
+        "log_loss", games, 0.69, 0.69 + estimate, difference(estimate, low, high, games)
+    )
+
+
+def test_promotion_needs_an_interval_below_zero_not_a_lower_point_estimate():
+    promoted, why = promotion(POLICY, comparison(-0.010, -0.018, -0.002))
+    assert promoted and why.startswith("challenger better: log_loss 0.6800")
+    assert "challenger minus champion -0.0100 (95 % CI -0.0180 to -0.0020" in why
+    # Lower on these games, but the interval holds zero: not promoted, and it says so.
+    promoted, why = promotion(POLICY, comparison(-0.010, -0.025, +0.004))
+    assert not promoted and why.startswith("challenger not clearly better")
+    assert why.endswith("no clear difference")
+    assert promotion(POLICY, comparison(+0.010, +0.002, +0.018))[0] is False
+
+
+def test_promotion_needs_the_minimum_improvement_when_one_is_set():
+    clear_but_small = comparison(-0.003, -0.005, -0.001)
+    assert promotion(POLICY, clear_but_small)[0] is True
+    promoted, why = promotion(RetrainingConfig(min_improvement=0.004), clear_but_small)
+    assert not promoted and "by less than min_improvement 0.004" in why
+    assert promotion(RetrainingConfig(min_improvement=0.002), clear_but_small)[0] is True
+
+
+def test_promotion_needs_enough_comparison_games():
+    promoted, why = promotion(POLICY, comparison(-0.09, -0.12, -0.06, games=59))
+    assert not promoted and "only 59 comparison games" in why and "needs 60" in why
+    assert promotion(POLICY, comparison(-0.09, -0.12, -0.06, games=60))[0] is True
+    assert promotion(POLICY, Comparison("log_loss", 0, None, None))[0] is False
+
+
+class ColumnModel:
+    """A stand-in booster whose prediction is one feature column: the test writes each
+    model's predictions into the games' features."""
+
+    def __init__(self, column: int) -> None:
+        self.column = column
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return x[:, self.column]
+
+
+def test_the_challenger_is_compared_on_games_after_it_was_fitted_not_the_triggering_ones():
+    champion_trained = datetime(2016, 6, 1, 10, tzinfo=UTC)
+    fitted = datetime(2016, 6, 15, 10, tzinfo=UTC)  # after a bad week for the champion
+    days = [date(2016, 6, 1) + timedelta(days=d) for d in range(1, 29)]
+    rng = np.random.default_rng(3)
+    games = pl.DataFrame(
+        {
+            "game_id": [f"g{d}-{i}" for d in range(len(days)) for i in range(15)],
+            "date": [day for day in days for _ in range(15)],
+            "label": rng.integers(0, 2, 15 * len(days)).astype(float),
+        }
+    ).with_columns(
+        first_pitch_utc=pl.col("date").cast(pl.Datetime("us", "UTC")) + pl.duration(hours=23),
+        result_known_at_utc=pl.col("date").cast(pl.Datetime("us", "UTC")) + pl.duration(hours=34),
+    )
+    before = games["first_pitch_utc"] <= fitted
+    # Before the fit (the triggering games) the challenger is far better than the
+    # champion; after it, on the comparison games, it is far worse.
+    label = games["label"].to_numpy()
+    good, bad = np.where(label == 1, 0.8, 0.2), np.where(label == 1, 0.2, 0.8)
+    champion_predictions = np.where(before, bad, 0.5)
+    challenger_predictions = np.where(before, good, bad)
+    features = {name: np.zeros(games.height) for name in FEATURE_NAMES}
+    features[FEATURE_NAMES[0]] = champion_predictions
+    features[FEATURE_NAMES[1]] = challenger_predictions
+    known = games.with_columns(**{k: pl.Series(v) for k, v in features.items()})
+
+    chosen = comparison_games(known, champion_trained, fitted)
+    assert chosen["first_pitch_utc"].min() > fitted
+    assert chosen.height == (~before).sum()
+    result = compare(
+        Target.MONEYLINE_HOME_WIN, known, ColumnModel(0), champion_trained, ColumnModel(1), fitted
+    )
+    assert result.games == chosen.height
+    assert result.challenger_metric > result.champion_metric
+    assert result.difference is not None and result.difference.verdict == "worse"
+    assert promotion(POLICY, result)[0] is False
 
 
 def test_window_days_outside_three_to_ten_are_rejected():

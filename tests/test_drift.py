@@ -3,7 +3,17 @@ import polars as pl
 import pytest
 
 from mlbcore.cli.main import main
-from mlbcore.evaluation.drift import distribution_drift, importance_drift, psi, verdict
+from mlbcore.evaluation.drift import (
+    benjamini_hochberg,
+    distribution_drift,
+    drift_report,
+    importance_drift,
+    psi,
+    verdict,
+)
+from mlbcore.evaluation.evaluate import parse_as_of
+from mlbcore.settings import RetrainingConfig, load_settings
+from mlbcore.targets import Target
 
 # Downstream of training: needs champions the demo's models only get without the gate.
 pytestmark = pytest.mark.usefixtures("gate_off")
@@ -32,6 +42,60 @@ def test_importance_drift_of_identical_and_reordered_models():
     assert word == "drift" and len(reasons) == 2
 
 
+def test_benjamini_hochberg_on_known_p_values():
+    # By hand: sorted p 0.01, 0.03, 0.04, 0.5 times m / rank = 0.04, 0.06, 0.0533, 0.5;
+    # the step-up minimum from the right gives q 0.04, 0.0533, 0.0533, 0.5.
+    q = benjamini_hochberg(np.array([0.01, 0.04, 0.03, 0.5]))
+    assert q == pytest.approx([0.04, 0.16 / 3, 0.16 / 3, 0.5])
+    # Benjamini and Hochberg's (1995) own example: 15 p-values, 4 discoveries at 0.05
+    # where Bonferroni makes 3 and testing each at 0.05 makes 9.
+    p = np.array(
+        [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459,
+         0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.0000]
+    )  # fmt: skip
+    assert (benjamini_hochberg(p) <= 0.05).sum() == 4
+    assert (benjamini_hochberg(p[::-1]) <= 0.05).sum() == 4  # order does not matter
+
+
+def _windows(shifted: int, recent_games: int, seed: int = 0) -> tuple[pl.DataFrame, ...]:
+    """A 1,000-game training window and a recent window over 40 features, the first
+    ``shifted`` of them moved by half a standard deviation in the recent one."""
+    rng = np.random.default_rng(seed)
+    names = [f"f{i}" for i in range(40)]
+    training = pl.DataFrame({n: rng.normal(0, 1, 1000) for n in names})
+    recent = pl.DataFrame(
+        {n: rng.normal(0.5 if i < shifted else 0.0, 1, recent_games) for i, n in enumerate(names)}
+    )
+    return training, recent
+
+
+def test_the_corrected_rule_finds_a_planted_shift_and_nothing_in_noise():
+    names = [f"f{i}" for i in range(40)]
+    training, recent = _windows(shifted=2, recent_games=300)
+    table = distribution_drift(training, recent, names)
+    assert set(table.filter(pl.col("level") == "drift")["feature"]) == {"f0", "f1"}
+    word, reasons = verdict(None, table, recent.height)
+    assert word == "drift" and reasons[0].startswith("2 of 40 features differ")
+    for seed in range(5):  # pure noise: nothing survives the correction
+        training, recent = _windows(shifted=0, recent_games=100, seed=seed)
+        table = distribution_drift(training, recent, names)
+        assert verdict(None, table, recent.height)[0] == "stable"
+        # The old rule (PSI above 0.1 on more than a fifth of the features) would have
+        # called several of these drift: that is the noise this replaces.
+    assert (table["psi"] > 0.1).sum() > 0
+
+
+def test_too_few_recent_games_to_judge():
+    names = [f"f{i}" for i in range(40)]
+    training, recent = _windows(shifted=40, recent_games=49)
+    table = distribution_drift(training, recent, names)
+    word, reasons = verdict(None, table, recent.height)
+    assert word == "too few games"
+    assert reasons == ["too few games to judge feature distributions: 49 recent games (needs 50)"]
+    lower = RetrainingConfig(drift_min_recent_games=40)
+    assert verdict(None, table, recent.height, lower)[0] == "drift"
+
+
 def test_calendar_features_are_shown_but_do_not_make_the_verdict():
     rng = np.random.default_rng(1)
     training = pl.DataFrame(
@@ -53,7 +117,23 @@ def test_drift_command_compares_the_champion_with_its_previous_version(state_dir
     assert main(["drift", "moneyline_home_win", "--as-of", "2016-09-30"]) == 0
     out = capsys.readouterr().out
     assert "importance drift (champion vs previous version): spearman" in out
-    assert "PSI" in out and "verdict: " in out
+    assert "KS p" in out and "verdict: " in out
+
+
+def test_the_readmes_drift_example_no_longer_flags_most_features(state_dir, capsys):
+    # The README's example: `mlb train` on the demo data, then drift as of 2016-09-30.
+    # PSI's bands flagged 47 of 70 features here.
+    assert main(["train", "--targets", "moneyline_home_win"]) == 0
+    capsys.readouterr()
+    report = drift_report(load_settings(), Target.MONEYLINE_HOME_WIN, parse_as_of("2016-09-30"), 7)
+    judged = report.distributions.filter(pl.col("level") != "calendar")
+    flagged = judged.filter(pl.col("level") != "ok").height
+    assert judged.height >= 60
+    assert flagged < judged.height / 4, report.reasons
+    assert not any("PSI" in reason or "features differ" in reason for reason in report.reasons)
+    # PSI's flag band still marks a large share of them on these ~100 games: shown in
+    # the table, no longer judged.
+    assert (judged["psi"] > 0.1).sum() > judged.height / 3
 
 
 def test_drift_outside_the_data_is_a_clear_error(state_dir, capsys):

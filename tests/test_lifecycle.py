@@ -39,52 +39,73 @@ def test_train_as_of_sees_only_results_known_then(trained):
 
 
 def test_retrain_decisions_promotion_and_refusal(trained, capsys):
+    # comparison_days (7) have not yet followed the champion: nothing to judge it on.
     assert main(["retrain", "--as-of", "2016-06-03"]) == 0
     out = capsys.readouterr().out
     assert out.count("skip (champion v1) -> champion kept") == 3
-    assert "only 16 new labelled games since the last model was trained" in out
+    assert "after the split 2016-05-27 23:59 UTC: it is judged once 7 days" in out
 
+    # Judged as of the split (2016-06-03): too few games since training.
     assert main(["retrain", "--as-of", "2016-06-10"]) == 0
     out = capsys.readouterr().out
-    assert "stale: trained 216 h ago" in out
-    assert "degraded: rmse" in out  # the run-total champion is 20 % worse in June
-    assert "moneyline_home_win: retrain (champion v1) -> challenger v2 rejected" in out
-    assert "total_over_under: retrain (champion v1) -> v2 promoted" in out
+    assert out.count("only 16 new labelled games since the last model was trained") == 3
+
+    # Judged as of 2016-06-13 on the week before it; the challengers, fitted as of
+    # 2016-06-13, are compared with the champions on the week after it, and none is
+    # clearly better there.
+    assert main(["retrain", "--as-of", "2016-06-20"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("stale: trained 288 h ago (schedule 24 h + grace 12 h)") == 3
+    assert "degraded: rmse" in out  # the run-total champion is over 10 % worse in June
+    assert out.count("judged as of the split 2016-06-13 23:59 UTC") == 3
+    assert out.count("-> challenger v2 rejected") == 3
+    assert out.count("challenger minus champion") == 3 and out.count("(95 % CI") == 3
+    assert "106 games, 8 dates" in out
 
     settings = load_settings()
     tracking.configure(settings)
     client = MlflowClient()
-    ml = client.get_registered_model("mlb-demo-moneyline_home_win")
-    assert ml.aliases["champion"] == 1
-    assert (
-        "challenger not better"
-        in client.get_model_version("mlb-demo-moneyline_home_win", "2").tags["rejected_reason"]
-    )
-    ou = client.get_registered_model("mlb-demo-total_over_under")
-    assert (ou.aliases["champion"], ou.aliases["previous_champion"]) == (2, 1)
-    assert (
-        "challenger better"
-        in client.get_model_version("mlb-demo-total_over_under", "1").tags["replaced_reason"]
-    )
+    for target in ("moneyline_home_win", "total_over_under", "run_total_regression"):
+        name = f"mlb-demo-{target}"
+        assert client.get_registered_model(name).aliases["champion"] == 1
+        rejected = client.get_model_version(name, "2").tags["rejected_reason"]
+        assert rejected.startswith("challenger not clearly better")
+    challenger = tracking.newest_trained_as_of(Target.TOTAL_OVER_UNDER, "demo")
+    assert challenger == datetime(2016, 6, 13, 23, 59, 59, 999999, tzinfo=UTC)
 
     decisions = StateStore(settings).decisions()
-    assert decisions.height == 6
+    assert decisions.height == 9
     latest = decisions.filter(decisions["target"] == "total_over_under").row(0, named=True)
-    assert latest["action"] == "retrain" and latest["promoted"]
+    assert latest["action"] == "retrain" and not latest["promoted"]
     run = client.get_run(latest["mlflow_run_id"])
-    assert run.data.tags["run_type"] == "retrain_decision" and run.data.tags["promoted"] == "true"
+    assert run.data.tags["run_type"] == "retrain_decision" and run.data.tags["promoted"] == "false"
+    metrics = run.data.metrics
+    assert metrics["comparison_games"] == 106
+    assert (
+        metrics["challenger_minus_champion_diff_ci_low"] < metrics["challenger_minus_champion_diff"]
+    )
 
     # The challenger that lost is not retrained the next day on nearly the same games.
-    assert main(["retrain", "--model", "moneyline_home_win", "--as-of", "2016-06-11"]) == 0
+    assert main(["retrain", "--model", "moneyline_home_win", "--as-of", "2016-06-21"]) == 0
     assert "skip" in capsys.readouterr().out
 
-    assert main(["status", "--as-of", "2016-06-10", "--detailed"]) == 0
+    assert main(["status", "--as-of", "2016-06-20", "--detailed"]) == 0
     out = capsys.readouterr().out
     assert "moneyline_home_win    stale     champion v1" in out
-    assert "total_over_under      healthy   champion v2" in out
-    # The run-total challenger (refitted on its whole window, as shipped) won in June.
-    assert "run_total_regression  healthy   champion v2" in out
-    assert "last decision: retrain + promoted" in out
+    assert "total_over_under      stale     champion v1" in out
+    assert "run_total_regression  degraded  champion v1" in out
+    assert "last decision: retrain" in out and "promoted" not in out
+
+
+def test_retrain_without_a_champion_trains_and_promotes_the_first(state_dir, capsys):
+    assert main(["retrain", "--model", "total_over_under", "--as-of", "2016-06-01"]) == 0
+    out = capsys.readouterr().out
+    assert "total_over_under: train (no champion) -> v1 promoted" in out
+    tracking.configure(load_settings())
+    champion = tracking.champion(Target.TOTAL_OVER_UNDER, "demo")
+    assert champion is not None and champion.version == 1
+    # The first champion is fitted on everything known at --as-of, not at the split.
+    assert champion.trained_as_of_utc == datetime(2016, 6, 1, 23, 59, 59, 999999, tzinfo=UTC)
 
 
 def test_forced_retrain_and_a_bad_window(trained, capsys):

@@ -35,3 +35,18 @@ def test_status_check_fails_when_a_configured_back_end_is_down(monkeypatch, stat
     assert out.count("DOWN") == 2
     assert "hunter2" not in out and "secret" not in out
     assert main(["status"]) == 0  # without --check it only reports
+
+
+def test_stale_only_after_the_schedule_interval_plus_the_grace_period():
+    from mlbcore.lifecycle.status import health_word
+    from mlbcore.settings import RetrainingConfig, Settings
+
+    settings = Settings(retraining=RetrainingConfig())  # daily schedule (24 h) + 12 h grace
+    # A champion trained at one daily check is 24 h old at the next: not stale.
+    assert health_word(settings, 24.5, 0.68, None) == "healthy"
+    assert health_word(settings, 36.0, 0.68, None) == "healthy"
+    assert health_word(settings, 36.1, 0.68, None) == "stale"
+    strict = Settings(retraining=RetrainingConfig(stale_grace_hours=0))
+    assert health_word(strict, 24.5, 0.68, None) == "stale"
+    assert health_word(settings, 40.0, 0.68, 0.72) == "degraded"  # degraded comes first
+    assert health_word(settings, None, None, None) == "no_models"

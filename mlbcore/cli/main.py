@@ -109,6 +109,12 @@ def _replay(args: argparse.Namespace) -> int:
     write_predictions(timeline, out)
     with pl.Config(tbl_rows=20, tbl_cols=12, tbl_width_chars=160, float_precision=4):
         print(replay.summary.drop("market_games"))
+    headline_out = out.with_name(f"{out.stem}_headline{out.suffix}")
+    write_predictions(replay.headline, headline_out)
+    print("headline (same games; 95 % date-block bootstrap interval; verdict from the interval):")
+    for row in replay.headline.iter_rows(named=True):
+        print(f"  {row['target']}: {row['text']}")
+    print(f"headline written to {headline_out}")
     print(f"timeline ({replay.timeline.height} rows) written to {out}")
     print("seconds: " + ", ".join(f"{name} {value:.1f}" for name, value in replay.seconds.items()))
     return 0
@@ -207,11 +213,14 @@ def _drift(args: argparse.Namespace) -> int:
         print(f"importance drift (champion vs {report.reference}): {summary}")
         for row in report.importance_changes.head(5).iter_rows(named=True):
             print(f"  {row['feature']:<36} share {row['old_share']:.3f} -> {row['new_share']:.3f}")
-    print("distribution drift, training window vs recent window (top 10 by PSI):")
+    print(
+        "distribution drift, training window vs recent window "
+        "(top 10 by KS p-value; q: Benjamini-Hochberg):"
+    )
     for row in report.distributions.head(10).iter_rows(named=True):
         print(
-            f"  {row['feature']:<36} PSI {row['psi']:.3f}  "
-            f"Wasserstein {row['wasserstein_std']:.3f} sd  {row['level']}"
+            f"  {row['feature']:<36} KS p {row['ks_p']:.4f}  q {row['bh_q']:.4f}  "
+            f"PSI {row['psi']:.3f}  Wasserstein {row['wasserstein_std']:.3f} sd  {row['level']}"
         )
     print(f"verdict: {report.verdict}" + "".join(f"\n  - {r}" for r in report.reasons))
     return 0
@@ -523,10 +532,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     retrain = commands.add_parser(
         "retrain",
-        help="decide per target whether to retrain; promote a challenger only if it is better",
-        description="For each target at --as-of: skip with too few new labelled games, else "
-        "retrain when the champion degraded, is stale or the features drifted; a challenger "
-        "replaces the champion only when it scores better on games neither model saw.",
+        help="decide per target whether to retrain; promote a challenger only if clearly better",
+        description="For each target, judged as of the split (--as-of minus "
+        "RETRAINING__COMPARISON_DAYS): skip with too few new labelled games, else retrain when "
+        "the champion degraded, is stale or the features drifted. The challenger, fitted as of "
+        "the split, replaces the champion only when the bootstrap interval of challenger minus "
+        "champion on the games after the split lies below zero.",
     )
     retrain.add_argument("--model", nargs="+", metavar="TARGET", help="default: all three")
     retrain.add_argument("--force", action="store_true", help="retrain whatever the checks say")

@@ -2,12 +2,20 @@
 model versions), and has what it sees changed (each feature's distribution in the
 training window against the recent window)?
 
-Thresholds (there is no industry standard; these are ours, documented in the README):
-importance drift is flagged when the nDCG of the newer model's gain ranking scored
+Importance drift is flagged when the nDCG of the newer model's gain ranking scored
 against the older one falls below 0.9 (SageMaker Clarify's attribution-ranking rule) or
-fewer than 7 of the top 10 features are shared. A feature's PSI flags above 0.1 and
-alerts above 0.25 (the usual credit-scoring bands); the verdict says "drift" when any
-feature alerts or more than a fifth of them flag.
+fewer than 7 of the top 10 features are shared.
+
+Distribution drift is a test, not a threshold: each judged feature gets a two-sample
+Kolmogorov-Smirnov p-value (training window against recent window, missing values left
+out), and the p-values of all judged features are corrected together by Benjamini-
+Hochberg at a false discovery rate (``RetrainingConfig.drift_fdr``, 5 %). A week of about
+100 games tested on 65 features would otherwise flag several by chance alone, and PSI's
+fixed bands (0.1, 0.25) flag most of them on samples that small. The verdict is "drift"
+when at least one feature survives the correction (under no drift at all, that happens
+with probability at most the FDR), and "too few games" below
+``drift_min_recent_games`` recent games. PSI and the Wasserstein distance stay in the
+table as descriptions of how far a feature moved; they do not make the verdict.
 """
 
 from dataclasses import dataclass, field
@@ -16,19 +24,20 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from scipy.stats import spearmanr, wasserstein_distance
+from scipy.stats import ks_2samp, spearmanr, wasserstein_distance
 from sklearn.metrics import ndcg_score
 
 from mlbcore.data.snapshot import Snapshot
-from mlbcore.settings import Settings
+from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.targets import Target
 
 NDCG_FLAG = 0.9
 TOP_K = 10
 TOP_K_OVERLAP_FLAG = 7
-PSI_FLAG, PSI_ALERT = 0.1, 0.25
-FLAGGED_SHARE_FOR_DRIFT = 0.2
+PSI_FLAG, PSI_ALERT = 0.1, 0.25  # the usual credit-scoring bands: shown, not judged
 PSI_BINS = 10
+DRIFT, STABLE, TOO_FEW_GAMES = "drift", "stable", "too few games"
+_DEFAULTS = RetrainingConfig()
 # Features that move with the calendar by construction (a September window has more
 # games played than a July one): shown, but they do not make the verdict.
 CALENDAR_FEATURES = frozenset(
@@ -40,8 +49,8 @@ CALENDAR_FEATURES = frozenset(
 class DriftReport:
     importance: dict[str, float]
     importance_changes: pl.DataFrame  # feature, old_share, new_share, change
-    distributions: pl.DataFrame  # feature, psi, wasserstein_std, level
-    verdict: str  # "drift" or "stable"
+    distributions: pl.DataFrame  # feature, psi, wasserstein_std, ks_p, bh_q, level
+    verdict: str  # "drift", "stable" or "too few games"
     reasons: list[str] = field(default_factory=list)
     reference: str = "previous version"  # what the champion's importance is compared with
 
@@ -93,10 +102,41 @@ def psi(expected: np.ndarray, actual: np.ndarray, bins: int = PSI_BINS) -> float
     return float(np.sum((a - e) * np.log(a / e)))
 
 
+def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values): a feature is a discovery at false
+    discovery rate ``fdr`` exactly when its q-value is at most ``fdr``."""
+    p = np.asarray(p_values, dtype=np.float64)
+    m = p.size
+    if m == 0:
+        return p
+    order = np.argsort(p)
+    scaled = p[order] * m / np.arange(1, m + 1)
+    # Step-up: each q is the smallest scaled p at its rank or above.
+    q_sorted = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    q = np.empty(m)
+    q[order] = q_sorted
+    return q
+
+
+def ks_p_value(old: np.ndarray, new: np.ndarray) -> float:
+    """Two-sample KS p-value of the present (non-missing) values; 1 when either side has
+    fewer than two."""
+    old, new = old[~np.isnan(old)], new[~np.isnan(new)]
+    if old.size < 2 or new.size < 2:
+        return 1.0
+    # The asymptotic distribution: the exact one is slow and warns on tied values.
+    return float(ks_2samp(old, new, method="asymp").pvalue)
+
+
 def distribution_drift(
-    training: pl.DataFrame, recent: pl.DataFrame, features: list[str]
+    training: pl.DataFrame,
+    recent: pl.DataFrame,
+    features: list[str],
+    fdr: float = _DEFAULTS.drift_fdr,
 ) -> pl.DataFrame:
-    """PSI and Wasserstein distance (in training standard deviations) per feature."""
+    """Per feature: PSI and Wasserstein distance (in training standard deviations) to
+    describe the move, and the KS p-value with its Benjamini-Hochberg q-value over the
+    judged (non-calendar) features to judge it: level "drift" when q <= ``fdr``."""
     rows = []
     for name in features:
         old, new = training[name].to_numpy().astype(float), recent[name].to_numpy().astype(float)
@@ -107,20 +147,39 @@ def distribution_drift(
             if old_present.size and new_present.size and scale > 0
             else 0.0
         )
-        value = psi(old, new)
-        level = "alert" if value > PSI_ALERT else "flag" if value > PSI_FLAG else "ok"
-        level = "calendar" if name in CALENDAR_FEATURES and level != "ok" else level
-        rows.append((name, value, distance, level))
+        rows.append((name, psi(old, new), distance, ks_p_value(old, new)))
+    table = pl.DataFrame(
+        rows, schema=["feature", "psi", "wasserstein_std", "ks_p"], orient="row"
+    ).with_columns(judged=~pl.col("feature").is_in(list(CALENDAR_FEATURES)))
+    judged = table.filter("judged")
+    q = pl.DataFrame(
+        {"feature": judged["feature"], "bh_q": benjamini_hochberg(judged["ks_p"].to_numpy())},
+        schema={"feature": pl.String, "bh_q": pl.Float64},
+    )
     return (
-        pl.DataFrame(rows, schema=["feature", "psi", "wasserstein_std", "level"], orient="row")
+        table.join(q, on="feature", how="left", maintain_order="left")
+        .with_columns(
+            level=pl.when(~pl.col("judged"))
+            .then(pl.lit("calendar"))
+            .when(pl.col("bh_q") <= fdr)
+            .then(pl.lit(DRIFT))
+            .otherwise(pl.lit("ok")),
+        )
         .with_columns(pl.col("psi", "wasserstein_std").round(4))
-        .sort("psi", descending=True)
+        .sort(~pl.col("judged"), "ks_p", "psi", descending=[False, False, True])
+        .drop("judged")
     )
 
 
 def verdict(
-    importance: dict[str, float] | None, distributions: pl.DataFrame
+    importance: dict[str, float] | None,
+    distributions: pl.DataFrame,
+    recent_games: int | None = None,
+    policy: RetrainingConfig = _DEFAULTS,
 ) -> tuple[str, list[str]]:
+    """ "drift" when importance moved or a feature survives the Benjamini-Hochberg
+    correction; "too few games" when the recent window has fewer than
+    ``drift_min_recent_games`` games (and importance did not move); else "stable"."""
     reasons = []
     if importance is not None:
         if importance["ndcg"] < NDCG_FLAG:
@@ -128,16 +187,21 @@ def verdict(
         if importance["top10_overlap"] < TOP_K_OVERLAP_FLAG:
             shared = int(importance["top10_overlap"])
             reasons.append(f"only {shared} of the top 10 features shared (< {TOP_K_OVERLAP_FLAG})")
-    alerts = distributions.filter(pl.col("level") == "alert")["feature"].to_list()
-    flagged = distributions.filter(pl.col("level").is_in(["flag", "alert"])).height
-    if alerts:
-        reasons.append(
-            f"PSI above {PSI_ALERT} for {', '.join(alerts[:5])}"
-            + (" ..." if len(alerts) > 5 else "")
+    judged = distributions.filter(pl.col("level") != "calendar").height
+    if recent_games is not None and recent_games < policy.drift_min_recent_games:
+        note = (
+            f"too few games to judge feature distributions: {recent_games} recent games "
+            f"(needs {policy.drift_min_recent_games})"
         )
-    if flagged > FLAGGED_SHARE_FOR_DRIFT * distributions.height:
-        reasons.append(f"{flagged} of {distributions.height} features have PSI above {PSI_FLAG}")
-    return ("drift" if reasons else "stable"), reasons
+        return (DRIFT, [*reasons, note]) if reasons else (TOO_FEW_GAMES, [note])
+    drifted = distributions.filter(pl.col("level") == DRIFT)["feature"].to_list()
+    if drifted:
+        reasons.append(
+            f"{len(drifted)} of {judged} features differ (KS test, Benjamini-Hochberg at "
+            f"FDR {policy.drift_fdr:g}): {', '.join(drifted[:5])}"
+            + (" ..." if len(drifted) > 5 else "")
+        )
+    return (DRIFT if reasons else STABLE), reasons
 
 
 def drift_report(
@@ -185,6 +249,7 @@ def drift_report(
     importance, changes = importance_drift(old_gain, new_gain)
     start, end = champion.training_dates
     training = features.filter(pl.col("date").is_between(start, end))
-    distributions = distribution_drift(training, recent, list(FEATURE_NAMES))
-    word, reasons = verdict(importance, distributions)
+    policy = settings.retraining
+    distributions = distribution_drift(training, recent, list(FEATURE_NAMES), policy.drift_fdr)
+    word, reasons = verdict(importance, distributions, recent.height, policy)
     return DriftReport(importance, changes, distributions, word, reasons, reference)

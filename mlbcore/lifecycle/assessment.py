@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from mlbcore.evaluation import bootstrap
 from mlbcore.evaluation.drift import distribution_drift, verdict
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.lifecycle.decisions import ChampionCheck, Comparison
@@ -47,14 +48,17 @@ def recent_features(features: pl.DataFrame, as_of: datetime, days: int) -> pl.Da
 
 
 def distribution_verdict(
-    features: pl.DataFrame, training_dates: tuple[date, date], recent: pl.DataFrame
+    features: pl.DataFrame,
+    training_dates: tuple[date, date],
+    recent: pl.DataFrame,
+    policy: RetrainingConfig,
 ) -> tuple[str, tuple[str, ...]]:
     """Drift of the features between the champion's training window and the recent
-    window. Importance drift is left out: it describes the last promotion, not new data."""
-    if recent.is_empty():
-        return "stable", ()
+    window (KS tests corrected by Benjamini-Hochberg; "too few games" below the minimum).
+    Importance drift is left out: it describes the last promotion, not new data."""
     training = features.filter(pl.col("date").is_between(*training_dates))
-    word, reasons = verdict(None, distribution_drift(training, recent, list(FEATURE_NAMES)))
+    table = distribution_drift(training, recent, list(FEATURE_NAMES), policy.drift_fdr)
+    word, reasons = verdict(None, table, recent.height, policy)
     return word, tuple(reasons)
 
 
@@ -77,7 +81,9 @@ def champion_check(
     since = max(trained_as_of, last_trained_as_of or trained_as_of)
     window = unseen_recent(known, as_of, days, trained_as_of)
     drift_word, drift_reasons = (
-        distribution_verdict(features, training_dates, recent_features(features, as_of, days))
+        distribution_verdict(
+            features, training_dates, recent_features(features, as_of, days), policy
+        )
         if policy.retrain_on_drift
         else (None, ())
     )
@@ -93,26 +99,41 @@ def champion_check(
     )
 
 
+def comparison_games(
+    known: pl.DataFrame, champion_trained_as_of: datetime, fitted_as_of: datetime
+) -> pl.DataFrame:
+    """Games neither model saw and that did not trigger the challenger: first pitch after
+    the instant the challenger was fitted as of (so after every game of the window that
+    triggered it), results in after the champion was trained."""
+    return known.filter(
+        (pl.col("first_pitch_utc") > fitted_as_of)
+        & (pl.col("result_known_at_utc") > champion_trained_as_of)
+    )
+
+
 def compare(
     target: Target,
     known: pl.DataFrame,
     champion: Any,
     champion_trained_as_of: datetime,
     challenger: Any,
-    challenger_unseen_ids: pl.Series,
-    as_of: datetime,
-    days: int,
+    fitted_as_of: datetime,
 ) -> Comparison:
-    """Both models on the sliding window's games that neither was fitted on: results in
-    after the champion was trained, and among the challenger's held-out test games."""
-    games = unseen_recent(known, as_of, days, champion_trained_as_of).filter(
-        pl.col("game_id").is_in(challenger_unseen_ids.implode())
-    )
+    """Both models on the comparison games (``comparison_games``), with the paired
+    date-block bootstrap interval of challenger minus champion on the primary metric."""
+    metric = PRIMARY_METRIC[target]
+    games = comparison_games(known, champion_trained_as_of, fitted_as_of)
     if games.is_empty():
-        return Comparison(PRIMARY_METRIC[target], 0, None, None)
+        return Comparison(metric, 0, None, None)
+    champion_predicted, challenger_predicted = (
+        _predict(champion, games),
+        _predict(challenger, games),
+    )
+    labels = games["label"].to_numpy()
     return Comparison(
-        PRIMARY_METRIC[target],
+        metric,
         games.height,
-        primary_metric(target, champion, games),
-        primary_metric(target, challenger, games),
+        primary_score(target, labels, champion_predicted),
+        primary_score(target, labels, challenger_predicted),
+        bootstrap.compare(metric, games["date"], labels, challenger_predicted, champion_predicted),
     )

@@ -4,11 +4,20 @@ should a target be retrained now, and should its challenger replace the champion
 Both primary metrics (log loss, RMSE) are lower-is-better, so degradation is the
 relative rise of the champion's metric on the sliding window over its metric on its own
 held-out test dates at training time.
+
+A challenger is promoted on evidence, not on a point estimate: it is compared with the
+champion on games other than those whose score triggered it (the ``comparison_days``
+after the instant it was fitted as of), and the paired date-block bootstrap interval of
+challenger minus champion must lie below zero, by at least ``min_improvement``, on at
+least ``min_comparison_games`` games. Comparing on the triggering games would favour any
+challenger by regression to the mean: a window picked for being bad is followed by a
+better one whatever model runs.
 """
 
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mlbcore.evaluation.bootstrap import BETTER, Interval
 from mlbcore.settings import RetrainingConfig
 
 Action = Literal["train", "retrain", "skip"]
@@ -46,6 +55,11 @@ def relative_rise(now: float | None, at_training: float | None) -> float | None:
     return (now - at_training) / at_training
 
 
+def is_stale(policy: RetrainingConfig, age_hours: float) -> bool:
+    """Older than one schedule interval plus the grace period (hours)."""
+    return age_hours > policy.stale_after_hours
+
+
 def degradation(check: ChampionCheck) -> float | None:
     """Relative rise of the primary metric since training; None without window games."""
     return relative_rise(check.window_metric, check.metric_at_training)
@@ -75,10 +89,10 @@ def decide(policy: RetrainingConfig, check: ChampionCheck | None, force: bool = 
             f"{policy.sliding_window_days} days ({check.window_games} games) is {worse:+.1%} "
             f"against {check.metric_at_training:.4f} at training (threshold {threshold:.0%})"
         )
-    if check.age_hours > policy.retrain_schedule_hours:
+    if is_stale(policy, check.age_hours):
         reasons.append(
-            f"stale: trained {check.age_hours:.0f} h ago "
-            f"(retrain_schedule_hours {policy.retrain_schedule_hours:g})"
+            f"stale: trained {check.age_hours:.0f} h ago (schedule "
+            f"{policy.retrain_schedule_hours:g} h + grace {policy.stale_grace_hours:g} h)"
         )
     if policy.retrain_on_drift and check.drift_verdict == "drift":
         reasons.append("drift: " + "; ".join(check.drift_reasons))
@@ -96,25 +110,37 @@ def decide(policy: RetrainingConfig, check: ChampionCheck | None, force: bool = 
 @dataclass(frozen=True)
 class Comparison:
     metric_name: str
-    games: int  # games neither model was trained on
+    games: int  # comparison games: neither model was trained on them or triggered on them
     champion_metric: float | None
     challenger_metric: float | None
+    difference: Interval | None = None  # challenger minus champion, with its interval
 
 
 def promotion(policy: RetrainingConfig, comparison: Comparison) -> tuple[bool, str]:
-    """Promote the challenger only when it beats the champion on enough unseen games."""
+    """Promote the challenger only when, on enough comparison games, the bootstrap
+    interval of challenger minus champion excludes zero in its favour and the estimated
+    improvement reaches ``min_improvement``."""
     name, games = comparison.metric_name, comparison.games
-    if comparison.champion_metric is None or comparison.challenger_metric is None:
+    if (
+        comparison.champion_metric is None
+        or comparison.challenger_metric is None
+        or comparison.difference is None
+    ):
         return False, "no games to compare the challenger with the champion on"
     if games < policy.min_comparison_games:
         return False, (
-            f"only {games} games unseen by both models "
+            f"only {games} comparison games unseen by both models "
             f"(promotion needs {policy.min_comparison_games})"
         )
+    difference = comparison.difference
     versus = (
         f"{name} {comparison.challenger_metric:.4f} vs the champion's "
-        f"{comparison.champion_metric:.4f} on {games} games neither was trained on"
+        f"{comparison.champion_metric:.4f}; challenger minus champion {difference.text()}"
     )
-    if comparison.challenger_metric < comparison.champion_metric:
-        return True, f"challenger better: {versus}"
-    return False, f"challenger not better: {versus}"
+    if difference.verdict != BETTER:
+        return False, f"challenger not clearly better: {versus}"
+    if -difference.estimate < policy.min_improvement:
+        return False, (
+            f"challenger better by less than min_improvement {policy.min_improvement:g}: {versus}"
+        )
+    return True, f"challenger better: {versus}"

@@ -10,6 +10,8 @@ season takes seconds per policy rather than hours.
 
 Three policies run on the same games: the configured policy; "never" (the first champion
 all season); "daily" (a challenger every check day that always replaces the champion).
+The headline compares them, and each with the market, on the same games with a paired
+date-block bootstrap interval: a verdict comes from the interval, not the point estimate.
 """
 
 import time
@@ -23,11 +25,13 @@ import numpy as np
 import polars as pl
 
 from mlbcore.errors import MlbError
+from mlbcore.evaluation import bootstrap
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.lifecycle.assessment import champion_check, compare
 from mlbcore.lifecycle.decisions import Decision, decide, promotion
 from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.targets import Target
+from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
 from mlbcore.training.pipeline import challenger_as_of, known_labelled
@@ -50,6 +54,7 @@ class Replay:
     season: int
     timeline: pl.DataFrame  # per policy, target and day: games, metrics, decision, promotion
     summary: pl.DataFrame  # per policy and target: season metric, market, retrains, promotions
+    headline: pl.DataFrame  # per target and comparison: difference, 95 % interval, verdict
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -83,19 +88,32 @@ def parse_policy(base: RetrainingConfig, overrides: list[str]) -> RetrainingConf
 def _fit(
     target: Target, features: pl.DataFrame, games: pl.DataFrame, as_of: datetime,
     settings: Settings, version: int,
-) -> tuple[Champion | None, pl.Series | None, str]:  # fmt: skip
-    """A challenger trained as of ``as_of``, with the ids of the games it held out."""
+) -> tuple[Champion | None, str]:  # fmt: skip
+    """A challenger trained as of ``as_of`` (the model refitted on its whole window, as
+    `mlb train` ships it), or None with the reason it was not. The promotion gate stops
+    challengers as it stops them in `mlb train`; the season's first model is taken as it
+    is, so that every policy has a model from the first day to be compared on."""
     try:
         window, fitted = challenger_as_of(settings, target, features, games, as_of)
     except MlbError as error:
-        return None, None, f"not trained: {error}"
+        return None, f"not trained: {error}"
+    failures = gate_failures(target, fitted.gate, settings.promotion)
+    if version > 1 and failures:
+        return None, "promotion gate: " + "; ".join(failures)
     return (
         Champion(
-            fitted.booster, as_of, fitted.test_metric, (window.start_date, window.end_date), version
+            fitted.shipped, as_of, fitted.test_metric, (window.start_date, window.end_date), version
         ),
-        fitted.test_game_ids,
         "",
     )
+
+
+@dataclass
+class Pending:
+    """A challenger fitted on a check day, waiting for ``comparison_days`` of games."""
+
+    challenger: Champion
+    judged_from: datetime  # the first check instant at which it is compared
 
 
 def replay_target(
@@ -109,10 +127,18 @@ def replay_target(
     settings: Settings,
     first: tuple[Champion | None, str] | None = None,
 ) -> pl.DataFrame:
-    """One policy's season for one target: a row per day."""
+    """One policy's season for one target: a row per day.
+
+    Under "policy", a challenger is not judged on the day it is fitted: it waits as a
+    pending challenger (the champion keeps predicting) and is compared with the champion
+    at the first check ``comparison_days`` later, on the games played in between, which
+    neither model saw and which did not trigger it. It is then promoted or dropped; no
+    other challenger is fitted while one is pending. Nothing uses a result before the
+    morning it is known."""
     known_all = known_labelled(features, games, target, None)
     x_all = known_all.select(FEATURE_NAMES).to_numpy().astype(np.float64)
     champion: Champion | None = first[0] if first else None
+    pending: Pending | None = None
     rows = []
     versions = 1 if champion else 0
     last_trained = champion.trained_as_of if champion else None
@@ -125,30 +151,43 @@ def replay_target(
                 [first[1] or "first champion"],
                 champion is not None,
             )
+        elif pending is not None and champion is not None and day in checks:
+            if as_of >= pending.judged_from:
+                known = known_all.filter(pl.col("result_known_at_utc") <= as_of)
+                comparison = compare(
+                    target, known, champion.booster, champion.trained_as_of,
+                    pending.challenger.booster, pending.challenger.trained_as_of,
+                )  # fmt: skip
+                promoted, why = promotion(policy, comparison)
+                action = "judge"
+                reasons = [f"pending challenger v{pending.challenger.version}: {why}"]
+                if promoted:
+                    champion = pending.challenger
+                pending = None
+            else:
+                action = "skip"
+                reasons = [
+                    f"challenger v{pending.challenger.version} pending, judged from "
+                    f"{pending.judged_from:%Y-%m-%d}"
+                ]
         elif day in checks and not (policy_name == "never" and champion is not None):
             decision = _decide(
                 policy_name, policy, target, champion, known_all, features, as_of, last_trained
             )
             action, reasons = decision.action, list(decision.reasons)
             if decision.trains:
-                challenger, held_out, failure = _fit(
-                    target, features, games, as_of, settings, versions + 1
-                )
+                challenger, failure = _fit(target, features, games, as_of, settings, versions + 1)
                 if challenger is None:
                     reasons.append(failure)
                 elif champion is None or policy_name == "daily":
                     promoted, champion = True, challenger
                     reasons.append("first champion" if versions == 0 else "daily: always replaces")
                 else:
-                    known = known_all.filter(pl.col("result_known_at_utc") <= as_of)
-                    comparison = compare(
-                        target, known, champion.booster, champion.trained_as_of,
-                        challenger.booster, held_out, as_of, policy.sliding_window_days,
-                    )  # fmt: skip
-                    promoted, why = promotion(policy, comparison)
-                    reasons.append(why)
-                    if promoted:
-                        champion = challenger
+                    judged_from = as_of + timedelta(days=policy.comparison_days)
+                    pending = Pending(challenger, judged_from)
+                    reasons.append(
+                        f"challenger v{challenger.version} pending until {judged_from:%Y-%m-%d}"
+                    )
                 if challenger is not None:
                     versions, last_trained = versions + 1, as_of
         today = (known_all["date"] == day).to_numpy()
@@ -256,6 +295,67 @@ def summarise(timeline: pl.DataFrame, labels: dict[str, pl.DataFrame]) -> pl.Dat
     )
 
 
+HEADLINE_SCHEMA = {
+    **dict.fromkeys(("target", "metric", "comparison"), pl.String),
+    **dict.fromkeys(("games", "dates"), pl.Int64),
+    **dict.fromkeys(("difference", "ci_low", "ci_high"), pl.Float64),
+    **dict.fromkeys(("verdict", "text"), pl.String),
+}
+
+
+def _pairs(policies: list[str]) -> list[tuple[str, str]]:
+    """The headline's comparisons: the policy against each baseline, then every policy
+    against the market."""
+    pairs = [("policy", other) for other in ("never", "daily") if "policy" in policies]
+    pairs = [(a, b) for a, b in pairs if b in policies]
+    return pairs + [(name, "market") for name in policies]
+
+
+def headline(timeline: pl.DataFrame, labels: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Per target: policy minus never, policy minus daily, and each policy minus the
+    market, on the same games (every game all the policies predicted; against the market,
+    the priced ones among them), with the paired date-block bootstrap interval and the
+    verdict word it gives. Lower is better for both metrics, so a negative difference
+    favours the first named."""
+    predicted = (
+        timeline.explode("game_ids", "predictions")
+        .drop_nulls("game_ids")
+        .select("target", "policy", game_id="game_ids", prediction="predictions")
+    )
+    rows = []
+    for target_name, frame in labels.items():
+        mine = predicted.filter(pl.col("target") == target_name)
+        policies = mine["policy"].unique(maintain_order=True).to_list()
+        if not policies:
+            continue
+        wide = (
+            mine.pivot(on="policy", index="game_id", values="prediction")
+            .drop_nulls(policies)  # the same games for every policy
+            .join(frame.rename({"market_prediction": "market"}), on="game_id")
+        )
+        metric = PRIMARY_METRIC[Target(target_name)]
+        for a, b in _pairs(policies):
+            both = wide.drop_nulls([a, b])
+            if both.is_empty():
+                continue
+            interval = bootstrap.compare_frame(metric, both, a, b)
+            rows.append(
+                {
+                    "target": target_name,
+                    "metric": metric,
+                    "comparison": f"{a} - {b}",
+                    "games": interval.games,
+                    "dates": interval.dates,
+                    "difference": interval.estimate,
+                    "ci_low": interval.low,
+                    "ci_high": interval.high,
+                    "verdict": interval.verdict,
+                    "text": f"{a} minus {b}, {metric}: {interval.text()}",
+                }
+            )
+    return pl.DataFrame(rows, schema=HEADLINE_SCHEMA)
+
+
 def replay_season(
     settings: Settings,
     season: int,
@@ -281,7 +381,9 @@ def replay_season(
     features = features_for(snapshot, settings)
     checks = check_days(season_days, schedule)
     labels = {
-        t.value: labelled_games(features, games, t).select("game_id", "label", "market_prediction")
+        t.value: labelled_games(features, games, t).select(
+            "game_id", "date", "label", "market_prediction"
+        )
         for t in targets
     }
     seconds["load"] = time.perf_counter() - tick
@@ -295,7 +397,7 @@ def replay_season(
     parts = []
     for target in targets:
         tick = time.perf_counter()
-        first, _, failure = _fit(target, features, games, opening, settings, 1)
+        first, failure = _fit(target, features, games, opening, settings, 1)
         seconds["first_champions"] = (
             seconds.get("first_champions", 0.0) + time.perf_counter() - tick
         )
@@ -317,4 +419,6 @@ def replay_season(
             )
             seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - tick
     timeline = score_days(pl.concat(parts, how="diagonal_relaxed"), labels)
-    return Replay(season, timeline, summarise(timeline, labels), seconds)
+    return Replay(
+        season, timeline, summarise(timeline, labels), headline(timeline, labels), seconds
+    )

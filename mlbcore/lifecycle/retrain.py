@@ -1,11 +1,21 @@
-"""`mlb retrain`: for each target, decide at an as-of instant whether to retrain, train a
-challenger when it pays, promote it only if it beats the champion on games neither saw,
-and record every decision with its reasons (MLflow and the state store)."""
+"""`mlb retrain`: for each target, decide whether to retrain, train a challenger when it
+pays, promote it only if it is clearly better than the champion on games neither saw and
+that did not trigger it, and record every decision with its reasons (MLflow and the
+state store).
+
+Without the future to wait for, the recent past is split at ``as_of - comparison_days``
+(the split instant): the champion is judged (degraded, stale, drifting) as of the split,
+on the sliding window ending there; a challenger is fitted as of the split, as the replay
+would have fitted it that morning; and the two are compared on the games after the split.
+So the games that triggered a retrain never decide its promotion, and the model promoted
+is exactly the one measured.
+"""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 from pydantic import ValidationError
 
 from mlbcore.errors import MlbError
@@ -45,6 +55,11 @@ def retraining_policy(settings: Settings, window_days: int | None) -> Retraining
         ) from None
 
 
+def split_instant(policy: RetrainingConfig, as_of: datetime) -> datetime:
+    """Where the trigger's games end and the comparison's begin."""
+    return as_of - timedelta(days=policy.comparison_days)
+
+
 def retrain(
     settings: Settings,
     targets: list[Target],
@@ -67,35 +82,53 @@ def retrain(
     experiment_id = tracking.configure(settings)
     store = StateStore(settings)
     outcomes = []
+    split = split_instant(policy, as_of)
     for target in targets:
         known = known_labelled(features, snapshot.games, target, as_of)
         champion = tracking.champion(target, snapshot.games_source)
         champion_model = mlflow.lightgbm.load_model(champion.uri) if champion else None
         check = None
-        if champion is not None:
-            check = champion_check(
-                target,
-                known,
-                features,
-                champion_model,
-                champion.trained_as_of_utc,
-                champion.metric_at_training,
-                champion.training_dates,
-                as_of,
-                policy,
-                tracking.newest_trained_as_of(target, snapshot.games_source),
+        if champion is not None and champion.trained_as_of_utc >= split and not force:
+            decision = Decision(
+                "skip",
+                [
+                    f"champion trained {champion.trained_as_of_utc:%Y-%m-%d %H:%M} UTC, after "
+                    f"the split {split:%Y-%m-%d %H:%M} UTC: it is judged once "
+                    f"{policy.comparison_days} days (comparison_days) have followed it"
+                ],
             )
-        decision = decide(policy, check, force)
+        else:
+            if champion is not None:
+                check = champion_check(
+                    target,
+                    known.filter(pl.col("result_known_at_utc") <= split),
+                    features,
+                    champion_model,
+                    champion.trained_as_of_utc,
+                    champion.metric_at_training,
+                    champion.training_dates,
+                    split,
+                    policy,
+                    tracking.newest_trained_as_of(target, snapshot.games_source),
+                )
+            decision = decide(policy, check, force)
+            if champion is not None and decision.trains:
+                decision.reasons.append(
+                    f"judged as of the split {split:%Y-%m-%d %H:%M} UTC "
+                    f"({policy.comparison_days} comparison_days before --as-of)"
+                )
         outcome = RetrainOutcome(
             target, decision, champion.version if champion else None, reasons=decision.reasons[:]
         )
         progress(f"{target}: {decision.action} ({'; '.join(decision.reasons)})")
         if decision.trains:
             try:
+                # The first champion is fitted on everything known; a challenger as of
+                # the split, so the games after it are unseen by both models.
                 run = train_models(
                     settings,
                     [target],
-                    as_of=as_of,
+                    as_of=as_of if champion is None else split,
                     promote=False,
                     loaded=(snapshot, features),
                     now=now,
@@ -117,10 +150,8 @@ def retrain(
                         known,
                         champion_model,
                         champion.trained_as_of_utc,
-                        trained.result.held_out_booster,
-                        trained.result.test_predictions["game_id"],
-                        as_of,
-                        policy.sliding_window_days,
+                        trained.result.booster,
+                        split,
                     )
                     promote, why = promotion(policy, outcome.comparison)
                 outcome.promoted = promote
@@ -174,12 +205,14 @@ def _log_decision(
             {"as_of_utc": as_of.isoformat()}
             | {f"policy_{k}": v for k, v in policy.model_dump().items()}
         )
-        if outcome.comparison and outcome.comparison.champion_metric is not None:
-            mlflow.log_metrics(
-                {
-                    "comparison_games": outcome.comparison.games,
-                    "champion_metric": outcome.comparison.champion_metric,
-                    "challenger_metric": outcome.comparison.challenger_metric or 0.0,
-                }
-            )
+        comparison = outcome.comparison
+        if comparison and comparison.champion_metric is not None:
+            metrics = {
+                "comparison_games": comparison.games,
+                "champion_metric": comparison.champion_metric,
+                "challenger_metric": comparison.challenger_metric or 0.0,
+            }
+            if comparison.difference is not None:
+                metrics |= comparison.difference.as_dict("challenger_minus_champion_")
+            mlflow.log_metrics(metrics)
         return str(run.info.run_id)

@@ -3,7 +3,8 @@ champion, how old it is, its last evaluation and last retrain decision, and one 
 
 The word: ``no_models`` without a champion; ``degraded`` when its last evaluation's
 primary metric is worse than at training by more than the degradation threshold;
-``stale`` when it is older than ``retrain_schedule_hours``; else ``healthy``.
+``stale`` when it is older than ``retrain_schedule_hours`` plus ``stale_grace_hours`` (a
+champion checked daily is not stale at its next check); else ``healthy``.
 """
 
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from datetime import datetime
 
 import polars as pl
 
-from mlbcore.lifecycle.decisions import relative_rise
+from mlbcore.lifecycle.decisions import is_stale, relative_rise
 from mlbcore.lifecycle.state_store import REASON_SEPARATOR, StateStore
 from mlbcore.settings import Settings
 from mlbcore.targets import ALL_TARGETS, Target
@@ -48,7 +49,7 @@ def health_word(
     worse = relative_rise(evaluated, at_training)
     if decided_degraded or (worse is not None and worse > threshold):
         return "degraded"
-    if age_hours > settings.retraining.retrain_schedule_hours:
+    if is_stale(settings.retraining, age_hours):
         return "stale"
     return "healthy"
 
