@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import polars as pl
 import pytest
-from mlbcore.evaluation.bootstrap import Interval
 
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.lifecycle.assessment import compare, comparison_games
@@ -13,6 +12,7 @@ from mlbcore.lifecycle.decisions import ChampionCheck, Comparison, decide, promo
 from mlbcore.lifecycle.schedules import latest_slot, next_slot
 from mlbcore.settings import RetrainingConfig
 from mlbcore.targets import Target
+from mlbcore.training.bootstrap import Interval
 
 POLICY = RetrainingConfig()
 

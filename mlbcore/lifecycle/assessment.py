@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from mlbcore.evaluation import bootstrap
 from mlbcore.evaluation.drift import distribution_drift, verdict
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.lifecycle.decisions import ChampionCheck, Comparison
 from mlbcore.settings import RetrainingConfig
 from mlbcore.targets import Target
+from mlbcore.training import bootstrap
 from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
 
 

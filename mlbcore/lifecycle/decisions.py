@@ -17,8 +17,8 @@ better one whatever model runs.
 from dataclasses import dataclass, field
 from typing import Literal
 
-from mlbcore.evaluation.bootstrap import BETTER, Interval
 from mlbcore.settings import RetrainingConfig
+from mlbcore.training.bootstrap import BETTER, Interval
 
 Action = Literal["train", "retrain", "skip"]
 

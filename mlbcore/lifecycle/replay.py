@@ -25,12 +25,12 @@ import numpy as np
 import polars as pl
 
 from mlbcore.errors import MlbError
-from mlbcore.evaluation import bootstrap
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.lifecycle.assessment import champion_check, compare
 from mlbcore.lifecycle.decisions import Decision, decide, promotion
 from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.targets import Target
+from mlbcore.training import bootstrap
 from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
