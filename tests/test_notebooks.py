@@ -99,7 +99,7 @@ def test_the_schedule_notebook_shows_status_schedules_and_history(state_dir):
     StateStore(load_settings()).add_schedule(
         "daily", 6, None, "retrain", None, ["moneyline_home_win"], datetime(2016, 6, 1, tzinfo=UTC)
     )
-    assert main(["scheduler", "tick", "--as-of", "2016-06-12T12:00"]) == 0
+    assert main(["scheduler", "tick", "--as-of", "2016-06-20T12:00"]) == 0
     spec = importlib.util.spec_from_file_location("schedule_notebook", NOTEBOOKS / "schedule.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -277,7 +277,9 @@ def _status(args: argparse.Namespace) -> int:
         print(f"champions for {source} games as of {as_of:%Y-%m-%d %H:%M} UTC:")
         for t in target_statuses(settings, as_of, source):
             if t.version is None:
-                print(f"  {t.target:<21} {t.health:<9} no champion; run `mlb train`")
+                from mlbcore.tracking import no_champion_message
+
+                print(f"  {t.target:<21} {t.health:<9} {no_champion_message(t.target, source)}")
                 continue
             assert t.trained_as_of_utc is not None and t.age_hours is not None
             print(
