@@ -48,17 +48,37 @@ class Evaluation:
     as_of: datetime
     start_utc: datetime
     trained_as_of: datetime  # the model's training data ended here: later games are a test
-    games: int  # out-of-sample games scored
-    metrics: dict[str, float]
-    calibration: pl.DataFrame
+    out_of_sample: ScoredPart  # the result
     betting: BettingSummary | None  # None for targets that are not bet (run totals)
     bets: pl.DataFrame
     run_id: str
-    scored: pl.DataFrame  # out-of-sample games: date, first pitch, label, prediction, market
-    vs_market: Interval | None = None
-    market_games: int = 0
     in_sample: ScoredPart | None = None  # only with include_in_sample
     notices: list[str] = field(default_factory=list)
+
+    # The out-of-sample part's numbers, by the names readers use.
+    @property
+    def games(self) -> int:
+        return self.out_of_sample.games
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        return self.out_of_sample.metrics
+
+    @property
+    def calibration(self) -> pl.DataFrame:
+        return self.out_of_sample.calibration
+
+    @property
+    def scored(self) -> pl.DataFrame:
+        return self.out_of_sample.scored
+
+    @property
+    def vs_market(self) -> Interval | None:
+        return self.out_of_sample.vs_market
+
+    @property
+    def market_games(self) -> int:
+        return self.out_of_sample.market_games
 
 
 def daily_metrics(target: Target, scored: pl.DataFrame) -> pl.DataFrame:
@@ -264,15 +284,10 @@ def evaluate(
         as_of=as_of,
         start_utc=as_of - timedelta(days=days),
         trained_as_of=trained_as_of,
-        games=part.games,
-        metrics=part.metrics,
-        calibration=part.calibration,
+        out_of_sample=part,
         betting=summary,
         bets=placed,
         run_id=run_id,
-        scored=part.scored,
-        vs_market=part.vs_market,
-        market_games=part.market_games,
         in_sample=in_sample,
         notices=notices,
     )
