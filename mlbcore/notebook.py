@@ -300,7 +300,8 @@ def evaluation_summary(result: Any) -> tuple[str, list[dict[str, Any]]]:
     if result.vs_market is not None:
         headline += (
             f"\n\nModel minus market ({result.vs_market.metric}, same games): "
-            f"**{result.vs_market.verdict}**, {result.vs_market.text()}"
+            f"{result.vs_market.text().replace(result.vs_market.verdict, '')}"
+            f"**{result.vs_market.verdict}**"
         )
     rows = _metric_rows(result.metrics, "out of sample")
     rows += [
