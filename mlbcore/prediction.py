@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 from mlbcore.errors import MlbError
 from mlbcore.features.registry import FEATURE_NAMES, FEATURE_SET_VERSION
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
-from mlbcore.tracking import REGISTERED_MODEL_PREFIX
+from mlbcore.tracking import REGISTERED_MODEL_PREFIX, require_champion
+from mlbcore.training.trainer import feature_matrix
 
 MARKET_COLUMNS = ("market_no_vig_home_prob", "market_total", "market_no_vig_over_prob")
 
@@ -36,8 +36,6 @@ def model_uri(target: Target, model: str, source: str) -> tuple[str, list[str]]:
 
     client = MlflowClient()
     if model == "champion":
-        from mlbcore.tracking import require_champion
-
         return require_champion(target, source).uri, []
     if not re.fullmatch(r"[0-9a-f]{32}", model):
         raise MlbError(
@@ -100,7 +98,7 @@ def predict_games(
     if features.is_empty():
         raise MlbError(f"no games from {start} to {end}; {coverage(snapshot.games['date'])}")
     tracking.configure(settings)
-    x = features.select(FEATURE_NAMES).to_numpy().astype(np.float64)
+    x = feature_matrix(features)
     predictions, model_uris, notices = {}, {}, list(snapshot.notices)
     for target in targets:
         uri, model_notices = model_uri(target, model, snapshot.games_source)

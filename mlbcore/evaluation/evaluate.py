@@ -13,14 +13,13 @@ from mlbcore.data.snapshot import Snapshot
 from mlbcore.errors import MlbError
 from mlbcore.evaluation.betting import BettingRules, BettingSummary, bets, betting_summary
 from mlbcore.features.market import bet_prices
-from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.features.timing import result_known_at_utc
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.training.bootstrap import Interval, compare_frame
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import PRIMARY_METRIC, primary_score, score
-from mlbcore.training.trainer import calibration_table
+from mlbcore.training.trainer import calibration_table, predict
 from mlbcore.training.windows import coverage, require_positive_days
 
 OUT_OF_SAMPLE, IN_SAMPLE = "out of sample", "in-sample"
@@ -227,14 +226,10 @@ def evaluate(
             "an --as-of after that (or --include-in-sample to see them, labelled in-sample)"
         )
     booster = mlflow.lightgbm.load_model(uri)
-
-    def predict(frame: pl.DataFrame) -> np.ndarray:
-        if frame.is_empty():
-            return np.array([], dtype=np.float64)
-        return booster.predict(frame.select(FEATURE_NAMES).to_numpy().astype(np.float64))
-
-    part = score_part(target, OUT_OF_SAMPLE, unseen, predict(unseen))
-    in_sample = score_part(target, IN_SAMPLE, seen, predict(seen)) if include_in_sample else None
+    part = score_part(target, OUT_OF_SAMPLE, unseen, predict(booster, unseen))
+    in_sample = (
+        score_part(target, IN_SAMPLE, seen, predict(booster, seen)) if include_in_sample else None
+    )
     if seen.height and not include_in_sample:
         notices.append(
             f"{seen.height} of the window's {labelled.height} games started before the model's "

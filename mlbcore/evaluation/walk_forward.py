@@ -28,7 +28,7 @@ from mlbcore.targets import Target
 from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.pipeline import as_of_training_window, training_set
-from mlbcore.training.trainer import cross_validated_fit, fit, lightgbm_params
+from mlbcore.training.trainer import cross_validated_fit, feature_matrix, fit, lightgbm_params
 
 # Team, pitcher and schedule features only: what a model knows without the market.
 MARKET_FREE_FEATURES: tuple[str, ...] = tuple(
@@ -115,10 +115,6 @@ def _month_row(
     }
 
 
-def _matrix(frame: pl.DataFrame, variant: Variant) -> np.ndarray:
-    return frame.select(variant.features).to_numpy().astype(np.float64)
-
-
 def walk_forward_shipped(
     features: pl.DataFrame,
     games: pl.DataFrame,
@@ -144,7 +140,7 @@ def walk_forward_shipped(
             target, train, window, model_config, settings.training,
             fold_metrics=False, feature_names=variant.features,
         )  # fmt: skip
-        predicted = fitted.shipped.predict(_matrix(test, variant))
+        predicted = fitted.shipped.predict(feature_matrix(test, variant.features))
         parts.append(_predicted(test, month, predicted, fitted.num_boost_round, train))
         failures = gate_failures(target, fitted.gate, settings.promotion)
         window_dates = (window.start_date, window.end_date)
@@ -165,7 +161,7 @@ def walk_forward_all_history(
         train = labelled.filter(pl.col("date") < month)
         booster, rounds, _ = cross_validated_fit(
             variant.target,
-            _matrix(train, variant),
+            feature_matrix(train, variant.features),
             train["label"].to_numpy(),
             train["date"],
             params,
@@ -173,7 +169,7 @@ def walk_forward_all_history(
             variant.features,
             fold_metrics=False,
         )
-        predicted = booster.predict(_matrix(test, variant))
+        predicted = booster.predict(feature_matrix(test, variant.features))
         parts.append(_predicted(test, month, predicted, rounds, train))
         rows.append(_month_row(month, train, rounds, None, None))
     return WalkForward(pl.concat(parts), pl.DataFrame(rows))

@@ -9,7 +9,6 @@ to the results known at the as-of instant.
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from mlbcore.evaluation.drift import distribution_drift, verdict
@@ -19,14 +18,11 @@ from mlbcore.settings import RetrainingConfig
 from mlbcore.targets import Target
 from mlbcore.training import bootstrap
 from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
-
-
-def _predict(booster: Any, frame: pl.DataFrame) -> np.ndarray:
-    return np.asarray(booster.predict(frame.select(FEATURE_NAMES).to_numpy().astype(np.float64)))
+from mlbcore.training.trainer import predict
 
 
 def primary_metric(target: Target, booster: Any, frame: pl.DataFrame) -> float:
-    return primary_score(target, frame["label"].to_numpy(), _predict(booster, frame))
+    return primary_score(target, frame["label"].to_numpy(), predict(booster, frame))
 
 
 def unseen_recent(
@@ -126,8 +122,8 @@ def compare(
     if games.is_empty():
         return Comparison(metric, 0, None, None)
     champion_predicted, challenger_predicted = (
-        _predict(champion, games),
-        _predict(challenger, games),
+        predict(champion, games),
+        predict(challenger, games),
     )
     labels = games["label"].to_numpy()
     return Comparison(

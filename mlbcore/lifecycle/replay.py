@@ -25,7 +25,6 @@ import numpy as np
 import polars as pl
 
 from mlbcore.errors import MlbError
-from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.lifecycle.assessment import champion_check, compare
 from mlbcore.lifecycle.decisions import Decision, decide, promotion
 from mlbcore.settings import RetrainingConfig, Settings
@@ -35,6 +34,7 @@ from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
 from mlbcore.training.pipeline import challenger_as_of, known_labelled
+from mlbcore.training.trainer import feature_matrix
 
 CHECK_HOUR_UTC = 10  # the next-morning rule: yesterday's results are in
 POLICIES = ("policy", "never", "daily")
@@ -136,7 +136,7 @@ def replay_target(
     other challenger is fitted while one is pending. Nothing uses a result before the
     morning it is known."""
     known_all = known_labelled(features, games, target, None)
-    x_all = known_all.select(FEATURE_NAMES).to_numpy().astype(np.float64)
+    x_all = feature_matrix(known_all)
     champion: Champion | None = first[0] if first else None
     pending: Pending | None = None
     rows = []

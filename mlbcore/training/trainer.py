@@ -57,8 +57,16 @@ def lightgbm_params(target: Target, config: ModelConfig, seed: int) -> dict[str,
     return params
 
 
-def _matrix(frame: pl.DataFrame, feature_names: tuple[str, ...] = FEATURE_NAMES) -> np.ndarray:
+def feature_matrix(
+    frame: pl.DataFrame, feature_names: tuple[str, ...] = FEATURE_NAMES
+) -> np.ndarray:
+    """The model inputs of ``frame``'s games, in the order the models were trained on."""
     return frame.select(feature_names).to_numpy().astype(np.float64)
+
+
+def predict(booster: Any, frame: pl.DataFrame) -> np.ndarray:
+    """``booster``'s predictions of ``frame``'s games (none for an empty frame)."""
+    return np.asarray(booster.predict(feature_matrix(frame)))
 
 
 def _fit(
@@ -188,7 +196,7 @@ def fit(
             f"labelled games; training needs at least {needed} (widen --days)"
         )
     params = lightgbm_params(target, model_config, training_config.seed)
-    x, y = _matrix(labelled, feature_names), labelled["label"].to_numpy()
+    x, y = feature_matrix(labelled, feature_names), labelled["label"].to_numpy()
     train_rows, test_rows = chronological_split(labelled["date"], training_config.test_size)
     # The final model never sees the test rows, not even for early stopping.
     booster, num_boost_round, fold_scores = cross_validated_fit(
