@@ -158,28 +158,23 @@ def score_part(
     scored = labelled.select(
         "game_id", "date", "first_pitch_utc", "label", "market_prediction"
     ).with_columns(prediction=pl.Series(predicted, dtype=pl.Float64))
-    if scored.is_empty():
-        return ScoredPart(label, 0, {}, 0, None, calibration_table(target, *_empty()), scored)
-    metrics = score(target, scored["label"].to_numpy(), predicted)
+    y = scored["label"].to_numpy()
+    metrics = score(target, y, predicted) if scored.height else {}
     priced = scored.drop_nulls("market_prediction")
     vs_market = None
     if priced.height:
-        y = priced["label"].to_numpy()
+        y_priced = priced["label"].to_numpy()
         metrics |= {
             f"model_priced_{k}": v
-            for k, v in score(target, y, priced["prediction"].to_numpy()).items()
+            for k, v in score(target, y_priced, priced["prediction"].to_numpy()).items()
         }
         metrics |= {
             f"market_{k}": v
-            for k, v in score(target, y, priced["market_prediction"].to_numpy()).items()
+            for k, v in score(target, y_priced, priced["market_prediction"].to_numpy()).items()
         }
         vs_market = compare_frame(PRIMARY_METRIC[target], priced, "prediction", "market_prediction")
-    calibration = calibration_table(target, scored["label"].to_numpy(), predicted)
+    calibration = calibration_table(target, y, predicted)
     return ScoredPart(label, scored.height, metrics, priced.height, vs_market, calibration, scored)
-
-
-def _empty() -> tuple[np.ndarray, np.ndarray]:
-    return np.array([], dtype=np.float64), np.array([], dtype=np.float64)
 
 
 def evaluate(
