@@ -102,7 +102,7 @@ def _fit(
         return None, "promotion gate: " + "; ".join(failures)
     return (
         Champion(
-            fitted.shipped, as_of, fitted.test_metric, (window.start_date, window.end_date), version
+            fitted.booster, as_of, fitted.test_metric, (window.start_date, window.end_date), version
         ),
         "",
     )

@@ -224,14 +224,12 @@ def fit(
 
 @dataclass
 class Challenger:
-    """The model ``train_target`` would fit, its primary metric on the held-out dates and
-    their game ids, without the report: the season replay fits hundreds of these."""
+    """The model ``train_target`` would ship (refitted on its whole window), its primary
+    metric on the held-out dates and what the promotion gate reads, without the report:
+    the season replay fits hundreds of these."""
 
-    booster: lgb.Booster  # fitted on the training dates: compare it on the held-out games
+    booster: lgb.Booster
     test_metric: float
-    test_game_ids: pl.Series
-    shipped: lgb.Booster  # refitted on the whole window: the model to put to use
-    num_boost_round: int
     gate: GateScores
 
 
@@ -243,14 +241,7 @@ def fit_challenger(
     training_config: TrainingConfig,
 ) -> Challenger:
     fitted = fit(target, labelled, window, model_config, training_config, fold_metrics=False)
-    return Challenger(
-        fitted.booster,
-        fitted.gate.test_metric,
-        labelled["game_id"].gather(fitted.test_rows),
-        fitted.shipped,
-        fitted.num_boost_round,
-        fitted.gate,
-    )
+    return Challenger(fitted.shipped, fitted.gate.test_metric, fitted.gate)
 
 
 def train_target(
