@@ -172,19 +172,13 @@ def champion(target: Target, source: str) -> Champion | None:
         return None
     run = client.get_run(str(version.run_id))
     metric = PRIMARY_METRIC[target]
-    params, tags = run.data.params, run.data.tags
-    trained = tags.get("trained_as_of_utc") or params.get("trained_as_of_utc")
-    if trained is None:
-        raise MlbError(
-            f"{name} version {version.version} has no trained_as_of_utc; retrain it with "
-            "`mlb train` (it predates the model lifecycle)"
-        )
+    params = run.data.params
     return Champion(
         target=target,
         source=source,
         version=int(version.version),
         run_id=str(version.run_id),
-        trained_as_of_utc=datetime.fromisoformat(trained),
+        trained_as_of_utc=_trained_as_of(run, name, str(version.version)),
         primary_metric=metric,
         metric_at_training=float(run.data.metrics[f"test_{metric}"]),
         window_start_date=date.fromisoformat(params["window_start_date"]),
@@ -289,10 +283,16 @@ def trained_as_of(uri: str) -> datetime:
     name, version = uri.removeprefix("models:/").split("/")
     client = MlflowClient()
     run = client.get_run(str(client.get_model_version(name, version).run_id))
-    stamp = run.data.tags.get("trained_as_of_utc") or run.data.params.get("trained_as_of_utc")
+    return _trained_as_of(run, name, version)
+
+
+def _trained_as_of(run: Any, name: str, version: str) -> datetime:
+    """The ``trained_as_of_utc`` a training run recorded (a tag; a param on older runs)."""
+    data = run.data
+    stamp = data.tags.get("trained_as_of_utc") or data.params.get("trained_as_of_utc")
     if stamp is None:
         raise MlbError(
             f"{name} version {version} has no trained_as_of_utc, so its out-of-sample games "
-            "are unknown; retrain it with `mlb train`"
+            "are unknown; retrain it with `mlb train` (it predates the model lifecycle)"
         )
     return datetime.fromisoformat(stamp)
