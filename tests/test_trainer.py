@@ -18,14 +18,18 @@ def window_games(demo_snapshot):
     return demo_snapshot, features.filter(in_window(window)), window
 
 
+def _train(target, labelled, window):
+    settings = load_settings()
+    return train_target(target, labelled, window, settings.model_for(target), settings.training)
+
+
 @pytest.mark.parametrize("target", list(Target))
 def test_train_target_splits_every_labelled_game_once_and_reports_every_metric(
     window_games, target
 ):
     snapshot, features, window = window_games
     labelled = labelled_games(features, snapshot.games, target)
-    settings = load_settings()
-    result = train_target(target, labelled, window, settings.model_for(target), settings.training)
+    result = _train(target, labelled, window)
     assert result.n_train + result.n_test == labelled.height
     test_dates = set(result.test_predictions["date"].to_list())
     train_dates = set(labelled["date"].to_list()) - test_dates
@@ -86,8 +90,7 @@ def test_the_shipped_model_is_refitted_on_the_whole_window_with_the_cv_rounds(wi
     snapshot, features, window = window_games
     target = Target.RUN_TOTAL_REGRESSION
     labelled = labelled_games(features, snapshot.games, target)
-    settings = load_settings()
-    result = train_target(target, labelled, window, settings.model_for(target), settings.training)
+    result = _train(target, labelled, window)
     assert result.booster is not result.held_out_booster
     assert result.booster.num_trees() == result.held_out_booster.num_trees()
     # Both fits see the same training dates; only the shipped one also saw the test dates,
@@ -109,8 +112,7 @@ def test_training_reports_intervals_against_the_market_and_the_base_rate(window_
     snapshot, features, window = window_games
     target = Target.MONEYLINE_HOME_WIN
     labelled = labelled_games(features, snapshot.games, target)
-    settings = load_settings()
-    result = train_target(target, labelled, window, settings.model_for(target), settings.training)
+    result = _train(target, labelled, window)
     market = result.comparisons["market"]
     assert market.metric == "log_loss" and market.games == result.n_test
     assert market.estimate == pytest.approx(
