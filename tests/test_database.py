@@ -180,3 +180,21 @@ def test_reading_a_database_not_yet_migrated_to_the_starter_columns_says_migrate
         migrations.migrate(conn, pg_schema)
     with pytest.raises(MlbError, match="predates this version's columns; run `mlb db migrate`"):
         read_database(load_settings(), URL)
+
+
+def test_the_source_of_games_is_read_from_postgresql_without_the_tables(pg_schema, tmp_path):
+    from mlbcore.data.snapshot import load_snapshot, write_snapshot
+    from mlbcore.importers.report import RETROSHEET_NOTICE
+    from mlbcore.settings import load_settings
+    from mlbcore.training.pipeline import data_games_source
+
+    settings = load_settings()
+    assert main(["db", "load", "--data", str(DEMO_SNAPSHOT)]) == 0
+    assert data_games_source(settings) == "demo"  # DATABASE_* set, no data named
+    demo = load_snapshot(DEMO_SNAPSHOT)
+    tables = {n: demo.table(n).head(30) for n in ("games", "odds_lines", "betting_splits")}
+    real = tmp_path / "real"
+    write_snapshot(tables, real, "a few games", notices=[RETROSHEET_NOTICE])
+    assert data_games_source(settings, real) == "retrosheet"
+    assert main(["db", "load", "--data", str(real)]) == 0
+    assert data_games_source(settings, URL) == "retrosheet"
