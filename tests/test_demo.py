@@ -79,6 +79,8 @@ def test_same_seed_gives_identical_frames(season):
 def test_another_seed_gives_another_season(season):
     other = generate_demo_season(SEED + 1)
     for name, frame in season.items():
+        if frame.is_empty():  # a table the demo does not generate
+            continue
         assert not other[name].equals(frame), name
 
 

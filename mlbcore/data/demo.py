@@ -38,7 +38,7 @@ import polars as pl
 from scipy import stats
 from scipy.special import expit, logit
 
-from mlbcore.data.schema import SORT_KEYS, TABLES
+from mlbcore.data.schema import SORT_KEYS, TABLES, empty_table
 from mlbcore.data.snapshot import write_snapshot
 
 # (team, home park, summer UTC offset in hours, park run factor)
@@ -466,7 +466,9 @@ def generate_demo_season_with_truth(
             "true_expected_total": truth["total"],
         }
     ).sort("game_id")
-    return {k: _conform(frames[k], k) for k in TABLES}, truth_frame
+    return {
+        k: _conform(frames[k], k) if k in frames else empty_table(k) for k in TABLES
+    }, truth_frame
 
 
 def generate_demo_season(seed: int = 2016, season: int = 2016) -> dict[str, pl.DataFrame]:

@@ -78,11 +78,84 @@ BETTING_SPLITS = pl.Schema(
     }
 )
 
+# The starting nine of each side as the game log lists them. Lineups are posted hours
+# before first pitch, so they are known at the cutoff (README, "Features").
+LINEUPS = pl.Schema(
+    {
+        "game_id": pl.String,
+        "side": pl.String,  # "home" or "away"
+        "batting_order": pl.Int8,  # 1-9
+        "player_id": pl.String,  # Retrosheet id, as in the split files
+        "position": pl.Int8,  # 1 pitcher ... 9 right field, 10 designated hitter
+    }
+)
+
+# One row per team per finished game (retrosplits teams-YYYY.csv): the team's pitching
+# line. A result: known only once its game is over (the game's end, see features).
+TEAM_GAMES = pl.Schema(
+    {
+        "game_id": pl.String,
+        "team": pl.String,  # Retrosheet team code
+        "side": pl.String,  # "home" or "away"
+        "pitches": pl.Int32,  # P_PITCH; null where the source has no pitch count
+        "batters_faced": pl.Int32,  # P_TBF
+        "outs": pl.Int32,  # P_OUT
+        "strikeouts": pl.Int32,  # P_SO
+        "walks": pl.Int32,  # P_BB
+        "hit_by_pitch": pl.Int32,  # P_HP
+        "home_runs": pl.Int32,  # P_HR
+        "runs_allowed": pl.Int32,  # P_R
+    }
+)
+
+# Whole regular-season lines per player and platoon split (retrosplits
+# pitching-/batting-platoon-YYYY.csv). Known only after the season: a game may use
+# PRIOR seasons' rows, never its own season's.
+_SPLIT_COUNTS = {
+    "plate_appearances": pl.Int32,  # B_PA
+    "at_bats": pl.Int32,  # B_AB
+    "hits": pl.Int32,  # B_H
+    "total_bases": pl.Int32,  # B_TB
+    "home_runs": pl.Int32,  # B_HR
+    "walks": pl.Int32,  # B_BB (intentional ones included)
+    "intentional_walks": pl.Int32,  # B_IBB
+    "strikeouts": pl.Int32,  # B_SO
+    "hit_by_pitch": pl.Int32,  # B_HP
+    "sacrifice_flies": pl.Int32,  # B_SF
+}
+PITCHER_SPLITS = pl.Schema(
+    {
+        "season": pl.Int32,
+        "pitcher_id": pl.String,
+        "pitcher_hand": pl.String,  # "L" / "R"
+        "batter_hand": pl.String,  # "L" / "R" (as the batter stood)
+        **_SPLIT_COUNTS,  # what batters did against him
+    }
+)
+BATTER_SPLITS = pl.Schema(
+    {
+        "season": pl.Int32,
+        "batter_id": pl.String,
+        "batter_hand": pl.String,
+        "pitcher_hand": pl.String,
+        **_SPLIT_COUNTS,
+    }
+)
+
 TABLES: dict[str, pl.Schema] = {
     "games": GAMES,
     "odds_lines": ODDS_LINES,
     "betting_splits": BETTING_SPLITS,
+    "lineups": LINEUPS,
+    "team_games": TEAM_GAMES,
+    "pitcher_splits": PITCHER_SPLITS,
+    "batter_splits": BATTER_SPLITS,
 }
+
+# Tables added after schema version 1: a snapshot written before them has no file for
+# them and loads them empty, and an empty one is left out of the content hash, so adding
+# them changed no existing data version and needs no new schema version.
+ADDED_TABLES: tuple[str, ...] = ("lineups", "team_games", "pitcher_splits", "batter_splits")
 
 ADDED_COLUMNS: dict[str, pl.Schema] = {"games": GAMES_ADDED}
 
@@ -120,4 +193,12 @@ SORT_KEYS: dict[str, list[str]] = {
         "ticket_pct",
         "money_pct",
     ],
+    "lineups": ["game_id", "side", "batting_order", "player_id", "position"],
+    "team_games": ["game_id", "team", *TEAM_GAMES.names()[2:]],
+    "pitcher_splits": PITCHER_SPLITS.names(),
+    "batter_splits": BATTER_SPLITS.names(),
 }
+
+
+def empty_table(name: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=full_schema(name))

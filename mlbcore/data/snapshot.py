@@ -12,16 +12,18 @@ import json
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from mlbcore.data.schema import (
     ADDED_COLUMNS,
+    ADDED_TABLES,
     SCHEMA_VERSION,
     SORT_KEYS,
     TABLES,
+    empty_table,
     full_schema,
     with_added_columns,
 )
@@ -32,7 +34,8 @@ MANIFEST = "manifest.json"
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The three tables of one data source, and the version of their content."""
+    """The tables of one data source, and the version of their content. The tables added
+    after schema version 1 (``ADDED_TABLES``) are empty where a source has none."""
 
     games: pl.DataFrame
     odds_lines: pl.DataFrame
@@ -40,6 +43,10 @@ class Snapshot:
     data_version: str
     source: str
     notices: tuple[str, ...] = ()  # what the data's publishers ask users to be shown
+    lineups: pl.DataFrame = field(default_factory=lambda: empty_table("lineups"))
+    team_games: pl.DataFrame = field(default_factory=lambda: empty_table("team_games"))
+    pitcher_splits: pl.DataFrame = field(default_factory=lambda: empty_table("pitcher_splits"))
+    batter_splits: pl.DataFrame = field(default_factory=lambda: empty_table("batter_splits"))
 
     def table(self, name: str) -> pl.DataFrame:
         frame: pl.DataFrame = getattr(self, name)
@@ -74,11 +81,13 @@ def canonical(name: str, frame: pl.DataFrame) -> pl.DataFrame:
 
 def content_hash(tables: dict[str, pl.DataFrame]) -> str:
     """SHA-256 over the canonical CSV of every table: the data version. An added column
-    that is null throughout is left out, so the same data hashes the same whether it was
-    written before that column existed or after."""
+    that is null throughout, and an added table that is empty, are left out, so the same
+    data hashes the same whether it was written before they existed or after."""
     digest = hashlib.sha256()
     for name in sorted(TABLES):
-        frame = canonical(name, tables[name])
+        frame = canonical(name, tables.get(name, empty_table(name)))
+        if name in ADDED_TABLES and frame.is_empty():
+            continue
         empty = [c for c in ADDED_COLUMNS.get(name, {}) if frame[c].null_count() == frame.height]
         digest.update(name.encode())
         digest.update(frame.drop(empty).write_csv().encode())
@@ -102,7 +111,7 @@ def write_snapshot(
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    frames = {name: canonical(name, tables[name]) for name in TABLES}
+    frames = {name: canonical(name, tables.get(name, empty_table(name))) for name in TABLES}
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
         files = {}
@@ -164,6 +173,9 @@ def load_snapshot(path: Path) -> Snapshot:
     tables = {}
     for name in TABLES:
         file = path / f"{name}.parquet"
+        if name in ADDED_TABLES and file.name not in files:  # written before the table
+            tables[name] = empty_table(name)
+            continue
         if not file.is_file():
             raise MlbError(f"snapshot {path} is missing {file.name}; regenerate it")
         if _file_sha256(file) != files.get(file.name):
@@ -179,4 +191,5 @@ def load_snapshot(path: Path) -> Snapshot:
         data_version=str(manifest["content_hash"]),
         source=str(path),
         notices=tuple(str(n) for n in manifest.get("notices", [])),  # type: ignore[union-attr]
+        **{name: canonical(name, tables[name]) for name in ADDED_TABLES},
     )

@@ -128,6 +128,54 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             ADD COLUMN away_starter_source text;
         """,
     ),
+    (
+        5,
+        "lineups, team game lines and player season splits",
+        """
+        CREATE TABLE {schema}.lineups (
+            game_id text NOT NULL,
+            side text NOT NULL,
+            batting_order smallint NOT NULL,
+            player_id text NOT NULL,
+            position smallint,
+            PRIMARY KEY (game_id, side, batting_order)
+        );
+        CREATE TABLE {schema}.team_games (
+            game_id text NOT NULL,
+            team text NOT NULL,
+            side text NOT NULL,
+            pitches integer,
+            batters_faced integer,
+            outs integer,
+            strikeouts integer,
+            walks integer,
+            hit_by_pitch integer,
+            home_runs integer,
+            runs_allowed integer,
+            PRIMARY KEY (game_id, team)
+        );
+        CREATE TABLE {schema}.pitcher_splits (
+            season integer NOT NULL,
+            pitcher_id text NOT NULL,
+            pitcher_hand text NOT NULL,
+            batter_hand text NOT NULL,
+            plate_appearances integer, at_bats integer, hits integer, total_bases integer,
+            home_runs integer, walks integer, intentional_walks integer, strikeouts integer,
+            hit_by_pitch integer, sacrifice_flies integer,
+            PRIMARY KEY (season, pitcher_id, pitcher_hand, batter_hand)
+        );
+        CREATE TABLE {schema}.batter_splits (
+            season integer NOT NULL,
+            batter_id text NOT NULL,
+            batter_hand text NOT NULL,
+            pitcher_hand text NOT NULL,
+            plate_appearances integer, at_bats integer, hits integer, total_bases integer,
+            home_runs integer, walks integer, intentional_walks integer, strikeouts integer,
+            hit_by_pitch integer, sacrifice_flies integer,
+            PRIMARY KEY (season, batter_id, batter_hand, pitcher_hand)
+        );
+        """,
+    ),
 )
 
 

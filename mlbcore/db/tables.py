@@ -9,7 +9,7 @@ import io
 import polars as pl
 from psycopg import Connection, sql
 
-from mlbcore.data.schema import TABLES, UTC, full_schema
+from mlbcore.data.schema import ADDED_TABLES, TABLES, UTC, full_schema
 from mlbcore.data.snapshot import Snapshot, canonical, content_hash
 
 # PostgreSQL reads and writes UTC instants in this form in CSV.
@@ -97,6 +97,7 @@ def read(conn: Connection, schema: str, source: str) -> Snapshot:
         data_version=content_hash(tables),
         source=source,
         notices=tuple(meta[0]) if meta else (),
+        **{name: canonical(name, tables[name]) for name in ADDED_TABLES},
     )
 
 

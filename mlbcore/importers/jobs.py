@@ -32,12 +32,20 @@ def import_retrosheet(paths: list[Path], out: Path, strict: bool = False) -> Imp
     """Write the games of ``paths`` as the snapshot ``out``, keeping the odds and splits
     already attached there to games that are still in it."""
     games, report = read_game_logs(paths, strict)
-    odds, splits, notices = _empty("odds_lines"), _empty("betting_splits"), []
+    kept = {name: _empty(name) for name in TABLES if name != "games"}
+    notices: list[str] = []
     if (out / MANIFEST).is_file():
         previous = load_snapshot(out)
         ids = games["game_id"].implode()
-        odds = previous.odds_lines.filter(pl.col("game_id").is_in(ids))
-        splits = previous.betting_splits.filter(pl.col("game_id").is_in(ids))
+        # What other imports attached stays with the games still here; player seasons
+        # belong to no game and stay as they are.
+        kept = {
+            name: frame.filter(pl.col("game_id").is_in(ids))
+            if "game_id" in frame.columns
+            else frame
+            for name in kept
+            for frame in [previous.table(name)]
+        }
         notices = list(previous.notices)
         # A scheduled first pitch from an odds import outranks the game log's estimate;
         # the starters odds imports announced stay with their games.
@@ -54,7 +62,7 @@ def import_retrosheet(paths: list[Path], out: Path, strict: bool = False) -> Imp
         )
     seasons = sorted(games["season"].unique().to_list())
     write_snapshot(
-        {"games": games, "odds_lines": odds, "betting_splits": splits},
+        {"games": games, **kept},
         out,
         f"Retrosheet game logs, seasons {seasons[0]}-{seasons[-1]}",
         notices=list(dict.fromkeys([*notices, RETROSHEET_NOTICE])),
@@ -99,7 +107,8 @@ def _rewrite(
     if added not in description:
         description = f"{description}; {added}" if description else added
     write_snapshot(
-        {"games": games, "odds_lines": odds_lines, "betting_splits": snapshot.betting_splits},
+        {name: snapshot.table(name) for name in TABLES}
+        | {"games": games, "odds_lines": odds_lines},
         snapshot_dir,
         description,
         notices=snapshot.notices,
