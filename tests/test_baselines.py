@@ -77,6 +77,10 @@ def test_recalibration_recovers_known_coefficients():
     assert fitted.recalibration.intercept == pytest.approx(0.1, abs=0.06)
     assert fitted.recalibration.slope == pytest.approx(0.8, abs=0.06)
     assert fitted.priced_training_games == 20_000
+    logged = fitted.as_dict()
+    assert logged["baseline_recalibration_slope"] == fitted.recalibration.slope
+    assert logged["baseline_logistic_penalty"] == fitted.penalty
+    assert logged["baseline_base_rate"] == pytest.approx(train["label"].mean())
 
 
 def test_recalibration_leaves_a_calibrated_market_nearly_unchanged():
@@ -122,10 +126,17 @@ def test_logistic_baseline_finds_signal():
     assert log_loss(y, predicted["logistic"]) < log_loss(y, predicted["base_rate"]) - 0.05
 
 
+def with_noise_features(frame: pl.DataFrame, count: int, seed: int) -> pl.DataFrame:
+    noise = np.random.default_rng(seed).normal(size=(frame.height, count))
+    return frame.with_columns(pl.Series(f"noise_{j}", noise[:, j]) for j in range(count))
+
+
 def test_logistic_baseline_on_noise_stays_near_the_base_rate():
-    train = games(2_000, seed=10, signal=0.0)
-    test = later(train, 1_000, seed=11, signal=0.0)
-    fitted = fit_baselines(MONEYLINE, train, FEATURES)
+    # 60 pure-noise features on 800 games: unpenalised, a logistic model would chase them.
+    names = (*FEATURES, *(f"noise_{j}" for j in range(60)))
+    train = with_noise_features(games(800, seed=10, signal=0.0), 60, seed=100)
+    test = with_noise_features(later(train, 1_000, seed=11, signal=0.0), 60, seed=101)
+    fitted = fit_baselines(MONEYLINE, train, names)
     predicted = fitted.predict(test)
     y = test["label"].to_numpy()
     assert abs(log_loss(y, predicted["logistic"]) - log_loss(y, predicted["base_rate"])) < 0.01
@@ -144,6 +155,7 @@ def test_scored_games_never_reach_the_fit():
     reversed_rows = fitted.predict(test.reverse())
     assert reversed_rows.equals(predicted.reverse())
     assert fitted.predict(test.head(7)).equals(predicted.head(7))
+    assert fitted.predict(test.head(0)).columns == list(BASELINE_NAMES[MONEYLINE])
     # Refitting on the same training games gives the same baselines.
     assert fit_baselines(MONEYLINE, train, FEATURES).predict(test).equals(predicted)
 
@@ -196,6 +208,7 @@ def test_too_few_priced_training_games_fall_back_to_the_market():
     fitted = fit_baselines(MONEYLINE, train, FEATURES)
     assert fitted.recalibration is None
     assert fitted.priced_training_games == MIN_PRICED_GAMES - 1
+    assert np.isnan(fitted.as_dict()["baseline_recalibration_slope"])
     predicted = fitted.predict(later(train, 200, seed=19))
     assert predicted["recalibrated_market"].equals(predicted["market"].alias("recalibrated_market"))
 

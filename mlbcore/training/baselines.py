@@ -108,6 +108,19 @@ class Baselines:
             pl.lit(self.base_rate, dtype=pl.Float64).alias(BASE_RATE),
         )
 
+    def as_dict(self, prefix: str = "baseline_") -> dict[str, float]:
+        """Plain numbers for MLflow params and JSON: the fitted penalty, the
+        recalibration (NaN when the raw market was kept) and the base rate."""
+        recalibration = self.recalibration or Recalibration(float("nan"), float("nan"))
+        return {
+            f"{prefix}{self.names[2]}_penalty": self.penalty,
+            f"{prefix}{self.names[2]}_features": float(len(self.feature_names)),
+            f"{prefix}recalibration_intercept": recalibration.intercept,
+            f"{prefix}recalibration_slope": recalibration.slope,
+            f"{prefix}recalibration_games": float(self.priced_training_games),
+            f"{prefix}base_rate": self.base_rate,
+        }
+
     def _predict_linear(self, frame: pl.DataFrame) -> np.ndarray:
         if frame.is_empty():  # scikit-learn refuses an empty matrix
             return np.empty(0)
