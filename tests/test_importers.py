@@ -18,7 +18,7 @@ from mlbcore.importers.starters import apply_listings, resolve_listings
 
 
 def test_retrosheet_game_log_fields(shared_data):
-    games, report = read_game_logs([shared_data / "retrosheet" / "GL2016.TXT"])
+    games, _, report = read_game_logs([shared_data / "retrosheet" / "GL2016.TXT"])
     assert report.problems == [] and report.rows_read == games.height == 2428
     assert games["game_id"].is_unique().all()
     opener = games.filter(pl.col("game_id") == "KCA201604030").to_dicts()[0]
@@ -36,7 +36,7 @@ def test_retrosheet_game_log_fields(shared_data):
 
 
 def test_franchise_codes_resolve_across_seasons(shared_data):
-    games, _ = read_game_logs([shared_data / "retrosheet" / "GL2011.TXT"])
+    games, _, _ = read_game_logs([shared_data / "retrosheet" / "GL2011.TXT"])
     assert "MIA" in games["home_team"].to_list() and "FLO" not in games["home_team"].to_list()
     assert games["home_team"].n_unique() == 30
 
