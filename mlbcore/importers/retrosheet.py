@@ -158,7 +158,7 @@ def _lineups(games: pl.DataFrame, strict: bool) -> tuple[pl.DataFrame, list[Prob
     slot_reason = (
         pl.when(pl.col("player_id").is_null())
         .then(pl.format("{} lineup: batting order {} has no player id", "side", "batting_order"))
-        .when(~pl.col("position").is_in(list(POSITIONS)))
+        .when(~pl.col("position").is_in(list(POSITIONS)).fill_null(False))
         .then(
             pl.format(
                 "{} lineup: batting order {} has position '{}', not 1-10",
