@@ -1,4 +1,5 @@
-"""A synthetic but realistic MLB regular season: games, one book's lines and betting splits.
+"""A synthetic but realistic MLB regular season: games, one book's lines and betting splits,
+and its players' tables (lineups, team pitching lines, prior-season splits).
 
 The rest of mlbcore (leakage-safe features, models, notebooks, the CLI) needs data shaped like
 the real thing to be built and tested without licences or a network. This module makes one
@@ -29,6 +30,9 @@ What is modelled, and why:
   known only from the next morning.
 * **Splits.** The public's ticket share leans to favourites, home teams, overs and popular clubs;
   the money share is pushed toward the side the truth favours over the price (sharp money).
+* **Players.** Lineups, team pitching lines and the prior season's platoon splits come from
+  :mod:`mlbcore.data.demo_players`, on a random stream of their own (``[seed, 1]``), so the
+  tables above are the same numbers with them as without them.
 """
 
 from pathlib import Path

@@ -33,8 +33,8 @@ AMERICAN_LEAGUE = frozenset(
 # Roster indices: 0-7 the regulars at positions 2-9, 8 the DH, 9-12 the bench, 13+ call-ups.
 REGULAR_POSITIONS = np.array([2, 3, 4, 5, 6, 7, 8, 9, 10])
 DH, CATCHER, INFIELDER, OUTFIELDER, UTILITY, FIRST_CALL_UP = 8, 9, 10, 11, 12, 13
-BENCH_FOR_POSITION = {2: CATCHER, 3: INFIELDER, 4: INFIELDER, 5: INFIELDER, 6: INFIELDER}
-BENCH_FOR_POSITION |= {7: OUTFIELDER, 8: OUTFIELDER, 9: OUTFIELDER}
+# the bench player who takes the place of a resting regular, by position (index 2-9)
+BENCH_FOR_POSITION = np.array([-1, -1, CATCHER, *[INFIELDER] * 4, *[OUTFIELDER] * 3])
 REST_SHARE = 0.4
 CATCHER_REST_WEIGHT = 3.0  # catchers rest three times as often as other regulars
 STARTER_SHARE = 0.6  # as in the game generator: the starter's share of the pitching
@@ -88,7 +88,7 @@ def _lineups(
     resting = rng.choice(np.arange(2, 10), n, p=weights / weights.sum())
     rests = rng.random(n) < REST_SHARE
     rest_slot = np.argmax(position == resting[:, None], axis=1)
-    bench = np.vectorize(BENCH_FOR_POSITION.get)(resting)
+    bench = BENCH_FOR_POSITION[resting]
     rows = np.flatnonzero(rests)
     player[rows, rest_slot[rows]] = bench[rows]
     # No DH in National League parks: the DH's slot goes, the starting pitcher bats ninth.

@@ -132,8 +132,8 @@ def classify(paths: list[Path], snapshot_seasons: list[int]) -> list[Retrosplits
     for file in files:
         if (file.table, file.season) in seen:
             raise MlbError(
-                f"{file.path} and {seen[file.table, file.season]} are both {file.path.name[:-9]} "
-                f"of {file.season}; give one file per kind and season"
+                f"{file.path} and {seen[file.table, file.season]} are both {file.table} "
+                f"files of {file.season}; give one file per kind and season"
             )
         seen[file.table, file.season] = file.path
     seasons = sorted(snapshot_seasons)
