@@ -106,6 +106,10 @@ def test_real_files_import_with_counts_reasons_and_notices(shared_data, snap, ca
     lines = snapshot.team_games
     assert lines.height == 2 * games.height  # every 2016 game, both sides, one account each
     assert f"{teams}: {lines.height} rows into team_games; skipped" in out
+    imported = f"{lines.height} team_games, {snapshot.pitcher_splits.height} pitcher_splits, "
+    assert (
+        f"imported rows per table: {imported}{snapshot.batter_splits.height} batter_splits" in out
+    )
     assert "not regular season" in out and "second accounts of a line" in out
     assert RETROSHEET_NOTICE in out and RETROSPLITS_NOTICE in out
     assert "ODbL" in RETROSPLITS_NOTICE and "Chadwick Baseball Bureau" in RETROSPLITS_NOTICE

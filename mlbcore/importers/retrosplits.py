@@ -379,6 +379,8 @@ def read_retrosplits(paths: list[Path], games: pl.DataFrame, strict: bool) -> Re
     }
     if unmatched:
         report.unmatched = pl.concat(unmatched)
+    per_table = ", ".join(f"{frame.height} {name}" for name, frame in tables.items())
+    report.notes.insert(0, f"imported rows per table: {per_table}")
     split_seasons = {
         name: sorted(f.season for f in files if f.table == name)
         for name in ("pitcher_splits", "batter_splits")
