@@ -164,7 +164,40 @@ def test_announced_starters_round_trip_through_postgresql(pg_schema):
 
 
 def _tables(snapshot):
-    return {n: snapshot.table(n) for n in ("games", "odds_lines", "betting_splits")}
+    from mlbcore.data.schema import TABLES
+
+    return {n: snapshot.table(n) for n in TABLES}
+
+
+def test_a_snapshot_with_all_seven_tables_round_trips_through_postgresql(pg_schema, capsys):
+    from mlbcore.data.schema import ADDED_TABLES, TABLES
+    from mlbcore.data.snapshot import canonical, content_hash, load_snapshot
+    from mlbcore.db import tables
+    from mlbcore.db.jobs import read_database
+    from mlbcore.db.migrations import migrate
+    from mlbcore.settings import load_settings
+
+    demo = load_snapshot(DEMO_SNAPSHOT)
+    assert all(demo.table(name).height > 0 for name in TABLES)
+    # A team line without a pitch count (box scores have none) stays a null.
+    first = demo.team_games["game_id"][0]
+    team_games = demo.team_games.with_columns(
+        pitches=pl.when(pl.col("game_id") == first).then(None).otherwise(pl.col("pitches"))
+    )
+    snapshot = dataclasses.replace(demo, team_games=team_games)
+    snapshot = dataclasses.replace(snapshot, data_version=content_hash(_tables(snapshot)))
+    with psycopg.connect(URL) as conn:
+        migrate(conn, pg_schema)
+        counts = tables.load(conn, snapshot, pg_schema)
+    assert counts == {name: snapshot.table(name).height for name in TABLES}
+    back = read_database(load_settings(), URL)
+    assert back.data_version == snapshot.data_version != demo.data_version
+    for name in ADDED_TABLES:
+        assert back.table(name).equals(canonical(name, snapshot.table(name))), name
+    assert back.team_games["pitches"].null_count() == 2
+    # `mlb db load` of the committed demo snapshot reads back with its own data version.
+    assert main(["db", "load", "--data", str(DEMO_SNAPSHOT)]) == 0
+    assert read_database(load_settings(), URL).data_version == demo.data_version
 
 
 def test_reading_a_database_not_yet_migrated_to_the_starter_columns_says_migrate(

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from mlbcore.cli.main import main
+from mlbcore.data.schema import TABLES
 from mlbcore.data.snapshot import content_hash, load_snapshot, read_manifest, write_snapshot
 from mlbcore.errors import MlbError
 from mlbcore.features.build import build_features
@@ -18,7 +19,7 @@ from mlbcore.importers.starters import apply_listings, resolve_listings
 
 
 def test_retrosheet_game_log_fields(shared_data):
-    games, report = read_game_logs([shared_data / "retrosheet" / "GL2016.TXT"])
+    games, _, report = read_game_logs([shared_data / "retrosheet" / "GL2016.TXT"])
     assert report.problems == [] and report.rows_read == games.height == 2428
     assert games["game_id"].is_unique().all()
     opener = games.filter(pl.col("game_id") == "KCA201604030").to_dicts()[0]
@@ -36,7 +37,7 @@ def test_retrosheet_game_log_fields(shared_data):
 
 
 def test_franchise_codes_resolve_across_seasons(shared_data):
-    games, _ = read_game_logs([shared_data / "retrosheet" / "GL2011.TXT"])
+    games, _, _ = read_game_logs([shared_data / "retrosheet" / "GL2011.TXT"])
     assert "MIA" in games["home_team"].to_list() and "FLO" not in games["home_team"].to_list()
     assert games["home_team"].n_unique() == 30
 
@@ -295,23 +296,10 @@ def test_a_snapshot_without_the_starter_columns_loads_with_nulls_and_its_version
     assert snapshot.games.select(GAMES_ADDED.names()).null_count().sum_horizontal().item() == (
         len(GAMES_ADDED) * before.height
     )
-    assert snapshot.data_version == content_hash(
-        {
-            "games": before,
-            "odds_lines": snapshot.odds_lines,
-            "betting_splits": snapshot.betting_splits,
-        }
-    )
+    others = {name: snapshot.table(name) for name in TABLES if name != "games"}
+    assert snapshot.data_version == content_hash({"games": before, **others})
     # Written again, the data version is the same: all-null added columns are not hashed.
-    write_snapshot(
-        {
-            "games": snapshot.games,
-            "odds_lines": snapshot.odds_lines,
-            "betting_splits": snapshot.betting_splits,
-        },
-        tmp_path / "again",
-        "again",
-    )
+    write_snapshot({"games": snapshot.games, **others}, tmp_path / "again", "again")
     assert read_manifest(tmp_path / "again")["content_hash"] == snapshot.data_version
 
 

@@ -429,6 +429,13 @@ def _import_sbr(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_retrosplits(args: argparse.Namespace) -> int:
+    from mlbcore.importers.jobs import import_retrosplits
+
+    _print_report(import_retrosplits(args.data, args.paths, args.strict), args.data)
+    return 0
+
+
 def _bench_quality(args: argparse.Namespace) -> int:
     from mlbcore.evaluation.quality_bench import bench_quality
     from mlbcore.settings import PROJECT_ROOT
@@ -692,6 +699,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="fail on the first malformed line"
     )
     retrosheet.set_defaults(handler=_import_retrosheet)
+    retrosplits = sources.add_parser(
+        "retrosplits",
+        help="team game lines and platoon splits (teams-, pitching-platoon-, "
+        "batting-platoon-YYYY.csv) into a snapshot's seasons",
+    )
+    retrosplits.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    retrosplits.add_argument("--data", type=Path, help=f"snapshot folder (default {imported})")
+    retrosplits.add_argument(
+        "--strict", action="store_true", help="fail on the first malformed row"
+    )
+    retrosplits.set_defaults(handler=_import_retrosplits)
     odds = sources.add_parser("odds", help="attach betting lines to a snapshot's games")
     books = odds.add_subparsers(dest="book", required=True, metavar="BOOK")
     pinnacle = books.add_parser("pinnacle", help="Pinnacle's time-stamped line history")

@@ -1,4 +1,5 @@
-"""A synthetic but realistic MLB regular season: games, one book's lines and betting splits.
+"""A synthetic but realistic MLB regular season: games, one book's lines and betting splits,
+and its players' tables (lineups, team pitching lines, prior-season splits).
 
 The rest of mlbcore (leakage-safe features, models, notebooks, the CLI) needs data shaped like
 the real thing to be built and tested without licences or a network. This module makes one
@@ -29,6 +30,9 @@ What is modelled, and why:
   known only from the next morning.
 * **Splits.** The public's ticket share leans to favourites, home teams, overs and popular clubs;
   the money share is pushed toward the side the truth favours over the price (sharp money).
+* **Players.** Lineups, team pitching lines and the prior season's platoon splits come from
+  :mod:`mlbcore.data.demo_players`, on a random stream of their own (``[seed, 1]``), so the
+  tables above are the same numbers with them as without them.
 """
 
 from pathlib import Path
@@ -38,7 +42,8 @@ import polars as pl
 from scipy import stats
 from scipy.special import expit, logit
 
-from mlbcore.data.schema import SORT_KEYS, TABLES, empty_table
+from mlbcore.data.demo_players import generate_players
+from mlbcore.data.schema import SORT_KEYS, TABLES
 from mlbcore.data.snapshot import write_snapshot
 
 # (team, home park, summer UTC offset in hours, park run factor)
@@ -175,8 +180,9 @@ def _expected_runs(
     sched: dict[str, np.ndarray],
     sp_home: np.ndarray,
     sp_away: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean runs of home and away from drifting team ratings, starters, park and home edge."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean runs of home and away from drifting team ratings, starters, park and home edge;
+    and each club's offense level at the start of the season (log runs, league 0)."""
     n_days = sched["day"].max() + 1
     drift = rng.normal(0.0, 0.003, (2, n_days, 30)).cumsum(axis=1)
     # sd 0.09 (0.14 for starters) makes closing favourites average about -140, as in real books;
@@ -190,7 +196,7 @@ def _expected_runs(
     base = np.log(LEAGUE_RUNS) + park
     mu_home = np.exp(base + offense[d, h] + allowed_by_away + HOME_EDGE / 2)
     mu_away = np.exp(base + offense[d, a] + allowed_by_home - HOME_EDGE / 2)
-    return mu_home, mu_away
+    return mu_home, mu_away, offense[0]
 
 
 def _nb_pmf(mu: np.ndarray) -> np.ndarray:
@@ -415,7 +421,7 @@ def generate_demo_season_with_truth(
     rng = np.random.default_rng(seed)
     sched = _schedule(rng)
     sp_home_id, sp_away_id, sp_home_q, sp_away_q = _starters(rng, sched)
-    mu_home, mu_away = _expected_runs(rng, sched, sp_home_q, sp_away_q)
+    mu_home, mu_away, offense = _expected_runs(rng, sched, sp_home_q, sp_away_q)
     home_score, away_score, innings = _play(rng, mu_home, mu_away)
     date, first_pitch, game_end, day_night = _game_times(rng, sched, innings, season)
     h, a = sched["home"], sched["away"]
@@ -459,6 +465,21 @@ def generate_demo_season_with_truth(
     frames["games"] = games.with_columns(
         game_end_utc=pl.when(pl.Series(unknown_end)).then(None).otherwise(pl.col("game_end_utc"))
     )
+    # The players' tables come from a stream of their own: the draws above stay as they were.
+    starters = pl.DataFrame(
+        {
+            "pitcher_id": np.concatenate([sp_home_id, sp_away_id]).astype(str),
+            "quality": np.concatenate([sp_home_q, sp_away_q]),
+        }
+    ).unique("pitcher_id", keep="first", maintain_order=True)
+    frames |= generate_players(
+        np.random.default_rng([seed, 1]),
+        games,
+        # the first five of a club's rotation (ps101-ps105) started the season in it
+        starters.with_columns(rotation=pl.col("pitcher_id").str.slice(-3).cast(pl.Int32) <= 105),
+        dict(zip(CODES.tolist(), offense.tolist(), strict=True)),
+        CODES,
+    )
     truth_frame = pl.DataFrame(
         {
             "game_id": game_id,
@@ -466,9 +487,7 @@ def generate_demo_season_with_truth(
             "true_expected_total": truth["total"],
         }
     ).sort("game_id")
-    return {
-        k: _conform(frames[k], k) if k in frames else empty_table(k) for k in TABLES
-    }, truth_frame
+    return {k: _conform(frames[k], k) for k in TABLES}, truth_frame
 
 
 def generate_demo_season(seed: int = 2016, season: int = 2016) -> dict[str, pl.DataFrame]:

@@ -21,6 +21,7 @@ from mlbcore.errors import MlbError
 from mlbcore.importers.pinnacle import attach_pinnacle
 from mlbcore.importers.report import RETROSHEET_NOTICE, ImportReport
 from mlbcore.importers.retrosheet import read_game_logs
+from mlbcore.importers.retrosplits import RETROSPLITS_NOTICE, merge_retrosplits, read_retrosplits
 from mlbcore.importers.sbr import attach_sbr
 
 
@@ -29,10 +30,10 @@ def _empty(name: str) -> pl.DataFrame:
 
 
 def import_retrosheet(paths: list[Path], out: Path, strict: bool = False) -> ImportReport:
-    """Write the games of ``paths`` as the snapshot ``out``, keeping the odds and splits
-    already attached there to games that are still in it."""
-    games, report = read_game_logs(paths, strict)
-    kept = {name: _empty(name) for name in TABLES if name != "games"}
+    """Write the games and lineups of ``paths`` as the snapshot ``out``, keeping the odds,
+    splits and team lines already attached there to games that are still in it."""
+    games, lineups, report = read_game_logs(paths, strict)
+    kept = {name: _empty(name) for name in TABLES if name not in ("games", "lineups")}
     notices: list[str] = []
     if (out / MANIFEST).is_file():
         previous = load_snapshot(out)
@@ -62,7 +63,7 @@ def import_retrosheet(paths: list[Path], out: Path, strict: bool = False) -> Imp
         )
     seasons = sorted(games["season"].unique().to_list())
     write_snapshot(
-        {"games": games, **kept},
+        {"games": games, "lineups": lineups, **kept},
         out,
         f"Retrosheet game logs, seasons {seasons[0]}-{seasons[-1]}",
         notices=list(dict.fromkeys([*notices, RETROSHEET_NOTICE])),
@@ -96,6 +97,34 @@ def import_sbr(snapshot_dir: Path, paths: list[Path], strict: bool = False) -> I
     return report
 
 
+def import_retrosplits(snapshot_dir: Path, paths: list[Path], strict: bool = False) -> ImportReport:
+    """Team game lines and player splits (retrosplits files) into the snapshot's games:
+    a season's file replaces that season's rows of its table, nothing else changes."""
+    snapshot = _existing(snapshot_dir)
+    if snapshot.games_source != "retrosheet":
+        raise MlbError(
+            f"{snapshot_dir} holds the synthetic demo season, not Retrosheet games; "
+            "import game logs first (mlb import retrosheet ... --out SNAPSHOT)"
+        )
+    imported = read_retrosplits(paths, snapshot.games, strict)
+    merged = merge_retrosplits({name: snapshot.table(name) for name in TABLES}, imported)
+    description = _description(snapshot_dir, "retrosplits")
+    write_snapshot(
+        {name: snapshot.table(name) for name in TABLES} | merged,
+        snapshot_dir,
+        description,
+        notices=list(dict.fromkeys([*snapshot.notices, RETROSHEET_NOTICE, RETROSPLITS_NOTICE])),
+    )
+    return imported.report
+
+
+def _description(snapshot_dir: Path, added: str) -> str:
+    description = str(read_manifest(snapshot_dir).get("description", ""))
+    if added not in description:
+        description = f"{description}; {added}" if description else added
+    return description
+
+
 def _rewrite(
     snapshot_dir: Path,
     snapshot: Snapshot,
@@ -103,13 +132,10 @@ def _rewrite(
     odds_lines: pl.DataFrame,
     added: str,
 ) -> None:
-    description = str(read_manifest(snapshot_dir).get("description", ""))
-    if added not in description:
-        description = f"{description}; {added}" if description else added
     write_snapshot(
         {name: snapshot.table(name) for name in TABLES}
         | {"games": games, "odds_lines": odds_lines},
         snapshot_dir,
-        description,
+        _description(snapshot_dir, added),
         notices=snapshot.notices,
     )

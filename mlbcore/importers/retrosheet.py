@@ -1,5 +1,5 @@
 """Retrosheet game logs (``GLYYYY.TXT``, or the ``glYYYY.zip`` Retrosheet publishes) into
-the ``games`` table.
+the ``games`` and ``lineups`` tables.
 
 Game logs have no start times and no end times. First pitch is estimated from the
 day/night flag (13:05 or 19:05 at the park, in its time zone; a Pinnacle import later
@@ -7,6 +7,11 @@ replaces the estimate with the scheduled time), and ``game_end_utc`` stays null,
 features count a result only from 10:00 UTC the next day: only games on earlier dates.
 A game suspended and completed on a later date gets that later date's morning as its
 end, so its result is not known before it was.
+
+Starting lineups (batting order, player, position) are known at the cutoff: clubs post
+them to the league and the public hours before first pitch, so a feature built from them
+an hour before the game uses nothing the game itself decided. A side whose lineup is
+malformed loses its lineup rows (named with file and line); its game is still imported.
 """
 
 import csv
@@ -16,11 +21,11 @@ from pathlib import Path
 
 import polars as pl
 
-from mlbcore.data.schema import GAMES, UTC
+from mlbcore.data.schema import GAMES, LINEUPS, UTC
 from mlbcore.data.teams import local_time_zones, per_time_zone, resolve_teams
 from mlbcore.errors import MlbError
 from mlbcore.features.timing import UNKNOWN_END_KNOWN_AT
-from mlbcore.importers.report import ImportReport, collect_problems
+from mlbcore.importers.report import ImportReport, Problem, collect_problems
 
 N_FIELDS = 161
 # 0-based positions of the fields we use (glfields.txt numbers them from 1)
@@ -41,6 +46,11 @@ FIELD = {
     "home_starting_pitcher_name": 104,
 }
 LOCAL_START = {"D": (13, 5), "N": (19, 5)}
+# Starting players: 9 (id, name, position) triplets per side, visitors from field 106 and
+# home from field 133 (1-based, glfields.txt), in batting order.
+LINEUP_START = {"away": 105, "home": 132}
+LINEUP_FIELDS = 27
+POSITIONS = range(1, 11)  # 1 pitcher ... 9 right field, 10 designated hitter
 
 
 def _log_texts(path: Path) -> Iterable[tuple[str, str]]:
@@ -88,6 +98,12 @@ def _rows(name: str, text: str) -> pl.DataFrame:
         home_starting_pitcher_id=get["home_starting_pitcher_id"],
         away_starting_pitcher_name=get["away_starting_pitcher_name"],
         home_starting_pitcher_name=get["home_starting_pitcher_name"],
+        **{
+            f"{side}_lineup": pl.when(good_shape).then(
+                pl.col("fields").list.slice(start, LINEUP_FIELDS)
+            )
+            for side, start in LINEUP_START.items()
+        },
     )
     reason = (
         pl.when(~good_shape)
@@ -121,8 +137,57 @@ def _first_pitch_utc(games: pl.DataFrame) -> pl.Series:
     ).alias("first_pitch_utc")
 
 
-def read_game_logs(paths: list[Path], strict: bool = False) -> tuple[pl.DataFrame, ImportReport]:
-    """The ``games`` table of every game log in ``paths``, and what was skipped."""
+def _lineups(games: pl.DataFrame, strict: bool) -> tuple[pl.DataFrame, list[Problem]]:
+    """The ``lineups`` rows of ``games`` (with their file, line and ``*_lineup`` fields),
+    and a problem for each side whose lineup has a missing id or an unknown position."""
+    sides = pl.concat(
+        [
+            games.select("file", "line", "game_id", side=pl.lit(side), cells=f"{side}_lineup")
+            for side in LINEUP_START
+        ]
+    )
+    slots = sides.with_columns(
+        batting_order=pl.int_ranges(1, 10, dtype=pl.Int8),
+        player_id=pl.col("cells").list.gather_every(3, offset=0),
+        position_text=pl.col("cells").list.gather_every(3, offset=2),
+    ).explode("batting_order", "player_id", "position_text")
+    slots = slots.with_columns(
+        player_id=pl.col("player_id").str.strip_chars().replace("", None),
+        position=pl.col("position_text").cast(pl.Int8, strict=False),
+    )
+    slot_reason = (
+        pl.when(pl.col("player_id").is_null())
+        .then(pl.format("{} lineup: batting order {} has no player id", "side", "batting_order"))
+        .when(~pl.col("position").is_in(list(POSITIONS)).fill_null(False))
+        .then(
+            pl.format(
+                "{} lineup: batting order {} has position '{}', not 1-10",
+                "side",
+                "batting_order",
+                "position_text",
+            )
+        )
+    )
+    # One bad slot spoils its side's lineup: the first one found is the side's reason.
+    slots = slots.with_columns(reason=slot_reason.drop_nulls().first().over("game_id", "side"))
+    problems = collect_problems(
+        slots.unique(["game_id", "side"], keep="first", maintain_order=True),
+        "reason",
+        "",  # each row names its own file
+        "line",
+        strict,
+    )
+    lineups = slots.filter(pl.col("reason").is_null()).select(
+        *[pl.col(c).cast(t) for c, t in LINEUPS.items()]
+    )
+    return lineups, problems
+
+
+def read_game_logs(
+    paths: list[Path], strict: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame, ImportReport]:
+    """The ``games`` and ``lineups`` tables of every game log in ``paths``, and what was
+    skipped."""
     report = ImportReport(source="retrosheet")
     parts = []
     for path in paths:
@@ -165,7 +230,13 @@ def read_game_logs(paths: list[Path], strict: bool = False) -> tuple[pl.DataFram
     games = games.with_columns(_first_pitch_utc(games))
     # The same game in two files (a season imported twice): keep one copy.
     games = games.unique("game_id", keep="first", maintain_order=True)
+    lineups, lineup_problems = _lineups(games, strict)
+    report.problems += lineup_problems
     names = ["home_starting_pitcher_name", "away_starting_pitcher_name"]
     games = games.select(*[pl.col(c).cast(t) for c, t in GAMES.items()], *names)
     report.rows_imported = games.height
-    return games, report
+    report.notes.append(
+        f"lineups: {lineups.height} rows, {lineups['game_id'].n_unique()} games"
+        + (f" ({len(lineup_problems)} sides skipped)" if lineup_problems else "")
+    )
+    return games, lineups, report
