@@ -1,0 +1,81 @@
+"""Pitching workload as of the cutoff: how much the team's arms threw in the days before.
+
+Team totals (starters and bullpen together, as TEAM_GAMES records them): a tired bullpen
+shows as many pitches the day before, and what share of that the bullpen threw is left
+to the model. Windows are local dates: "last 1 day" is the day before the game's date,
+"last 3 days" the three days before it; an earlier game of the same date (a
+doubleheader's opener) counts in both once it was over by the cutoff. Every line counts
+only once its game's result was known by the cutoff (``finished_results``).
+"""
+
+import polars as pl
+
+from mlbcore.features.timing import finished_results
+
+WINDOW_DAYS = (1, 3)
+
+
+def team_lines(games: pl.DataFrame, team_games: pl.DataFrame) -> pl.DataFrame:
+    """(team, date, result_known_at_utc, pitches, batters_faced): every finished game's
+    pitching line of each team, the team named as the games table names it."""
+    finished = finished_results(games)
+    sides = pl.concat(
+        [
+            finished.select(
+                "game_id", "date", "result_known_at_utc", team=f"{side}_team", side=pl.lit(side)
+            )
+            for side in ("home", "away")
+        ]
+    )
+    return sides.join(
+        team_games.select("game_id", "side", "pitches", "batters_faced"), on=["game_id", "side"]
+    ).drop("game_id", "side")
+
+
+def pitching_workload(games: pl.DataFrame, team_games: pl.DataFrame, side: str) -> pl.DataFrame:
+    """``{side}_pitches_last_1d``, ``_pitches_last_3d`` and ``_batters_faced_last_3d`` of
+    every game. 0 when the team threw nothing in the window; null in a season without
+    any team line (none imported), and pitches null when a line in the window has no
+    pitch count."""
+    lines = team_lines(games, team_games)
+    covered = games.join(team_games.select("game_id").unique(), on="game_id").select(
+        pl.col("season").unique()
+    )
+    days_back = max(WINDOW_DAYS)
+    # Each game once per date of its window (the game's own date included), so the lines
+    # are found with an equality join on (team, date) rather than a loop.
+    window = (
+        games.select(
+            "game_id",
+            "cutoff_utc",
+            game_date="date",
+            team=f"{side}_team",
+            date=pl.date_ranges(pl.col("date") - pl.duration(days=days_back), pl.col("date")),
+        )
+        .explode("date")
+        .join(lines, on=["team", "date"])
+        .filter(pl.col("result_known_at_utc") <= pl.col("cutoff_utc"))
+        .with_columns(days_before=(pl.col("game_date") - pl.col("date")).dt.total_days())
+    )
+
+    def total(column: str, days: int) -> pl.Expr:
+        within = pl.col("days_before") <= days
+        counted = pl.col(column).filter(within)
+        # A line without a pitch count makes the sum unknown, not smaller.
+        return pl.when(counted.null_count() == 0).then(counted.sum())
+
+    sums = window.group_by("game_id").agg(
+        pitches_last_1d=total("pitches", 1),
+        pitches_last_3d=total("pitches", 3),
+        batters_faced_last_3d=total("batters_faced", 3),
+    )
+    names = ["pitches_last_1d", "pitches_last_3d", "batters_faced_last_3d"]
+    features = (
+        games.select("game_id", in_covered=pl.col("season").is_in(covered["season"].implode()))
+        .join(sums, on="game_id", how="left")
+        .select(
+            "game_id",
+            *[pl.when(pl.col("in_covered")).then(pl.col(n).fill_null(0)).alias(n) for n in names],
+        )
+    )
+    return features.rename({n: f"{side}_{n}" for n in names})
