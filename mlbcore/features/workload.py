@@ -65,6 +65,7 @@ def pitching_workload(games: pl.DataFrame, team_games: pl.DataFrame, side: str) 
         return pl.when(counted.null_count() == 0).then(counted.sum())
 
     sums = window.group_by("game_id").agg(
+        lines_in_window=pl.lit(True),
         pitches_last_1d=total("pitches", 1),
         pitches_last_3d=total("pitches", 3),
         batters_faced_last_3d=total("batters_faced", 3),
@@ -75,7 +76,15 @@ def pitching_workload(games: pl.DataFrame, team_games: pl.DataFrame, side: str) 
         .join(sums, on="game_id", how="left")
         .select(
             "game_id",
-            *[pl.when(pl.col("in_covered")).then(pl.col(n).fill_null(0)).alias(n) for n in names],
+            # No line in the window: nothing thrown (0), unlike a line without pitches.
+            *[
+                pl.when(pl.col("in_covered") & pl.col("lines_in_window").is_null())
+                .then(0)
+                .when(pl.col("in_covered"))
+                .then(pl.col(n))
+                .alias(n)
+                for n in names
+            ],
         )
     )
     return features.rename({n: f"{side}_{n}" for n in names})
