@@ -115,7 +115,7 @@ def lineup_features(
     )
     batters = (
         lineups.filter(pl.col("side") == side)
-        .select("game_id", batter_id="player_id")
+        .select("game_id", "batting_order", batter_id="player_id")
         .join(games.select("game_id", "season"), on="game_id")
         .join(
             opposing_throws_left.select(
@@ -131,6 +131,8 @@ def lineup_features(
     )
     per_batter = batters.select(
         "game_id",
+        "batting_order",
+        "batter_id",
         known_league=pl.col("obp_league").is_not_null(),
         has_prior=pl.col("has_prior").fill_null(False),
         **{
@@ -143,7 +145,9 @@ def lineup_features(
             for rate, (_, trials, _) in BATTER_RATES.items()
         },
     )
-    features = per_batter.group_by("game_id").agg(
+    # Means in one order of batters, whatever order the joins left them in.
+    per_batter = per_batter.sort("game_id", "batting_order", "batter_id")
+    features = per_batter.group_by("game_id", maintain_order=True).agg(
         lineup_obp=pl.col("obp").mean(),
         lineup_iso=pl.col("iso").mean(),
         lineup_prior_share=pl.when(pl.col("known_league").all()).then(

@@ -43,7 +43,10 @@ def weighted_counts(
     rows = look_back(seasons, weights).join(
         splits.rename({"season": "split_season"}), on="split_season"
     )
-    return rows.group_by("season", *by).agg(
+    # Weighted float sums in one fixed order: a join's row order is not, and a different
+    # order changes the last bits of a sum (a game's features must not move by a hair).
+    rows = rows.sort("season", *by, "offset")
+    return rows.group_by("season", *by, maintain_order=True).agg(
         *[(expr * pl.col("weight")).sum().alias(name) for name, expr in counts.items()],
         pl.col(trials).sum().alias(f"{trials}_raw"),
     )

@@ -39,7 +39,8 @@ def league_priors(
     group with his ``events`` and ``trials``; ``squares`` is the column of his summed
     squared outcomes per trial, for rates whose outcome is not 0/1 (extra bases per at
     bat); without it the outcome is 0/1 and one trial's variance is ``p (1 - p)``."""
-    players = totals.filter(pl.col(trials) > 0)
+    # One summation order whatever order the rows came in (float sums depend on it).
+    players = totals.filter(pl.col(trials) > 0).sort(*by, trials, events, squares or events)
     league = players.group_by(by).agg(
         players=pl.len(),
         events_sum=pl.col(events).sum().cast(pl.Float64),
@@ -52,8 +53,8 @@ def league_priors(
         variance=pl.col("squares_sum") / pl.col("trials_sum") - league_rate**2,
     )
     spread = (
-        players.join(league, on=by)
-        .group_by(by)
+        players.join(league, on=by, maintain_order="left")
+        .group_by(by, maintain_order=True)
         .agg(
             # Trial-weighted variance of players' rates around the league rate.
             observed=(
