@@ -344,6 +344,9 @@ def test_workload_counts_the_days_before_and_earlier_games_today_once_over():
     assert rows["AAA201604040"]["home_pitches_last_1d"] == 0  # nothing on 04-03
     assert rows["AAA201604040"]["home_pitches_last_3d"] == 102 + 101
     assert "workload" in nightcap["sources"]
+    # The first game of the data: no line known yet, so whether the source covers the
+    # season is unknown at its cutoff (later lines' existence is not known either).
+    assert rows["AAA201604010"]["home_pitches_last_3d"] is None
 
     no_count = [
         dict(line, pitches=None) if line["game_id"].endswith("40") else line for line in lines
@@ -396,7 +399,12 @@ def test_prior_season_run_differential_and_the_blend_toward_it():
 
 def test_the_demo_with_player_tables_fills_every_new_feature(demo_players):
     features = build_features(demo_players)
-    new = [f.name for f in FEATURES if f.source in ("players", "lineups", "workload")]
+    workload = [f.name for f in FEATURES if f.source == "workload"]
+    opening_day = features["date"] == features["date"].min()
+    # Workload is unknown only before the first team line is in: on opening day.
+    assert features.filter(~opening_day).select(workload).null_count().sum_horizontal()[0] == 0
+    assert features.filter(opening_day).select(workload).null_count().sum_horizontal()[0] > 0
+    new = [f.name for f in FEATURES if f.source in ("players", "lineups")]
     # Non-null apart from the starter's hand (unknown for pitchers without a prior season).
     present = features.select(new).null_count().row(0, named=True)
     assert {n for n, nulls in present.items() if nulls} <= {

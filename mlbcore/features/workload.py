@@ -16,13 +16,18 @@ WINDOW_DAYS = (1, 3)
 
 
 def team_lines(games: pl.DataFrame, team_games: pl.DataFrame) -> pl.DataFrame:
-    """(team, date, result_known_at_utc, pitches, batters_faced): every finished game's
+    """(season, team, date, result_known_at_utc, pitches, batters_faced): every finished game's
     pitching line of each team, the team named as the games table names it."""
     finished = finished_results(games)
     sides = pl.concat(
         [
             finished.select(
-                "game_id", "date", "result_known_at_utc", team=f"{side}_team", side=pl.lit(side)
+                "game_id",
+                "season",
+                "date",
+                "result_known_at_utc",
+                team=f"{side}_team",
+                side=pl.lit(side),
             )
             for side in ("home", "away")
         ]
@@ -34,12 +39,22 @@ def team_lines(games: pl.DataFrame, team_games: pl.DataFrame) -> pl.DataFrame:
 
 def pitching_workload(games: pl.DataFrame, team_games: pl.DataFrame, side: str) -> pl.DataFrame:
     """``{side}_pitches_last_1d``, ``_pitches_last_3d`` and ``_batters_faced_last_3d`` of
-    every game. 0 when the team threw nothing in the window; null in a season without
-    any team line (none imported), and pitches null when a line in the window has no
-    pitch count."""
+    every game. 0 when the team threw nothing in the window; null where no team line of
+    this season or the one before was known by the cutoff (none imported, or the first
+    games of the data), and pitches null when a line in the window has no pitch count."""
     lines = team_lines(games, team_games)
-    covered = games.join(team_games.select("game_id").unique(), on="game_id").select(
-        pl.col("season").unique()
+    # Does the source cover this season? Judged only from lines known by the cutoff (the
+    # existence of later lines is not known either): the latest one is of this season or
+    # the one before (opening day, before any line of the season is in).
+    latest = (
+        games.select("game_id", "season", "cutoff_utc")
+        .sort("cutoff_utc")
+        .join_asof(
+            lines.select("result_known_at_utc", latest_season="season").sort("result_known_at_utc"),
+            left_on="cutoff_utc",
+            right_on="result_known_at_utc",
+        )
+        .select("game_id", in_covered=pl.col("latest_season") >= pl.col("season") - 1)
     )
     days_back = max(WINDOW_DAYS)
     # Each game once per date of its window (the game's own date included), so the lines
@@ -72,7 +87,8 @@ def pitching_workload(games: pl.DataFrame, team_games: pl.DataFrame, side: str) 
     )
     names = ["pitches_last_1d", "pitches_last_3d", "batters_faced_last_3d"]
     features = (
-        games.select("game_id", in_covered=pl.col("season").is_in(covered["season"].implode()))
+        games.select("game_id")
+        .join(latest, on="game_id", how="left")
         .join(sums, on="game_id", how="left")
         .select(
             "game_id",
