@@ -136,6 +136,16 @@ class RetrainingConfig(BaseModel):
         return self.retrain_schedule_hours + self.stale_grace_hours
 
 
+class FeaturesConfig(BaseModel):
+    """Which feature families are computed (the feature set's columns never change: a
+    family switched off is missing in every game)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Lineup strength from the starting nines (FEATURES__LINEUPS=false: missing).
+    lineups: bool = True
+
+
 class Settings(BaseSettings):
     """Everything configurable, from the environment (and ``mlb.toml``)."""
 
@@ -165,6 +175,7 @@ class Settings(BaseSettings):
     retraining: RetrainingConfig = RetrainingConfig()
     promotion: PromotionGateConfig = PromotionGateConfig()
     models: ModelConfigs = ModelConfigs()
+    features: FeaturesConfig = FeaturesConfig()
 
     @classmethod
     def settings_customise_sources(

@@ -1,8 +1,10 @@
 """Shared fixtures: the committed demo snapshot and an isolated MLflow state folder."""
 
+import dataclasses
 import uuid
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import psycopg
 import pytest
@@ -144,3 +146,145 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+# --- player tables for feature tests -------------------------------------------------------
+# The importer and the demo generator of these tables are written elsewhere; feature tests
+# build their own, deterministic and consistent with the games they are given.
+
+BATTERS_PER_TEAM = 13
+PRIOR_SEASONS = 3
+
+
+def synthetic_player_tables(games: pl.DataFrame, seed: int = 7) -> dict[str, pl.DataFrame]:
+    """Lineups, team game lines and pitcher/batter splits for ``games`` (one season):
+    splits for the 3 seasons before it and for its own season (which features must
+    ignore); every 8th pitcher and every 6th batter has only the game's own season, so
+    markers have players to mark. Starters are the games' own; batters are made up, 13 per
+    team; team lines exist for every game with both scores."""
+    from mlbcore.data.schema import (
+        BATTER_SPLITS,
+        LINEUPS,
+        PITCHER_SPLITS,
+        TEAM_GAMES,
+    )
+
+    rng = np.random.default_rng(seed)
+    season = int(games["season"].min())
+    seasons = pl.DataFrame(
+        {"season": list(range(season - PRIOR_SEASONS, season + 1))}, schema={"season": pl.Int32}
+    )
+    hands = pl.DataFrame({"facing_hand": ["L", "R"]})
+
+    def counts(frame: pl.DataFrame, k_rate: np.ndarray) -> pl.DataFrame:
+        n = frame.height
+        pa = rng.integers(20, 400, n)
+        walks = rng.binomial(pa, 0.08)
+        hbp = rng.binomial(pa, 0.01)
+        sf = rng.binomial(pa, 0.01)
+        ab = pa - walks - hbp - sf
+        strikeouts = rng.binomial(ab, k_rate)
+        hits = rng.binomial(ab - strikeouts, 0.33)
+        home_runs = rng.binomial(hits, 0.12)
+        extra = rng.binomial(hits - home_runs, 0.25)
+        return frame.with_columns(
+            plate_appearances=pl.Series(pa),
+            at_bats=pl.Series(ab),
+            hits=pl.Series(hits),
+            total_bases=pl.Series(hits + 3 * home_runs + extra),
+            home_runs=pl.Series(home_runs),
+            walks=pl.Series(walks),
+            intentional_walks=pl.Series(rng.binomial(walks, 0.1)),
+            strikeouts=pl.Series(strikeouts),
+            hit_by_pitch=pl.Series(hbp),
+            sacrifice_flies=pl.Series(sf),
+        )
+
+    def players(ids: list[str], every: int, id_col: str, own_hand: str) -> pl.DataFrame:
+        frame = pl.DataFrame({id_col: ids}).with_row_index("n")
+        frame = frame.with_columns(
+            pl.when(pl.col("n") % 3 == 0).then(pl.lit("L")).otherwise(pl.lit("R")).alias(own_hand),
+            talent=pl.Series(rng.normal(0.2, 0.05, len(ids)).clip(0.05, 0.4)),
+        )
+        rows = frame.join(seasons, how="cross").join(hands, how="cross")
+        # Every ``every``-th player: no prior season, only the game's own.
+        rows = rows.filter((pl.col("n") % every != 0) | (pl.col("season") == season))
+        return counts(rows, rows["talent"].to_numpy())
+
+    starters = games.select(
+        pl.concat_list("home_starting_pitcher_id", "away_starting_pitcher_id").alias("p")
+    ).explode("p")
+    pitcher_ids = sorted(starters["p"].drop_nulls().unique().to_list())
+    pitcher_splits = players(pitcher_ids, 8, "pitcher_id", "pitcher_hand").rename(
+        {"facing_hand": "batter_hand"}
+    )
+    teams = sorted(set(games["home_team"]) | set(games["away_team"]))
+    batter_ids = [f"{t.lower()}{i:02d}b" for t in teams for i in range(BATTERS_PER_TEAM)]
+    batter_splits = players(batter_ids, 6, "batter_id", "batter_hand").rename(
+        {"facing_hand": "pitcher_hand"}
+    )
+
+    order = pl.DataFrame({"batting_order": list(range(1, 10))}, schema={"batting_order": pl.Int8})
+    lineups = (
+        games.with_row_index("g")
+        .select(
+            "game_id",
+            "g",
+            side=pl.lit(["home", "away"]),
+            team=pl.concat_list("home_team", "away_team"),
+        )
+        .explode("side", "team")
+        .join(order, how="cross")
+        .with_columns(
+            player_id=pl.col("team").str.to_lowercase()
+            + ((pl.col("g") + pl.col("batting_order")) % BATTERS_PER_TEAM)
+            .cast(pl.String)
+            .str.zfill(2)
+            + "b",
+            position=pl.col("batting_order"),
+        )
+    )
+    finished = games.filter(pl.col("home_score").is_not_null() & pl.col("away_score").is_not_null())
+    lines = finished.select(
+        "game_id",
+        side=pl.lit(["home", "away"]),
+        team=pl.concat_list("home_team", "away_team"),
+        runs_allowed=pl.concat_list("away_score", "home_score"),
+    ).explode("side", "team", "runs_allowed")
+    n = lines.height
+    batters_faced = rng.integers(32, 44, n)
+    team_games = lines.with_columns(
+        pitches=pl.Series(batters_faced * 4 + rng.integers(-10, 10, n)),
+        batters_faced=pl.Series(batters_faced),
+        outs=pl.lit(27),
+        strikeouts=pl.Series(rng.binomial(batters_faced, 0.21)),
+        walks=pl.Series(rng.binomial(batters_faced, 0.08)),
+        hit_by_pitch=pl.Series(rng.binomial(batters_faced, 0.01)),
+        home_runs=pl.Series(rng.binomial(batters_faced, 0.03)),
+    )
+
+    def typed(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
+        return frame.select([pl.col(c).cast(t) for c, t in schema.items()])
+
+    return {
+        "lineups": typed(lineups, LINEUPS),
+        "team_games": typed(team_games, TEAM_GAMES),
+        "pitcher_splits": typed(pitcher_splits, PITCHER_SPLITS),
+        "batter_splits": typed(batter_splits, BATTER_SPLITS),
+    }
+
+
+def with_player_tables(snapshot: Snapshot, seed: int = 7) -> Snapshot:
+    return dataclasses.replace(snapshot, **synthetic_player_tables(snapshot.games, seed))
+
+
+@pytest.fixture(scope="session")
+def early_season_players(early_season: Snapshot) -> Snapshot:
+    """The early season with synthetic lineups, team lines and splits."""
+    return with_player_tables(early_season)
+
+
+@pytest.fixture(scope="session")
+def demo_players(demo_snapshot: Snapshot) -> Snapshot:
+    """The whole demo season with synthetic lineups, team lines and splits."""
+    return with_player_tables(demo_snapshot)

@@ -66,6 +66,14 @@ def test_keys_carry_feature_set_and_data_version(demo_snapshot, redis_url):
     assert stats.hits == 0  # new data never reads the old data's rows
 
 
+def test_lineup_features_on_and_off_are_cached_apart(demo_snapshot, redis_url):
+    _cached(demo_snapshot, redis_url, CacheStats())
+    stats = CacheStats()
+    off = build_features_cached(demo_snapshot, 60, None, redis_url, 900, stats, lineups=False)
+    assert (stats.hits, stats.misses) == (0, off.height)  # never the lineups-on rows
+    assert off.equals(build_features(demo_snapshot, lineups=False))
+
+
 def test_junk_values_are_misses_and_get_overwritten(demo_snapshot, redis_url):
     computed = build_features(demo_snapshot)
     _cached(demo_snapshot, redis_url, CacheStats())

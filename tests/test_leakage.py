@@ -7,6 +7,7 @@ leaks in the builder and asserts that the same property, drawing from the same s
 finds each one. A leakage test that cannot fail is a defect.
 """
 
+import dataclasses
 import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -19,6 +20,7 @@ from hypothesis.errors import NoSuchExample
 
 import mlbcore.features.build as build_module
 import mlbcore.features.derived as derived
+import mlbcore.features.prior_seasons as prior_seasons
 import mlbcore.features.timing as timing
 from mlbcore.data.schema import GAMES, full_schema
 from mlbcore.data.snapshot import Snapshot, load_snapshot
@@ -66,6 +68,13 @@ MUTATIONS = (
     "another_book_prices_later_games",
     "another_source_splits_later_games",
 )
+# What the player tables hold that a game may not know: its own and later seasons'
+# splits, team lines of games not over at its cutoff, other games' lineups.
+PLAYER_MUTATIONS = (
+    "rewrite_this_and_later_seasons_splits",
+    "rewrite_unfinished_team_lines",
+    "rewrite_other_games_lineups",
+)
 
 
 def known_at() -> pl.Expr:
@@ -98,6 +107,12 @@ def mutate(snapshot: Snapshot, game_id: str, cutoff: datetime, kind: str, seed: 
     result and columns, results of games in progress or not yet known, later games, lines
     and splits."""
     games, lines, splits = snapshot.games, snapshot.odds_lines, snapshot.betting_splits
+    players = {
+        "lineups": snapshot.lineups,
+        "team_games": snapshot.team_games,
+        "pitcher_splits": snapshot.pitcher_splits,
+        "batter_splits": snapshot.batter_splits,
+    }
     shift = (seed % 7) + 1
     # Includes the game itself, a doubleheader opener still in progress, and games
     # without an end time until the next morning.
@@ -164,9 +179,79 @@ def mutate(snapshot: Snapshot, game_id: str, cutoff: datetime, kind: str, seed: 
         splits = splits.with_columns(
             money_pct=pl.when(later).then(pl.lit(100.0 - shift)).otherwise(pl.col("money_pct"))
         )
+    elif kind in PLAYER_MUTATIONS:
+        players = mutate_players(snapshot, game_id, cutoff, kind, seed)
     else:
         raise ValueError(kind)
-    return Snapshot(games, lines, splits, "mutated", "test")
+    return dataclasses.replace(
+        snapshot,
+        games=games,
+        odds_lines=lines,
+        betting_splits=splits,
+        data_version="mutated",
+        **players,
+    )
+
+
+def mutate_players(
+    snapshot: Snapshot, game_id: str, cutoff: datetime, kind: str, seed: int
+) -> dict[str, pl.DataFrame]:
+    """The player tables with what ``game_id`` may not know at ``cutoff`` changed: every
+    split row of its season and later (counts, hands, and with odd seeds duplicated rows),
+    team lines of games not over by the cutoff (its own included; deleted on seeds
+    divisible by 3), and the lineups of every other game (other batters, or none)."""
+    shift = (seed % 7) + 1
+    tables = {
+        "lineups": snapshot.lineups,
+        "team_games": snapshot.team_games,
+        "pitcher_splits": snapshot.pitcher_splits,
+        "batter_splits": snapshot.batter_splits,
+    }
+    season = snapshot.games.filter(pl.col("game_id") == game_id)["season"][0]
+    if kind == "rewrite_this_and_later_seasons_splits":
+        flip = {"L": "R", "R": "L"}
+        for name, hand in (("pitcher_splits", "pitcher_hand"), ("batter_splits", "batter_hand")):
+            table = tables[name]
+            unknown = pl.col("season") >= season
+            counts = ("strikeouts", "walks", "home_runs", "hits", "total_bases", "at_bats")
+            changed = table.with_columns(
+                *[
+                    pl.when(unknown).then(pl.col(c) + shift * (i + 1)).otherwise(pl.col(c))
+                    for i, c in enumerate(counts)
+                ],
+                plate_appearances=pl.when(unknown)
+                .then(pl.col("plate_appearances") * 2 + shift)
+                .otherwise(pl.col("plate_appearances")),
+                **{hand: pl.when(unknown).then(pl.col(hand).replace(flip)).otherwise(pl.col(hand))},
+            )
+            if seed % 2:
+                changed = pl.concat([changed, changed.filter(unknown)])
+            tables[name] = changed
+    elif kind == "rewrite_unfinished_team_lines":
+        unfinished = snapshot.games.filter(
+            (known_at() > cutoff) | pl.col("home_score").is_null() | pl.col("away_score").is_null()
+        )["game_id"].implode()
+        over = ~pl.col("game_id").is_in(unfinished)
+        if seed % 3 == 0:
+            tables["team_games"] = tables["team_games"].filter(over)
+        else:
+            tables["team_games"] = tables["team_games"].with_columns(
+                pl.when(over).then(pl.col(c)).otherwise(pl.col(c) * 2 + shift).alias(c)
+                for c in ("pitches", "batters_faced", "strikeouts", "walks", "home_runs")
+            )
+    elif kind == "rewrite_other_games_lineups":
+        other = pl.col("game_id") != game_id
+        lineups = tables["lineups"]
+        if seed % 2:
+            lineups = lineups.filter(~other)
+        else:
+            lineups = lineups.with_columns(
+                player_id=pl.when(other)
+                .then(pl.col("player_id").shift(shift).over("side").fill_null("nobody"))
+                .otherwise(pl.col("player_id"))
+            )
+        tables["lineups"] = lineups
+    return tables
 
 
 def _row(features: pl.DataFrame, game_id: str) -> dict[str, object]:
@@ -234,11 +319,13 @@ def game_pools(snapshot: Snapshot) -> dict[str, list[str]]:
     }
 
 
-def cases(snapshot: Snapshot) -> st.SearchStrategy[tuple[str, str, int]]:
+def cases(
+    snapshot: Snapshot, mutations: tuple[str, ...] = MUTATIONS
+) -> st.SearchStrategy[tuple[str, str, int]]:
     """(game_id, mutation, seed), the game drawn from each non-empty pool of
     ``game_pools`` in turn, so that the rare situations are not left to a uniform draw."""
     game = st.one_of(*(st.sampled_from(ids) for ids in game_pools(snapshot).values() if ids))
-    return st.tuples(game, st.sampled_from(MUTATIONS), st.integers(0, 10_000))
+    return st.tuples(game, st.sampled_from(mutations), st.integers(0, 10_000))
 
 
 @settings(
@@ -326,7 +413,9 @@ PLANTED_LEAKS = {
 }
 
 
-def first_counterexample(build: Build, snapshot: Snapshot) -> tuple[str, str, int] | None:
+def first_counterexample(
+    build: Build, snapshot: Snapshot, mutations: tuple[str, ...] = MUTATIONS
+) -> tuple[str, str, int] | None:
     """The property over ``cases``, searched deterministically (a fixed seed, no shrinking):
     the first case where the features move, or None."""
     search = settings(
@@ -334,7 +423,9 @@ def first_counterexample(build: Build, snapshot: Snapshot) -> tuple[str, str, in
     )
     try:
         return find(
-            cases(snapshot), lambda case: not features_hold(build, snapshot, *case), settings=search
+            cases(snapshot, mutations),
+            lambda case: not features_hold(build, snapshot, *case),
+            settings=search,
         )
     except NoSuchExample:
         return None
@@ -409,3 +500,127 @@ def real_april(real_snapshot_dir) -> Snapshot:
 def test_the_cutoff_holds_on_real_data_too(real_april, data):
     game_id, kind, seed = data.draw(cases(real_april), label="case")
     assert features_hold(build_features, real_april, game_id, kind, seed)
+
+
+# --- player tables: splits of prior seasons only, team lines once over, own lineup only ----
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_nothing_unknown_at_the_cutoff_in_the_player_tables_changes_a_games_features(
+    early_season_players, data
+):
+    case = data.draw(cases(early_season_players, PLAYER_MUTATIONS + MUTATIONS), label="case")
+    assert features_hold(build_features, early_season_players, *case)
+
+
+def _plant_this_seasons_splits(mp: pytest.MonkeyPatch) -> None:
+    """Leak: the look-back starts at the game's own season (its whole-season splits)."""
+    real = prior_seasons.look_back
+
+    def leaky(seasons: pl.Series, weights: tuple[float, ...]) -> pl.DataFrame:
+        frame = real(seasons, weights)
+        return frame.with_columns(split_season=pl.col("split_season") + 1)
+
+    modules = [
+        m
+        for name, m in sys.modules.items()
+        if name.startswith("mlbcore.features.") and getattr(m, "look_back", None) is real
+    ]
+    assert len(modules) >= 2, modules  # the look-back itself and the starter's hand
+    for module in modules:
+        mp.setattr(module, "look_back", leaky)
+
+
+def _plant_next_games_lineup(mp: pytest.MonkeyPatch) -> None:
+    """Leak: each game reads the lineup of another game (the next one by id)."""
+    real = build_module.lineup_features
+
+    def leaky(games, lineups, batter_splits, opposing, side):
+        ids = lineups.select("game_id").unique().sort("game_id")
+        moved = ids.with_columns(previous=pl.col("game_id").shift(1))
+        lineups = (
+            lineups.join(moved, on="game_id")
+            .drop_nulls("previous")
+            .with_columns(game_id="previous")
+            .drop("previous")
+        )
+        return real(games, lineups, batter_splits, opposing, side)
+
+    mp.setattr(build_module, "lineup_features", leaky)
+
+
+PLANTED_PLAYER_LEAKS = {
+    "this_seasons_splits": _plant_this_seasons_splits,
+    # Only a doubleheader's nightcap can see its opener's line before the opener is over.
+    "team_line_counted_from_first_pitch": _plant_finished_results(
+        _stamped_at_first_pitch, only="workload"
+    ),
+    "another_games_lineup": _plant_next_games_lineup,
+}
+
+
+@pytest.mark.parametrize("leak", PLANTED_PLAYER_LEAKS)
+def test_the_property_test_catches_each_planted_player_leak(early_season_players, leak):
+    def leaky_build(snapshot: Snapshot, cutoff_minutes: int) -> pl.DataFrame:
+        with pytest.MonkeyPatch.context() as mp:
+            PLANTED_PLAYER_LEAKS[leak](mp)
+            return build_features(snapshot, cutoff_minutes)
+
+    case = first_counterexample(leaky_build, early_season_players, PLAYER_MUTATIONS)
+    assert case is not None, f"the leakage property does not notice {leak}"
+    assert features_hold(build_features, early_season_players, *case)
+
+
+def _features_of(snapshot: Snapshot, game_id: str) -> dict[str, object]:
+    return _row(build_features(snapshot, CUTOFF_MINUTES), game_id)
+
+
+def test_a_prior_seasons_row_and_a_finished_teams_line_do_move_the_features(
+    early_season_players,
+):
+    """The converse: what a game may know does reach its features, so the property above
+    holds for a reason and not because the features ignore the player tables."""
+    snapshot = early_season_players
+    games = snapshot.games.sort("first_pitch_utc")
+    game = games.row(games.height - 1, named=True)  # late enough to have finished starts
+    season, pitcher = game["season"], game["home_starting_pitcher_id"]
+    before = _features_of(snapshot, game["game_id"])
+    assert "home_sp_prior_season" not in before["missing_features"], "pick a seasoned starter"
+
+    last_season = pl.col("season") == season - 1
+    his = snapshot.pitcher_splits.with_columns(
+        strikeouts=pl.when(last_season & (pl.col("pitcher_id") == pitcher))
+        .then(pl.col("strikeouts") + 50)
+        .otherwise(pl.col("strikeouts"))
+    )
+    after = _features_of(dataclasses.replace(snapshot, pitcher_splits=his), game["game_id"])
+    assert after["home_sp_k_rate"] > before["home_sp_k_rate"]
+
+    lineup = snapshot.lineups.filter(
+        (pl.col("game_id") == game["game_id"]) & (pl.col("side") == "home")
+    )["player_id"].implode()
+    hits = snapshot.batter_splits.with_columns(
+        hits=pl.when(last_season & pl.col("batter_id").is_in(lineup))
+        .then(pl.col("hits") + 30)
+        .otherwise(pl.col("hits"))
+    )
+    after = _features_of(dataclasses.replace(snapshot, batter_splits=hits), game["game_id"])
+    assert after["home_lineup_obp"] > before["home_lineup_obp"]
+
+    # The team's line of its last game before this one, over long before the cutoff.
+    previous = games.filter(
+        (pl.col("first_pitch_utc") < game["first_pitch_utc"] - timedelta(hours=12))
+        & ((pl.col("home_team") == game["home_team"]) | (pl.col("away_team") == game["home_team"]))
+    ).tail(1)["game_id"]
+    lines = snapshot.team_games.with_columns(
+        pitches=pl.when(
+            pl.col("game_id").is_in(previous.implode()) & (pl.col("team") == game["home_team"])
+        )
+        .then(pl.col("pitches") + 40)
+        .otherwise(pl.col("pitches"))
+    )
+    after = _features_of(dataclasses.replace(snapshot, team_games=lines), game["game_id"])
+    assert after["home_pitches_last_3d"] == before["home_pitches_last_3d"] + 40

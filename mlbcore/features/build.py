@@ -1,16 +1,25 @@
 """Assemble every feature for every game as of its cutoff, with per-game quality."""
 
+from collections.abc import Sequence
+
 import polars as pl
 
-from mlbcore.data.schema import with_added_columns
+from mlbcore.data.schema import empty_table, with_added_columns
 from mlbcore.data.snapshot import Snapshot
 from mlbcore.features import derived
+from mlbcore.features.lineup_strength import lineup_features
 from mlbcore.features.market import market_features, splits_features
 from mlbcore.features.park_travel import park_run_factor, time_zone_shift
 from mlbcore.features.pitcher_form import pitcher_form_features
 from mlbcore.features.registry import FEATURE_NAMES, FEATURES, SOURCES
+from mlbcore.features.starting_pitcher import starting_pitcher_features
+from mlbcore.features.team_carryover import blended_run_diff_per_game, prior_season_features
 from mlbcore.features.team_form import team_form_features
 from mlbcore.features.timing import cutoff_utc
+from mlbcore.features.workload import pitching_workload
+
+SIDES = ("home", "away")
+MARKER_PREFIX = "marker_"  # boolean helper columns: True adds their name to missing_features
 
 GAME_COLUMNS = (
     "game_id",
@@ -24,23 +33,49 @@ GAME_COLUMNS = (
 
 
 def build_features(
-    snapshot: Snapshot, cutoff_minutes: int = 60, market_book: str | None = None
+    snapshot: Snapshot,
+    cutoff_minutes: int = 60,
+    market_book: str | None = None,
+    *,
+    lineups: bool = True,
 ) -> pl.DataFrame:
     """One row per game: identity columns, every feature of ``FEATURES`` computed only
     from information time-stamped at or before ``first_pitch_utc - cutoff_minutes``, and
     quality columns (``completeness``, ``missing_features``, ``sources``; ``sources`` also
     names each side whose starter is the one announced with the odds, see
-    ``listed_starters``).
+    ``listed_starters``; ``missing_features`` also names each side whose starter, or any
+    of whose starting nine, had no prior season: ``home_sp_prior_season``,
+    ``away_lineup_prior_season``, ...).
 
     Results of other games count once they were known (``game_end_utc``, or the
     next-morning rule for sources without end times); lines and splits count if posted
-    at or before the cutoff.
+    at or before the cutoff; player splits only of seasons before the game's. With
+    ``lineups`` off the lineup features are missing in every game.
     """
     games = snapshot.games.with_columns(cutoff_utc(cutoff_minutes))
+    starting_nines = snapshot.lineups if lineups else empty_table("lineups")
     per_side = [
         builder(games, side)
-        for builder in (team_form_features, pitcher_form_features)
-        for side in ("home", "away")
+        for builder in (team_form_features, pitcher_form_features, prior_season_features)
+        for side in SIDES
+    ]
+    starters = {
+        side: starting_pitcher_features(games, snapshot.pitcher_splits, snapshot.team_games, side)
+        for side in SIDES
+    }
+    players = [
+        *starters.values(),
+        *[
+            lineup_features(
+                games,
+                starting_nines,
+                snapshot.batter_splits,
+                starters[them].select("game_id", throws_left=f"{them}_sp_throws_left"),
+                me,
+            )
+            for me, them in (("home", "away"), ("away", "home"))
+        ],
+        *[pitching_workload(games, snapshot.team_games, side) for side in SIDES],
     ]
     frame = games.select(
         *GAME_COLUMNS,
@@ -51,6 +86,7 @@ def build_features(
     )
     for part in (
         *per_side,
+        *players,
         park_run_factor(games),
         time_zone_shift(games, "home"),
         time_zone_shift(games, "away"),
@@ -59,6 +95,8 @@ def build_features(
     ):
         frame = frame.join(part, on="game_id", how="left")
     frame = frame.with_columns(
+        **{f"{side}_blended_run_diff_per_game": blended_run_diff_per_game(side) for side in SIDES}
+    ).with_columns(
         ml_sharp_intensity=derived.ml_sharp_intensity(),
         over_sharp_intensity=derived.over_sharp_intensity(),
         market_efficiency=derived.market_efficiency(),
@@ -68,12 +106,23 @@ def build_features(
         last10_win_pct_diff=derived.differential("last10_win_pct"),
         sp_runs_allowed_per_9_diff=derived.differential("sp_runs_allowed_per_9"),
         rest_days_diff=derived.differential("days_since_last_game"),
+        sp_fip_diff=derived.differential("sp_fip"),
+        lineup_obp_diff=derived.differential("lineup_obp"),
+        lineup_iso_diff=derived.differential("lineup_iso"),
+        blended_run_diff_diff=derived.differential("blended_run_diff_per_game"),
         log5_home_prob=derived.log5_home_prob(),
         ml_sharp_vs_public=derived.ml_sharp_vs_public(),
         consensus_vs_form=derived.consensus_vs_form(),
     )
-    features = frame.select(*GAME_COLUMNS, *[pl.col(n).cast(pl.Float64) for n in FEATURE_NAMES])
-    features = features.with_columns(*quality_columns()).sort("first_pitch_utc", "game_id")
+    markers = [c for c in frame.columns if c.startswith(MARKER_PREFIX)]
+    features = frame.select(
+        *GAME_COLUMNS, *[pl.col(n).cast(pl.Float64) for n in FEATURE_NAMES], *markers
+    )
+    features = (
+        features.with_columns(*quality_columns(markers))
+        .drop(markers)
+        .sort("first_pitch_utc", "game_id")
+    )
     return (
         features.join(listed_starters(games), on="game_id", how="left", maintain_order="left")
         .with_columns(sources=pl.concat_list("sources", "listed").list.drop_nulls())
@@ -99,9 +148,12 @@ def listed_starters(games: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def quality_columns() -> list[pl.Expr]:
+def quality_columns(markers: Sequence[str] = ()) -> list[pl.Expr]:
     """Completeness (share of features present), the missing ones, and the sources that
-    contributed at least one feature."""
+    contributed at least one feature. Each of the boolean ``markers`` columns that is
+    true adds its name (without ``MARKER_PREFIX``) to ``missing_features``: a value that
+    is present but stands in for missing evidence (a league prior for a player without a
+    prior season)."""
     present = [pl.col(n).is_not_null() & pl.col(n).is_not_nan() for n in FEATURE_NAMES]
     by_source = {
         source: [p for f, p in zip(FEATURES, present, strict=True) if f.source == source]
@@ -111,6 +163,7 @@ def quality_columns() -> list[pl.Expr]:
         (pl.sum_horizontal(present) / len(FEATURE_NAMES)).alias("completeness"),
         pl.concat_list(
             [pl.when(~p).then(pl.lit(n)) for n, p in zip(FEATURE_NAMES, present, strict=True)]
+            + [pl.when(pl.col(m)).then(pl.lit(m.removeprefix(MARKER_PREFIX))) for m in markers]
         )
         .list.drop_nulls()
         .alias("missing_features"),

@@ -10,14 +10,18 @@ from dataclasses import dataclass
 
 # 2: park factor over a fixed look-back (3 prior seasons + season to date); market movement
 # missing, not constant, for books with only an open and a close (SBR)
-FEATURE_SET_REVISION = 2
+# 3: starting pitcher strength and lineup strength from prior seasons' splits (shrunk toward
+# the league's), pitching workload from team game lines, the prior season's run differential
+# and a blend toward it; quality columns mark players without a prior season
+FEATURE_SET_REVISION = 3
 
 
 @dataclass(frozen=True)
 class Feature:
     name: str
-    category: str  # temporal, travel, park, team, pitcher, market, splits, derived, interaction
-    source: str  # what data it needs: schedule, results, market, splits
+    category: str  # temporal, travel, park, team, pitcher, lineup, workload, market, splits,
+    # derived, interaction
+    source: str  # what data it needs: one of SOURCES
     description: str
 
 
@@ -44,6 +48,42 @@ _SIDE_PITCHER = [
     ("sp_team_win_pct", "team win % in his starts this season"),
     ("sp_last3_runs_allowed_per_start", "team runs allowed per start over his last 3 starts"),
     ("sp_days_since_last_start", "days since his previous start"),
+]
+
+
+_SIDE_STARTER_STRENGTH = [
+    (
+        "sp_k_rate",
+        "starter's strikeouts per batter faced: prior seasons shrunk toward the league's,"
+        " plus his team's lines in his starts this season finished by the cutoff",
+    ),
+    ("sp_bb_rate", "starter's walks and hit batters per batter faced, as sp_k_rate"),
+    ("sp_hr_rate", "starter's home runs per batter faced, as sp_k_rate"),
+    ("sp_fip", "starter's FIP-like composite per batter faced: 13 HR + 3 BB - 2 K rates"),
+    ("sp_prior_batters_faced", "batters the starter faced in the 3 prior seasons"),
+    ("sp_throws_left", "1 if the starter throws left-handed, 0 right (prior seasons' splits)"),
+]
+_SIDE_LINEUP = [
+    (
+        "lineup_obp",
+        "starting nine's mean on-base rate (H+BB+HBP)/PA against the opposing starter's hand,"
+        " prior seasons shrunk toward the league's (both hands when his is unknown)",
+    ),
+    ("lineup_iso", "starting nine's mean isolated power (TB-H)/AB, as lineup_obp"),
+    ("lineup_prior_share", "share of the starting nine with a prior season in the splits"),
+]
+_SIDE_WORKLOAD = [
+    ("pitches_last_1d", "pitches the team threw the day before (and earlier today, if over)"),
+    ("pitches_last_3d", "pitches the team threw in the 3 days before (and earlier today)"),
+    ("batters_faced_last_3d", "batters the team's pitchers faced in the 3 days before"),
+]
+_SIDE_CARRYOVER = [
+    ("prior_season_run_diff_per_game", "run differential per game in the previous season"),
+    (
+        "blended_run_diff_per_game",
+        "run differential per game to date regressed toward the previous season's"
+        " (which counts as 30 games)",
+    ),
 ]
 
 
@@ -85,6 +125,10 @@ FEATURES: tuple[Feature, ...] = (
     ),
     *_sided(_SIDE_TEAM, "team", "results"),
     *_sided(_SIDE_PITCHER, "pitcher", "results"),
+    *_sided(_SIDE_STARTER_STRENGTH, "pitcher", "players"),
+    *_sided(_SIDE_LINEUP, "lineup", "lineups"),
+    *_sided(_SIDE_WORKLOAD, "workload", "workload"),
+    *_sided(_SIDE_CARRYOVER, "team", "results"),
     Feature("market_no_vig_home_prob", "market", "market", "home win probability, vig removed"),
     Feature("market_overround", "market", "market", "moneyline margin: implied probabilities - 1"),
     Feature(
@@ -168,6 +212,15 @@ FEATURES: tuple[Feature, ...] = (
         "home minus away starter runs allowed per 9",
     ),
     Feature("rest_days_diff", "derived", "results", "home minus away days since last game"),
+    Feature("sp_fip_diff", "derived", "players", "home minus away starter FIP-like composite"),
+    Feature("lineup_obp_diff", "derived", "lineups", "home minus away lineup on-base rate"),
+    Feature("lineup_iso_diff", "derived", "lineups", "home minus away lineup isolated power"),
+    Feature(
+        "blended_run_diff_diff",
+        "derived",
+        "results",
+        "home minus away blended run differential per game",
+    ),
     Feature(
         "log5_home_prob",
         "derived",
@@ -195,4 +248,14 @@ FEATURE_SET_VERSION = (
 )
 
 # Sources and the features that need them: a game lacking a source lacks those features.
-SOURCES: tuple[str, ...] = ("schedule", "results", "market", "splits")
+# players: pitcher splits (and team lines in his starts); lineups: the starting nines with
+# batter splits; workload: team game lines.
+SOURCES: tuple[str, ...] = (
+    "schedule",
+    "results",
+    "market",
+    "splits",
+    "players",
+    "lineups",
+    "workload",
+)

@@ -13,7 +13,7 @@ import msgpack
 import polars as pl
 
 from mlbcore.features.build import GAME_COLUMNS
-from mlbcore.features.registry import FEATURE_NAMES
+from mlbcore.features.registry import FEATURE_NAMES, FEATURE_SET_VERSION
 
 if TYPE_CHECKING:
     from mlbcore.data.snapshot import Snapshot
@@ -57,7 +57,7 @@ def unpack_rows(values: list[bytes | None]) -> list[list[Any] | None]:
 
 class FeatureCache:
     """Feature rows in Redis, one key per game under
-    ``{prefix}:{feature set}:{data version}:{cutoff}:{book}:{game_id}``."""
+    ``{prefix}:{feature set}:{data version}:{cutoff}:{book}:{lineups}:{game_id}``."""
 
     def __init__(
         self,
@@ -117,6 +117,17 @@ def feature_schema() -> pl.Schema:
     )
 
 
+def feature_namespace(
+    data_version: str, cutoff_minutes: int, market_book: str | None, lineups: bool
+) -> str:
+    """What a cached row depends on besides its game: the feature set, the data, the
+    cutoff, the book, and whether lineup features were computed."""
+    return (
+        f"{FEATURE_SET_VERSION}:{data_version[:16]}:{cutoff_minutes}:{market_book or '-'}"
+        f":{'lineups' if lineups else 'no-lineups'}"
+    )
+
+
 def build_features_cached(
     snapshot: "Snapshot",
     cutoff_minutes: int,
@@ -124,6 +135,8 @@ def build_features_cached(
     redis_url: str,
     ttl_seconds: int,
     stats: CacheStats,
+    *,
+    lineups: bool = True,
 ) -> pl.DataFrame:
     """``build_features`` through the cache: when every game is cached nothing is
     computed; otherwise the frame is computed and the missing rows written back. Any
@@ -131,12 +144,9 @@ def build_features_cached(
     import redis
 
     from mlbcore.features.build import build_features
-    from mlbcore.features.registry import FEATURE_SET_VERSION
     from mlbcore.features.timing import cutoff_utc
 
-    namespace = (
-        f"{FEATURE_SET_VERSION}:{snapshot.data_version[:16]}:{cutoff_minutes}:{market_book or '-'}"
-    )
+    namespace = feature_namespace(snapshot.data_version, cutoff_minutes, market_book, lineups)
     games = snapshot.games.with_columns(cutoff_utc(cutoff_minutes)).sort(
         "first_pitch_utc", "game_id"
     )
@@ -146,7 +156,7 @@ def build_features_cached(
         rows = cache.read(ids)
     except redis.RedisError as error:
         stats.warnings.append(f"feature cache unavailable ({error}); computing features without it")
-        return build_features(snapshot, cutoff_minutes, market_book)
+        return build_features(snapshot, cutoff_minutes, market_book, lineups=lineups)
     found = [row for row in rows if row is not None]
     stats.hits, stats.misses = len(found), len(rows) - len(found)
     try:  # running totals for `mlb status`
@@ -157,7 +167,7 @@ def build_features_cached(
         stats.warnings.append(f"feature cache counters not updated ({error})")
     if not stats.misses:
         return rows_to_frame(games, found, feature_schema())
-    frame = build_features(snapshot, cutoff_minutes, market_book)
+    frame = build_features(snapshot, cutoff_minutes, market_book, lineups=lineups)
     missing = [game_id for game_id, row in zip(ids, rows, strict=True) if row is None]
     try:
         cache.write(frame.filter(pl.col("game_id").is_in(missing)))

@@ -93,10 +93,14 @@ def data_games_source(settings: Settings, data: Path | str | None = None) -> str
 def features_for(
     snapshot: Snapshot, settings: Settings, stats: CacheStats | None = None
 ) -> pl.DataFrame:
-    """Every game's features, through the Redis cache when ``REDIS_URL`` is set and
-    ``use_cached_features`` is on (hits and misses counted in ``stats``)."""
+    """Every game's features (lineup features as ``FEATURES__LINEUPS`` says), through the
+    Redis cache when ``REDIS_URL`` is set and ``use_cached_features`` is on (hits and
+    misses counted in ``stats``)."""
+    lineups = settings.features.lineups
     if not (settings.redis_url and settings.training.use_cached_features):
-        return build_features(snapshot, settings.ml_cutoff_minutes, settings.market_book)
+        return build_features(
+            snapshot, settings.ml_cutoff_minutes, settings.market_book, lineups=lineups
+        )
     from mlbcore.store.feature_cache import build_features_cached
 
     return build_features_cached(
@@ -106,6 +110,7 @@ def features_for(
         settings.redis_url,
         settings.feature_cache_ttl_seconds,
         stats if stats is not None else CacheStats(),
+        lineups=lineups,
     )
 
 
