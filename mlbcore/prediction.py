@@ -114,14 +114,14 @@ def predict_games(
         uri, model_notices = model_uri(target, model, snapshot.games_source)
         notices += model_notices
         model_uris[target] = uri
-        model = tracking.load_model(uri)
-        if not set(model.input_features) <= set(FEATURE_NAMES):
+        target_model = tracking.load_model(uri)
+        if not set(target_model.input_features) <= set(FEATURE_NAMES):
             raise MlbError(
                 f"the {target} model was trained on another feature set than "
                 f"{FEATURE_SET_VERSION}; retrain it with `mlb train`"
             )
-        predictions[prediction_column(target)] = pl.Series(model.predict(features))
-        predictions[scored_by_column(target)] = model.parts(features)
+        predictions[prediction_column(target)] = pl.Series(target_model.predict(features))
+        predictions[scored_by_column(target)] = target_model.parts(features)
     frame = features.select(
         "game_id", "date", "home_team", "away_team", "first_pitch_utc", "completeness"
     ).with_columns(

@@ -319,7 +319,7 @@ def headline(timeline: pl.DataFrame, labels: dict[str, pl.DataFrame]) -> pl.Data
     verdict word it gives. Lower is better for both metrics, so a negative difference
     favours the first named."""
     predicted = (
-        timeline.explode("game_ids", "predictions", "scored_by")
+        timeline.explode("game_ids", "predictions")
         .drop_nulls("game_ids")
         .select("target", "policy", game_id="game_ids", prediction="predictions")
     )

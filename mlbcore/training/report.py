@@ -52,6 +52,14 @@ def comparison_lines(trained: TrainedTarget) -> list[str]:
     return lines
 
 
+def market_lines(run: TrainingRun) -> list[str]:
+    """The product line of each target: the model against the market on the held-out
+    games the market priced."""
+    return [
+        f"{t.result.target}: {market_line(t.result.comparisons.get('market'))}" for t in run.trained
+    ]
+
+
 def parts_line(trained: TrainedTarget) -> str:
     """How many test games each part scored, and each part's rounds."""
     result = trained.result
