@@ -46,28 +46,48 @@ def log_to_mlflow(charts: dict[str, alt.TopLevelMixin]) -> None:
 _DESCRIPTION = {f.name: f.description for f in FEATURES}
 
 
-def importance_chart(target: Target, importance: pl.DataFrame, top: int = 20) -> alt.Chart:
-    """Top features by share of total gain, coloured by feature category; ``importance``
-    holds feature, gain, split and gain_share, sorted by gain."""
-    data = importance.head(top).with_columns(
-        category=pl.col("feature").replace_strict(_CATEGORY, default="other"),
-        description=pl.col("feature").replace_strict(_DESCRIPTION, default=""),
+_PART_TITLE = {
+    "market": "market part (boosted from the market's price)",
+    "market_free": "market-free part (games without a price)",
+}
+
+
+def importance_chart(target: Target, importance: pl.DataFrame, top: int = 15) -> alt.FacetChart:
+    """Each part's top features by share of its total gain, coloured by feature category,
+    one panel per part; ``importance`` holds part, feature, gain, split and gain_share. A
+    market part of zero rounds (the market itself) has no panel."""
+    if "part" not in importance.columns:  # runs logged before models had parts
+        importance = importance.with_columns(part=pl.lit("model"))
+    data = (
+        importance.sort("gain", descending=True)
+        .group_by("part", maintain_order=True)
+        .head(top)
+        .with_columns(
+            part=pl.col("part").replace(_PART_TITLE),
+            category=pl.col("feature").replace_strict(_CATEGORY, default="other"),
+            description=pl.col("feature").replace_strict(_DESCRIPTION, default=""),
+        )
     )
     return (
-        alt.Chart(data.to_pandas(), title=f"{target}: feature importance (gain share)")
+        alt.Chart(data.to_pandas())
         .mark_bar()
         .encode(
-            x=alt.X("gain_share:Q", title="share of total gain", axis=alt.Axis(format="%")),
+            x=alt.X("gain_share:Q", title="share of the part's gain", axis=alt.Axis(format="%")),
             y=alt.Y("feature:N", sort="-x", title=None),
             color=alt.Color("category:N", title="category"),
             tooltip=[
+                "part:N",
                 "feature:N",
                 "description:N",
                 alt.Tooltip("gain_share:Q", format=".1%"),
                 alt.Tooltip("split:Q", title="splits"),
             ],
         )
-        .properties(width=420, height=max(120, 18 * data.height))
+        .properties(width=420, height=max(120, 18 * top))
+        .facet(
+            row=alt.Row("part:N", title=None), title=f"{target}: feature importance (gain share)"
+        )
+        .resolve_scale(y="independent")
     )
 
 

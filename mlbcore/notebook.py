@@ -295,7 +295,8 @@ def evaluation_summary(result: Any) -> tuple[str, list[dict[str, Any]]]:
     headline = (
         f"`{result.model_uri}` (trained as of {result.trained_as_of:%Y-%m-%d %H:%M} UTC) "
         f"out of sample on **{result.games} games** from {result.start_utc:%Y-%m-%d %H:%M} to "
-        f"{result.as_of:%Y-%m-%d %H:%M} UTC, {result.market_games} of them priced by the market."
+        f"{result.as_of:%Y-%m-%d %H:%M} UTC, {result.market_games} of them priced by the market; "
+        f"{result.out_of_sample.parts_text()}."
     )
     if result.vs_market is not None:
         headline += (

@@ -19,13 +19,17 @@ from mlbcore.features.registry import FEATURE_NAMES, FEATURE_SET_VERSION
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.tracking import REGISTERED_MODEL_PREFIX, require_champion
-from mlbcore.training.trainer import feature_matrix
 
 MARKET_COLUMNS = ("market_no_vig_home_prob", "market_total", "market_no_vig_over_prob")
 
 
 def prediction_column(target: Target) -> str:
     return f"{target.value}_prob" if target.is_binary else f"{target.value}_runs"
+
+
+def scored_by_column(target: Target) -> str:
+    """Which part of the target's model scored the game: market or market_free."""
+    return f"{target.value}_scored_by"
 
 
 def model_uri(target: Target, model: str, source: str) -> tuple[str, list[str]]:
@@ -70,6 +74,15 @@ class Predictions:
     model_uris: dict[Target, str]
     notices: tuple[str, ...]
 
+    def games_by_part(self) -> dict[Target, dict[str, int]]:
+        """Per target, how many games each part of its model scored."""
+        counts = {}
+        for target in self.model_uris:
+            name = scored_by_column(target)
+            column = self.frame[name].value_counts()
+            counts[target] = dict(zip(column[name], column["count"], strict=True))
+        return counts
+
     def columns_by_target(self) -> dict[str, tuple[str, str]]:
         """Target -> (its prediction column, its model URI), for the predictions table."""
         return {t.value: (prediction_column(t), uri) for t, uri in self.model_uris.items()}
@@ -85,8 +98,6 @@ def predict_games(
 ) -> Predictions:
     """One row per game with first pitch on a local date in ``start..end``: identity,
     completeness, each target's prediction and the market's view at the cutoff."""
-    import mlflow
-
     from mlbcore import tracking
     from mlbcore.training.pipeline import features_for, load_data
     from mlbcore.training.windows import coverage
@@ -98,23 +109,23 @@ def predict_games(
     if features.is_empty():
         raise MlbError(f"no games from {start} to {end}; {coverage(snapshot.games['date'])}")
     tracking.configure(settings)
-    x = feature_matrix(features)
     predictions, model_uris, notices = {}, {}, list(snapshot.notices)
     for target in targets:
         uri, model_notices = model_uri(target, model, snapshot.games_source)
         notices += model_notices
         model_uris[target] = uri
-        booster = mlflow.lightgbm.load_model(uri)
-        if list(booster.feature_name()) != list(FEATURE_NAMES):
+        target_model = tracking.load_model(uri)
+        if not set(target_model.input_features) <= set(FEATURE_NAMES):
             raise MlbError(
                 f"the {target} model was trained on another feature set than "
                 f"{FEATURE_SET_VERSION}; retrain it with `mlb train`"
             )
-        predictions[prediction_column(target)] = booster.predict(x)
+        predictions[prediction_column(target)] = pl.Series(target_model.predict(features))
+        predictions[scored_by_column(target)] = target_model.parts(features)
     frame = features.select(
         "game_id", "date", "home_team", "away_team", "first_pitch_utc", "completeness"
     ).with_columns(
-        *[pl.Series(name, values) for name, values in predictions.items()],
+        *[values.alias(name) for name, values in predictions.items()],
         *[features[c] for c in MARKET_COLUMNS],
     )
     return Predictions(frame, model_uris, tuple(notices))

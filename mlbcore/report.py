@@ -137,7 +137,7 @@ def build_report(
         )
     evaluation_rows = _evaluation_rows(target, evaluation.metrics)
     figures = [
-        ("importance", "Share of the model's total gain by feature.",
+        ("importance", "Each part's share of its total gain by feature.",
          charts.importance_chart(target, importance)),
         ("metrics_over_time", "The primary metric per game date beside the market's.",
          charts.metrics_over_time_chart(target, daily_metrics(target, figures_scored))),

@@ -8,7 +8,7 @@ e.g. ``MODELS__MONEYLINE_HOME_WIN__NUM_LEAVES=40`` or ``TRAINING__CROSS_VALIDATI
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
@@ -54,6 +54,9 @@ class OverUnderModelConfig(ModelConfig):
 class RunTotalModelConfig(ModelConfig):
     num_leaves: int = Field(35, ge=2)
     feature_fraction: float = Field(0.9, gt=0, le=1)
+    # "regression": L2 boosting from the market total (identity link); "poisson": Poisson
+    # boosting from log(market total) (log link). Chosen by time-series CV (README).
+    objective: Literal["regression", "poisson"] = "regression"
 
 
 class ModelConfigs(BaseModel):

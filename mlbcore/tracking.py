@@ -15,6 +15,7 @@ from mlbcore.errors import MlbError
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.training.metrics import PRIMARY_METRIC
+from mlbcore.training.target_model import TargetModel
 from mlbcore.training.trainer import TrainingResult
 
 REGISTERED_MODEL_PREFIX = "mlb-"
@@ -35,6 +36,9 @@ def configure(settings: Settings) -> str:
     # bury the progress display; real problems still raise.
     logging.getLogger("mlflow").setLevel(logging.WARNING)
     logging.getLogger("mlflow.utils.environment").setLevel(logging.ERROR)
+    # The pyfunc wrapper is pickled by reference to its importable class (mlbcore is
+    # installed wherever models load), so MLflow's generic CloudPickle warning is noise.
+    logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)
     logging.getLogger("psycopg").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings.mlb_state_dir.mkdir(parents=True, exist_ok=True)
@@ -66,9 +70,9 @@ def log_training_run(
     """Log one training result as a finished run; return its id and registered version.
     A failure while logging ends the run as FAILED (MLflow's context manager), never
     RUNNING."""
-    import lightgbm
     import mlflow
-    from mlflow.models import infer_signature
+
+    from mlbcore.training.market_line import market_line
 
     target = result.target.value
     with mlflow.start_run(
@@ -83,6 +87,9 @@ def log_training_run(
             # The registered model is refitted on the whole window; the test_* metrics are
             # the estimate, measured by the same configuration fitted without the test dates.
             "refit_on_whole_window": "true",
+            # The product line: the model against the market on the priced test games.
+            "vs_market": market_line(result.comparisons.get("market")),
+            "market_rounds": str(result.market_rounds),
             **{
                 f"verdict_vs_{name}": interval.verdict
                 for name, interval in result.comparisons.items()
@@ -93,7 +100,8 @@ def log_training_run(
         mlflow.log_params(
             {
                 **{f"model_{k}": v for k, v in result.params.items()},
-                "num_boost_round": result.num_boost_round,
+                "market_rounds": result.market_rounds,
+                "market_free_rounds": result.market_free_rounds,
                 "window_start_date": result.window.start_date.isoformat(),
                 "window_end_date": result.window.end_date.isoformat(),
                 "window_days": result.window.days,
@@ -102,16 +110,8 @@ def log_training_run(
                 **lineage,
             }
         )
-        features = _signature_frame(result.feature_names)
-        signature = infer_signature(features, result.booster.predict(features.to_numpy()))
-        # Registering through log_model keeps one call; pip_requirements skips the ~2.5 s
-        # requirement inference.
-        info = mlflow.lightgbm.log_model(
-            result.booster,
-            name="model",
-            signature=signature,
-            pip_requirements=[f"lightgbm=={lightgbm.__version__}"],
-            registered_model_name=registered_model_name(target, lineage["games_source"]),
+        info = _log_target_model(
+            result.model, registered_model_name(target, lineage["games_source"])
         )
         gate = result.gate
         mlflow.log_metrics(
@@ -119,6 +119,8 @@ def log_training_run(
             | {f"quality_{k}": v for k, v in result.quality.items()}
             | {"gate_prediction_spread": gate.prediction_spread}
         )
+        if result.notes:
+            mlflow.set_tag("notes", "; ".join(result.notes)[:4900])
         mlflow.log_dict(result.feature_names, "feature_names.json")
         mlflow.log_dict({"importance": result.importance.to_dicts()}, "feature_importance.json")
         mlflow.log_dict({"calibration": result.calibration.to_dicts()}, "calibration.json")
@@ -253,12 +255,64 @@ def champion_version(target: Target, source: str) -> int | None:
     return int(version) if version is not None else None
 
 
-def _signature_frame(feature_names: list[str]) -> Any:
-    """One row of model input as pandas: the signature needs only names and types."""
-    import numpy as np
-    import pandas as pd
+def _log_target_model(model: TargetModel, registered_name: str) -> Any:
+    """Log ``model`` as the run's ``model`` (an MLflow pyfunc whose one artifact is the
+    saved ``TargetModel``) and register it; returns MLflow's model info."""
+    import tempfile
+    import warnings
+    from pathlib import Path
 
-    return pd.DataFrame(np.zeros((1, len(feature_names))), columns=feature_names)
+    import lightgbm
+    import mlflow
+    import numpy as np
+    import polars as pl
+    from mlflow.models import infer_signature
+
+    from mlbcore.pyfunc_model import ARTIFACT, TargetModelPyfunc, model_input
+
+    # One row of missing values: the signature needs names and types (float64, so NaN
+    # passes), and the prediction's type.
+    features = model.input_features
+    example = model_input(pl.DataFrame({name: [None] for name in features}), features)
+    signature = infer_signature(example, np.zeros(1))
+    with tempfile.TemporaryDirectory(prefix="mlb-model-") as folder, warnings.catch_warnings():
+        # The signature is given; MLflow still advises an input example, which would cost a
+        # predict at logging time and store a row of NaNs.
+        warnings.filterwarnings("ignore", message=".*input example was not provided")
+        saved = model.save(Path(folder) / ARTIFACT)
+        # pip_requirements skips MLflow's ~2.5 s requirement inference.
+        return mlflow.pyfunc.log_model(
+            name="model",
+            python_model=TargetModelPyfunc(),
+            artifacts={ARTIFACT: str(saved)},
+            signature=signature,
+            pip_requirements=[
+                f"lightgbm=={lightgbm.__version__}",
+                f"polars=={pl.__version__}",
+                f"numpy=={np.__version__}",
+            ],
+            registered_model_name=registered_name,
+        )
+
+
+def load_model(uri: str) -> TargetModel:
+    """The ``TargetModel`` logged at ``uri`` (``models:/name/N``, ``runs:/id/model``),
+    read straight from its artifact folder: the same object the pyfunc wraps, without
+    unpickling the wrapper."""
+    from pathlib import Path
+
+    import mlflow
+
+    from mlbcore.pyfunc_model import ARTIFACT
+
+    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+    folder = local / "artifacts" / ARTIFACT
+    if not folder.is_dir():
+        raise MlbError(
+            f"{uri} is not a target model (no {ARTIFACT} artifact): it predates the market "
+            "offset; retrain it with `mlb train`"
+        )
+    return TargetModel.load(folder)
 
 
 def newest_trained_as_of(target: Target, source: str) -> datetime | None:

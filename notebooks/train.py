@@ -10,9 +10,9 @@ def imports():
 
     from mlbcore import charts
     from mlbcore import notebook as nb
-    from mlbcore.training.report import comparison_lines, metrics_table
+    from mlbcore.training.report import comparison_lines, market_lines, metrics_table
 
-    return charts, comparison_lines, metrics_table, mo, nb
+    return charts, comparison_lines, market_lines, metrics_table, mo, nb
 
 
 @app.cell
@@ -20,12 +20,13 @@ def header(mo):
     mo.md(r"""
     # Train the MLB models
 
-    Pick the targets and the training window, then press **Train**. Each target is
-    trained with time-series cross-validation on the window's earlier dates and tested
-    on its last 20 % of dates, beside the betting market's own price, then refitted on
-    the whole window. A model that is degenerate or worse than the base rate on its test
-    dates is logged but not promoted. Every run is logged to MLflow. Features use only
-    what was known 60 minutes before first pitch.
+    Pick the targets and the training window, then press **Train**. Each target's model
+    boosts from the market's price at the cutoff (games without a price are scored by a
+    market-free part); it is trained with time-series cross-validation on the window's
+    earlier dates and tested on its last 20 % of dates, beside the betting market's own
+    price, then refitted on the whole window. A model that is degenerate or worse than
+    the base rate on its test dates is logged but not promoted. Every run is logged to
+    MLflow. Features use only what was known 60 minutes before first pitch.
     """)
     return
 
@@ -78,7 +79,7 @@ def training(days, end_date, mo, nb, targets, train_button):
 
 
 @app.cell
-def status(mo, nb, outcome):
+def status(market_lines, mo, nb, outcome):
     mo.stop(
         outcome.error is not None,
         mo.callout(mo.md(f"**Training did not run:** {outcome.error}"), kind="danger"),
@@ -92,6 +93,7 @@ def status(mo, nb, outcome):
                 f"`{t.result.target}` → {nb.run_reference(t.run_id, run.experiment_id)}"
                 for t in run.trained
             )
+            + "".join(f"\n\n- {line}" for line in market_lines(run))
             + "".join(f"\n\n*{notice}*" for notice in run.notices)
         ),
         kind="success",

@@ -92,7 +92,10 @@ def test_mlflow_on_postgresql_records_the_run_and_the_model(state_dir, mlflow_da
     run_id = json.loads(capsys.readouterr().out)["targets"][0]["mlflow_run_id"]
     mlflow.set_tracking_uri(f"postgresql+psycopg://root@127.0.0.1:5432/{mlflow_database}")
     assert mlflow.get_run(run_id).info.status == "FINISHED"
-    assert mlflow.lightgbm.load_model("models:/mlb-demo-moneyline_home_win/1").num_feature() > 50
+    from mlbcore import tracking
+
+    model = tracking.load_model("models:/mlb-demo-moneyline_home_win/1")
+    assert len(model.input_features) > 50
 
 
 def test_an_unreachable_mlflow_database_fails_fast_with_one_line(state_dir, monkeypatch, capsys):

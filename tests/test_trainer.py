@@ -45,7 +45,17 @@ def test_train_target_splits_every_labelled_game_once_and_reports_every_metric(
         ):
             assert f"{prefix}{name}" in result.metrics
     assert result.calibration["games"].sum() == result.n_test
-    assert result.importance.height == len(result.feature_names)
+    model = result.model
+    parts = {
+        "market": model.market_features if model.market else (),
+        "market_free": model.market_free_features,
+    }
+    assert result.importance.height == sum(len(f) for f in parts.values())
+    for part, features in parts.items():
+        assert set(result.importance.filter(pl.col("part") == part)["feature"]) == set(features)
+    # Every test game was priced on the demo: the market part scored them all.
+    assert (result.test_predictions["scored_by"] == "market").all()
+    assert result.metrics["scored_by_market_test_games"] == result.n_test
     assert result.game_quality.height == labelled.height
 
 
@@ -91,20 +101,26 @@ def test_the_shipped_model_is_refitted_on_the_whole_window_with_the_cv_rounds(wi
     target = Target.RUN_TOTAL_REGRESSION
     labelled = labelled_games(features, snapshot.games, target)
     result = _train(target, labelled, window)
-    assert result.booster is not result.held_out_booster
-    assert result.booster.num_trees() == result.held_out_booster.num_trees()
+    held_out, shipped = result.held_out_model, result.model
+    assert shipped is not held_out
+    assert (shipped.market_rounds, shipped.market_free_rounds) == (
+        held_out.market_rounds,
+        held_out.market_free_rounds,
+    )
     # Both fits see the same training dates; only the shipped one also saw the test dates,
     # so the two disagree on those games, while the test metrics are the held-out fit's.
-    from mlbcore.features.registry import FEATURE_NAMES
     from mlbcore.training.metrics import score
+    from mlbcore.training.target_model import feature_matrix
 
     test_ids = result.test_predictions["game_id"].implode()
     test = labelled.filter(pl.col("game_id").is_in(test_ids))
-    x = test.select(FEATURE_NAMES).to_numpy()
-    held_out, shipped = result.held_out_booster.predict(x), result.booster.predict(x)
-    assert abs(held_out - shipped).max() > 1e-6
+    x = feature_matrix(test, shipped.market_free_features)
+    assert abs(held_out.market_free.predict(x) - shipped.market_free.predict(x)).max() > 1e-6
     assert result.metrics["test_rmse"] == pytest.approx(
-        score(target, test["label"].to_numpy(), held_out)["rmse"]
+        score(target, test["label"].to_numpy(), held_out.predict(test))["rmse"]
+    )
+    assert result.test_predictions["prediction"].to_list() == pytest.approx(
+        list(held_out.predict(test)), abs=1e-12
     )
 
 

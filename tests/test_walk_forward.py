@@ -12,21 +12,22 @@ from mlbcore.evaluation.quality_bench import (
     walk_variants,
 )
 from mlbcore.evaluation.walk_forward import (
-    MARKET_FREE_FEATURES,
     Variant,
     month_as_of,
     walk_forward_all_history,
     walk_forward_shipped,
 )
 from mlbcore.features.build import build_features
-from mlbcore.features.registry import FEATURE_NAMES, FEATURES
+from mlbcore.features.registry import FEATURE_NAMES, FEATURES, MARKET_FREE_FEATURES
 from mlbcore.settings import load_settings
 from mlbcore.targets import Target
 from mlbcore.training.bootstrap import Interval
 from mlbcore.training.labels import labelled_games
 
 MONTHS = [date(2016, 8, 1), date(2016, 9, 1)]
-MARKET_FREE = Variant(Target.MONEYLINE_HOME_WIN, MARKET_FREE_FEATURES, "market-free")
+MARKET_FREE = Variant(
+    Target.MONEYLINE_HOME_WIN, MARKET_FREE_FEATURES, "market-free", uses_market=False
+)
 
 
 @pytest.fixture(scope="module")

@@ -105,7 +105,7 @@ def _replay(args: argparse.Namespace) -> int:
     )
     timeline = replay.timeline
     if out.suffix.lower() == ".csv":  # CSV holds no lists: the per-game columns stay out
-        timeline = timeline.drop("game_ids", "predictions")
+        timeline = timeline.drop("game_ids", "predictions", "scored_by")
     write_predictions(timeline, out)
     with pl.Config(tbl_rows=20, tbl_cols=12, tbl_width_chars=160, float_precision=4):
         print(replay.summary.drop("market_games"))
@@ -163,7 +163,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     for notice in result.notices:
         print(f"warning: {notice}")
     print(
-        f"out of sample: {result.games} games, {result.market_games} of them priced by the market"
+        f"out of sample: {result.games} games, {result.market_games} of them priced by the "
+        f"market; {result.out_of_sample.parts_text()}"
     )
     _print_metrics(result.metrics)
     if result.vs_market is not None:
@@ -244,6 +245,11 @@ def _predict(args: argparse.Namespace) -> int:
     if args.out is not None:
         write_predictions(frame, args.out)
         print(f"wrote {frame.height} games from {start} to {end} to {args.out}")
+    for target, counts in predictions.games_by_part().items():
+        print(
+            f"{target}: {counts.get('market', 0)} games scored by the market part, "
+            f"{counts.get('market_free', 0)} by the market-free part (no price at the cutoff)"
+        )
     if args.to_db:
         from mlbcore.db.jobs import save_predictions_to_db
 

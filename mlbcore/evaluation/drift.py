@@ -216,8 +216,6 @@ def drift_report(
     training window against the ``days`` before ``as_of`` (distributions of the features
     known at each game's cutoff)."""
 
-    import mlflow
-
     from mlbcore import tracking
     from mlbcore.errors import MlbError
     from mlbcore.features.registry import FEATURE_NAMES
@@ -236,17 +234,16 @@ def drift_report(
     tracking.configure(settings)
     champion = tracking.require_champion(target, snapshot.games_source)
     name = tracking.registered_model_name(target.value, champion.source)
-    booster = mlflow.lightgbm.load_model(champion.uri)
-    new_gain = dict(zip(booster.feature_name(), booster.feature_importance("gain"), strict=True))
+    # Each model's market part when it has trees, else its market-free part.
+    new_gain = tracking.load_model(champion.uri).drift_gain()
     reference = "previous version"
     if champion.version > 1:
-        previous = mlflow.lightgbm.load_model(f"models:/{name}/{champion.version - 1}")
+        previous = tracking.load_model(f"models:/{name}/{champion.version - 1}")
     else:
         # No earlier version: a challenger fitted now, on the window ending at as-of.
-        previous = challenger_as_of(settings, target, features, snapshot.games, as_of)[1].booster
+        previous = challenger_as_of(settings, target, features, snapshot.games, as_of)[1].model
         reference = "a challenger fitted as of now"
-    old_gain = dict(zip(previous.feature_name(), previous.feature_importance("gain"), strict=True))
-    importance, changes = importance_drift(old_gain, new_gain)
+    importance, changes = importance_drift(previous.drift_gain(), new_gain)
     start, end = champion.training_dates
     training = features.filter(pl.col("date").is_between(start, end))
     policy = settings.retraining

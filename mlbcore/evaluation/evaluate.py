@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from mlbcore.data.snapshot import Snapshot
@@ -19,7 +18,8 @@ from mlbcore.targets import Target
 from mlbcore.training.bootstrap import Interval, compare_frame
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import PRIMARY_METRIC, primary_score, score
-from mlbcore.training.trainer import calibration_table, predict
+from mlbcore.training.target_model import TargetModel
+from mlbcore.training.trainer import calibration_table
 from mlbcore.training.windows import coverage, require_positive_days
 
 OUT_OF_SAMPLE, IN_SAMPLE = "out of sample", "in-sample"
@@ -37,7 +37,20 @@ class ScoredPart:
     market_games: int
     vs_market: Interval | None  # model minus market on the priced games, primary metric
     calibration: pl.DataFrame
-    scored: pl.DataFrame  # per game: date, first pitch, label, prediction, market_prediction
+    # per game: date, first pitch, label, prediction, market_prediction, scored_by
+    scored: pl.DataFrame
+
+    def games_by_part(self) -> dict[str, int]:
+        """How many games each part of the model scored (market, market_free)."""
+        counts = self.scored["scored_by"].value_counts()
+        return dict(zip(counts["scored_by"], counts["count"], strict=True))
+
+    def parts_text(self) -> str:
+        counts = self.games_by_part()
+        return (
+            f"{counts.get('market', 0)} scored by the market part, "
+            f"{counts.get('market_free', 0)} by the market-free part (no price at the cutoff)"
+        )
 
 
 @dataclass
@@ -151,13 +164,17 @@ def betting_frame(
 
 
 def score_part(
-    target: Target, label: str, labelled: pl.DataFrame, predicted: np.ndarray
+    target: Target, label: str, labelled: pl.DataFrame, model: TargetModel
 ) -> ScoredPart:
-    """Metrics, the market on the same (priced) games with the interval of the difference,
+    """``model``'s predictions of ``labelled`` with the part that scored each game;
+    metrics, the market on the same (priced) games with the interval of the difference,
     and calibration, for one part of an evaluation."""
+    predicted = model.predict(labelled)
     scored = labelled.select(
         "game_id", "date", "first_pitch_utc", "label", "market_prediction"
-    ).with_columns(prediction=pl.Series(predicted, dtype=pl.Float64))
+    ).with_columns(
+        prediction=pl.Series(predicted, dtype=pl.Float64), scored_by=model.parts(labelled)
+    )
     y = scored["label"].to_numpy()
     metrics = score(target, y, predicted) if scored.height else {}
     priced = scored.drop_nulls("market_prediction")
@@ -192,8 +209,6 @@ def evaluate(
     (``trained_as_of_utc``): out of sample. Games before that are refused, or, with
     ``include_in_sample``, scored apart and labelled in-sample. ``log`` records it as an
     MLflow evaluation run (off for reports, which only read)."""
-    import mlflow
-
     from mlbcore import tracking
     from mlbcore.prediction import model_uri
     from mlbcore.training.pipeline import data_and_features
@@ -220,11 +235,9 @@ def evaluate(
             f"{trained_as_of:%Y-%m-%d %H:%M} UTC), so scoring them would be in-sample; pass "
             "an --as-of after that (or --include-in-sample to see them, labelled in-sample)"
         )
-    booster = mlflow.lightgbm.load_model(uri)
-    part = score_part(target, OUT_OF_SAMPLE, unseen, predict(booster, unseen))
-    in_sample = (
-        score_part(target, IN_SAMPLE, seen, predict(booster, seen)) if include_in_sample else None
-    )
+    model = tracking.load_model(uri)
+    part = score_part(target, OUT_OF_SAMPLE, unseen, model)
+    in_sample = score_part(target, IN_SAMPLE, seen, model) if include_in_sample else None
     if seen.height and not include_in_sample:
         notices.append(
             f"{seen.height} of the window's {labelled.height} games started before the model's "
@@ -315,6 +328,7 @@ def _log(
                 "data_version": data_version,
                 "games": part.games,
                 "market_games": part.market_games,
+                **{f"games_scored_by_{k}": v for k, v in part.games_by_part().items()},
                 **{f"betting_{k}": v for k, v in settings.betting.model_dump().items()},
             }
         )

@@ -23,7 +23,6 @@ import polars as pl
 
 from mlbcore.data.snapshot import load_snapshot
 from mlbcore.evaluation.walk_forward import (
-    MARKET_FREE_FEATURES,
     Variant,
     WalkForward,
     month_starts,
@@ -32,7 +31,7 @@ from mlbcore.evaluation.walk_forward import (
 )
 from mlbcore.features.build import build_features
 from mlbcore.features.market import market_features
-from mlbcore.features.registry import FEATURE_NAMES
+from mlbcore.features.registry import FEATURE_NAMES, MARKET_FREE_FEATURES
 from mlbcore.features.timing import cutoff_utc
 from mlbcore.importers.jobs import import_pinnacle, import_retrosheet, import_sbr
 from mlbcore.importers.report import RETROSHEET_NOTICE
@@ -46,7 +45,12 @@ SEASON = 2016
 FIRST_SEASON = 2010
 VARIANTS = (
     Variant(Target.MONEYLINE_HOME_WIN, FEATURE_NAMES, "moneyline, with market features"),
-    Variant(Target.MONEYLINE_HOME_WIN, MARKET_FREE_FEATURES, "moneyline, team and pitcher only"),
+    Variant(
+        Target.MONEYLINE_HOME_WIN,
+        MARKET_FREE_FEATURES,
+        "moneyline, team and pitcher only",
+        uses_market=False,
+    ),
     Variant(Target.TOTAL_OVER_UNDER, FEATURE_NAMES, "over/under"),
     Variant(Target.RUN_TOTAL_REGRESSION, FEATURE_NAMES, "run total"),
 )

@@ -18,39 +18,45 @@ predicted.
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-import numpy as np
 import polars as pl
 
-from mlbcore.features.registry import FEATURES
 from mlbcore.features.timing import UNKNOWN_END_KNOWN_AT
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.pipeline import as_of_training_window, training_set
-from mlbcore.training.trainer import cross_validated_fit, feature_matrix, fit, lightgbm_params
-
-# Team, pitcher and schedule features only: what a model knows without the market.
-MARKET_FREE_FEATURES: tuple[str, ...] = tuple(
-    f.name for f in FEATURES if f.source in ("schedule", "results")
-)
+from mlbcore.training.target_model import TargetModel
+from mlbcore.training.trainer import cross_validated_fit, fit, lightgbm_params
 
 
 @dataclass(frozen=True)
 class Variant:
+    """A model to walk forward: ``features`` are the market part's inputs; without
+    ``uses_market`` only the market-free part is fitted and it scores every game."""
+
     target: Target
     features: tuple[str, ...]
     label: str
+    uses_market: bool = True
+
+
+def _rounds(model: TargetModel) -> int:
+    """The rounds of the part that scores priced games (the market-free part's when the
+    model ignores the market)."""
+    return model.market_rounds if model.uses_market else model.market_free_rounds
 
 
 @dataclass
 class WalkForward:
     """``predictions``: one row per predicted game (``game_id``, ``date``, ``label``,
-    ``month``, ``prediction``, ``rounds``, ``base_rate`` = the training label mean,
-    ``n_train``). ``months``: one row per monthly model (``month``, ``as_of_utc``,
-    ``window_start``/``window_end`` (null for all history), ``first_train_date``,
-    ``last_train_date``, ``n_train``, ``rounds``, ``gate_failures``: the promotion gate's
-    reasons joined by "; ", empty when it would pass, null where no gate applies)."""
+    ``month``, ``prediction``, ``scored_by`` (market or market_free), ``rounds``,
+    ``base_rate`` = the training label mean, ``n_train``). ``months``: one row per monthly
+    model (``month``, ``as_of_utc``, ``window_start``/``window_end`` (null for all
+    history), ``first_train_date``, ``last_train_date``, ``n_train``, ``rounds`` (the
+    market part's, 0 = the market itself; the market-free part's for a variant without
+    the market), ``market_free_rounds``, ``gate_failures``: the promotion gate's reasons
+    joined by "; ", empty when it would pass, null where no gate applies)."""
 
     predictions: pl.DataFrame
     months: pl.DataFrame
@@ -84,12 +90,13 @@ def _month_slices(labelled: pl.DataFrame, months: list[date]) -> list[tuple[date
 
 
 def _predicted(
-    test: pl.DataFrame, month: date, prediction: np.ndarray, rounds: int, train: pl.DataFrame
+    test: pl.DataFrame, month: date, model: TargetModel, train: pl.DataFrame
 ) -> pl.DataFrame:
     return test.select("game_id", "date", "label").with_columns(
         month=pl.lit(month),
-        prediction=pl.Series(prediction, dtype=pl.Float64),
-        rounds=pl.lit(rounds),
+        prediction=pl.Series(model.predict(test), dtype=pl.Float64),
+        scored_by=model.parts(test),
+        rounds=pl.lit(_rounds(model)),
         base_rate=pl.lit(float(train["label"].mean())),  # type: ignore[arg-type]
         n_train=pl.lit(train.height),
     )
@@ -98,7 +105,7 @@ def _predicted(
 def _month_row(
     month: date,
     train: pl.DataFrame,
-    rounds: int,
+    model: TargetModel,
     window: tuple[date, date] | None,
     failures: list[str] | None,
 ) -> dict[str, object]:
@@ -110,7 +117,8 @@ def _month_row(
         "first_train_date": train["date"].min(),
         "last_train_date": train["date"].max(),
         "n_train": train.height,
-        "rounds": rounds,
+        "rounds": _rounds(model),
+        "market_free_rounds": model.market_free_rounds,
         "gate_failures": None if failures is None else "; ".join(failures),
     }
 
@@ -138,13 +146,12 @@ def walk_forward_shipped(
         train = training_set(features, games, target, window, as_of)
         fitted = fit(
             target, train, window, model_config, settings.training,
-            fold_metrics=False, feature_names=variant.features,
+            fold_metrics=False, feature_names=variant.features, use_market=variant.uses_market,
         )  # fmt: skip
-        predicted = fitted.shipped.predict(feature_matrix(test, variant.features))
-        parts.append(_predicted(test, month, predicted, fitted.num_boost_round, train))
+        parts.append(_predicted(test, month, fitted.shipped, train))
         failures = gate_failures(target, fitted.gate, settings.promotion)
         window_dates = (window.start_date, window.end_date)
-        rows.append(_month_row(month, train, fitted.num_boost_round, window_dates, failures))
+        rows.append(_month_row(month, train, fitted.shipped, window_dates, failures))
     return WalkForward(pl.concat(parts), pl.DataFrame(rows))
 
 
@@ -159,17 +166,15 @@ def walk_forward_all_history(
     parts, rows = [], []
     for month, test in _month_slices(labelled, months):
         train = labelled.filter(pl.col("date") < month)
-        booster, rounds, _ = cross_validated_fit(
+        model = cross_validated_fit(
             variant.target,
-            feature_matrix(train, variant.features),
-            train["label"].to_numpy(),
-            train["date"],
+            train,
             params,
             settings.training,
             variant.features,
             fold_metrics=False,
-        )
-        predicted = booster.predict(feature_matrix(test, variant.features))
-        parts.append(_predicted(test, month, predicted, rounds, train))
-        rows.append(_month_row(month, train, rounds, None, None))
+            use_market=variant.uses_market,
+        ).model
+        parts.append(_predicted(test, month, model, train))
+        rows.append(_month_row(month, train, model, None, None))
     return WalkForward(pl.concat(parts), pl.DataFrame(rows))

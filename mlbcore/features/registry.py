@@ -247,6 +247,12 @@ FEATURE_SET_VERSION = (
     f"v{FEATURE_SET_REVISION}-" + hashlib.sha256(",".join(FEATURE_NAMES).encode()).hexdigest()[:8]
 )
 
+# Team, pitcher and schedule features only: what a model knows without the market (the
+# market-free part of every target's model, and the quality bench's market-free variant).
+MARKET_FREE_FEATURES: tuple[str, ...] = tuple(
+    f.name for f in FEATURES if f.source in ("schedule", "results")
+)
+
 # Sources and the features that need them: a game lacking a source lacks those features.
 # players: pitcher splits (and team lines in his starts); lineups: the starting nines with
 # batter splits; workload: team game lines.

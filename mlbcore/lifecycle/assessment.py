@@ -1,5 +1,5 @@
 """Measuring a champion at an as-of instant, and a challenger against it, from frames and
-boosters: the same code serves `mlb retrain` (models from MLflow) and the replay (models
+target models: the same code serves `mlb retrain` (models from MLflow) and the replay (models
 in memory).
 
 ``known`` frames are a target's labelled games with ``result_known_at_utc``, already cut
@@ -7,7 +7,6 @@ to the results known at the as-of instant.
 """
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import polars as pl
 
@@ -18,11 +17,11 @@ from mlbcore.settings import RetrainingConfig
 from mlbcore.targets import Target
 from mlbcore.training import bootstrap
 from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
-from mlbcore.training.trainer import predict
+from mlbcore.training.target_model import TargetModel
 
 
-def primary_metric(target: Target, booster: Any, frame: pl.DataFrame) -> float:
-    return primary_score(target, frame["label"].to_numpy(), predict(booster, frame))
+def primary_metric(target: Target, model: TargetModel, frame: pl.DataFrame) -> float:
+    return primary_score(target, frame["label"].to_numpy(), model.predict(frame))
 
 
 def unseen_recent(
@@ -62,7 +61,7 @@ def champion_check(
     target: Target,
     known: pl.DataFrame,
     features: pl.DataFrame,
-    booster: Any,
+    model: TargetModel,
     trained_as_of: datetime,
     metric_at_training: float,
     training_dates: tuple[date, date],
@@ -89,7 +88,7 @@ def champion_check(
         new_samples=known.filter(pl.col("result_known_at_utc") > since).height,
         age_hours=(as_of - trained_as_of).total_seconds() / 3600,
         window_games=window.height,
-        window_metric=primary_metric(target, booster, window) if window.height else None,
+        window_metric=primary_metric(target, model, window) if window.height else None,
         drift_verdict=drift_word,
         drift_reasons=drift_reasons,
     )
@@ -110,9 +109,9 @@ def comparison_games(
 def compare(
     target: Target,
     known: pl.DataFrame,
-    champion: Any,
+    champion: TargetModel,
     champion_trained_as_of: datetime,
-    challenger: Any,
+    challenger: TargetModel,
     fitted_as_of: datetime,
 ) -> Comparison:
     """Both models on the comparison games (``comparison_games``), with the paired
@@ -121,10 +120,7 @@ def compare(
     games = comparison_games(known, champion_trained_as_of, fitted_as_of)
     if games.is_empty():
         return Comparison(metric, 0, None, None)
-    champion_predicted, challenger_predicted = (
-        predict(champion, games),
-        predict(challenger, games),
-    )
+    champion_predicted, challenger_predicted = champion.predict(games), challenger.predict(games)
     labels = games["label"].to_numpy()
     return Comparison(
         metric,

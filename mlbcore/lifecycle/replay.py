@@ -34,7 +34,7 @@ from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
 from mlbcore.training.pipeline import challenger_as_of, known_labelled
-from mlbcore.training.trainer import feature_matrix
+from mlbcore.training.target_model import TargetModel
 
 CHECK_HOUR_UTC = 10  # the next-morning rule: yesterday's results are in
 POLICIES = ("policy", "never", "daily")
@@ -42,7 +42,7 @@ POLICIES = ("policy", "never", "daily")
 
 @dataclass
 class Champion:
-    booster: Any
+    model: TargetModel
     trained_as_of: datetime
     metric_at_training: float
     training_dates: tuple[date, date]
@@ -102,7 +102,7 @@ def _fit(
         return None, "promotion gate: " + "; ".join(failures)
     return (
         Champion(
-            fitted.booster, as_of, fitted.test_metric, (window.start_date, window.end_date), version
+            fitted.model, as_of, fitted.test_metric, (window.start_date, window.end_date), version
         ),
         "",
     )
@@ -136,7 +136,6 @@ def replay_target(
     other challenger is fitted while one is pending. Nothing uses a result before the
     morning it is known."""
     known_all = known_labelled(features, games, target, None)
-    x_all = feature_matrix(known_all)
     champion: Champion | None = first[0] if first else None
     pending: Pending | None = None
     rows = []
@@ -155,8 +154,8 @@ def replay_target(
             if as_of >= pending.judged_from:
                 known = known_all.filter(pl.col("result_known_at_utc") <= as_of)
                 comparison = compare(
-                    target, known, champion.booster, champion.trained_as_of,
-                    pending.challenger.booster, pending.challenger.trained_as_of,
+                    target, known, champion.model, champion.trained_as_of,
+                    pending.challenger.model, pending.challenger.trained_as_of,
                 )  # fmt: skip
                 promoted, why = promotion(policy, comparison)
                 action = "judge"
@@ -190,23 +189,23 @@ def replay_target(
                     )
                 if challenger is not None:
                     versions, last_trained = versions + 1, as_of
-        today = (known_all["date"] == day).to_numpy()
-        n_today = int(today.sum())
-        prediction = (
-            champion.booster.predict(x_all[today]) if champion and n_today else np.array([])
-        )
+        todays = known_all.filter(pl.col("date") == day)
+        predicted = champion is not None and todays.height > 0
+        prediction = champion.model.predict(todays) if champion and predicted else np.array([])
+        scored_by = champion.model.parts(todays).to_list() if champion and predicted else []
         rows.append(
             {
                 "policy": policy_name,
                 "target": target.value,
                 "date": day,
-                "games": n_today,
+                "games": todays.height,
                 "champion_version": champion.version if champion else None,
                 "action": action,
                 "promoted": promoted,
                 "reasons": "; ".join(reasons),
-                "game_ids": known_all["game_id"].filter(today).to_list() if len(prediction) else [],
+                "game_ids": todays["game_id"].to_list() if predicted else [],
                 "predictions": prediction.tolist(),
+                "scored_by": scored_by,
             }
         )
     return pl.DataFrame(rows, infer_schema_length=None)
@@ -223,7 +222,7 @@ def _decide(
         return Decision("retrain", ["daily: retrain every check day"])
     known = known_all.filter(pl.col("result_known_at_utc") <= as_of)
     check = champion_check(
-        target, known, features, champion.booster, champion.trained_as_of,
+        target, known, features, champion.model, champion.trained_as_of,
         champion.metric_at_training, champion.training_dates, as_of, policy, last_trained,
     )  # fmt: skip
     return decide(policy, check)
@@ -259,7 +258,7 @@ def summarise(timeline: pl.DataFrame, labels: dict[str, pl.DataFrame]) -> pl.Dat
     """Per policy and target: the primary metric over every game all the policies
     predicted, the market's on the priced ones among them, and how often it retrained."""
     rows = []
-    predicted = timeline.explode("game_ids", "predictions").drop_nulls("game_ids")
+    predicted = timeline.explode("game_ids", "predictions", "scored_by").drop_nulls("game_ids")
     for target_name, frame in labels.items():
         target = Target(target_name)
         mine = predicted.filter(pl.col("target") == target_name)
@@ -279,6 +278,8 @@ def summarise(timeline: pl.DataFrame, labels: dict[str, pl.DataFrame]) -> pl.Dat
                     "target": target_name,
                     "metric": PRIMARY_METRIC[target],
                     "games": scored.height,
+                    # the games the market part scored; the rest had no price at the cutoff
+                    "scored_by_market": int((scored["scored_by"] == "market").sum()),
                     "model": _metric(target, scored, "predictions"),
                     "market_games": priced.height,
                     "model_on_priced": _metric(target, priced, "predictions"),

@@ -86,7 +86,7 @@ def retrain(
     for target in targets:
         known = known_labelled(features, snapshot.games, target, as_of)
         champion = tracking.champion(target, snapshot.games_source)
-        champion_model = mlflow.lightgbm.load_model(champion.uri) if champion else None
+        champion_model = tracking.load_model(champion.uri) if champion else None
         check = None
         if champion is not None and champion.trained_as_of_utc >= split and not force:
             decision = Decision(
@@ -150,7 +150,7 @@ def retrain(
                         known,
                         champion_model,
                         champion.trained_as_of_utc,
-                        trained.result.booster,
+                        trained.result.model,
                         split,
                     )
                     promote, why = promotion(policy, outcome.comparison)

@@ -1,7 +1,12 @@
 """The promotion gate: a model is put to use only if it learned something. Whatever the
 retrain policy or `mlb train` decides, a model that scores worse than the base rate on its
 held-out dates, or is degenerate (too few boosting rounds, predictions that hardly vary
-from game to game), is registered and tagged, never promoted."""
+from game to game), is registered and tagged, never promoted.
+
+A target's model has two parts (``TargetModel``). The market part boosts from the
+market's price, so zero rounds there is legitimate: it is the market. The rounds rule
+therefore reads the market-free part, which has no such prior and must learn to say
+anything; the spread rule reads the combined predictions."""
 
 from dataclasses import dataclass
 
@@ -16,7 +21,8 @@ from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
 class GateScores:
     """What the gate looks at, all measured on the held-out (test) dates."""
 
-    num_boost_round: int
+    market_free_rounds: int  # what the rounds rule reads
+    market_rounds: int  # shown, never judged: 0 is the market itself
     test_metric: float  # the primary metric (log loss or RMSE; lower is better)
     base_rate_metric: float  # the training base rate's (or mean's) on the same games
     prediction_spread: float  # standard deviation of the predictions across games
@@ -24,13 +30,15 @@ class GateScores:
 
 def gate_scores(
     target: Target,
-    num_boost_round: int,
+    market_free_rounds: int,
+    market_rounds: int,
     y_test: np.ndarray,
     predicted_test: np.ndarray,
     train_mean: float,
 ) -> GateScores:
     return GateScores(
-        num_boost_round=num_boost_round,
+        market_free_rounds=market_free_rounds,
+        market_rounds=market_rounds,
         test_metric=primary_score(target, y_test, predicted_test),
         base_rate_metric=primary_score(target, y_test, np.full(len(y_test), train_mean)),
         prediction_spread=float(np.std(predicted_test)),
@@ -43,10 +51,10 @@ def gate_failures(target: Target, scores: GateScores, config: PromotionGateConfi
     reasons: list[str] = []
     if not config.enabled:
         return reasons
-    if scores.num_boost_round < config.min_boost_rounds:
+    if scores.market_free_rounds < config.min_boost_rounds:
         reasons.append(
-            f"degenerate: {scores.num_boost_round} boosting rounds "
-            f"(the gate needs {config.min_boost_rounds})"
+            f"degenerate: its market-free part has {scores.market_free_rounds} boosting "
+            f"rounds (the gate needs {config.min_boost_rounds})"
         )
     spread = config.min_probability_spread if target.is_binary else config.min_runs_spread
     unit = "probability" if target.is_binary else "runs"

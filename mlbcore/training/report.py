@@ -4,6 +4,7 @@ from typing import Any
 
 import polars as pl
 
+from mlbcore.training.market_line import market_line
 from mlbcore.training.metrics import metric_names
 from mlbcore.training.pipeline import TrainedTarget, TrainingRun
 
@@ -37,15 +38,43 @@ def comparison_lines(trained: TrainedTarget) -> list[str]:
     verdict it supports, then whether the model was promoted and why not."""
     result = trained.result
     names = {"market": "the market", "base_rate": "the base rate"}
-    lines = [
+    lines = [f"{result.target} {market_line(result.comparisons.get('market'))}"]
+    lines += [
         f"vs {names[name]}: {interval.metric} {interval.text()}"
         for name, interval in result.comparisons.items()
     ]
+    lines.append(parts_line(trained))
+    lines += result.notes
     if trained.rejected_reasons:
         lines.append("NOT promoted: " + "; ".join(trained.rejected_reasons))
     elif trained.promoted:
         lines.append(f"promoted: version {trained.version} is the champion")
     return lines
+
+
+def market_lines(run: TrainingRun) -> list[str]:
+    """The product line of each target: the model against the market on the held-out
+    games the market priced."""
+    return [
+        f"{t.result.target}: {market_line(t.result.comparisons.get('market'))}" for t in run.trained
+    ]
+
+
+def parts_line(trained: TrainedTarget) -> str:
+    """How many test games each part scored, and each part's rounds."""
+    result = trained.result
+    scored = result.test_predictions["scored_by"].value_counts()
+    counts = dict(zip(scored["scored_by"], scored["count"], strict=True))
+    market = (
+        f"{result.market_rounds} rounds from the market"
+        if result.market_rounds
+        else "0 rounds: the market itself"
+    )
+    return (
+        f"test games scored by the market part ({market}): {counts.get('market', 0)}; "
+        f"by the market-free part ({result.market_free_rounds} rounds): "
+        f"{counts.get('market_free', 0)}"
+    )
 
 
 def summary(run: TrainingRun) -> dict[str, Any]:
@@ -67,7 +96,10 @@ def summary(run: TrainingRun) -> dict[str, Any]:
                 },
                 "n_train": t.result.n_train,
                 "n_test": t.result.n_test,
-                "num_boost_round": t.result.num_boost_round,
+                "market_rounds": t.result.market_rounds,
+                "market_free_rounds": t.result.market_free_rounds,
+                "vs_market": market_line(t.result.comparisons.get("market")),
+                "notes": t.result.notes,
                 "metrics": t.result.metrics,
                 "comparisons": {
                     name: {
@@ -83,7 +115,10 @@ def summary(run: TrainingRun) -> dict[str, Any]:
                 "promoted": t.promoted,
                 "rejected_reasons": t.rejected_reasons,
                 "quality": t.result.quality,
-                "top_features": t.result.importance.head(10)["feature"].to_list(),
+                "top_features": {
+                    part: rows.head(10)["feature"].to_list()
+                    for (part,), rows in t.result.importance.group_by("part", maintain_order=True)
+                },
             }
             for t in run.trained
         ],

@@ -1,5 +1,8 @@
-"""Train one target's LightGBM model: time-series CV with early stopping on each fold's
-held-out dates, a final fit on the whole training part, and an honest test on the last
+"""Train one target's model: a market part boosted from the market's price at the cutoff
+(LightGBM ``init_score``) on the priced games, and a market-free part on every game with
+schedule and results features (``TargetModel``). Time-series CV with early stopping on
+each fold's held-out dates picks each part's rounds (the market part's may be 0: the
+market itself), a final fit on the whole training part, and an honest test on the last
 dates of the window beside the market's and the base rate's predictions."""
 
 from dataclasses import dataclass, field
@@ -10,13 +13,24 @@ import numpy as np
 import polars as pl
 
 from mlbcore.errors import MlbError
-from mlbcore.features.registry import FEATURE_NAMES
+from mlbcore.features.registry import FEATURE_NAMES, MARKET_FREE_FEATURES
 from mlbcore.settings import ModelConfig, TrainingConfig
 from mlbcore.targets import Target
 from mlbcore.training.bootstrap import Interval, compare_frame
 from mlbcore.training.gate import GateScores, gate_scores
+from mlbcore.training.market_offset import (
+    BINARY,
+    POISSON,
+    REGRESSION,
+    link,
+    market_offset,
+    objective_of,
+)
 from mlbcore.training.metrics import PRIMARY_METRIC, metric_names, primary_score, score
+from mlbcore.training.target_model import PARTS, TargetModel, feature_matrix
 from mlbcore.training.windows import Window, chronological_split, date_folds
+
+__all__ = ["feature_matrix"]  # re-exported: callers build model inputs from here
 
 
 @dataclass
@@ -24,30 +38,43 @@ class TrainingResult:
     """A trained model and everything measured about it."""
 
     target: Target
-    booster: lgb.Booster  # refitted on the whole window: the model registered and used
-    held_out_booster: lgb.Booster  # fitted on the training dates: what the test rows score
+    model: TargetModel  # refitted on the whole window: the model registered and used
+    held_out_model: TargetModel  # fitted on the training dates: what the test rows score
     params: dict[str, Any]
-    num_boost_round: int
     window: Window
     n_train: int
     n_test: int
     metrics: dict[str, float]
-    importance: pl.DataFrame
+    importance: pl.DataFrame  # per part: part, feature, gain, split, gain_share
     calibration: pl.DataFrame
-    test_predictions: pl.DataFrame
+    test_predictions: pl.DataFrame  # with scored_by: the part that scored each game
     quality: dict[str, float]
     game_quality: pl.DataFrame  # per game: completeness, missing features, sources
     gate: GateScores
     # The model minus each baseline on the test dates, primary metric, with intervals.
     comparisons: dict[str, Interval]
+    notes: list[str] = field(default_factory=list)  # e.g. why the market part is the market
     feature_names: list[str] = field(default_factory=lambda: list(FEATURE_NAMES))
+
+    @property
+    def market_rounds(self) -> int:
+        return self.model.market_rounds
+
+    @property
+    def market_free_rounds(self) -> int:
+        return self.model.market_free_rounds
+
+
+# LightGBM's early-stopping metric for each objective.
+STOPPING_METRIC = {BINARY: "binary_logloss", REGRESSION: "l2", POISSON: "poisson"}
 
 
 def lightgbm_params(target: Target, config: ModelConfig, seed: int) -> dict[str, Any]:
+    objective = objective_of(target, getattr(config, "objective", REGRESSION))
     params: dict[str, Any] = {
-        "objective": "binary" if target.is_binary else "regression",
-        "metric": "binary_logloss" if target.is_binary else "l2",
-        **config.model_dump(),
+        "objective": objective,
+        "metric": STOPPING_METRIC[objective],
+        **config.model_dump(exclude={"objective"}),
         "bagging_freq": 1 if config.bagging_fraction < 1 else 0,
         "seed": seed,
         "deterministic": True,
@@ -57,16 +84,17 @@ def lightgbm_params(target: Target, config: ModelConfig, seed: int) -> dict[str,
     return params
 
 
-def feature_matrix(
-    frame: pl.DataFrame, feature_names: tuple[str, ...] = FEATURE_NAMES
-) -> np.ndarray:
-    """The model inputs of ``frame``'s games, in the order the models were trained on."""
-    return frame.select(feature_names).to_numpy().astype(np.float64)
-
-
-def predict(booster: Any, frame: pl.DataFrame) -> np.ndarray:
-    """``booster``'s predictions of ``frame``'s games (none for an empty frame)."""
-    return np.asarray(booster.predict(feature_matrix(frame)))
+def stopping_loss(objective: str, y: np.ndarray, raw: np.ndarray) -> float:
+    """LightGBM's early-stopping metric of raw scores ``raw`` (offset plus trees): what it
+    records per round, computed here for round 0, the offset alone."""
+    predicted = link(raw, objective)
+    if objective == BINARY:
+        p = np.clip(predicted, 1e-15, 1 - 1e-15)
+        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    if objective == POISSON:
+        mu = np.maximum(predicted, 1e-10)
+        return float(np.mean(mu - y * np.log(mu)))
+    return float(np.mean((predicted - y) ** 2))
 
 
 def _fit(
@@ -74,39 +102,116 @@ def _fit(
     x: np.ndarray,
     y: np.ndarray,
     rounds: int,
-    valid: tuple[np.ndarray, np.ndarray] | None = None,
+    feature_names: tuple[str, ...],
+    init_score: np.ndarray | None = None,
+    valid: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None,
     early_stopping_rounds: int = 0,
-    feature_names: tuple[str, ...] = FEATURE_NAMES,
+    evals: dict[str, Any] | None = None,
 ) -> lgb.Booster:
-    train_set = lgb.Dataset(x, y, feature_name=list(feature_names), free_raw_data=False)
+    """A booster; with ``init_score`` it boosts from that offset (LightGBM then skips
+    boost_from_average), and the validation set carries its own offset, or early stopping
+    would judge the trees without the market."""
+    train_set = lgb.Dataset(
+        x, y, feature_name=list(feature_names), init_score=init_score, free_raw_data=False
+    )
     if valid is None:
         return lgb.train(params, train_set, num_boost_round=rounds)
-    valid_set = lgb.Dataset(valid[0], valid[1], reference=train_set)
+    valid_set = lgb.Dataset(valid[0], valid[1], init_score=valid[2], reference=train_set)
+    callbacks = [lgb.early_stopping(early_stopping_rounds, verbose=False)]
+    if evals is not None:
+        callbacks.append(lgb.record_evaluation(evals))
     return lgb.train(
-        params,
-        train_set,
-        num_boost_round=rounds,
-        valid_sets=[valid_set],
-        callbacks=[lgb.early_stopping(early_stopping_rounds, verbose=False)],
+        params, train_set, num_boost_round=rounds, valid_sets=[valid_set], callbacks=callbacks
     )
+
+
+@dataclass
+class _Inputs:
+    """A frame's games as the two parts see them."""
+
+    x_market: np.ndarray
+    x_free: np.ndarray
+    y: np.ndarray
+    offset: np.ndarray  # NaN where the market had no price (all NaN without the market)
+    priced: np.ndarray
+    market_features: tuple[str, ...]
+    free_features: tuple[str, ...]
+
+    @classmethod
+    def of(
+        cls, target: Target, frame: pl.DataFrame, objective: str,
+        feature_names: tuple[str, ...], use_market: bool,
+    ) -> "_Inputs":  # fmt: skip
+        free = tuple(n for n in feature_names if n in MARKET_FREE_FEATURES)
+        offset = (
+            market_offset(frame, target, objective) if use_market else np.full(frame.height, np.nan)
+        )
+        return cls(
+            feature_matrix(frame, feature_names), feature_matrix(frame, free),
+            frame["label"].to_numpy().astype(np.float64), offset, np.isfinite(offset),
+            feature_names, free,
+        )  # fmt: skip
+
+
+def _market_fold(
+    params: dict[str, Any], inputs: _Inputs, fit: np.ndarray, stop: np.ndarray,
+    training_config: TrainingConfig,
+) -> tuple[lgb.Booster | None, int]:  # fmt: skip
+    """The market part on one fold: boosted from the offset on ``fit``, each round (and
+    round 0, the offset alone) scored on ``stop``; the best round count may be 0."""
+    if fit.size == 0 or stop.size == 0:
+        return None, 0
+    evals: dict[str, Any] = {}
+    x, y, offset = inputs.x_market, inputs.y, inputs.offset
+    booster = _fit(
+        params, x[fit], y[fit], training_config.max_boost_rounds, inputs.market_features,
+        init_score=offset[fit], valid=(x[stop], y[stop], offset[stop]),
+        early_stopping_rounds=training_config.early_stopping_rounds, evals=evals,
+    )  # fmt: skip
+    per_round = next(iter(evals["valid_0"].values()))
+    losses = [stopping_loss(params["objective"], y[stop], offset[stop]), *per_round]
+    return booster, int(np.argmin(losses))  # the first minimum: fewer rounds on a tie
+
+
+@dataclass
+class CrossValidated:
+    """A target model fitted on every row given, with the rounds the folds chose for
+    each part, each fold's scores of the combined predictions, and notes."""
+
+    model: TargetModel
+    fold_scores: list[dict[str, float]]
+    notes: list[str]
 
 
 def cross_validated_fit(
     target: Target,
-    x: np.ndarray,
-    y: np.ndarray,
-    dates: pl.Series,
+    frame: pl.DataFrame,
     params: dict[str, Any],
     training_config: TrainingConfig,
     feature_names: tuple[str, ...] = FEATURE_NAMES,
     fold_metrics: bool = True,
-) -> tuple[lgb.Booster, int, list[dict[str, float]]]:
-    """Time-series CV over ``dates`` (sorted), then a fit on every row with the median
-    number of rounds the folds chose. Returns the model, its rounds and each fold's scores
-    (every metric, or with ``fold_metrics`` off the primary one: the model is the same).
-    """
+    use_market: bool = True,
+) -> CrossValidated:
+    """Time-series CV over ``frame``'s dates (sorted), then a fit on every row with, for
+    each part, the median number of rounds the folds chose. The folds score the combined
+    model (priced games by the market part, the others by the market-free part): every
+    metric, or with ``fold_metrics`` off the primary one (the model is the same).
+
+    The market part learns from the priced games only; below
+    ``training_config.min_training_games`` of them it is the market itself (0 rounds)."""
+    objective = params["objective"]
+    inputs = _Inputs.of(target, frame, objective, feature_names, use_market)
+    dates = frame["date"]
+    notes = []
+    priced_games = int(inputs.priced.sum())
+    boost_market = use_market and priced_games >= training_config.min_training_games
+    if use_market and not boost_market:
+        notes.append(
+            f"the market part is the market itself: {priced_games} priced training games, "
+            f"boosting from the market needs {training_config.min_training_games}"
+        )
     folds = date_folds(dates, training_config.cross_validation_folds, training_config.cv_gap_days)
-    fold_scores, best_rounds = [], []
+    fold_scores, free_rounds, market_rounds = [], [], []
     for fold_train, fold_valid in folds:
         # Early stopping watches the last dates of the fold's own training part, so the
         # fold's validation dates score a model that never looked at them.
@@ -114,25 +219,75 @@ def cross_validated_fit(
             dates.gather(fold_train), training_config.test_size
         )
         fit, stop = fold_train[fit_rows], fold_train[stop_rows]
-        booster = _fit(
-            params,
-            x[fit],
-            y[fit],
-            training_config.max_boost_rounds,
-            (x[stop], y[stop]),
-            training_config.early_stopping_rounds,
-            feature_names,
-        )
-        best_rounds.append(max(1, booster.best_iteration))
-        predicted = booster.predict(x[fold_valid], num_iteration=booster.best_iteration)
+        free = _fit(
+            params, inputs.x_free[fit], inputs.y[fit], training_config.max_boost_rounds,
+            inputs.free_features, valid=(inputs.x_free[stop], inputs.y[stop], None),
+            early_stopping_rounds=training_config.early_stopping_rounds,
+        )  # fmt: skip
+        free_rounds.append(max(1, free.best_iteration))
+        predicted = free.predict(inputs.x_free[fold_valid], num_iteration=free.best_iteration)
+        booster, rounds = None, 0
+        if boost_market:
+            booster, rounds = _market_fold(
+                params, inputs, fit[inputs.priced[fit]], stop[inputs.priced[stop]],
+                training_config,
+            )  # fmt: skip
+            market_rounds.append(rounds)
+        valid_priced = inputs.priced[fold_valid]
+        if valid_priced.any():
+            rows = fold_valid[valid_priced]
+            raw = inputs.offset[rows]
+            if booster is not None and rounds > 0:
+                raw = raw + booster.predict(
+                    inputs.x_market[rows], num_iteration=rounds, raw_score=True
+                )
+            predicted[valid_priced] = link(raw, objective)
+        y_valid = inputs.y[fold_valid]
         fold_scores.append(
-            score(target, y[fold_valid], predicted)
+            score(target, y_valid, predicted)
             if fold_metrics
-            else {PRIMARY_METRIC[target]: primary_score(target, y[fold_valid], predicted)}
+            else {PRIMARY_METRIC[target]: primary_score(target, y_valid, predicted)}
         )
-    num_boost_round = int(np.median(best_rounds))
-    booster = _fit(params, x, y, num_boost_round, feature_names=feature_names)
-    return booster, num_boost_round, fold_scores
+    model = fit_target_model(
+        target, frame, params, feature_names,
+        market_rounds=int(np.median(market_rounds)) if market_rounds else 0,
+        market_free_rounds=int(np.median(free_rounds)), use_market=use_market,
+    )  # fmt: skip
+    return CrossValidated(model, fold_scores, notes)
+
+
+def fit_target_model(
+    target: Target,
+    frame: pl.DataFrame,
+    params: dict[str, Any],
+    feature_names: tuple[str, ...],
+    market_rounds: int,
+    market_free_rounds: int,
+    use_market: bool = True,
+) -> TargetModel:
+    """Both parts fitted on every row of ``frame`` with the given rounds (the market part
+    on its priced rows, from their offset; none when ``market_rounds`` is 0)."""
+    objective = params["objective"]
+    inputs = _Inputs.of(target, frame, objective, feature_names, use_market)
+    free = _fit(params, inputs.x_free, inputs.y, market_free_rounds, inputs.free_features)
+    market = None
+    if use_market and market_rounds > 0:
+        priced = inputs.priced
+        market = _fit(
+            params, inputs.x_market[priced], inputs.y[priced], market_rounds, feature_names,
+            init_score=inputs.offset[priced],
+        )  # fmt: skip
+    return TargetModel(
+        target=target,
+        objective=objective,
+        market_free=free,
+        market_free_features=inputs.free_features,
+        market_free_rounds=market_free_rounds,
+        market=market,
+        market_features=feature_names,
+        market_rounds=market_rounds if use_market else 0,
+        uses_market=use_market,
+    )
 
 
 def calibration_table(
@@ -162,16 +317,22 @@ class Fit:
     """A model fitted on a window's training dates (scored on the rows it held out), and
     the same configuration refitted on every row of the window: what is shipped."""
 
-    booster: lgb.Booster  # training dates only: the test rows score this one
-    shipped: lgb.Booster  # the whole window, the CV-chosen rounds: registered and used
-    num_boost_round: int
+    model: TargetModel  # training dates only: the test rows score this one
+    shipped: TargetModel  # the whole window, the CV-chosen rounds: registered and used
     fold_scores: list[dict[str, float]]
-    x: np.ndarray
-    y: np.ndarray
     train_rows: np.ndarray
     test_rows: np.ndarray
     predicted_test: np.ndarray  # the held-out fit's predictions of the test rows
     gate: GateScores
+    notes: list[str]
+
+    @property
+    def market_rounds(self) -> int:
+        return self.model.market_rounds
+
+    @property
+    def market_free_rounds(self) -> int:
+        return self.model.market_free_rounds
 
 
 def fit(
@@ -182,12 +343,14 @@ def fit(
     training_config: TrainingConfig,
     fold_metrics: bool = True,
     feature_names: tuple[str, ...] = FEATURE_NAMES,
+    use_market: bool = True,
 ) -> Fit:
     """Split off the window's last dates as the test set, then CV-fit on the rest.
 
     ``labelled`` holds features, ``label`` and ``market_prediction`` for games inside the
-    window, sorted by first pitch. ``feature_names`` narrows the inputs (the quality
-    bench's market-free variant); everything shipped uses them all.
+    window, sorted by first pitch. ``feature_names`` are the market part's inputs (the
+    market-free part takes those of them from schedule and results); ``use_market`` off
+    leaves only the market-free part (the quality bench's market-free variant).
     """
     found, needed = labelled.height, training_config.min_training_games
     if found < needed:
@@ -196,29 +359,32 @@ def fit(
             f"labelled games; training needs at least {needed} (widen --days)"
         )
     params = lightgbm_params(target, model_config, training_config.seed)
-    x, y = feature_matrix(labelled, feature_names), labelled["label"].to_numpy()
     train_rows, test_rows = chronological_split(labelled["date"], training_config.test_size)
+    train = labelled[train_rows]
     # The final model never sees the test rows, not even for early stopping.
-    booster, num_boost_round, fold_scores = cross_validated_fit(
-        target,
-        x[train_rows],
-        y[train_rows],
-        labelled["date"].gather(train_rows),
-        params,
-        training_config,
-        feature_names,
-        fold_metrics=fold_metrics,
+    validated = cross_validated_fit(
+        target, train, params, training_config, feature_names, fold_metrics, use_market
     )
+    held_out = validated.model
     # The test rows are the most recent information: once they have given the estimate,
     # the shipped model learns from them too, with the rounds CV chose.
-    shipped = _fit(params, x, y, num_boost_round, feature_names=feature_names)
-    predicted_test = booster.predict(x[test_rows])
+    shipped = fit_target_model(
+        target, labelled, params, feature_names, held_out.market_rounds,
+        held_out.market_free_rounds, use_market,
+    )  # fmt: skip
+    test = labelled[test_rows]
+    predicted_test = held_out.predict(test)
     gate = gate_scores(
-        target, num_boost_round, y[test_rows], predicted_test, float(y[train_rows].mean())
+        target,
+        held_out.market_free_rounds,
+        held_out.market_rounds,
+        test["label"].to_numpy(),
+        predicted_test,
+        float(train["label"].mean()),  # type: ignore[arg-type]
     )
     return Fit(
-        booster, shipped, num_boost_round, fold_scores, x, y, train_rows, test_rows,
-        predicted_test, gate,
+        held_out, shipped, validated.fold_scores, train_rows, test_rows, predicted_test, gate,
+        validated.notes,
     )  # fmt: skip
 
 
@@ -228,7 +394,7 @@ class Challenger:
     metric on the held-out dates and what the promotion gate reads, without the report:
     the season replay fits hundreds of these."""
 
-    booster: lgb.Booster
+    model: TargetModel
     test_metric: float
     gate: GateScores
 
@@ -253,46 +419,37 @@ def train_target(
 ) -> TrainingResult:
     """Train and measure one target on the labelled games of ``window``."""
     fitted = fit(target, labelled, window, model_config, training_config)
-    booster, num_boost_round, fold_scores = (
-        fitted.booster,
-        fitted.num_boost_round,
-        fitted.fold_scores,
-    )
-    x, y, train_rows, test_rows = fitted.x, fitted.y, fitted.train_rows, fitted.test_rows
+    held_out, train_rows, test_rows = fitted.model, fitted.train_rows, fitted.test_rows
     params = lightgbm_params(target, model_config, training_config.seed)
+    train, test_games = labelled[train_rows], labelled[test_rows]
+    y_train, y_test = train["label"].to_numpy(), test_games["label"].to_numpy()
 
-    predicted_train = booster.predict(x[train_rows])
+    predicted_train = held_out.predict(train)
     predicted_test = fitted.predicted_test
-    train_mean = float(y[train_rows].mean())
-    test = labelled[test_rows].with_columns(
-        prediction=pl.Series(predicted_test), base_rate=pl.lit(train_mean)
+    train_mean = float(y_train.mean())
+    test = test_games.with_columns(
+        prediction=pl.Series(predicted_test),
+        base_rate=pl.lit(train_mean),
+        scored_by=held_out.parts(test_games),
     )
     metrics: dict[str, float] = {}
-    metrics |= {f"train_{k}": v for k, v in score(target, y[train_rows], predicted_train).items()}
-    metrics |= {f"test_{k}": v for k, v in score(target, y[test_rows], predicted_test).items()}
+    metrics |= {f"train_{k}": v for k, v in score(target, y_train, predicted_train).items()}
+    metrics |= {f"test_{k}": v for k, v in score(target, y_test, predicted_test).items()}
     for name in metric_names(target):
-        values = [s[name] for s in fold_scores]
+        values = [s[name] for s in fitted.fold_scores]
         metrics[f"cv_mean_{name}"] = float(np.nanmean(values))
         metrics[f"cv_std_{name}"] = float(np.nanstd(values))
     metrics |= baseline_metrics(target, test, predicted_test, train_mean)
+    for part in PARTS:
+        metrics[f"scored_by_{part}_test_games"] = float((test["scored_by"] == part).sum())
     comparisons = held_out_comparisons(target, test)
     for name, interval in comparisons.items():
         metrics |= interval.as_dict(f"test_vs_{name}_{interval.metric}_")
 
-    # The shipped model's importance: the one registered, and the one drift compares.
-    booster = fitted.shipped
-    gain = booster.feature_importance("gain")
-    importance = pl.DataFrame(
-        {
-            "feature": list(FEATURE_NAMES),
-            "gain": gain,
-            "split": booster.feature_importance("split"),
-            "gain_share": gain / gain.sum() if gain.sum() > 0 else gain,
-        }
-    ).sort("gain", descending=True)
     test_predictions = test.select(
-        "game_id", "date", "home_team", "away_team", "label", "market_prediction", "prediction"
-    )
+        "game_id", "date", "home_team", "away_team", "label", "market_prediction",
+        "prediction", "scored_by",
+    )  # fmt: skip
     quality = {
         "completeness_mean": float(labelled["completeness"].mean() or 0.0),
         "completeness_min": float(labelled["completeness"].min() or 0.0),  # type: ignore[arg-type]
@@ -301,16 +458,16 @@ def train_target(
     }
     return TrainingResult(
         target=target,
-        booster=fitted.shipped,
-        held_out_booster=fitted.booster,
+        model=fitted.shipped,
+        held_out_model=held_out,
         params=params,
-        num_boost_round=num_boost_round,
         window=window,
         n_train=len(train_rows),
         n_test=len(test_rows),
         metrics=metrics,
-        importance=importance,
-        calibration=calibration_table(target, y[test_rows], predicted_test),
+        # The shipped model's importance: the one registered, and the one drift compares.
+        importance=fitted.shipped.importance(),
+        calibration=calibration_table(target, y_test, predicted_test),
         test_predictions=test_predictions,
         quality=quality,
         game_quality=labelled.select(
@@ -322,6 +479,8 @@ def train_target(
         ),
         gate=fitted.gate,
         comparisons=comparisons,
+        notes=fitted.notes,
+        feature_names=list(fitted.shipped.input_features),
     )
 
 
