@@ -12,17 +12,21 @@ GATE = PromotionGateConfig(min_boost_rounds=10, min_probability_spread=0.01, min
 
 
 def test_a_model_that_learned_something_passes():
-    scores = GateScores(40, test_metric=0.680, base_rate_metric=0.690, prediction_spread=0.05)
+    scores = GateScores(40, 0, test_metric=0.680, base_rate_metric=0.690, prediction_spread=0.05)
     assert gate_failures(Target.MONEYLINE_HOME_WIN, scores, GATE) == []
 
 
 @pytest.mark.parametrize(
     ("target", "scores", "reason"),
     [
-        (Target.MONEYLINE_HOME_WIN, GateScores(4, 0.688, 0.690, 0.05), "4 boosting rounds"),
-        (Target.MONEYLINE_HOME_WIN, GateScores(40, 0.688, 0.690, 0.004), "vary by 0.0040"),
-        (Target.RUN_TOTAL_REGRESSION, GateScores(40, 4.40, 4.45, 0.05), "vary by 0.0500 runs"),
-        (Target.TOTAL_OVER_UNDER, GateScores(40, 0.695, 0.693, 0.05), "worse than the base rate"),
+        (Target.MONEYLINE_HOME_WIN, GateScores(4, 0, 0.688, 0.690, 0.05), "4 boosting rounds"),
+        (Target.MONEYLINE_HOME_WIN, GateScores(40, 0, 0.688, 0.690, 0.004), "vary by 0.0040"),
+        (Target.RUN_TOTAL_REGRESSION, GateScores(40, 0, 4.40, 4.45, 0.05), "vary by 0.0500 runs"),
+        (
+            Target.TOTAL_OVER_UNDER,
+            GateScores(40, 0, 0.695, 0.693, 0.05),
+            "worse than the base rate",
+        ),
     ],
 )
 def test_each_failure_is_named(target, scores, reason):
@@ -37,7 +41,7 @@ def test_mlb_train_registers_a_gated_model_but_does_not_promote_it(state_dir, mo
     from mlbcore.settings import load_settings
 
     # A gate no demo model can pass: every model is registered, none promoted.
-    monkeypatch.setenv("PROMOTION__MIN_BOOST_ROUNDS", "1000")
+    monkeypatch.setenv("PROMOTION__MIN_RUNS_SPREAD", "100")
     assert main(["train", "--targets", "run_total_regression"]) == 0
     out = capsys.readouterr().out
     assert "NOT promoted: degenerate" in out

@@ -197,8 +197,10 @@ def test_the_run_total_objective_is_a_validated_setting(monkeypatch):
     assert (params["objective"], params["metric"]) == ("poisson", "poisson")
 
 
-def _scores(market_free_rounds: int, market_rounds: int, spread: float) -> GateScores:
-    return GateScores(market_free_rounds, market_rounds, 0.68, 0.69, spread)
+def _scores(
+    market_free_rounds: int, market_rounds: int, spread: float, unpriced: int = 5
+) -> GateScores:
+    return GateScores(market_free_rounds, market_rounds, 0.68, 0.69, spread, unpriced)
 
 
 def test_the_gate_reads_rounds_from_the_market_free_part_and_spread_from_the_whole():
@@ -207,7 +209,12 @@ def test_the_gate_reads_rounds_from_the_market_free_part_and_spread_from_the_who
     # A market part of zero rounds is the market: legitimate.
     assert gate_failures(target, _scores(12, 0, 0.08), config) == []
     reasons = gate_failures(target, _scores(3, 40, 0.08), config)
-    assert reasons == ["degenerate: its market-free part has 3 boosting rounds (the gate needs 10)"]
+    assert reasons == [
+        "degenerate: its market-free part, which scored 5 unpriced test games, has 3 boosting "
+        "rounds (the gate needs 10)"
+    ]
+    # Where every test game was priced, the market-free part never spoke: not judged.
+    assert gate_failures(target, _scores(3, 40, 0.08, unpriced=0), config) == []
     assert "vary by 0.0010 probability" in gate_failures(target, _scores(12, 0, 0.001), config)[0]
 
 

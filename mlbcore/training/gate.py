@@ -6,7 +6,9 @@ from game to game), is registered and tagged, never promoted.
 A target's model has two parts (``TargetModel``). The market part boosts from the
 market's price, so zero rounds there is legitimate: it is the market. The rounds rule
 therefore reads the market-free part, which has no such prior and must learn to say
-anything; the spread rule reads the combined predictions."""
+anything, and only where that part scores games (some test games had no price): a model
+whose every game is priced is not judged on a part that never speaks. The spread rule
+reads the combined predictions."""
 
 from dataclasses import dataclass
 
@@ -26,6 +28,7 @@ class GateScores:
     test_metric: float  # the primary metric (log loss or RMSE; lower is better)
     base_rate_metric: float  # the training base rate's (or mean's) on the same games
     prediction_spread: float  # standard deviation of the predictions across games
+    market_free_test_games: int = 1  # test games the market-free part scored (no price)
 
 
 def gate_scores(
@@ -35,6 +38,7 @@ def gate_scores(
     y_test: np.ndarray,
     predicted_test: np.ndarray,
     train_mean: float,
+    market_free_test_games: int = 1,
 ) -> GateScores:
     return GateScores(
         market_free_rounds=market_free_rounds,
@@ -42,6 +46,7 @@ def gate_scores(
         test_metric=primary_score(target, y_test, predicted_test),
         base_rate_metric=primary_score(target, y_test, np.full(len(y_test), train_mean)),
         prediction_spread=float(np.std(predicted_test)),
+        market_free_test_games=market_free_test_games,
     )
 
 
@@ -51,10 +56,11 @@ def gate_failures(target: Target, scores: GateScores, config: PromotionGateConfi
     reasons: list[str] = []
     if not config.enabled:
         return reasons
-    if scores.market_free_rounds < config.min_boost_rounds:
+    if scores.market_free_test_games and scores.market_free_rounds < config.min_boost_rounds:
         reasons.append(
-            f"degenerate: its market-free part has {scores.market_free_rounds} boosting "
-            f"rounds (the gate needs {config.min_boost_rounds})"
+            f"degenerate: its market-free part, which scored {scores.market_free_test_games} "
+            f"unpriced test games, has {scores.market_free_rounds} boosting rounds (the gate "
+            f"needs {config.min_boost_rounds})"
         )
     spread = config.min_probability_spread if target.is_binary else config.min_runs_spread
     unit = "probability" if target.is_binary else "runs"

@@ -381,6 +381,7 @@ def fit(
         test["label"].to_numpy(),
         predicted_test,
         float(train["label"].mean()),  # type: ignore[arg-type]
+        market_free_test_games=int((~held_out.priced(test)).sum()),
     )
     return Fit(
         held_out, shipped, validated.fold_scores, train_rows, test_rows, predicted_test, gate,
