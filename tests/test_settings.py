@@ -5,31 +5,29 @@ from mlbcore.settings import load_settings
 from mlbcore.targets import Target
 
 
-def test_defaults_are_the_original_design():
+def test_defaults_are_the_original_design_but_for_the_tuned_window_and_trees():
     settings = load_settings()
-    assert settings.training.training_window_days == 90
+    # Tuned on the 2013 season walked forward (README, "Model quality").
+    assert settings.training.training_window_days == 1000
     assert settings.training.cross_validation_folds == 5
     assert settings.training.test_size == 0.2
     assert settings.training.use_cached_features is True
     assert settings.ml_cutoff_minutes == 60
     assert settings.mlflow_experiment_name == "mlb_betting_predictions"
     over_under = settings.model_for(Target.TOTAL_OVER_UNDER)
-    assert (over_under.num_leaves, over_under.learning_rate, over_under.feature_fraction) == (
-        25,
-        0.05,
-        0.85,
-    )
-    run_total = settings.model_for(Target.RUN_TOTAL_REGRESSION)
-    assert (run_total.num_leaves, run_total.feature_fraction) == (35, 0.9)
+    for target in Target:
+        config = settings.model_for(target)
+        assert (config.num_leaves, config.learning_rate, config.feature_fraction) == (7, 0.02, 0.7)
+        assert (config.min_data_in_leaf, config.lambda_l2) == (200, 20.0)
 
 
 def test_environment_overrides_one_field_and_keeps_the_other_defaults(monkeypatch):
-    monkeypatch.setenv("MODELS__TOTAL_OVER_UNDER__NUM_LEAVES", "7")
+    monkeypatch.setenv("MODELS__TOTAL_OVER_UNDER__NUM_LEAVES", "15")
     monkeypatch.setenv("ML_CUTOFF_MINUTES", "90")
     settings = load_settings()
     over_under = settings.model_for(Target.TOTAL_OVER_UNDER)
-    assert (over_under.num_leaves, over_under.feature_fraction) == (7, 0.85)
-    assert settings.model_for(Target.MONEYLINE_HOME_WIN).num_leaves == 31
+    assert (over_under.num_leaves, over_under.feature_fraction) == (15, 0.7)
+    assert settings.model_for(Target.MONEYLINE_HOME_WIN).num_leaves == 7
     assert settings.ml_cutoff_minutes == 90
 
 

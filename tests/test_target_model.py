@@ -129,7 +129,7 @@ def test_a_game_without_a_price_is_scored_by_the_market_free_part(demo_snapshot,
     assert np.array_equal(predicted[~unpriced], model.predict(labelled)[~unpriced])
     # The market-free part reads no market or splits feature.
     sources = {f.source for f in FEATURES if f.name in model.market_free_features}
-    assert sources <= {"schedule", "results"}
+    assert sources <= {"schedule", "results", "players", "lineups", "workload"}
     assert set(model.market_free_features) == set(MARKET_FREE_FEATURES)
 
 

@@ -131,7 +131,7 @@ def test_the_words_come_from_the_interval_not_the_point_estimate():
 
 def test_market_free_features_have_no_market_or_splits_input():
     sources = {f.source for f in FEATURES if f.name in MARKET_FREE_FEATURES}
-    assert sources == {"schedule", "results"}
+    assert sources == {"schedule", "results", "players", "lineups", "workload"}
 
 
 def test_quality_benchmark_on_real_data_reproduces_the_market_reference(shared_data):

@@ -442,6 +442,19 @@ def _import_retrosplits(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seasons(text: str) -> tuple[int, ...]:
+    """``--seasons 2015,2016``: the bench's seasons, each one the data has lines for."""
+    try:
+        seasons = tuple(sorted({int(part) for part in text.split(",")}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of years"
+        ) from None
+    if not seasons or not set(seasons) <= {2014, 2015, 2016}:
+        raise argparse.ArgumentTypeError(f"{text!r}: seasons must be within 2014-2016")
+    return seasons
+
+
 def _bench_quality(args: argparse.Namespace) -> int:
     from mlbcore.evaluation.quality_bench import bench_quality
     from mlbcore.settings import PROJECT_ROOT
@@ -449,7 +462,7 @@ def _bench_quality(args: argparse.Namespace) -> int:
     shared = args.shared_data or PROJECT_ROOT.parent / "shared" / "data"
     if not (shared / "retrosheet").is_dir():
         raise MlbError(f"{shared} has no retrosheet/ folder; pass --shared-data DIR")
-    bench_quality(shared)
+    bench_quality(shared, args.out, args.seasons, args.workers)
     return 0
 
 
@@ -753,15 +766,31 @@ def build_parser() -> argparse.ArgumentParser:
     bench_replay.add_argument("--data", default=None, metavar="PATH|URL")
     bench_replay.set_defaults(handler=_bench_replay)
     bench_quality = benches.add_parser(
-        "quality", help="walk-forward model quality on real 2016 games, beside the market"
+        "quality",
+        help="walk-forward model quality on real 2014-2016 games, beside the market",
     )
     bench_quality.add_argument(
         "--shared-data",
         type=Path,
         default=None,
         metavar="DIR",
-        help="folder with retrosheet/, sbr/ and pinnacle/ (default ../shared/data)",
+        help="folder with retrosheet/, retrosplits/, sbr/ and pinnacle/ (default ../shared/data)",
     )
+    bench_quality.add_argument(
+        "--seasons",
+        type=_seasons,
+        default=(2014, 2015, 2016),
+        metavar="YEARS",
+        help="seasons to walk through, comma-separated, within 2014-2016 (default all three)",
+    )
+    bench_quality.add_argument(
+        "--out",
+        type=Path,
+        default=Path("quality-predictions.csv"),
+        metavar="CSV",
+        help="where every out-of-sample prediction is written (default ./quality-predictions.csv)",
+    )
+    bench_quality.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     bench_quality.set_defaults(handler=_bench_quality)
     bench_store = benches.add_parser(
         "store", help="MessagePack vs JSON and Redis feature-cache reads on loopback"

@@ -1,131 +1,212 @@
-"""`mlb bench quality`: how good the models are on real games, beside the market.
+"""`mlb bench quality`: how good the models are on real games, season by season, beside
+the market and the baselines a model must beat.
 
-Imports Retrosheet 2010-2016, SBR 2014-2016 and Pinnacle 2016 from the shared data
-folder into a temporary snapshot, walks forward through the 2016 season month by month,
-and scores each model's out-of-sample predictions beside Pinnacle's no-vig price at the
-cutoff, SBR's consensus opening price and the training base rate, on the same games.
+Imports Retrosheet 2010-2016 (games and lineups), retrosplits (team game lines 2010-2016,
+player season splits 2009-2016), SBR 2014-2016 and Pinnacle 2016 from the shared data
+folder into a temporary snapshot, then walks forward month by month through 2014, 2015
+and 2016. On the 1st of each month (10:00 UTC) every target is trained exactly as
+`mlb train --as-of` ships it (the last ``training_window_days`` game dates, rounds chosen
+by time-series CV inside that window, refitted on the whole window), the baselines are
+fitted on the same training games, and the month's games are predicted. Nothing of a
+scored month reaches its model or its baselines.
 
-Each variant is walked twice: as `mlb train` ships it (the last ``training_window_days``
-game dates, refitted on the whole window) and, as a yardstick, trained on every earlier
-game. The primary metric's differences (model minus each baseline) carry paired
-date-block bootstrap intervals, and the words "better", "worse" or "no clear difference"
-come from those intervals only.
+The market is each game's price at the cutoff: Pinnacle's where it priced the game, else
+SBR's opening line (the only SBR price known by then). SBR's closing line, known only at
+first pitch, is scored beside as the sharpest yardstick, never used as an input.
+
+Per season and pooled, on the same games: the model, the market, the recalibrated market,
+the regularised linear model, the base rate and SBR's close; the model minus each with
+its paired date-block 95 % interval, and the words "better" / "worse" / "no clear
+difference" from the interval only. The market-free part of each model (what scores a
+game the market did not price) is scored on every game too.
 """
 
+import os
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import date
+from multiprocessing import get_context
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 from mlbcore.data.snapshot import load_snapshot
-from mlbcore.evaluation.walk_forward import (
-    Variant,
-    WalkForward,
-    month_starts,
-    walk_forward_all_history,
-    walk_forward_shipped,
-)
+from mlbcore.errors import MlbError
+from mlbcore.evaluation.walk_forward import month_as_of, month_starts
 from mlbcore.features.build import build_features
 from mlbcore.features.market import market_features
-from mlbcore.features.registry import FEATURE_NAMES, MARKET_FREE_FEATURES
+from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.features.timing import cutoff_utc
-from mlbcore.importers.jobs import import_pinnacle, import_retrosheet, import_sbr
+from mlbcore.importers.jobs import (
+    import_pinnacle,
+    import_retrosheet,
+    import_retrosplits,
+    import_sbr,
+)
 from mlbcore.importers.report import RETROSHEET_NOTICE
+from mlbcore.importers.retrosplits import RETROSPLITS_NOTICE
 from mlbcore.settings import Settings, load_settings
 from mlbcore.targets import Target
+from mlbcore.training.baselines import BASELINE_NAMES, BASELINE_WORDS, fit_baselines
 from mlbcore.training.bootstrap import BETTER, WORSE, Interval, compare_frame
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import PRIMARY_METRIC, score
+from mlbcore.training.pipeline import as_of_training_window, training_set
+from mlbcore.training.trainer import fit
 
-SEASON = 2016
+SEASONS = (2014, 2015, 2016)
 FIRST_SEASON = 2010
-VARIANTS = (
-    Variant(Target.MONEYLINE_HOME_WIN, FEATURE_NAMES, "moneyline, with market features"),
-    Variant(
-        Target.MONEYLINE_HOME_WIN,
-        MARKET_FREE_FEATURES,
-        "moneyline, team and pitcher only",
-        uses_market=False,
-    ),
-    Variant(Target.TOTAL_OVER_UNDER, FEATURE_NAMES, "over/under"),
-    Variant(Target.RUN_TOTAL_REGRESSION, FEATURE_NAMES, "run total"),
-)
-SHIPPED, ALL_HISTORY = "shipped", "all history"
-
-# Per target: each baseline's prediction column, and the metrics shown as point values.
-BASELINE_COLUMNS: dict[Target, dict[str, str]] = {
-    Target.MONEYLINE_HOME_WIN: {
-        "pinnacle_cutoff": "pinnacle_home_prob",
-        "sbr_open": "sbr_home_prob",
-        "base_rate": "base_rate",
-    },
-    Target.TOTAL_OVER_UNDER: {
-        "pinnacle_cutoff": "pinnacle_over_prob",
-        "sbr_open": "sbr_over_prob",
-        "base_rate": "base_rate",
-    },
-    Target.RUN_TOTAL_REGRESSION: {
-        "pinnacle_cutoff": "pinnacle_total",
-        "sbr_open": "sbr_total",
-        "base_rate": "base_rate",
-    },
+POOLED = "pooled"
+MODEL, MARKET_FREE, SBR_CLOSE = "prediction", "market_free_prediction", "sbr_close"
+REFERENCE_WORDS = {
+    **BASELINE_WORDS,
+    SBR_CLOSE: "SBR's closing line",
+    "market_free": "the market-free part",
 }
 POINT_METRICS: dict[Target, tuple[str, ...]] = {
     Target.MONEYLINE_HOME_WIN: ("log_loss", "brier", "accuracy"),
     Target.TOTAL_OVER_UNDER: ("log_loss", "brier", "accuracy"),
     Target.RUN_TOTAL_REGRESSION: ("rmse", "mae"),
 }
-BASELINE_WORDS = {
-    "pinnacle_cutoff": "the market",
-    "sbr_open": "SBR's opening price",
-    "base_rate": "the base rate",
+# The closing line's prediction of each target, from `closing_prices`.
+CLOSE_COLUMN = {
+    Target.MONEYLINE_HOME_WIN: "sbr_close_home_prob",
+    Target.TOTAL_OVER_UNDER: "sbr_close_over_prob",
+    Target.RUN_TOTAL_REGRESSION: "sbr_close_total",
 }
-# Compared with, not shown as a point-value column: the all-history model's predictions.
-ALL_HISTORY_COLUMN = "all_history_prediction"
-REFERENCE_WORDS = {**BASELINE_WORDS, "all_history": "the all-history model"}
 
 
-def build_real_snapshot(shared: Path, out: Path) -> None:
-    retro, sbr, pinnacle = shared / "retrosheet", shared / "sbr", shared / "pinnacle"
-    import_retrosheet([retro / f"GL{year}.TXT" for year in range(FIRST_SEASON, SEASON + 1)], out)
-    import_sbr(out, [sbr / f"mlb odds {year}.xlsx" for year in range(2014, SEASON + 1)])
-    import_pinnacle(out, pinnacle / "mlb2016_games.csv", pinnacle / "mlb2016_lines.csv.gz")
+def build_real_snapshot(shared: Path, out: Path, last_season: int = SEASONS[-1]) -> None:
+    retro, splits = shared / "retrosheet", shared / "retrosplits"
+    seasons = range(FIRST_SEASON, last_season + 1)
+    import_retrosheet([retro / f"GL{year}.TXT" for year in seasons], out)
+    import_retrosplits(
+        out,
+        [splits / f"teams-{year}.csv" for year in seasons]
+        + [
+            splits / f"{kind}-platoon-{year}.csv"
+            for kind in ("pitching", "batting")
+            for year in range(FIRST_SEASON - 1, last_season + 1)
+        ],
+    )
+    import_sbr(out, [shared / "sbr" / f"mlb odds {year}.xlsx" for year in range(2014, 2017)])
+    import_pinnacle(
+        out, shared / "pinnacle" / "mlb2016_games.csv", shared / "pinnacle" / "mlb2016_lines.csv.gz"
+    )
 
 
-def book_baselines(
-    games: pl.DataFrame,
-    odds_lines: pl.DataFrame,
-    cutoff_minutes: int,
-    books: tuple[str, ...] = ("pinnacle", "sbr"),
-) -> pl.DataFrame:
-    """Each book's own prices at the cutoff (for SBR, its opening line): ``game_id`` and
-    ``{book}_home_prob``, ``{book}_over_prob`` (no-vig) and ``{book}_total`` (runs)."""
-    with_cutoff = games.with_columns(cutoff_utc(cutoff_minutes))
-    frames = []
-    for book in books:
-        prices = market_features(with_cutoff, odds_lines.filter(pl.col("book") == book), book)
-        frames.append(
-            prices.select(
-                "game_id",
-                pl.col("market_no_vig_home_prob").alias(f"{book}_home_prob"),
-                pl.col("market_no_vig_over_prob").alias(f"{book}_over_prob"),
-                pl.col("market_total").alias(f"{book}_total"),
+def closing_prices(games: pl.DataFrame, odds_lines: pl.DataFrame) -> pl.DataFrame:
+    """SBR's closing line of each game (stamped at first pitch, so read with a cutoff of
+    0 minutes): ``sbr_close_home_prob``, ``sbr_close_over_prob`` (no-vig) and
+    ``sbr_close_total``. For scoring only: it is known after every cutoff."""
+    at_first_pitch = games.with_columns(cutoff_utc(0))
+    prices = market_features(at_first_pitch, odds_lines.filter(pl.col("book") == "sbr"), "sbr")
+    return prices.select(
+        "game_id",
+        pl.col("market_no_vig_home_prob").alias("sbr_close_home_prob"),
+        pl.col("market_no_vig_over_prob").alias("sbr_close_over_prob"),
+        pl.col("market_total").alias("sbr_close_total"),
+    )
+
+
+def _month_slices(labelled: pl.DataFrame, season: int) -> list[tuple[date, pl.DataFrame]]:
+    months = month_starts(season)
+    ends = [*months[1:], date(season + 1, 1, 1)]
+    slices = [
+        (start, labelled.filter(pl.col("date").is_between(start, end, closed="left")))
+        for start, end in zip(months, ends, strict=True)
+    ]
+    return [(start, test) for start, test in slices if not test.is_empty()]
+
+
+def walk_season(
+    target: Target, season: int, features: pl.DataFrame, games: pl.DataFrame, settings: Settings
+) -> tuple[pl.DataFrame, list[str]]:
+    """Every labelled game of ``season`` predicted by the model and baselines of its
+    month, each trained on the games `mlb train --as-of <the month's 1st>` would use. A
+    month whose window has too few labelled games (over/under before the first season
+    with totals) is left out, and ``skipped`` says so."""
+    labelled = labelled_games(features, games, target)
+    parts, skipped = [], []
+    for month, test in _month_slices(labelled, season):
+        as_of = month_as_of(month)
+        window = as_of_training_window(games, settings.training.training_window_days, as_of)
+        train = training_set(features, games, target, window, as_of)
+        try:
+            fitted = fit(
+                target, train, window, settings.model_for(target), settings.training,
+                fold_metrics=False,
+            )  # fmt: skip
+        except MlbError as error:
+            skipped.append(f"{month:%Y-%m}: {error} ({test.height} games not scored)")
+            continue
+        model = fitted.shipped
+        baselines = fit_baselines(target, train, FEATURE_NAMES)
+        parts.append(
+            test.select("game_id", "date", "label")
+            .with_columns(
+                target=pl.lit(target.value),
+                season=pl.lit(season),
+                month=pl.lit(month),
+                prediction=pl.Series(model.predict(test)),
+                scored_by=model.parts(test),
+                market_free_prediction=pl.Series(replace(model, uses_market=False).predict(test)),
+                market_rounds=pl.lit(model.market_rounds),
+                market_free_rounds=pl.lit(model.market_free_rounds),
+                n_train=pl.lit(train.height),
+                window_start=pl.lit(window.start_date),
             )
+            .hstack(baselines.predict(test))
         )
-    joined = frames[0]
-    for frame in frames[1:]:
-        joined = joined.join(frame, on="game_id", how="full", coalesce=True)
-    return joined
+    return pl.concat(parts, how="diagonal_relaxed"), skipped
 
 
-def verdict_words(interval: Interval, baseline: str) -> str:
-    """ "better than the market", "worse than ..." or "no clear difference from ...",
-    from the interval alone."""
-    name = REFERENCE_WORDS[baseline]
+def _walk_task(
+    task: tuple[Target, int], features: pl.DataFrame, games: pl.DataFrame
+) -> tuple[pl.DataFrame, list[str]]:
+    target, season = task
+    return walk_season(target, season, features, games, load_settings())
+
+
+def walk(
+    features: pl.DataFrame,
+    games: pl.DataFrame,
+    seasons: Sequence[int] = SEASONS,
+    targets: Sequence[Target] = tuple(Target),
+    workers: int = 2,
+) -> tuple[pl.DataFrame, list[str]]:
+    """``walk_season`` of every target and season, ``workers`` processes at a time (one
+    LightGBM thread each: small windows gain nothing from threads, FIELD-NOTES)."""
+    tasks = [(target, season) for target in targets for season in seasons]
+    os.environ["OMP_NUM_THREADS"] = "1"  # inherited by the spawned workers
+    if workers <= 1:
+        frames = [_walk_task(task, features, games) for task in tasks]
+    else:
+        # spawn, not fork: a forked OpenMP runtime can hang in the child.
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            frames = list(
+                pool.map(_walk_task, tasks, [features] * len(tasks), [games] * len(tasks))
+            )
+    predictions = pl.concat([frame for frame, _ in frames], how="diagonal_relaxed")
+    skipped = [
+        f"{target.value} {line}"
+        for (target, _), (_, lines) in zip(tasks, frames, strict=True)
+        for line in lines
+    ]
+    return predictions.sort("target", "date", "game_id"), skipped
+
+
+def _groups(predictions: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
+    seasons = sorted(predictions["season"].unique().to_list())
+    groups = [(str(season), predictions.filter(pl.col("season") == season)) for season in seasons]
+    return [*groups, (POOLED, predictions)] if len(seasons) > 1 else groups
+
+
+def _words(interval: Interval, reference: str) -> str:
+    name = REFERENCE_WORDS[reference]
     if interval.verdict == BETTER:
         return f"better than {name}"
     if interval.verdict == WORSE:
@@ -133,211 +214,195 @@ def verdict_words(interval: Interval, baseline: str) -> str:
     return f"no clear difference from {name}"
 
 
-def same_games(target: Target, predictions: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
-    """The games every baseline priced, and the baselines that priced any of them: a book
-    with no price for this market in the season (an empty column) is left out rather than
-    emptying the comparison."""
-    baselines = {
-        name: column
-        for name, column in BASELINE_COLUMNS[target].items()
-        if predictions[column].is_not_null().any()
-    }
-    return predictions.drop_nulls(list(baselines.values())), baselines
-
-
-def scored_rows(
-    variant: Variant,
-    training: str,
-    walked: WalkForward,
-    baselines: pl.DataFrame,
-    all_history: WalkForward | None = None,
-) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """Point values of every metric (one row per metric) and, for the primary metric, the
-    model minus each baseline with its date-block interval (one row per baseline), all on
-    the same games. Given ``all_history``, the model is also compared with that walk's
-    predictions of the same games (shipped window against every earlier game)."""
-    target = variant.target
-    predictions = walked.predictions.join(baselines, on="game_id", how="left")
-    same, columns = same_games(target, predictions)
-    compared_with = dict(columns)
-    if all_history is not None:
-        reference = all_history.predictions.select(
-            "game_id", pl.col("prediction").alias(ALL_HISTORY_COLUMN)
-        )
-        same = same.join(reference, on="game_id", how="inner")
-        compared_with["all_history"] = ALL_HISTORY_COLUMN
-    columns = {"model": "prediction", **columns}
-    scored = {
-        name: score(target, same["label"].to_numpy(), same[column].to_numpy())
-        for name, column in columns.items()
-    }
-    gated = walked.months["gate_failures"].is_not_null().all()
-    gate = f"{walked.gate_failed_months}/{walked.months.height}" if gated else "n/a"
-    rounds = float(np.median(walked.months["rounds"].to_numpy()))
-    points = [
-        {
-            "variant": variant.label,
-            "training": training,
-            "games": same.height,
-            "metric": metric,
-            # A baseline with no prices for this market stays an empty cell.
-            **{
-                name: scored[name][metric] if name in scored else None
-                for name in ("model", *BASELINE_WORDS)
-            },
-            "median_rounds": rounds,
-            "gate_failed": gate,
-        }
-        for metric in POINT_METRICS[target]
-    ]
-    metric = PRIMARY_METRIC[target]
-    comparisons = []
-    for baseline, column in compared_with.items():
-        interval = compare_frame(metric, same, "prediction", column)
-        comparisons.append(
-            {
-                "variant": variant.label,
-                "training": training,
-                "baseline": baseline,
-                "metric": metric,
-                "games": interval.games,
-                "dates": interval.dates,
-                "difference": interval.estimate,
-                "low": interval.low,
-                "high": interval.high,
-                "verdict": interval.verdict,
-                "words": verdict_words(interval, baseline),
-            }
-        )
-    return points, comparisons
-
-
 @dataclass
 class QualityBench:
-    """``table``: point values per variant, training and metric. ``comparisons``: the
-    primary metric, model minus each baseline, with its 95 % interval and verdict words.
-    ``months``: each monthly model's training window (``WalkForward.months``) per variant
-    and training. ``seconds``: wall time per step."""
+    """``predictions``: every out-of-sample prediction (one row per target and game).
+    ``table``: point values per target, season (or pooled) and metric on the same games.
+    ``comparisons``: the primary metric, model minus each reference, with its 95 %
+    interval and words. ``market_free``: the market-free part on every game beside the
+    base rate and the market. ``seconds``: wall time per step."""
 
+    predictions: pl.DataFrame
     table: pl.DataFrame
     comparisons: pl.DataFrame
-    months: pl.DataFrame
+    market_free: pl.DataFrame
     seconds: dict[str, float]
+    skipped: list[str]  # months not scored, and why
 
 
-def walk_variants(
-    features: pl.DataFrame,
-    games: pl.DataFrame,
-    baselines: pl.DataFrame,
-    months: list[date],
-    settings: Settings,
-    variants: tuple[Variant, ...] = VARIANTS,
-    all_history: bool = True,
+def _comparison_row(
+    target: Target, group: str, reference: str, interval: Interval, model: str = "model"
+) -> dict[str, object]:
+    return {
+        "target": target.value,
+        "season": group,
+        "model": model,
+        "reference": reference,
+        "metric": interval.metric,
+        "games": interval.games,
+        "dates": interval.dates,
+        "difference": interval.estimate,
+        "low": interval.low,
+        "high": interval.high,
+        "verdict": interval.verdict,
+        "words": _words(interval, reference),
+    }
+
+
+def score_walk(
+    predictions: pl.DataFrame, closing: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The point table, the model's comparisons and the market-free part's, from
+    ``walk``'s predictions and ``closing_prices``."""
+    points, comparisons, market_free = [], [], []
+    for target in Target:
+        rows = predictions.filter(pl.col("target") == target.value)
+        if rows.is_empty():
+            continue
+        rows = rows.join(
+            closing.select("game_id", pl.col(CLOSE_COLUMN[target]).alias(SBR_CLOSE)),
+            on="game_id",
+            how="left",
+        )
+        metric = PRIMARY_METRIC[target]
+        references = [*BASELINE_NAMES[target], SBR_CLOSE]
+        for group, frame in _groups(rows):
+            # The same games for every column: those the market and the close priced.
+            same = frame.drop_nulls([MODEL, *references])
+            scored = {
+                name: score(target, same["label"].to_numpy(), same[name].to_numpy())
+                for name in (MODEL, *references)
+            }
+            points += [
+                {
+                    "target": target.value,
+                    "season": group,
+                    "games": same.height,
+                    "metric": name,
+                    "model": scored[MODEL][name],
+                    **{reference: scored[reference][name] for reference in references},
+                    "months_model_is_market": int(
+                        frame.filter(pl.col("market_rounds") == 0)["month"].n_unique()
+                    ),
+                }
+                for name in POINT_METRICS[target]
+            ]
+            comparisons += [
+                _comparison_row(
+                    target, group, reference, compare_frame(metric, same, MODEL, reference)
+                )
+                for reference in references
+            ]
+            # The market-free part on every labelled game of the group.
+            alone = score(target, frame["label"].to_numpy(), frame[MARKET_FREE].to_numpy())
+            market_free += [
+                {
+                    **_comparison_row(
+                        target, group, reference,
+                        compare_frame(metric, frame, MARKET_FREE, reference), "market_free",
+                    ),
+                    "all_games": frame.height,
+                    "market_free_metric": alone[metric],
+                }
+                for reference in ("base_rate", "market")
+            ]  # fmt: skip
+    return pl.DataFrame(points), pl.DataFrame(comparisons), pl.DataFrame(market_free)
+
+
+def quality_table(
+    shared: Path,
+    seasons: Sequence[int] = SEASONS,
+    targets: Sequence[Target] = tuple(Target),
+    workers: int = 2,
 ) -> QualityBench:
-    """Walk every variant forward through ``months`` as shipped (and on all history when
-    ``all_history``), and score both beside the baselines."""
-    points, comparisons, windows = [], [], []
-    seconds: dict[str, float] = {}
-    for variant in variants:
-        tick = time.perf_counter()
-        walks = {SHIPPED: walk_forward_shipped(features, games, variant, months, settings)}
-        seconds[f"{variant.label} ({SHIPPED})"] = time.perf_counter() - tick
-        if all_history:
-            tick = time.perf_counter()
-            labelled = labelled_games(features, games, variant.target)
-            walks[ALL_HISTORY] = walk_forward_all_history(labelled, variant, months, settings)
-            seconds[f"{variant.label} ({ALL_HISTORY})"] = time.perf_counter() - tick
-        for training, walked in walks.items():
-            reference = walks.get(ALL_HISTORY) if training == SHIPPED else None
-            rows, compared = scored_rows(variant, training, walked, baselines, reference)
-            points += rows
-            comparisons += compared
-            windows.append(
-                walked.months.with_columns(variant=pl.lit(variant.label), training=pl.lit(training))
-            )
-    return QualityBench(
-        pl.DataFrame(points),
-        pl.DataFrame(comparisons),
-        pl.concat(windows, how="diagonal_relaxed"),
-        seconds,
-    )
-
-
-def quality_table(shared: Path) -> QualityBench:
     settings = load_settings()
     tick = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mlb-quality-") as folder:
         out = Path(folder) / "snapshot"
-        build_real_snapshot(shared, out)
+        build_real_snapshot(shared, out, max(seasons))
         snapshot = load_snapshot(out)
-    import_seconds = time.perf_counter() - tick
+    seconds = {"import": time.perf_counter() - tick}
     tick = time.perf_counter()
-    features = build_features(snapshot, settings.ml_cutoff_minutes)
-    baselines = book_baselines(snapshot.games, snapshot.odds_lines, settings.ml_cutoff_minutes)
-    feature_seconds = time.perf_counter() - tick
-    bench = walk_variants(features, snapshot.games, baselines, month_starts(SEASON), settings)
-    bench.seconds = {"import": import_seconds, "features": feature_seconds, **bench.seconds}
-    return bench
+    features = build_features(
+        snapshot, settings.ml_cutoff_minutes, lineups=settings.features.lineups
+    )
+    closing = closing_prices(snapshot.games, snapshot.odds_lines)
+    seconds["features"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    predictions, skipped = walk(features, snapshot.games, seasons, targets, workers)
+    seconds["walk"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    table, comparisons, market_free = score_walk(predictions, closing)
+    seconds["scoring"] = time.perf_counter() - tick
+    return QualityBench(predictions, table, comparisons, market_free, seconds, skipped)
 
 
-def _comparison_lines(bench: QualityBench) -> list[str]:
+def _interval_line(row: dict[str, object]) -> str:
+    return f"{row['difference']:+.4f} [{row['low']:+.4f}, {row['high']:+.4f}]  {row['words']}"
+
+
+def report_lines(bench: QualityBench) -> list[str]:
+    """The comparisons as text: per target, each season and pooled, model minus each
+    reference; then the market-free part."""
     lines = []
-    keys = bench.comparisons.select("variant", "training").unique(maintain_order=True)
-    for variant, training in keys.iter_rows():
-        rows = bench.comparisons.filter(
-            (pl.col("variant") == variant) & (pl.col("training") == training)
-        )
+    for (target,), rows in bench.comparisons.group_by("target", maintain_order=True):
         first = rows.row(0, named=True)
-        metric = first["metric"].replace("_", " ")
         lines.append(
-            f"{variant}, {training}: {metric}, model minus baseline on {first['games']:,} "
-            f"games ({first['dates']} dates), 95 % date-block bootstrap interval"
+            f"{target}: {first['metric'].replace('_', ' ')}, model minus reference on the "
+            "same games, 95 % date-block bootstrap interval"
         )
-        for row in rows.iter_rows(named=True):
-            lines.append(
-                f"    vs {row['baseline']:<16}{row['difference']:+.4f} "
-                f"[{row['low']:+.4f}, {row['high']:+.4f}]  {row['words']}"
-            )
+        for (group,), by_group in rows.group_by("season", maintain_order=True):
+            head = by_group.row(0, named=True)
+            lines.append(f"  {group} ({head['games']:,} games, {head['dates']} dates)")
+            lines += [
+                f"    vs {row['reference']:<20}{_interval_line(row)}"
+                for row in by_group.iter_rows(named=True)
+            ]
+    lines.append(
+        "market-free part (team, pitcher, lineup and workload features only; what scores a "
+        "game the market did not price), on every labelled game:"
+    )
+    for row in bench.market_free.iter_rows(named=True):
+        lines.append(
+            f"  {row['target']:<22}{row['season']:<8}{row['metric'].replace('_', ' ')} "
+            f"{row['market_free_metric']:.4f} on {row['all_games']:,} games; vs "
+            f"{row['reference']} on {row['games']:,}: {_interval_line(row)}"
+        )
     return lines
 
 
-def _window_lines(bench: QualityBench) -> str:
-    """The shipped models' training windows, month by month (the same dates for every
-    variant; the game counts differ a little with each target's labels)."""
-    first = bench.months.filter(
-        (pl.col("training") == SHIPPED) & (pl.col("variant") == pl.first("variant"))
-    )
-    windows = ", ".join(
-        f"{row['month']:%b} {row['window_start']}..{row['window_end']} ({row['n_train']:,} games)"
-        for row in first.iter_rows(named=True)
-    )
-    return f"shipped training windows: {windows}"
-
-
-def bench_quality(shared: Path) -> None:
+def bench_quality(
+    shared: Path,
+    out: Path,
+    seasons: Sequence[int] = SEASONS,
+    workers: int = 2,
+) -> None:
     started = time.perf_counter()
     settings = load_settings()
-    bench = quality_table(shared)
-    months = ", ".join(m.strftime("%b") for m in month_starts(SEASON))
+    bench = quality_table(shared, seasons, workers=workers)
     days = settings.training.training_window_days
     print(
-        f"walk-forward through {SEASON} (Retrosheet {FIRST_SEASON}-, SBR 2014-, Pinnacle "
-        f"{SEASON}): on the 1st of {months} at 10:00 UTC, train and predict that month.\n"
-        f"  {SHIPPED}: what `mlb train --as-of` ships: the last {days} game dates known "
-        f"then, last {settings.training.test_size:.0%} held out for the estimate, then "
-        "refitted on the whole window with the CV-chosen rounds (gate not applied; "
-        "gate_failed counts the months it would have rejected)\n"
-        f"  {ALL_HISTORY}: every earlier game since {FIRST_SEASON} (not what is shipped)"
+        f"walk-forward through {', '.join(map(str, seasons))} (Retrosheet and retrosplits "
+        f"{FIRST_SEASON}-, SBR 2014-, Pinnacle 2016): on the 1st of each month, April to "
+        f"October, at 10:00 UTC, each target is trained as `mlb train --as-of` ships it (the "
+        f"last {days} game dates, CV-chosen rounds, refitted on the whole window) and the "
+        "baselines on the same games; then that month is predicted.\n"
+        "  market: Pinnacle's no-vig price at the cutoff, else SBR's opening line; "
+        "recalibrated_market: y ~ a + b logit(market) (runs: a + b line) on the training "
+        "games; logistic/linear: regularised scikit-learn model on the same features; "
+        "sbr_close: SBR's closing line (known at first pitch: a yardstick, never an input)"
     )
     with pl.Config(tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
-                   float_precision=4, tbl_rows=40, tbl_width_chars=200,
+                   float_precision=4, tbl_rows=60, tbl_width_chars=220,
                    tbl_cols=20, fmt_str_lengths=40):  # fmt: skip
         print(bench.table)
-    print(_window_lines(bench))
-    print("\n".join(_comparison_lines(bench)))
-    rejected = bench.months.filter(pl.col("gate_failures").str.len_chars() > 0)
-    for row in rejected.iter_rows(named=True):
-        print(f"gate would reject {row['variant']} {row['month']}: {row['gate_failures']}")
+    print("\n".join(report_lines(bench)))
+    for line in bench.skipped:
+        print(f"not scored: {line}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    bench.predictions.write_csv(out)
+    print(f"{bench.predictions.height:,} out-of-sample predictions written to {out}")
     print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in bench.seconds.items()))
-    print(f"total {time.perf_counter() - started:.1f} s (goal < 120 s)")
+    print(f"total {time.perf_counter() - started:.1f} s (goal < 180 s)")
     print(RETROSHEET_NOTICE)
+    print(RETROSPLITS_NOTICE)

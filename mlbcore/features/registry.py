@@ -250,7 +250,7 @@ FEATURE_SET_VERSION = (
 # Team, pitcher and schedule features only: what a model knows without the market (the
 # market-free part of every target's model, and the quality bench's market-free variant).
 MARKET_FREE_FEATURES: tuple[str, ...] = tuple(
-    f.name for f in FEATURES if f.source in ("schedule", "results")
+    f.name for f in FEATURES if f.source not in ("market", "splits")
 )
 
 # Sources and the features that need them: a game lacking a source lacks those features.
