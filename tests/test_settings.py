@@ -14,7 +14,6 @@ def test_defaults_are_the_original_design_but_for_the_tuned_window_and_trees():
     assert settings.training.use_cached_features is True
     assert settings.ml_cutoff_minutes == 60
     assert settings.mlflow_experiment_name == "mlb_betting_predictions"
-    over_under = settings.model_for(Target.TOTAL_OVER_UNDER)
     for target in Target:
         config = settings.model_for(target)
         assert (config.num_leaves, config.learning_rate, config.feature_fraction) == (7, 0.02, 0.7)

@@ -3,14 +3,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from mlbcore.evaluation.quality_bench import (
-    ALL_HISTORY,
-    SHIPPED,
-    book_baselines,
-    quality_table,
-    verdict_words,
-    walk_variants,
-)
+from mlbcore.evaluation.quality_bench import closing_prices, quality_table, score_walk, walk
 from mlbcore.evaluation.walk_forward import (
     Variant,
     month_as_of,
@@ -18,10 +11,9 @@ from mlbcore.evaluation.walk_forward import (
     walk_forward_shipped,
 )
 from mlbcore.features.build import build_features
-from mlbcore.features.registry import FEATURE_NAMES, FEATURES, MARKET_FREE_FEATURES
+from mlbcore.features.registry import FEATURES, MARKET_FREE_FEATURES
 from mlbcore.settings import load_settings
 from mlbcore.targets import Target
-from mlbcore.training.bootstrap import Interval
 from mlbcore.training.labels import labelled_games
 
 MONTHS = [date(2016, 8, 1), date(2016, 9, 1)]
@@ -48,7 +40,11 @@ def test_all_history_predicts_each_month_with_a_model_of_earlier_games_only(
     assert walked.predictions["prediction"].is_between(0, 1).all()
 
 
-def test_shipped_walk_trains_each_month_on_the_window_before_it_only(demo_snapshot, demo_features):
+def test_shipped_walk_trains_each_month_on_the_window_before_it_only(
+    demo_snapshot, demo_features, monkeypatch
+):
+    # A window shorter than the demo season, so it is cut.
+    monkeypatch.setenv("TRAINING__TRAINING_WINDOW_DAYS", "90")
     settings = load_settings()
     days = settings.training.training_window_days
     games = demo_snapshot.games
@@ -84,49 +80,31 @@ def test_month_as_of_is_the_morning_after_the_last_day_before_any_cutoff():
 
 
 def test_every_comparison_carries_an_interval_and_words_from_it(demo_snapshot, demo_features):
-    # The demo has one book; it stands in for both Pinnacle and SBR here.
-    odds = demo_snapshot.odds_lines
-    both_books = pl.concat([odds.with_columns(book=pl.lit(b)) for b in ("pinnacle", "sbr")])
-    baselines = book_baselines(demo_snapshot.games, both_books, 60)
-    variants = (MARKET_FREE, Variant(Target.RUN_TOTAL_REGRESSION, FEATURE_NAMES, "run total"))
-    bench = walk_variants(
-        demo_features, demo_snapshot.games, baselines, MONTHS, load_settings(), variants
+    # The demo has one book; relabelled, it stands in for SBR's closing line here.
+    odds = demo_snapshot.odds_lines.with_columns(book=pl.lit("sbr"))
+    closing = closing_prices(demo_snapshot.games, odds)
+    predictions, skipped = walk(
+        demo_features, demo_snapshot.games, (2016,), (Target.MONEYLINE_HOME_WIN,), workers=1
     )
+    # April has no earlier games in the demo: not scored, and said so.
+    assert any(line.startswith("moneyline_home_win 2016-04") for line in skipped)
+    assert predictions["date"].min() >= date(2016, 5, 1)
+    assert predictions["game_id"].is_unique().all()
+    # Each month's model and baselines were trained before the month began.
+    assert (predictions["window_start"] < predictions["month"]).all()
+    table, comparisons, market_free = score_walk(predictions, closing)
 
-    compared = bench.comparisons
-    keys = {(v.label, t) for v in variants for t in (SHIPPED, ALL_HISTORY)}
-    for label, training in keys:
-        rows = compared.filter((pl.col("variant") == label) & (pl.col("training") == training))
-        expected = ["base_rate", "pinnacle_cutoff", "sbr_open"]
-        # The shipped walk is also compared with the all-history walk, game for game.
-        expected += ["all_history"] if training == SHIPPED else []
-        assert sorted(rows["baseline"]) == sorted(expected)
-        table = bench.table.filter((pl.col("variant") == label) & (pl.col("training") == training))
-        # The intervals are on the very games the point values are.
-        assert set(rows["games"]) == set(table["games"]) and rows["games"].n_unique() == 1
-    assert (compared["low"] <= compared["difference"]).all()
-    assert (compared["difference"] <= compared["high"]).all()
-    assert (compared["low"] < compared["high"]).all()
-    assert set(compared["metric"]) == {"log_loss", "rmse"}
-    for row in compared.iter_rows(named=True):
-        assert row["words"].split(" ")[0] in ("better", "worse", "no")
-    shipped = bench.table.filter(pl.col("training") == SHIPPED)
-    assert shipped["gate_failed"].str.ends_with(f"/{len(MONTHS)}").all()
-    assert (bench.table.filter(pl.col("training") == ALL_HISTORY)["gate_failed"] == "n/a").all()
-
-
-def _interval(estimate: float, low: float, high: float) -> Interval:
-    return Interval("log_loss", estimate, low, high, 100, 20, 3, 2000)
-
-
-def test_the_words_come_from_the_interval_not_the_point_estimate():
-    assert verdict_words(_interval(-0.009, -0.02, 0.001), "pinnacle_cutoff") == (
-        "no clear difference from the market"
-    )
-    assert verdict_words(_interval(-0.009, -0.02, -0.001), "pinnacle_cutoff") == (
-        "better than the market"
-    )
-    assert verdict_words(_interval(0.009, 0.001, 0.02), "base_rate") == "worse than the base rate"
+    expected = {"market", "recalibrated_market", "logistic", "base_rate", "sbr_close"}
+    assert set(comparisons["reference"]) == expected
+    # One season: no pooled rows; the intervals are on the very games the table scored.
+    assert set(comparisons["season"]) == {"2016"} == set(table["season"])
+    assert set(comparisons["games"]) == set(table["games"])
+    for frame in (comparisons, market_free):
+        assert (frame["low"] <= frame["difference"]).all()
+        assert (frame["difference"] <= frame["high"]).all()
+        assert frame["words"].str.contains("than|from").all()
+    assert set(market_free["reference"]) == {"base_rate", "market"}
+    assert (market_free["all_games"] == predictions.height).all()
 
 
 def test_market_free_features_have_no_market_or_splits_input():
@@ -135,19 +113,17 @@ def test_market_free_features_have_no_market_or_splits_input():
 
 
 def test_quality_benchmark_on_real_data_reproduces_the_market_reference(shared_data):
-    bench = quality_table(shared_data)
-    table = bench.table
-    moneyline = table.filter(
-        (pl.col("variant") == "moneyline, with market features")
-        & (pl.col("metric") == "log_loss")
-        & (pl.col("training") == ALL_HISTORY)
-    ).to_dicts()[0]
-    # The data README's reference: Pinnacle's no-vig price at the cutoff, 0.6737 on 2016.
-    assert moneyline["pinnacle_cutoff"] == pytest.approx(0.6737, abs=0.002)
-    assert moneyline["base_rate"] == pytest.approx(0.6915, abs=0.002)
+    bench = quality_table(shared_data, seasons=(2016,), targets=(Target.MONEYLINE_HOME_WIN,))
+    moneyline = bench.table.filter(pl.col("metric") == "log_loss").to_dicts()[0]
+    # The data README's references on 2016: Pinnacle's no-vig price at the cutoff 0.6737,
+    # SBR's close 0.6733 (here on the games both priced).
+    assert moneyline["market"] == pytest.approx(0.6737, abs=0.002)
+    assert moneyline["sbr_close"] == pytest.approx(0.6733, abs=0.002)
+    assert moneyline["base_rate"] == pytest.approx(0.6915, abs=0.003)
     assert moneyline["games"] > 2400
     assert 0.66 < moneyline["model"] < 0.70
-    run_total = table.filter(pl.col("metric") == "rmse").to_dicts()[0]
-    assert run_total["pinnacle_cutoff"] == pytest.approx(4.42, abs=0.03)
-    # Both trainings, every variant: three baselines each, and shipped vs all history.
-    assert bench.comparisons.height == 4 * (2 * 3 + 1)
+    # Every game scored once, by a model trained before its month.
+    predictions = bench.predictions
+    assert predictions["game_id"].is_unique().all()
+    assert (predictions["window_start"] < predictions["month"]).all()
+    assert bench.comparisons.height == 5  # market, recalibrated, logistic, base rate, close

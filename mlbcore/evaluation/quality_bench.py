@@ -133,9 +133,9 @@ def walk_season(
     parts, skipped = [], []
     for month, test in _month_slices(labelled, season):
         as_of = month_as_of(month)
-        window = as_of_training_window(games, settings.training.training_window_days, as_of)
-        train = training_set(features, games, target, window, as_of)
         try:
+            window = as_of_training_window(games, settings.training.training_window_days, as_of)
+            train = training_set(features, games, target, window, as_of)
             fitted = fit(
                 target, train, window, settings.model_for(target), settings.training,
                 fold_metrics=False,

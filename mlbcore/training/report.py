@@ -4,9 +4,11 @@ from typing import Any
 
 import polars as pl
 
+from mlbcore.training.baselines import BASELINE_WORDS
 from mlbcore.training.market_line import market_line
 from mlbcore.training.metrics import metric_names
 from mlbcore.training.pipeline import TrainedTarget, TrainingRun
+from mlbcore.training.trainer import FITTED_BASELINES
 
 
 def metrics_table(trained: TrainedTarget) -> pl.DataFrame:
@@ -26,6 +28,8 @@ def metrics_table(trained: TrainedTarget) -> pl.DataFrame:
     if "test_market_games_log_loss" in m or "test_market_games_rmse" in m:
         columns["test_priced"] = "test_market_games_"
     columns["market"] = "baseline_market_"
+    # The fitted baselines, each on the test games it predicted.
+    columns |= {name: f"baseline_{name}_" for name in FITTED_BASELINES[result.target]}
     return pl.DataFrame(
         {"metric": list(names)}
         | {column: [m.get(f"{prefix}{n}") for n in names] for column, prefix in columns.items()},
@@ -37,7 +41,7 @@ def comparison_lines(trained: TrainedTarget) -> list[str]:
     """The model against each baseline on the test dates, with the interval and the
     verdict it supports, then whether the model was promoted and why not."""
     result = trained.result
-    names = {"market": "the market", "base_rate": "the base rate"}
+    names = BASELINE_WORDS
     lines = [f"{result.target} {market_line(result.comparisons.get('market'))}"]
     lines += [
         f"vs {names[name]}: {interval.metric} {interval.text()}"

@@ -16,6 +16,7 @@ from mlbcore.errors import MlbError
 from mlbcore.features.registry import FEATURE_NAMES, MARKET_FREE_FEATURES
 from mlbcore.settings import ModelConfig, TrainingConfig
 from mlbcore.targets import Target
+from mlbcore.training.baselines import BASE_RATE, BASELINE_NAMES, MARKET, fit_baselines
 from mlbcore.training.bootstrap import Interval, compare_frame
 from mlbcore.training.gate import GateScores, gate_scores
 from mlbcore.training.market_offset import (
@@ -64,6 +65,12 @@ class TrainingResult:
     def market_free_rounds(self) -> int:
         return self.model.market_free_rounds
 
+
+# The baselines fitted on the training dates, beside the market and the base rate.
+FITTED_BASELINES: dict[Target, tuple[str, ...]] = {
+    target: tuple(n for n in BASELINE_NAMES[target] if n not in (MARKET, BASE_RATE))
+    for target in Target
+}
 
 # LightGBM's early-stopping metric for each objective.
 STOPPING_METRIC = {BINARY: "binary_logloss", REGRESSION: "l2", POISSON: "poisson"}
@@ -428,11 +435,14 @@ def train_target(
     predicted_train = held_out.predict(train)
     predicted_test = fitted.predicted_test
     train_mean = float(y_train.mean())
+    # The baselines LightGBM must beat, fitted on the same training dates.
+    baselines = fit_baselines(target, train, FEATURE_NAMES)
+    fitted_baselines = baselines.predict(test_games).select(FITTED_BASELINES[target])
     test = test_games.with_columns(
         prediction=pl.Series(predicted_test),
         base_rate=pl.lit(train_mean),
         scored_by=held_out.parts(test_games),
-    )
+    ).hstack(fitted_baselines)
     metrics: dict[str, float] = {}
     metrics |= {f"train_{k}": v for k, v in score(target, y_train, predicted_train).items()}
     metrics |= {f"test_{k}": v for k, v in score(target, y_test, predicted_test).items()}
@@ -441,6 +451,12 @@ def train_target(
         metrics[f"cv_mean_{name}"] = float(np.nanmean(values))
         metrics[f"cv_std_{name}"] = float(np.nanstd(values))
     metrics |= baseline_metrics(target, test, predicted_test, train_mean)
+    for name in FITTED_BASELINES[target]:
+        priced = test.filter(pl.col(name).is_not_null())
+        if priced.height:
+            scored = score(target, priced["label"].to_numpy(), priced[name].to_numpy())
+            metrics |= {f"baseline_{name}_{k}": v for k, v in scored.items()}
+    metrics |= baselines.as_dict("baseline_fit_")
     for part in PARTS:
         metrics[f"scored_by_{part}_test_games"] = float((test["scored_by"] == part).sum())
     comparisons = held_out_comparisons(target, test)
@@ -486,12 +502,16 @@ def train_target(
 
 
 def held_out_comparisons(target: Target, test: pl.DataFrame) -> dict[str, Interval]:
-    """The model's primary metric minus the market's (on the test games it priced) and
-    minus the base rate's (on every test game), each with its date-block interval."""
+    """The model's primary metric minus the market's (on the test games it priced), minus
+    the base rate's (on every test game) and minus each fitted baseline's present in
+    ``test`` (on the games it predicted), each with its date-block interval."""
     metric = PRIMARY_METRIC[target]
     comparisons = {"base_rate": compare_frame(metric, test, "prediction", "base_rate")}
     if test["market_prediction"].is_not_null().any():
         comparisons["market"] = compare_frame(metric, test, "prediction", "market_prediction")
+    for name in FITTED_BASELINES[target]:
+        if name in test.columns and test[name].is_not_null().any():
+            comparisons[name] = compare_frame(metric, test, "prediction", name)
     return comparisons
 
 
