@@ -133,14 +133,14 @@ def test_promotion_needs_enough_comparison_games():
 
 
 class ColumnModel:
-    """A stand-in booster whose prediction is one feature column: the test writes each
+    """A stand-in model whose prediction is one feature column: the test writes each
     model's predictions into the games' features."""
 
     def __init__(self, column: int) -> None:
         self.column = column
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        return x[:, self.column]
+    def predict(self, frame: pl.DataFrame) -> np.ndarray:
+        return frame[FEATURE_NAMES[self.column]].to_numpy()
 
 
 def test_the_challenger_is_compared_on_games_after_it_was_fitted_not_the_triggering_ones():

@@ -1,4 +1,5 @@
 from mlbcore.cli.main import main
+from mlbcore.settings import DEMO_SNAPSHOT
 
 
 def test_status_on_the_embedded_default(state_dir, capsys):
@@ -7,14 +8,13 @@ def test_status_on_the_embedded_default(state_dir, capsys):
     assert "data    snapshot    up" in out and "redis   none        not configured" in out
 
 
-def test_status_reports_real_back_ends_with_latency_and_version(monkeypatch, state_dir, capsys):
+def test_status_reports_real_back_ends_with_latency_and_version(
+    monkeypatch, state_dir, pg_schema, capsys
+):
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/13")
-    for name, value in {
-        "DATABASE_HOST": "127.0.0.1",
-        "DATABASE_NAME": "test",
-        "DATABASE_USERNAME": "root",
-    }.items():
-        monkeypatch.setenv(name, value)
+    # Its own schema, migrated and loaded here: never a schema an earlier run left behind.
+    assert main(["db", "migrate"]) == 0
+    assert main(["db", "load", "--data", str(DEMO_SNAPSHOT)]) == 0
     assert main(["status", "--detailed", "--check"]) == 0
     out = capsys.readouterr().out
     assert "data    postgresql  up" in out and " ms v" in out
