@@ -431,17 +431,23 @@ def first_counterexample(
         return None
 
 
-@pytest.mark.parametrize("leak", PLANTED_LEAKS)
-def test_the_property_test_catches_each_planted_leak(early_season, leak):
+def assert_caught(leak: str, plant, snapshot: Snapshot, *mutations) -> None:
+    """The property search finds a case where the builder with ``plant`` applied moves
+    features, and the real builder holds on that very case (so it is the leak)."""
+
     def leaky_build(snapshot: Snapshot, cutoff_minutes: int) -> pl.DataFrame:
         with pytest.MonkeyPatch.context() as mp:
-            PLANTED_LEAKS[leak](mp)
+            plant(mp)
             return build_features(snapshot, cutoff_minutes)
 
-    case = first_counterexample(leaky_build, early_season)
+    case = first_counterexample(leaky_build, snapshot, *mutations)
     assert case is not None, f"the leakage property does not notice {leak}"
-    # ... and it is the leak that moved the features: the real builder holds on that case.
-    assert features_hold(build_features, early_season, *case)
+    assert features_hold(build_features, snapshot, *case)
+
+
+@pytest.mark.parametrize("leak", PLANTED_LEAKS)
+def test_the_property_test_catches_each_planted_leak(early_season, leak):
+    assert_caught(leak, PLANTED_LEAKS[leak], early_season)
 
 
 def test_doubleheader_second_game_sees_the_first_only_if_it_was_known_by_the_cutoff(
@@ -564,14 +570,7 @@ PLANTED_PLAYER_LEAKS = {
 
 @pytest.mark.parametrize("leak", PLANTED_PLAYER_LEAKS)
 def test_the_property_test_catches_each_planted_player_leak(early_season_players, leak):
-    def leaky_build(snapshot: Snapshot, cutoff_minutes: int) -> pl.DataFrame:
-        with pytest.MonkeyPatch.context() as mp:
-            PLANTED_PLAYER_LEAKS[leak](mp)
-            return build_features(snapshot, cutoff_minutes)
-
-    case = first_counterexample(leaky_build, early_season_players, PLAYER_MUTATIONS)
-    assert case is not None, f"the leakage property does not notice {leak}"
-    assert features_hold(build_features, early_season_players, *case)
+    assert_caught(leak, PLANTED_PLAYER_LEAKS[leak], early_season_players, PLAYER_MUTATIONS)
 
 
 def _features_of(snapshot: Snapshot, game_id: str) -> dict[str, object]:

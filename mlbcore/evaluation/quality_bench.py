@@ -35,7 +35,7 @@ import polars as pl
 
 from mlbcore.data.snapshot import load_snapshot
 from mlbcore.errors import MlbError
-from mlbcore.evaluation.walk_forward import month_as_of, month_starts
+from mlbcore.evaluation.walk_forward import month_as_of, month_slices, month_starts
 from mlbcore.features.build import build_features
 from mlbcore.features.market import market_features
 from mlbcore.features.registry import FEATURE_NAMES
@@ -112,16 +112,6 @@ def closing_prices(games: pl.DataFrame, odds_lines: pl.DataFrame) -> pl.DataFram
     )
 
 
-def _month_slices(labelled: pl.DataFrame, season: int) -> list[tuple[date, pl.DataFrame]]:
-    months = month_starts(season)
-    ends = [*months[1:], date(season + 1, 1, 1)]
-    slices = [
-        (start, labelled.filter(pl.col("date").is_between(start, end, closed="left")))
-        for start, end in zip(months, ends, strict=True)
-    ]
-    return [(start, test) for start, test in slices if not test.is_empty()]
-
-
 def walk_season(
     target: Target, season: int, features: pl.DataFrame, games: pl.DataFrame, settings: Settings
 ) -> tuple[pl.DataFrame, list[str]]:
@@ -131,7 +121,8 @@ def walk_season(
     with totals) is left out, and ``skipped`` says so."""
     labelled = labelled_games(features, games, target)
     parts, skipped = [], []
-    for month, test in _month_slices(labelled, season):
+    # The season's last month ends with the year: the next season is not its games.
+    for month, test in month_slices(labelled, month_starts(season), date(season + 1, 1, 1)):
         as_of = month_as_of(month)
         try:
             window = as_of_training_window(games, settings.training.training_window_days, as_of)

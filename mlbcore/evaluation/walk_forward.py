@@ -77,10 +77,13 @@ def month_as_of(month: date) -> datetime:
     return datetime.combine(month, time(), UTC) + UNKNOWN_END_KNOWN_AT - timedelta(days=1)
 
 
-def _month_slices(labelled: pl.DataFrame, months: list[date]) -> list[tuple[date, pl.DataFrame]]:
-    """Each month's labelled games (the last month runs to the end of the data)."""
+def month_slices(
+    labelled: pl.DataFrame, months: list[date], until: date | None = None
+) -> list[tuple[date, pl.DataFrame]]:
+    """Each month's labelled games; the last month runs to ``until`` (exclusive), by
+    default to the end of the data. Months without games are left out."""
     slices = []
-    for start, end in zip(months, [*months[1:], None], strict=True):
+    for start, end in zip(months, [*months[1:], until], strict=True):
         test = labelled.filter(
             (pl.col("date") >= start) & ((pl.col("date") < end) if end else pl.lit(True))
         )
@@ -140,7 +143,7 @@ def walk_forward_shipped(
     model_config = settings.model_for(target)
     labelled = labelled_games(features, games, target)
     parts, rows = [], []
-    for month, test in _month_slices(labelled, months):
+    for month, test in month_slices(labelled, months):
         as_of = month_as_of(month)
         window = as_of_training_window(games, days, as_of)
         train = training_set(features, games, target, window, as_of)
@@ -164,7 +167,7 @@ def walk_forward_all_history(
         variant.target, settings.model_for(variant.target), settings.training.seed
     )
     parts, rows = [], []
-    for month, test in _month_slices(labelled, months):
+    for month, test in month_slices(labelled, months):
         train = labelled.filter(pl.col("date") < month)
         model = cross_validated_fit(
             variant.target,

@@ -333,14 +333,6 @@ class Fit:
     gate: GateScores
     notes: list[str]
 
-    @property
-    def market_rounds(self) -> int:
-        return self.model.market_rounds
-
-    @property
-    def market_free_rounds(self) -> int:
-        return self.model.market_free_rounds
-
 
 def fit(
     target: Target,
