@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from mlbcore.db.tables import PredictionColumns
 from mlbcore.errors import MlbError
 from mlbcore.features.registry import FEATURE_NAMES, FEATURE_SET_VERSION
 from mlbcore.settings import Settings
@@ -83,9 +84,13 @@ class Predictions:
             counts[target] = dict(zip(column[name], column["count"], strict=True))
         return counts
 
-    def columns_by_target(self) -> dict[str, tuple[str, str]]:
-        """Target -> (its prediction column, its model URI), for the predictions table."""
-        return {t.value: (prediction_column(t), uri) for t, uri in self.model_uris.items()}
+    def columns_by_target(self) -> dict[str, PredictionColumns]:
+        """Target -> its prediction and scored_by columns and its model URI, for the
+        predictions table."""
+        return {
+            t.value: PredictionColumns(prediction_column(t), scored_by_column(t), uri)
+            for t, uri in self.model_uris.items()
+        }
 
 
 def predict_games(

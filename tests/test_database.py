@@ -3,6 +3,7 @@ schema of its own, dropped afterwards)."""
 
 import dataclasses
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -32,10 +33,13 @@ def test_migrate_is_safe_twice_and_from_two_processes_at_once(pg_schema, capsys)
     first, second = (subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2))
     outputs = [p.communicate(timeout=120)[0] for p in (first, second)]
     assert first.returncode == 0 and second.returncode == 0
-    assert sorted(o.strip().split(": ")[-1] for o in outputs) == ["1, 2, 3, 4, 5", "none pending"]
+    assert sorted(o.strip().split(": ")[-1] for o in outputs) == [
+        "1, 2, 3, 4, 5, 6",
+        "none pending",
+    ]
     assert main(["db", "migrate"]) == 0
     assert "none pending" in capsys.readouterr().out
-    assert _count(pg_schema, "schema_migrations") == 5
+    assert _count(pg_schema, "schema_migrations") == 6
 
 
 def test_load_is_copy_and_idempotent(pg_schema, capsys):
@@ -122,10 +126,21 @@ def test_predict_to_db_replaces_rather_than_duplicates(pg_schema, state_dir, cap
     ]
     for _ in range(2):
         assert main([*args, "--to-db"]) == 0
-    assert (
-        "saved 30 predictions to postgresql://root@127.0.0.1:5432/test" in capsys.readouterr().out
-    )
+    out = capsys.readouterr().out
+    assert "saved 30 predictions to postgresql://root@127.0.0.1:5432/test" in out
     assert _count(pg_schema, "predictions") == 30
+    # Each row names the part that scored its game, as many of each as predict printed.
+    printed = re.search(r"moneyline_home_win: (\d+) games .* market part, (\d+) by", out)
+    with psycopg.connect(URL) as conn:
+        stored = dict(
+            conn.execute(
+                f'SELECT scored_by, count(*) FROM "{pg_schema}".predictions GROUP BY scored_by'
+            ).fetchall()
+        )
+    market, market_free = (int(n) for n in printed.groups())
+    assert {k: v for k, v in stored.items() if v} == {
+        k: v for k, v in {"market": market, "market_free": market_free}.items() if v
+    }
 
 
 def test_training_from_an_empty_database_says_what_to_do(pg_schema, state_dir, capsys):
@@ -234,3 +249,109 @@ def test_the_source_of_games_is_read_from_postgresql_without_the_tables(pg_schem
     assert data_games_source(settings, real) == "retrosheet"
     assert main(["db", "load", "--data", str(real)]) == 0
     assert data_games_source(settings, URL) == "retrosheet"
+
+
+def _stored_predictions(schema: str) -> pl.DataFrame:
+    with psycopg.connect(URL) as conn:
+        cur = conn.execute(
+            f"SELECT game_id, target, model_uri, prediction, completeness, scored_by "
+            f'FROM "{schema}".predictions ORDER BY target, game_id'
+        )
+        names = [column.name for column in cur.description]
+        return pl.DataFrame(cur.fetchall(), schema=names, orient="row")
+
+
+def test_each_saved_prediction_says_which_part_scored_it_and_a_re_predict_updates_it(pg_schema):
+    from mlbcore.db import tables
+    from mlbcore.db.migrations import migrate
+    from mlbcore.prediction import Predictions
+    from mlbcore.targets import Target
+
+    uris = {
+        Target.MONEYLINE_HOME_WIN: "models:/mlb-demo-moneyline_home_win/1",
+        Target.RUN_TOTAL_REGRESSION: "models:/mlb-demo-run_total_regression/3",
+    }
+    frame = pl.DataFrame(
+        {
+            "game_id": ["g1", "g2", "g3"],
+            "completeness": [1.0, 0.5, None],
+            "moneyline_home_win_prob": [0.55, 0.48, 0.61],
+            "moneyline_home_win_scored_by": ["market", "market_free", "market"],
+            "run_total_regression_runs": [8.5, 9.1, 7.7],
+            "run_total_regression_scored_by": ["market_free", "market", "market"],
+        }
+    )
+    with psycopg.connect(URL) as conn:
+        migrate(conn, pg_schema)
+        saved = tables.save_predictions(
+            conn, pg_schema, frame, Predictions(frame, uris, ()).columns_by_target()
+        )
+    assert saved == 6
+    stored = _stored_predictions(pg_schema)
+    by_target = stored.partition_by("target", as_dict=True)
+    moneyline = by_target[("moneyline_home_win",)]
+    runs = by_target[("run_total_regression",)]
+    assert moneyline["scored_by"].to_list() == ["market", "market_free", "market"]
+    assert runs["scored_by"].to_list() == ["market_free", "market", "market"]
+    assert moneyline["prediction"].to_list() == [0.55, 0.48, 0.61]
+    assert runs["model_uri"].unique().to_list() == [uris[Target.RUN_TOTAL_REGRESSION]]
+
+    # Predicted again by the same models (g1 has lost its price, g2 has one now): the
+    # rows are replaced, scored_by included, and none is added.
+    again = frame.with_columns(
+        moneyline_home_win_prob=pl.Series([0.52, 0.47, 0.61]),
+        moneyline_home_win_scored_by=pl.Series(["market_free", "market", "market"]),
+    )
+    with psycopg.connect(URL) as conn:
+        tables.save_predictions(
+            conn, pg_schema, again, Predictions(again, uris, ()).columns_by_target()
+        )
+    replaced = _stored_predictions(pg_schema)
+    assert replaced.height == 6
+    moneyline = replaced.filter(pl.col("target") == "moneyline_home_win")
+    assert moneyline["scored_by"].to_list() == ["market_free", "market", "market"]
+    assert moneyline["prediction"].to_list() == [0.52, 0.47, 0.61]
+    assert replaced.filter(pl.col("target") == "run_total_regression").equals(runs)
+
+
+def test_the_scored_by_migration_keeps_every_earlier_prediction_with_an_unknown_part(
+    pg_schema, monkeypatch
+):
+    from mlbcore.db import migrations
+
+    full = migrations.MIGRATIONS
+    before = tuple(m for m in full if m[0] < 6)
+    monkeypatch.setattr(migrations, "MIGRATIONS", before)
+    rows = [
+        (f"g{i}", target, "models:/m/1", 0.4 + i / 100, None if i % 3 else 0.9)
+        for i in range(20)
+        for target in ("moneyline_home_win", "total_over_under")
+    ]
+    with psycopg.connect(URL) as conn:
+        assert migrations.migrate(conn, pg_schema) == [1, 2, 3, 4, 5]
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                f'INSERT INTO "{pg_schema}".predictions '
+                "(game_id, target, model_uri, prediction, completeness) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                rows,
+            )
+    monkeypatch.setattr(migrations, "MIGRATIONS", full)
+    with psycopg.connect(URL) as conn:
+        assert migrations.migrate(conn, pg_schema) == [6]
+    migrated = _stored_predictions(pg_schema)
+    assert migrated.height == len(rows)
+    assert migrated["scored_by"].null_count() == len(rows)
+    assert sorted(migrated.drop("scored_by").rows()) == sorted(rows)
+
+    # Running it again changes nothing; the column takes only the two parts (or null).
+    with psycopg.connect(URL) as conn:
+        assert migrations.migrate(conn, pg_schema) == []
+    assert _count(pg_schema, "schema_migrations") == len(full)
+    assert _stored_predictions(pg_schema).equals(migrated)
+    with psycopg.connect(URL) as conn, pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute(
+            f'INSERT INTO "{pg_schema}".predictions '
+            "(game_id, target, model_uri, prediction, scored_by) "
+            "VALUES ('g0', 'run_total_regression', 'models:/m/1', 8.5, 'both')"
+        )

@@ -80,9 +80,10 @@ def read_notices(settings: Settings, url: str) -> tuple[str, ...]:
 
 
 def save_predictions_to_db(
-    settings: Settings, frame: pl.DataFrame, columns: dict[str, tuple[str, str]]
+    settings: Settings, frame: pl.DataFrame, columns: dict[str, tables.PredictionColumns]
 ) -> tuple[str, int]:
-    """Upsert ``frame``'s predictions (target -> (column, model URI)) into PostgreSQL."""
+    """Upsert ``frame``'s predictions, with the part that scored each game, into PostgreSQL
+    (``columns``: target -> its columns and model URI)."""
     chosen = target_url(settings, None)
     with connect(chosen) as conn:
         migrate(conn, settings.database_schema)

@@ -176,6 +176,16 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
+    (
+        6,
+        "predictions: the part of the model that scored each game",
+        # Rows saved before this migration stay null: which part scored them is unknown.
+        """
+        ALTER TABLE {schema}.predictions
+            ADD COLUMN scored_by text
+            CONSTRAINT predictions_scored_by_part CHECK (scored_by IN ('market', 'market_free'));
+        """,
+    ),
 )
 
 

@@ -5,6 +5,7 @@ nothing and a failed load leaves the old data); `read` returns the same ``Snapsh
 the files would give, with the same data version (the content hash is recomputed)."""
 
 import io
+from typing import NamedTuple
 
 import polars as pl
 from psycopg import Connection, sql
@@ -101,21 +102,31 @@ def read(conn: Connection, schema: str, source: str) -> Snapshot:
     )
 
 
+class PredictionColumns(NamedTuple):
+    """Where one target's predictions sit in a frame of scored games, and their model."""
+
+    prediction: str  # the probability or runs column
+    scored_by: str  # the column naming the part that scored each game: market or market_free
+    model_uri: str
+
+
 def save_predictions(
-    conn: Connection, schema: str, frame: pl.DataFrame, columns: dict[str, tuple[str, str]]
+    conn: Connection, schema: str, frame: pl.DataFrame, columns: dict[str, PredictionColumns]
 ) -> int:
     """Upsert one row per game and target, keyed by (game_id, target, model_uri), so
-    predicting the same games with the same model again replaces rather than duplicates."""
+    predicting the same games with the same model again replaces rather than duplicates
+    (the prediction, completeness and the part that scored the game)."""
     long = pl.concat(
         [
             frame.select(
                 "game_id",
                 pl.lit(target).alias("target"),
-                pl.lit(uri).alias("model_uri"),
-                pl.col(column).alias("prediction"),
+                pl.lit(where.model_uri).alias("model_uri"),
+                pl.col(where.prediction).alias("prediction"),
                 "completeness",
+                pl.col(where.scored_by).alias("scored_by"),
             )
-            for target, (column, uri) in columns.items()
+            for target, where in columns.items()
         ]
     )
     staging = sql.Identifier("incoming_predictions")
@@ -123,18 +134,19 @@ def save_predictions(
         cur.execute(
             sql.SQL(
                 "CREATE TEMP TABLE {} (game_id text, target text, model_uri text, "
-                "prediction double precision, completeness double precision) ON COMMIT DROP"
+                "prediction double precision, completeness double precision, scored_by text) "
+                "ON COMMIT DROP"
             ).format(staging)
         )
         with cur.copy(sql.SQL("COPY {} FROM STDIN (FORMAT csv)").format(staging)) as copy:
             copy.write(long.write_csv(include_header=False).encode())
         cur.execute(
             sql.SQL(
-                "INSERT INTO {} (game_id, target, model_uri, prediction, completeness) "
-                "SELECT game_id, target, model_uri, prediction, completeness FROM {} "
+                "INSERT INTO {} (game_id, target, model_uri, prediction, completeness, scored_by) "
+                "SELECT game_id, target, model_uri, prediction, completeness, scored_by FROM {} "
                 "ON CONFLICT (game_id, target, model_uri) DO UPDATE SET "
                 "prediction = EXCLUDED.prediction, completeness = EXCLUDED.completeness, "
-                "predicted_at_utc = now()"
+                "scored_by = EXCLUDED.scored_by, predicted_at_utc = now()"
             ).format(_table(schema, "predictions"), staging)
         )
     return long.height
