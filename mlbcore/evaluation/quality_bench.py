@@ -21,7 +21,6 @@ difference" from the interval only. The market-free part of each model (what sco
 game the market did not price) is scored on every game too.
 """
 
-import os
 import tempfile
 import time
 from collections.abc import Sequence
@@ -32,6 +31,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import polars as pl
+from threadpoolctl import threadpool_limits
 
 from mlbcore.data.snapshot import load_snapshot
 from mlbcore.errors import MlbError
@@ -162,6 +162,12 @@ def _walk_task(
     return walk_season(target, season, features, games, load_settings())
 
 
+def _one_thread_per_worker() -> None:
+    """A walk worker's initializer: OpenMP (LightGBM's) and BLAS (under the baselines) run
+    one thread in this worker, for good; the parent process is left as it was."""
+    threadpool_limits(limits=1)
+
+
 def walk(
     features: pl.DataFrame,
     games: pl.DataFrame,
@@ -169,15 +175,18 @@ def walk(
     targets: Sequence[Target] = tuple(Target),
     workers: int = 2,
 ) -> tuple[pl.DataFrame, list[str]]:
-    """``walk_season`` of every target and season, ``workers`` processes at a time (one
-    LightGBM thread each: small windows gain nothing from threads, FIELD-NOTES)."""
+    """``walk_season`` of every target and season, ``workers`` processes at a time, each
+    with one OpenMP and BLAS thread (small windows gain nothing from threads, FIELD-NOTES;
+    LightGBM is deterministic whatever the threads, but BLAS sums by thread and the linear
+    baseline would move in the 15th digit). ``workers`` 1 runs in this process as it is."""
     tasks = [(target, season) for target in targets for season in seasons]
-    os.environ["OMP_NUM_THREADS"] = "1"  # inherited by the spawned workers
     if workers <= 1:
         frames = [_walk_task(task, features, games) for task in tasks]
     else:
         # spawn, not fork: a forked OpenMP runtime can hang in the child.
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=get_context("spawn"), initializer=_one_thread_per_worker
+        ) as pool:
             frames = list(
                 pool.map(_walk_task, tasks, [features] * len(tasks), [games] * len(tasks))
             )
