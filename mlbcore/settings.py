@@ -43,6 +43,10 @@ class ModelConfig(BaseModel):
     min_data_in_leaf: int = Field(200, ge=1)
     bagging_fraction: float = Field(1.0, gt=0, le=1)
     lambda_l2: float = Field(20.0, ge=0)
+    # The market part boosts from the market's offset as it is ("market"), from its
+    # recalibration a + b·offset fitted on the training games ("recalibrated"), or from
+    # whichever the time-series CV folds score better at round 0 ("cv"; README).
+    market_offset: Literal["cv", "market", "recalibrated"] = "cv"
 
 
 class MoneylineModelConfig(ModelConfig):

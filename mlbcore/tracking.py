@@ -90,6 +90,7 @@ def log_training_run(
             # The product line: the model against the market on the priced test games.
             "vs_market": market_line(result.comparisons.get("market")),
             "market_rounds": str(result.market_rounds),
+            "market_part": result.model.market_words,
             **{
                 f"verdict_vs_{name}": interval.verdict
                 for name, interval in result.comparisons.items()
@@ -102,6 +103,9 @@ def log_training_run(
                 **{f"model_{k}": v for k, v in result.params.items()},
                 "market_rounds": result.market_rounds,
                 "market_free_rounds": result.market_free_rounds,
+                # The shipped model's a + b·offset (0 and 1: the market as it is).
+                "offset_intercept": result.model.offset_calibration.intercept,
+                "offset_slope": result.model.offset_calibration.slope,
                 "window_start_date": result.window.start_date.isoformat(),
                 "window_end_date": result.window.end_date.isoformat(),
                 "window_days": result.window.days,

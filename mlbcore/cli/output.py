@@ -42,8 +42,8 @@ def print_training_run(run: TrainingRun, as_json: bool) -> None:
             print(
                 f"\n{result.target}  window {result.window.start_date}..{result.window.end_date}"
                 f"  train {result.n_train} / test {result.n_test} games"
-                f"  rounds: market part {result.market_rounds}, market-free part "
-                f"{result.market_free_rounds}  MLflow run {trained.run_id}"
+                f"  market part: {result.model.market_words}; market-free part: "
+                f"{result.market_free_rounds} rounds  MLflow run {trained.run_id}"
             )
             print(
                 "  test = the held-out last dates of the window (the estimate); the registered"

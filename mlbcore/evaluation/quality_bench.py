@@ -146,6 +146,7 @@ def walk_season(
                 scored_by=model.parts(test),
                 market_free_prediction=pl.Series(replace(model, uses_market=False).predict(test)),
                 market_rounds=pl.lit(model.market_rounds),
+                offset_recalibrated=pl.lit(not model.offset_calibration.is_identity),
                 market_free_rounds=pl.lit(model.market_free_rounds),
                 n_train=pl.lit(train.height),
                 window_start=pl.lit(window.start_date),
@@ -281,8 +282,12 @@ def score_walk(
                     "metric": name,
                     "model": scored[MODEL][name],
                     **{reference: scored[reference][name] for reference in references},
-                    "months_model_is_market": int(
+                    # Months whose market part had no trees: the market, or its recalibration.
+                    "months_no_trees": int(
                         frame.filter(pl.col("market_rounds") == 0)["month"].n_unique()
+                    ),
+                    "months_recalibrated": int(
+                        frame.filter(pl.col("offset_recalibrated"))["month"].n_unique()
                     ),
                 }
                 for name in POINT_METRICS[target]

@@ -177,6 +177,7 @@ def walk_forward_all_history(
             variant.features,
             fold_metrics=False,
             use_market=variant.uses_market,
+            market_offset_choice=settings.model_for(variant.target).market_offset,
         ).model
         parts.append(_predicted(test, month, model, train))
         rows.append(_month_row(month, train, model, None, None))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -27,6 +27,11 @@ from sklearn.preprocessing import StandardScaler
 from mlbcore.errors import MlbError
 from mlbcore.targets import Target
 from mlbcore.training.bootstrap import DEFAULT_RESAMPLES, Interval, compare_frame
+from mlbcore.training.market_offset import (
+    MIN_PRICED_GAMES,
+    fit_offset_calibration,
+    objective_of,
+)
 from mlbcore.training.metrics import PRIMARY_METRIC
 from mlbcore.training.windows import date_folds
 
@@ -50,9 +55,6 @@ BASELINE_WORDS: dict[str, str] = {
     BASE_RATE: "the base rate",
 }
 
-# Fewer priced training games than this and the market is used as it is: two
-# coefficients fitted on a few dozen games would add more noise than they remove.
-MIN_PRICED_GAMES = 100
 # Probabilities are clipped before the logit so a 0 or 1 price stays finite.
 PROBABILITY_CLIP = 1e-6
 # Penalty grids searched by CV (inputs are standardised): from "almost the base rate" to
@@ -141,14 +143,12 @@ def _fit_recalibration(target: Target, train: pl.DataFrame) -> tuple[int, Recali
     if priced.height < MIN_PRICED_GAMES:
         return priced.height, None
     x = priced["market_prediction"].cast(pl.Float64).to_numpy()
-    y = priced["label"].to_numpy()
     if target.is_binary:
         p = np.clip(x, PROBABILITY_CLIP, 1 - PROBABILITY_CLIP)
-        fitted = LogisticRegression(C=np.inf).fit(np.log(p / (1 - p))[:, None], y.astype(int))
-    else:
-        fitted = LinearRegression().fit(x[:, None], y)
-    slope = float(np.ravel(fitted.coef_)[0])
-    return priced.height, Recalibration(float(np.ravel(fitted.intercept_)[0]), slope)
+        x = np.log(p / (1 - p))
+    # The same fit the market part's recalibrated offset uses.
+    fitted = fit_offset_calibration(objective_of(target), x, priced["label"].to_numpy())
+    return priced.height, Recalibration(fitted.intercept, fitted.slope)
 
 
 def _fit_linear_model(

@@ -69,11 +69,7 @@ def parts_line(trained: TrainedTarget) -> str:
     result = trained.result
     scored = result.test_predictions["scored_by"].value_counts()
     counts = dict(zip(scored["scored_by"], scored["count"], strict=True))
-    market = (
-        f"{result.market_rounds} rounds from the market"
-        if result.market_rounds
-        else "0 rounds: the market itself"
-    )
+    market = result.held_out_model.market_words
     return (
         f"test games scored by the market part ({market}): {counts.get('market', 0)}; "
         f"by the market-free part ({result.market_free_rounds} rounds): "

@@ -2,7 +2,8 @@
 cutoff, and a *market-free* part for games the market did not price.
 
 A game with a price (a non-null offset) is scored by the market part: the link of the
-offset plus its trees' raw score; a market part of zero rounds is the market itself. A
+offset (recalibrated, when training chose to) plus its trees' raw score; a market part of
+zero rounds is the market itself, or its recalibration. A
 game without one is scored by the market-free part, trained on every game with schedule
 and results features only. ``predict`` is the one place this rule lives: training,
 `mlb predict`, evaluate, the lifecycle and the MLflow pyfunc all call it.
@@ -19,12 +20,18 @@ import polars as pl
 
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.targets import Target
-from mlbcore.training.market_offset import OFFSET_SOURCE, link, market_offset
+from mlbcore.training.market_offset import (
+    IDENTITY,
+    OFFSET_SOURCE,
+    OffsetCalibration,
+    link,
+    market_offset,
+)
 
 MARKET, MARKET_FREE = "market", "market_free"
 PARTS = (MARKET, MARKET_FREE)
 _METADATA, _MARKET_FILE, _MARKET_FREE_FILE = "metadata.json", "market.txt", "market_free.txt"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the offset's calibration (absent in 1: the identity)
 
 
 def feature_matrix(
@@ -51,6 +58,8 @@ class TargetModel:
     market_features: tuple[str, ...]
     market_rounds: int
     uses_market: bool = True
+    # Applied to the market's offset before the trees: fitted on the training games.
+    offset_calibration: OffsetCalibration = IDENTITY
 
     @property
     def input_features(self) -> tuple[str, ...]:
@@ -62,10 +71,11 @@ class TargetModel:
         return (*ordered, *sorted(wanted - set(ordered)))
 
     def offset(self, frame: pl.DataFrame) -> np.ndarray:
-        """Each game's offset (NaN where the market had no price, or the model ignores it)."""
+        """Each game's offset, recalibrated (NaN where the market had no price, or the
+        model ignores it)."""
         if not self.uses_market:
             return np.full(frame.height, np.nan)
-        return market_offset(frame, self.target, self.objective)
+        return self.offset_calibration.apply(market_offset(frame, self.target, self.objective))
 
     def priced(self, frame: pl.DataFrame) -> np.ndarray:
         """True for the games the market part scores."""
@@ -126,6 +136,13 @@ class TargetModel:
         return dict(zip(table["feature"], table["gain"], strict=True))
 
     @property
+    def market_words(self) -> str:
+        """What the market part is, in words: the market, its recalibration, or either
+        boosted some rounds."""
+        base = "the market" if self.offset_calibration.is_identity else "the recalibrated market"
+        return f"{base} + {self.market_rounds} rounds" if self.market_rounds else base
+
+    @property
     def main_part(self) -> str:
         return MARKET if self.uses_market else MARKET_FREE
 
@@ -136,6 +153,8 @@ class TargetModel:
             "objective": self.objective,
             "uses_market": self.uses_market,
             "offset_source": OFFSET_SOURCE[self.target] if self.uses_market else None,
+            "offset_intercept": self.offset_calibration.intercept,
+            "offset_slope": self.offset_calibration.slope,
             "market_rounds": self.market_rounds,
             "market_features": list(self.market_features),
             "market_free_rounds": self.market_free_rounds,
@@ -166,6 +185,9 @@ class TargetModel:
             market_features=tuple(meta["market_features"]),
             market_rounds=int(meta["market_rounds"]),
             uses_market=bool(meta["uses_market"]),
+            offset_calibration=OffsetCalibration(
+                float(meta.get("offset_intercept", 0.0)), float(meta.get("offset_slope", 1.0))
+            ),
         )
 
     def save(self, folder: Path) -> Path:

@@ -21,8 +21,11 @@ from mlbcore.training.bootstrap import Interval, compare_frame
 from mlbcore.training.gate import GateScores, gate_scores
 from mlbcore.training.market_offset import (
     BINARY,
+    IDENTITY,
     POISSON,
     REGRESSION,
+    OffsetCalibration,
+    fit_offset_calibration,
     link,
     market_offset,
     objective_of,
@@ -81,7 +84,7 @@ def lightgbm_params(target: Target, config: ModelConfig, seed: int) -> dict[str,
     params: dict[str, Any] = {
         "objective": objective,
         "metric": STOPPING_METRIC[objective],
-        **config.model_dump(exclude={"objective"}),
+        **config.model_dump(exclude={"objective", "market_offset"}),
         "bagging_freq": 1 if config.bagging_fraction < 1 else 0,
         "seed": seed,
         "deterministic": True,
@@ -161,15 +164,15 @@ class _Inputs:
 
 
 def _market_fold(
-    params: dict[str, Any], inputs: _Inputs, fit: np.ndarray, stop: np.ndarray,
-    training_config: TrainingConfig,
+    params: dict[str, Any], inputs: _Inputs, offset: np.ndarray, fit: np.ndarray,
+    stop: np.ndarray, training_config: TrainingConfig,
 ) -> tuple[lgb.Booster | None, int]:  # fmt: skip
-    """The market part on one fold: boosted from the offset on ``fit``, each round (and
+    """The market part on one fold: boosted from ``offset`` on ``fit``, each round (and
     round 0, the offset alone) scored on ``stop``; the best round count may be 0."""
     if fit.size == 0 or stop.size == 0:
         return None, 0
     evals: dict[str, Any] = {}
-    x, y, offset = inputs.x_market, inputs.y, inputs.offset
+    x, y = inputs.x_market, inputs.y
     booster = _fit(
         params, x[fit], y[fit], training_config.max_boost_rounds, inputs.market_features,
         init_score=offset[fit], valid=(x[stop], y[stop], offset[stop]),
@@ -178,6 +181,54 @@ def _market_fold(
     per_round = next(iter(evals["valid_0"].values()))
     losses = [stopping_loss(params["objective"], y[stop], offset[stop]), *per_round]
     return booster, int(np.argmin(losses))  # the first minimum: fewer rounds on a tie
+
+
+def recalibrates_offset(
+    objective: str,
+    inputs: _Inputs,
+    dates: pl.Series,
+    training_config: TrainingConfig,
+    choice: str,
+) -> bool:
+    """Whether the market part boosts from the recalibrated offset: as configured, or
+    with ``"cv"`` when time-series CV over the *priced* games' dates scores the offset
+    recalibrated on each fold's training dates better than the raw offset (mean stopping
+    loss over the folds, round 0), the way CV chooses the rounds. The raw market on a
+    tie, or with too few priced dates to fold.
+
+    Folding the priced dates alone, not the window's, gives every fold a market to judge,
+    where the window reaches back to seasons the market never priced."""
+    if choice != "cv":
+        return choice == "recalibrated"
+    priced = np.flatnonzero(inputs.priced)
+    try:
+        folds = date_folds(
+            dates.gather(priced),
+            training_config.cross_validation_folds,
+            training_config.cv_gap_days,
+        )
+    except MlbError:  # too few priced dates to judge: the market as it is
+        return False
+    raw_losses, recalibrated_losses = [], []
+    for fold_train, fold_valid in folds:
+        train, valid = priced[fold_train], priced[fold_valid]
+        calibration = fit_offset_calibration(objective, inputs.offset[train], inputs.y[train])
+        if calibration.is_identity:
+            continue
+        y, offset = inputs.y[valid], inputs.offset[valid]
+        raw_losses.append(stopping_loss(objective, y, offset))
+        recalibrated_losses.append(stopping_loss(objective, y, calibration.apply(offset)))
+    return bool(raw_losses) and float(np.mean(recalibrated_losses)) < float(np.mean(raw_losses))
+
+
+def offset_calibration(
+    objective: str, inputs: _Inputs, rows: np.ndarray, recalibrate: bool
+) -> OffsetCalibration:
+    """The calibration of the offset fitted on ``rows`` (their priced games), or the
+    identity when the market part boosts from the market as it is."""
+    if not recalibrate:
+        return IDENTITY
+    return fit_offset_calibration(objective, inputs.offset[rows], inputs.y[rows])
 
 
 @dataclass
@@ -198,6 +249,7 @@ def cross_validated_fit(
     feature_names: tuple[str, ...] = FEATURE_NAMES,
     fold_metrics: bool = True,
     use_market: bool = True,
+    market_offset_choice: str = "cv",
 ) -> CrossValidated:
     """Time-series CV over ``frame``'s dates (sorted), then a fit on every row with, for
     each part, the median number of rounds the folds chose. The folds score the combined
@@ -205,7 +257,10 @@ def cross_validated_fit(
     metric, or with ``fold_metrics`` off the primary one (the model is the same).
 
     The market part learns from the priced games only; below
-    ``training_config.min_training_games`` of them it is the market itself (0 rounds)."""
+    ``training_config.min_training_games`` of them it is the market itself (0 rounds).
+    Whether it boosts from the recalibrated offset is ``market_offset_choice``
+    ("market", "recalibrated", or "cv": ``recalibrates_offset``); each fold recalibrates
+    on its own fitting dates, so no fold's validation dates shape its offset."""
     objective = params["objective"]
     inputs = _Inputs.of(target, frame, objective, feature_names, use_market)
     dates = frame["date"]
@@ -218,6 +273,9 @@ def cross_validated_fit(
             f"boosting from the market needs {training_config.min_training_games}"
         )
     folds = date_folds(dates, training_config.cross_validation_folds, training_config.cv_gap_days)
+    recalibrate = use_market and recalibrates_offset(
+        objective, inputs, dates, training_config, market_offset_choice
+    )
     fold_scores, free_rounds, market_rounds = [], [], []
     for fold_train, fold_valid in folds:
         # Early stopping watches the last dates of the fold's own training part, so the
@@ -233,17 +291,18 @@ def cross_validated_fit(
         )  # fmt: skip
         free_rounds.append(max(1, free.best_iteration))
         predicted = free.predict(inputs.x_free[fold_valid], num_iteration=free.best_iteration)
+        offset = offset_calibration(objective, inputs, fit, recalibrate).apply(inputs.offset)
         booster, rounds = None, 0
         if boost_market:
             booster, rounds = _market_fold(
-                params, inputs, fit[inputs.priced[fit]], stop[inputs.priced[stop]],
+                params, inputs, offset, fit[inputs.priced[fit]], stop[inputs.priced[stop]],
                 training_config,
             )  # fmt: skip
             market_rounds.append(rounds)
         valid_priced = inputs.priced[fold_valid]
         if valid_priced.any():
             rows = fold_valid[valid_priced]
-            raw = inputs.offset[rows]
+            raw = offset[rows]
             if booster is not None and rounds > 0:
                 raw = raw + booster.predict(
                     inputs.x_market[rows], num_iteration=rounds, raw_score=True
@@ -259,6 +318,7 @@ def cross_validated_fit(
         target, frame, params, feature_names,
         market_rounds=int(np.median(market_rounds)) if market_rounds else 0,
         market_free_rounds=int(np.median(free_rounds)), use_market=use_market,
+        recalibrate=recalibrate,
     )  # fmt: skip
     return CrossValidated(model, fold_scores, notes)
 
@@ -271,18 +331,23 @@ def fit_target_model(
     market_rounds: int,
     market_free_rounds: int,
     use_market: bool = True,
+    recalibrate: bool = False,
 ) -> TargetModel:
     """Both parts fitted on every row of ``frame`` with the given rounds (the market part
-    on its priced rows, from their offset; none when ``market_rounds`` is 0)."""
+    on its priced rows, from their offset, recalibrated on them when ``recalibrate``;
+    no trees when ``market_rounds`` is 0)."""
     objective = params["objective"]
     inputs = _Inputs.of(target, frame, objective, feature_names, use_market)
     free = _fit(params, inputs.x_free, inputs.y, market_free_rounds, inputs.free_features)
+    calibration = offset_calibration(
+        objective, inputs, np.arange(frame.height), use_market and recalibrate
+    )
     market = None
     if use_market and market_rounds > 0:
         priced = inputs.priced
         market = _fit(
             params, inputs.x_market[priced], inputs.y[priced], market_rounds, feature_names,
-            init_score=inputs.offset[priced],
+            init_score=calibration.apply(inputs.offset[priced]),
         )  # fmt: skip
     return TargetModel(
         target=target,
@@ -294,6 +359,7 @@ def fit_target_model(
         market_features=feature_names,
         market_rounds=market_rounds if use_market else 0,
         uses_market=use_market,
+        offset_calibration=calibration,
     )
 
 
@@ -362,14 +428,17 @@ def fit(
     train = labelled[train_rows]
     # The final model never sees the test rows, not even for early stopping.
     validated = cross_validated_fit(
-        target, train, params, training_config, feature_names, fold_metrics, use_market
-    )
+        target, train, params, training_config, feature_names, fold_metrics, use_market,
+        model_config.market_offset,
+    )  # fmt: skip
     held_out = validated.model
     # The test rows are the most recent information: once they have given the estimate,
-    # the shipped model learns from them too, with the rounds CV chose.
+    # the shipped model learns from them too, with the rounds and offset CV chose (the
+    # recalibration refitted on the whole window).
     shipped = fit_target_model(
         target, labelled, params, feature_names, held_out.market_rounds,
         held_out.market_free_rounds, use_market,
+        recalibrate=not held_out.offset_calibration.is_identity,
     )  # fmt: skip
     test = labelled[test_rows]
     predicted_test = held_out.predict(test)
