@@ -75,7 +75,7 @@ def build_report(
 
     from mlbcore import tracking
     from mlbcore.evaluation.drift import drift_report
-    from mlbcore.evaluation.evaluate import daily_metrics, evaluate
+    from mlbcore.evaluation.evaluate import baseline_table, daily_metrics, evaluate
     from mlbcore.training.pipeline import data_and_features
 
     if out.suffix.lower() not in (".html", ".htm"):
@@ -135,6 +135,18 @@ def build_report(
             f"<p>Model minus market, {evaluation.vs_market.metric}: "
             f"{html.escape(evaluation.vs_market.text())}</p>"
         )
+    if evaluation.baselines is not None:
+        baselines = (
+            f"<h3>Baselines</h3><p>The baselines a model must beat, "
+            f"{html.escape(evaluation.baselines.text())}; model minus each on the games "
+            "both predicted, with its 95 % date-block interval.</p>"
+            f"{_table(baseline_table(target, evaluation.out_of_sample).to_dicts())}"
+        )
+    else:
+        baselines = (
+            "<h3>Baselines</h3><p>Not fitted on the model's training games: "
+            f"{html.escape(evaluation.baselines_not_fitted)}.</p>"
+        )
     evaluation_rows = _evaluation_rows(target, evaluation.metrics)
     figures = [
         ("importance", "Each part's share of its total gain by feature.",
@@ -167,6 +179,7 @@ evaluated out of sample on {evaluation.games} games in the {days} days before
 {as_of:%Y-%m-%d %H:%M} UTC.</p>
 <section><h2>Training: metrics beside the market</h2>{_table(training_rows)}</section>
 <section><h2>Evaluation, out of sample</h2>{evaluation_text}{_table(evaluation_rows)}
+{baselines}
 <h3>Betting</h3>{betting}</section>
 {in_sample}
 <section><h2>Drift: <span class="verdict-{drift.verdict}">{drift.verdict}</span></h2>

@@ -17,6 +17,7 @@ from mlbcore.targets import Target
 from mlbcore.training.metrics import PRIMARY_METRIC
 from mlbcore.training.target_model import TargetModel
 from mlbcore.training.trainer import TrainingResult
+from mlbcore.training.windows import Window
 
 REGISTERED_MODEL_PREFIX = "mlb-"
 CHAMPION, PREVIOUS_CHAMPION = "champion", "previous_champion"
@@ -342,6 +343,22 @@ def trained_as_of(uri: str) -> datetime:
     client = MlflowClient()
     run = client.get_run(str(client.get_model_version(name, version).run_id))
     return _trained_as_of(run, name, version)
+
+
+def training_window(uri: str) -> Window | None:
+    """The window of game dates the training run of the registered model at ``uri``
+    (``models:/name/N``) logged (``window_start_date``..``window_end_date``, local game
+    dates), or None for a run that logged none."""
+    from mlflow import MlflowClient
+
+    name, version = uri.removeprefix("models:/").split("/")
+    client = MlflowClient()
+    params = client.get_run(str(client.get_model_version(name, version).run_id)).data.params
+    if not {"window_start_date", "window_end_date"} <= params.keys():
+        return None
+    start = date.fromisoformat(params["window_start_date"])
+    end = date.fromisoformat(params["window_end_date"])
+    return Window(start, end, int(params.get("window_days", (end - start).days + 1)))
 
 
 def _trained_as_of(run: Any, name: str, version: str) -> datetime:

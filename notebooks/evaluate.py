@@ -10,9 +10,9 @@ def imports():
 
     from mlbcore import charts
     from mlbcore import notebook as nb
-    from mlbcore.evaluation.evaluate import daily_metrics
+    from mlbcore.evaluation.evaluate import baseline_table, daily_metrics
 
-    return charts, daily_metrics, mo, nb
+    return baseline_table, charts, daily_metrics, mo, nb
 
 
 @app.cell
@@ -23,8 +23,10 @@ def header(mo):
     Scores a target's champion on the games of the window before the as-of date that
     started after its training data ended (out of sample) and whose results were known by
     then, beside the market's price at the cutoff on the same games, with a 95 % interval
-    on the difference, and bets the model's edges against that price: flat stakes and
-    fractional Kelly. The window defaults to everything after the champion's training.
+    on the difference, and beside the baselines it must beat (the market recalibrated, a
+    regularised logistic or linear model on its features, the base rate), fitted on its
+    own training games only; then bets the model's edges against the market's price: flat
+    stakes and fractional Kelly. The window defaults to everything after the champion's training.
     Each evaluation is logged to MLflow as an evaluation run linked to the model.
     """)
     return
@@ -85,6 +87,28 @@ def summary(mo, nb, outcome):
         ]
     )
     return (result,)
+
+
+@app.cell
+def baselines(baseline_table, mo, result):
+    mo.stop(
+        result.baselines is None,
+        mo.callout(mo.md(f"**Baselines not fitted:** {result.baselines_not_fitted}"), kind="warn"),
+    )
+    mo.vstack(
+        [
+            mo.md(
+                f"The baselines a model must beat, {result.baselines.text()}: the model minus "
+                "each on the games both predicted, with its 95 % date-block interval."
+            ),
+            mo.ui.table(
+                baseline_table(result.target, result.out_of_sample),
+                selection=None,
+                label="Model minus each baseline, out of sample",
+            ),
+        ]
+    )
+    return
 
 
 @app.cell

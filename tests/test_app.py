@@ -167,6 +167,9 @@ def test_evaluate_scores_the_chosen_target(served, page):
     summary = _cell(page, "summary")
     _shows(summary, "mlb-demo-total_over_under")
     _shows(summary, "games from")
+    baselines = _cell(page, "baselines")
+    _shows(baselines, "fitted on the model's training games")
+    _shows(baselines, "a regularised logistic model")
     assert "log_loss" in _spec(page, "over_time")
     # Brushing a date range on the metrics-over-time chart filters the table below it.
     table = _cell(page, "days_table")

@@ -77,6 +77,27 @@ def test_evaluate_logs_an_evaluation_run_linked_to_the_model(state_dir, capsys, 
     assert "betting_kelly_bankroll_ci_low" in run.data.metrics
     assert run.data.tags["betting_flat_yield_verdict"] in {"better", "worse", "no clear difference"}
     assert "betting kelly_bankroll" in out and "(95 % CI " in out
+    # The baselines, fitted on the model's own training window, each with its interval.
+    assert (
+        "baselines fitted on the model's training games (" in out
+        and "of 2016-04-02..2016-05-31, the window its training run logged" in out
+    )
+    baselines = ("the market", "the recalibrated market", "a regularised logistic model",
+                 "the base rate")  # fmt: skip
+    for words in baselines:
+        line = next((li for li in out.splitlines() if li.startswith(f"    vs {words}: ")), "")
+        assert "log_loss" in line and "95 % CI" in line, (words, out)
+        assert line.endswith(("better", "worse", "no clear difference")), line
+    for name in ("market", "recalibrated_market", "logistic", "base_rate"):
+        for suffix in ("diff", "diff_ci_low", "diff_ci_high"):
+            assert f"eval_vs_{name}_log_loss_{suffix}" in run.data.metrics, (name, suffix)
+        low = run.data.metrics[f"eval_vs_{name}_log_loss_diff_ci_low"]
+        high = run.data.metrics[f"eval_vs_{name}_log_loss_diff_ci_high"]
+        assert low <= run.data.metrics[f"eval_vs_{name}_log_loss_diff"] <= high
+        assert run.data.tags[f"verdict_vs_{name}"] in {"better", "worse", "no clear difference"}
+        assert f"eval_baseline_{name}_log_loss" in run.data.metrics
+    assert run.data.params["baseline_window_end_date"] == "2016-05-31"
+    assert "eval_baseline_fit_logistic_penalty" in run.data.metrics
     charts = mlflow.MlflowClient().list_artifacts(run_id, "charts")
     assert [c.path for c in charts] == [
         "charts/bankroll.png",
@@ -161,3 +182,76 @@ def test_a_window_wholly_inside_the_training_data_is_refused(state_dir, capsys):
     assert main([*args, "--include-in-sample"]) == 0
     out = capsys.readouterr().out
     assert "out of sample: 0 games" in out and "IN-SAMPLE" in out
+
+
+def test_baselines_are_fitted_only_on_the_models_training_games(state_dir, capsys):
+    """Planted: the scored games' results turned around. The baselines' fit must not move
+    (they never saw those games), while their out-of-sample comparisons do."""
+    import dataclasses
+
+    import mlflow
+    import numpy as np
+
+    from mlbcore.evaluation.evaluate import WINDOW_FROM_RUN, baseline_table, evaluate
+    from mlbcore.features.timing import result_known_at_utc
+    from mlbcore.targets import Target
+    from mlbcore.training.pipeline import features_for, load_data
+
+    args = ["train", "--targets", "moneyline_home_win", "--days", "60", "--end-date", "2016-05-31"]
+    assert main(args) == 0
+    capsys.readouterr()
+    settings = load_settings()
+    snapshot = load_data(settings)
+    features = features_for(snapshot, settings)
+    target, as_of = Target.MONEYLINE_HOME_WIN, parse_as_of("2016-06-14")
+    result = evaluate(settings, target, 13, as_of, log=False, loaded=(snapshot, features))
+    fit = result.baselines
+    assert fit is not None and fit.window_from == WINDOW_FROM_RUN
+    assert (fit.window.start_date, fit.window.end_date) == (date(2016, 4, 2), date(2016, 5, 31))
+    assert fit.last_first_pitch_utc < result.trained_as_of < result.scored["first_pitch_utc"].min()
+    # The base rate is the home-win rate of the window's games known when training ended.
+    known = snapshot.games.with_columns(result_known_at_utc()).filter(
+        pl.col("date").is_between(date(2016, 4, 2), date(2016, 5, 31))
+        & (pl.col("result_known_at_utc") <= result.trained_as_of)
+        & pl.col("home_score").is_not_null()
+    )
+    assert fit.games == known.height
+    home_won = (known["home_score"] > known["away_score"]).mean()
+    assert fit.baselines.base_rate == pytest.approx(home_won)
+    assert set(result.vs_baselines) == {"market", "recalibrated_market", "logistic", "base_rate"}
+    table = baseline_table(target, result.out_of_sample)
+    assert table["baseline"].to_list() == [
+        "the market", "the recalibrated market", "a regularised logistic model", "the base rate",
+    ]  # fmt: skip
+    assert table["model minus baseline"].to_list() == pytest.approx(
+        (table["model log_loss"] - table["baseline log_loss"]).to_list(), abs=2e-4
+    )
+
+    after = pl.col("first_pitch_utc") > result.trained_as_of
+    turned = snapshot.games.with_columns(
+        home_score=pl.when(after).then("away_score").otherwise("home_score"),
+        away_score=pl.when(after).then("home_score").otherwise("away_score"),
+    )
+    planted = dataclasses.replace(snapshot, games=turned)
+    again = evaluate(settings, target, 13, as_of, log=False, loaded=(planted, features))
+    assert again.scored["label"].to_list() == (1 - result.scored["label"]).to_list()
+    refit = again.baselines
+    assert refit is not None and refit.games == fit.games
+    assert refit.baselines.base_rate == fit.baselines.base_rate
+    assert refit.baselines.penalty == fit.baselines.penalty
+    assert refit.baselines.recalibration == fit.baselines.recalibration
+    assert np.array_equal(
+        refit.baselines.linear_model[-1].coef_, fit.baselines.linear_model[-1].coef_
+    )
+    assert again.vs_baselines["base_rate"].estimate != result.vs_baselines["base_rate"].estimate
+
+    # Too few training games to fit: the evaluation still stands, with one notice saying so.
+    recent = features.filter(pl.col("date") >= date(2016, 5, 29))
+    thin = evaluate(settings, target, 13, as_of, loaded=(snapshot, recent))
+    assert thin.baselines is None and thin.vs_baselines == {} and thin.vs_market is not None
+    (notice,) = [n for n in thin.notices if "baselines" in n]
+    assert "were not fitted" in notice and "game dates" in notice
+    run = mlflow.MlflowClient().get_run(thin.run_id).data
+    assert "game dates" in run.tags["baselines_not_fitted"]
+    assert "eval_vs_logistic_log_loss_diff" not in run.metrics
+    assert "eval_vs_market_log_loss_diff" in run.metrics

@@ -67,6 +67,10 @@ def test_lifecycle_notebooks_run_headless_with_their_command_line_values(state_d
     assert evaluation.data.tags["target"] == "total_over_under"
     assert evaluation.data.params["window_days"] == "20"
     assert evaluation.data.params["as_of_utc"].startswith("2016-09-25T23:59:59")
+    # The baselines the notebook shows, fitted on the champion's training games.
+    for name in ("market", "recalibrated_market", "logistic", "base_rate"):
+        assert f"eval_vs_{name}_log_loss_diff_ci_high" in evaluation.data.metrics, name
+        assert evaluation.data.tags[f"verdict_vs_{name}"]
 
     done = _run(
         "drift.py", "--target", "run_total_regression", "--days", "7", "--as-of", "2016-09-20"

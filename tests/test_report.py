@@ -22,6 +22,10 @@ def test_the_report_is_self_contained_and_opens_offline(state_dir, tmp_path, cap
     external = set(re.findall(r"(?:src|href)=[\"']([^\"']+)", text))
     assert not [u for u in external if not u.startswith("#")], external
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    baselines = text.split("<h3>Baselines</h3>")[1].split("<h3>")[0]
+    assert "fitted on the model&#x27;s training games" in baselines
+    for words in ("the recalibrated market", "a regularised logistic model", "the base rate"):
+        assert f"<td>{words}</td>" in baselines, words
 
     context = browser.new_context(offline=True)
     requests: list[str] = []

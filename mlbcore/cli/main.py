@@ -14,6 +14,7 @@ from mlbcore.errors import MlbError
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from mlbcore.evaluation.evaluate import ScoredPart
     from mlbcore.importers.report import ImportReport
 
 
@@ -170,6 +171,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     if result.vs_market is not None:
         print(f"  model minus market on the {result.market_games} priced games:")
         print(f"    {result.vs_market.metric} {result.vs_market.text()}")
+    if result.baselines is not None:
+        print(f"  baselines {result.baselines.text()}, model minus each:")
+        _print_baselines(result.out_of_sample)
     for line in result.betting.lines() if result.betting else []:
         print(f"  betting {line}")
     if result.games:
@@ -186,7 +190,18 @@ def _evaluate(args: argparse.Namespace) -> int:
             f"{part.market_games} priced"
         )
         _print_metrics(part.metrics)
+        if part.vs_baselines:
+            print("  model minus each baseline, IN-SAMPLE (both were fitted on these games):")
+            _print_baselines(part)
     return 0
+
+
+def _print_baselines(part: "ScoredPart") -> None:
+    """Model minus each baseline on the games both predicted, with interval and verdict."""
+    from mlbcore.training.baselines import BASELINE_WORDS
+
+    for name, interval in part.vs_baselines.items():
+        print(f"    vs {BASELINE_WORDS[name]}: {interval.metric} {interval.text()}")
 
 
 def _print_metrics(metrics: "dict[str, float]") -> None:
@@ -296,7 +311,9 @@ def _status(args: argparse.Namespace) -> int:
                 evaluated = ", ".join(
                     f"{k} {v:.4f}"
                     for k, v in t.last_evaluation.items()
-                    if not k.startswith(("market_", "betting_", "vs_market_", "model_priced_"))
+                    if not k.startswith(
+                        ("market_", "betting_", "vs_", "baseline_", "model_priced_")
+                    )
                 )
                 print(f"    at training: {t.metric_at_training:.4f}")
                 print(f"    last evaluation: {evaluated or 'none'}")

@@ -1,5 +1,11 @@
 """`mlb evaluate`: score a target's champion on the most recent window as of an instant,
-with calibration and betting results, logged to MLflow as an evaluation run."""
+beside the baselines it must beat, with calibration and betting results, logged to MLflow
+as an evaluation run.
+
+The baselines (the market, the recalibrated market, a regularised logistic or linear
+model, the base rate) are fitted on the model's own training games: the labelled games of
+the training window its run logged whose results were known when its training data ended
+(``trained_as_of_utc``), never on a game the evaluation scores."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,12 +21,19 @@ from mlbcore.features.market import bet_prices
 from mlbcore.features.timing import result_known_at_utc
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
+from mlbcore.training.baselines import (
+    BASELINE_WORDS,
+    Baselines,
+    baseline_comparisons,
+    fit_baselines,
+)
 from mlbcore.training.bootstrap import Interval, compare_frame
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import PRIMARY_METRIC, primary_score, score
+from mlbcore.training.pipeline import as_of_training_window, training_set
 from mlbcore.training.target_model import TargetModel
 from mlbcore.training.trainer import calibration_table
-from mlbcore.training.windows import coverage, require_positive_days
+from mlbcore.training.windows import Window, coverage, require_positive_days
 
 OUT_OF_SAMPLE, IN_SAMPLE = "out of sample", "in-sample"
 
@@ -37,8 +50,13 @@ class ScoredPart:
     market_games: int
     vs_market: Interval | None  # model minus market on the priced games, primary metric
     calibration: pl.DataFrame
-    # per game: date, first pitch, label, prediction, market_prediction, scored_by
+    # per game: date, first pitch, label, prediction, market_prediction, scored_by, and a
+    # column per baseline (Baselines.predict) when they were fitted
     scored: pl.DataFrame
+    # Model minus each baseline (primary metric) on the games that baseline predicted, and
+    # each baseline's metrics on those games; empty when the baselines were not fitted.
+    vs_baselines: dict[str, Interval] = field(default_factory=dict)
+    baseline_metrics: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def games_by_part(self) -> dict[str, int]:
         """How many games each part of the model scored (market, market_free)."""
@@ -51,6 +69,94 @@ class ScoredPart:
             f"{counts.get('market', 0)} scored by the market part, "
             f"{counts.get('market_free', 0)} by the market-free part (no price at the cutoff)"
         )
+
+
+WINDOW_FROM_RUN = "the window its training run logged"
+
+
+@dataclass(frozen=True)
+class BaselineFit:
+    """The baselines fitted for an evaluation, and the games they were fitted on."""
+
+    baselines: Baselines
+    window: Window  # the model's training window (local game dates)
+    window_from: str  # where that window came from: the training run, or the settings
+    trained_as_of: datetime  # the model's training data ended here
+    games: int  # labelled games of the window whose results were known at trained_as_of
+    last_first_pitch_utc: datetime  # the latest of them: before trained_as_of
+
+    def text(self) -> str:
+        return (
+            f"fitted on the model's training games ({self.games} of "
+            f"{self.window.start_date}..{self.window.end_date}, {self.window_from}, results "
+            f"known by {self.trained_as_of:%Y-%m-%d %H:%M} UTC)"
+        )
+
+
+def fit_evaluation_baselines(
+    target: Target,
+    features: pl.DataFrame,
+    games: pl.DataFrame,
+    window: Window,
+    window_from: str,
+    trained_as_of: datetime,
+    feature_names: tuple[str, ...],
+) -> BaselineFit:
+    """The baselines of ``target`` fitted on the labelled games of ``window`` whose results
+    were known at ``trained_as_of``: what the model itself was fitted on. Every game an
+    evaluation scores started after ``trained_as_of``, so none of them is among these.
+    Raises ``MlbError`` when there are too few games to fit."""
+    train = training_set(features, games, target, window, trained_as_of)
+    if train.is_empty():
+        raise MlbError(
+            f"no labelled game of {window.start_date}..{window.end_date} had a known result "
+            f"at {trained_as_of:%Y-%m-%d %H:%M} UTC in this data"
+        )
+    return BaselineFit(
+        baselines=fit_baselines(target, train, feature_names),
+        window=window,
+        window_from=window_from,
+        trained_as_of=trained_as_of,
+        games=train.height,
+        last_first_pitch_utc=train["first_pitch_utc"].max(),  # type: ignore[arg-type]
+    )
+
+
+def baseline_table(target: Target, part: ScoredPart) -> pl.DataFrame:
+    """One row per baseline: the games both it and the model predicted, the model's and
+    the baseline's primary metric on them, model minus baseline with its 95 % date-block
+    interval, and the verdict the interval supports (lower is better for every metric);
+    rounded to 4 decimals for reading (MLflow keeps full precision)."""
+    metric = PRIMARY_METRIC[target]
+    rows = []
+    for name, interval in part.vs_baselines.items():
+        both = part.scored.drop_nulls([name, "prediction"])
+        y = both["label"].to_numpy()
+        rows.append(
+            {
+                "baseline": BASELINE_WORDS[name],
+                "games": interval.games,
+                f"model {metric}": primary_score(target, y, both["prediction"].to_numpy()),
+                f"baseline {metric}": primary_score(target, y, both[name].to_numpy()),
+                "model minus baseline": interval.estimate,
+                "95 % CI low": interval.low,
+                "95 % CI high": interval.high,
+                "verdict": interval.verdict,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "baseline": pl.String,
+            "games": pl.Int64,
+            f"model {metric}": pl.Float64,
+            f"baseline {metric}": pl.Float64,
+            "model minus baseline": pl.Float64,
+            "95 % CI low": pl.Float64,
+            "95 % CI high": pl.Float64,
+            "verdict": pl.String,
+        },
+    ).with_columns(pl.selectors.float().round(4))
 
 
 @dataclass
@@ -66,6 +172,8 @@ class Evaluation:
     run_id: str
     in_sample: ScoredPart | None = None  # only with include_in_sample
     notices: list[str] = field(default_factory=list)
+    baselines: BaselineFit | None = None  # None: too few training games to fit them
+    baselines_not_fitted: str = ""  # why, when they were not
 
     # The out-of-sample part's numbers, by the names readers use.
     @property
@@ -91,6 +199,10 @@ class Evaluation:
     @property
     def market_games(self) -> int:
         return self.out_of_sample.market_games
+
+    @property
+    def vs_baselines(self) -> dict[str, Interval]:
+        return self.out_of_sample.vs_baselines
 
 
 def daily_metrics(target: Target, scored: pl.DataFrame) -> pl.DataFrame:
@@ -164,11 +276,16 @@ def betting_frame(
 
 
 def score_part(
-    target: Target, label: str, labelled: pl.DataFrame, model: TargetModel
+    target: Target,
+    label: str,
+    labelled: pl.DataFrame,
+    model: TargetModel,
+    baselines: Baselines | None = None,
 ) -> ScoredPart:
     """``model``'s predictions of ``labelled`` with the part that scored each game;
     metrics, the market on the same (priced) games with the interval of the difference,
-    and calibration, for one part of an evaluation."""
+    and calibration, for one part of an evaluation; with ``baselines``, each baseline's
+    predictions, metrics and the interval of model minus it."""
     predicted = model.predict(labelled)
     scored = labelled.select(
         "game_id", "date", "first_pitch_utc", "label", "market_prediction"
@@ -191,7 +308,18 @@ def score_part(
         }
         vs_market = compare_frame(PRIMARY_METRIC[target], priced, "prediction", "market_prediction")
     calibration = calibration_table(target, y, predicted)
-    return ScoredPart(label, scored.height, metrics, priced.height, vs_market, calibration, scored)
+    vs_baselines: dict[str, Interval] = {}
+    baseline_metrics: dict[str, dict[str, float]] = {}
+    if baselines is not None and scored.height:
+        scored = scored.hstack(baselines.predict(labelled))
+        vs_baselines = baseline_comparisons(target, scored, "prediction")
+        for name in vs_baselines:
+            both = scored.drop_nulls([name, "prediction"])
+            baseline_metrics[name] = score(target, both["label"].to_numpy(), both[name].to_numpy())
+    return ScoredPart(
+        label, scored.height, metrics, priced.height, vs_market, calibration, scored,
+        vs_baselines, baseline_metrics,
+    )  # fmt: skip
 
 
 def evaluate(
@@ -236,8 +364,29 @@ def evaluate(
             "an --as-of after that (or --include-in-sample to see them, labelled in-sample)"
         )
     model = tracking.load_model(uri)
-    part = score_part(target, OUT_OF_SAMPLE, unseen, model)
-    in_sample = score_part(target, IN_SAMPLE, seen, model) if include_in_sample else None
+    # The baselines learn from the model's own training window; a run that logged none
+    # (older runs) gets the window `mlb train --as-of` would have used then.
+    window, window_from = tracking.training_window(uri), WINDOW_FROM_RUN
+    if window is None:
+        days_back = settings.training.training_window_days
+        window = as_of_training_window(snapshot.games, days_back, trained_as_of)
+        window_from = f"its run logged no window: the last {days_back} game dates known then"
+    baseline_fit, baselines_not_fitted = None, ""
+    try:
+        baseline_fit = fit_evaluation_baselines(
+            target, features, snapshot.games, window, window_from, trained_as_of,
+            model.input_features,
+        )  # fmt: skip
+    except MlbError as error:
+        baselines_not_fitted = str(error)
+        notices.append(
+            f"the baselines were not fitted on the model's training games "
+            f"({window.start_date}..{window.end_date}): {baselines_not_fitted}; the model is "
+            "compared with the market alone"
+        )
+    fitted = baseline_fit.baselines if baseline_fit else None
+    part = score_part(target, OUT_OF_SAMPLE, unseen, model, fitted)
+    in_sample = score_part(target, IN_SAMPLE, seen, model, fitted) if include_in_sample else None
     if seen.height and not include_in_sample:
         notices.append(
             f"{seen.height} of the window's {labelled.height} games started before the model's "
@@ -279,6 +428,8 @@ def evaluate(
             in_sample,
             summary,
             figures,
+            baseline_fit,
+            baselines_not_fitted,
         )
     )
     return Evaluation(
@@ -293,16 +444,21 @@ def evaluate(
         run_id=run_id,
         in_sample=in_sample,
         notices=notices,
+        baselines=baseline_fit,
+        baselines_not_fitted=baselines_not_fitted,
     )
 
 
 def _log(
     settings: Settings, experiment_id: str, target: Target, uri: str, as_of: datetime, days: int,
     data_version: str, part: ScoredPart, in_sample: ScoredPart | None,
-    betting: BettingSummary | None, figures: dict[str, Any],
+    betting: BettingSummary | None, figures: dict[str, Any], baseline_fit: BaselineFit | None,
+    baselines_not_fitted: str,
 ) -> str:  # fmt: skip
-    """An evaluation run: eval_* are out-of-sample metrics only; in-sample ones, when asked
-    for, are logged apart as in_sample_* and counted in the ``in_sample_games`` tag."""
+    """An evaluation run: eval_* are out-of-sample metrics only (the model minus each
+    baseline as eval_vs_{name}_*, each baseline's own as eval_baseline_{name}_*); in-sample
+    ones, when asked for, are logged apart as in_sample_* and counted in the
+    ``in_sample_games`` tag."""
     import mlflow
 
     tags: dict[str, Any] = {
@@ -313,6 +469,17 @@ def _log(
     }
     if part.vs_market is not None:
         tags["verdict_vs_market"] = part.vs_market.verdict
+    tags |= {f"verdict_vs_{name}": i.verdict for name, i in part.vs_baselines.items()}
+    if baselines_not_fitted:
+        tags["baselines_not_fitted"] = baselines_not_fitted[:4900]
+    baseline_params = {}
+    if baseline_fit is not None:
+        baseline_params = {
+            "baseline_window_start_date": baseline_fit.window.start_date.isoformat(),
+            "baseline_window_end_date": baseline_fit.window.end_date.isoformat(),
+            "baseline_window_from": baseline_fit.window_from,
+            "baseline_training_games": baseline_fit.games,
+        }
     betting_metrics = betting.metrics() if betting else {}
     if betting:  # the words the intervals support, beside the numbers
         tags |= {f"betting_{k}_verdict": v for k, v in betting.verdicts().items()}
@@ -330,11 +497,18 @@ def _log(
                 "market_games": part.market_games,
                 **{f"games_scored_by_{k}": v for k, v in part.games_by_part().items()},
                 **{f"betting_{k}": v for k, v in settings.betting.model_dump().items()},
+                **baseline_params,
             }
         )
         metrics = {f"eval_{k}": v for k, v in part.metrics.items()}
         if part.vs_market is not None:
             metrics |= part.vs_market.as_dict(f"eval_vs_market_{part.vs_market.metric}_")
+        for name, interval in part.vs_baselines.items():
+            metrics |= interval.as_dict(f"eval_vs_{name}_{interval.metric}_")
+        for name, scores in part.baseline_metrics.items():
+            metrics |= {f"eval_baseline_{name}_{k}": v for k, v in scores.items()}
+        if baseline_fit is not None:
+            metrics |= baseline_fit.baselines.as_dict("eval_baseline_fit_")
         if in_sample is not None:
             metrics |= {f"in_sample_{k}": v for k, v in in_sample.metrics.items()}
         metrics |= {f"betting_{k}": v for k, v in betting_metrics.items() if v == v}
