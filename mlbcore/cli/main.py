@@ -168,7 +168,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         f"market; {result.out_of_sample.parts_text()}"
     )
     _print_metrics(result.metrics)
-    if result.vs_market is not None:
+    # With the baselines fitted, the market's line is among theirs.
+    if result.vs_market is not None and result.baselines is None:
         print(f"  model minus market on the {result.market_games} priced games:")
         print(f"    {result.vs_market.metric} {result.vs_market.text()}")
     if result.baselines is not None:
