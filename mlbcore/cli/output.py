@@ -9,6 +9,7 @@ import polars as pl
 
 from mlbcore.training.pipeline import Progress, TrainingRun
 from mlbcore.training.report import comparison_lines, metrics_table, summary
+from mlbcore.training.target_model import rounds_text
 
 if TYPE_CHECKING:
     from mlbcore.lifecycle.retrain import RetrainOutcome
@@ -43,7 +44,7 @@ def print_training_run(run: TrainingRun, as_json: bool) -> None:
                 f"\n{result.target}  window {result.window.start_date}..{result.window.end_date}"
                 f"  train {result.n_train} / test {result.n_test} games"
                 f"  market part: {result.model.market_words}; market-free part: "
-                f"{result.market_free_rounds} rounds  MLflow run {trained.run_id}"
+                f"{rounds_text(result.market_free_rounds)}  MLflow run {trained.run_id}"
             )
             print(
                 "  test = the held-out last dates of the window (the estimate); the registered"

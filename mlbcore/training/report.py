@@ -8,6 +8,7 @@ from mlbcore.training.baselines import BASELINE_WORDS
 from mlbcore.training.market_line import market_line
 from mlbcore.training.metrics import metric_names
 from mlbcore.training.pipeline import TrainedTarget, TrainingRun
+from mlbcore.training.target_model import rounds_text
 from mlbcore.training.trainer import FITTED_BASELINES
 
 
@@ -72,7 +73,7 @@ def parts_line(trained: TrainedTarget) -> str:
     market = result.held_out_model.market_words
     return (
         f"test games scored by the market part ({market}): {counts.get('market', 0)}; "
-        f"by the market-free part ({result.market_free_rounds} rounds): "
+        f"by the market-free part ({rounds_text(result.market_free_rounds)}): "
         f"{counts.get('market_free', 0)}"
     )
 

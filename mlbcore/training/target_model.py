@@ -41,6 +41,10 @@ def feature_matrix(
     return frame.select(feature_names).to_numpy().astype(np.float64)
 
 
+def rounds_text(rounds: int) -> str:
+    return f"{rounds} round" if rounds == 1 else f"{rounds} rounds"
+
+
 @dataclass
 class TargetModel:
     """Both parts of a target's model and the rule choosing between them.
@@ -140,7 +144,7 @@ class TargetModel:
         """What the market part is, in words: the market, its recalibration, or either
         boosted some rounds."""
         base = "the market" if self.offset_calibration.is_identity else "the recalibrated market"
-        return f"{base} + {self.market_rounds} rounds" if self.market_rounds else base
+        return f"{base} + {rounds_text(self.market_rounds)}" if self.market_rounds else base
 
     @property
     def main_part(self) -> str:
