@@ -412,7 +412,7 @@ def _scheduler(args: argparse.Namespace) -> int:
 def _snapshot_demo(args: argparse.Namespace) -> int:
     from mlbcore.data.demo import write_demo_snapshot
 
-    manifest = write_demo_snapshot(args.out, seed=args.seed)
+    manifest = write_demo_snapshot(args.out, seed=args.seed, force=args.force)
     counts = ", ".join(f"{n} {t}" for t, n in manifest["row_counts"].items())  # type: ignore[union-attr]
     print(f"wrote {args.out}: {counts}; content hash {manifest['content_hash']}")
     return 0
@@ -719,6 +719,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2016)
     demo.add_argument(
         "--out", type=Path, default=None, help="folder (default: data_snapshots/demo)"
+    )
+    demo.add_argument(
+        "--force", action="store_true", help="replace a snapshot of other games at --out"
     )
     demo.set_defaults(handler=_snapshot_demo)
 
