@@ -179,6 +179,13 @@ def _pinnacle(
     return args
 
 
+def _sbr(make_file: Callable[[Sources, Path], Path]) -> Make:
+    def args(sources: Sources, tmp: Path, snap: Path) -> list[str]:
+        return ["import", "odds", "sbr", str(make_file(sources, tmp)), "--data", str(snap)]
+
+    return args
+
+
 def _retrosplits(make_file: Callable[[Sources, Path], Path]) -> Make:
     def args(sources: Sources, tmp: Path, snap: Path) -> list[str]:
         return ["import", "retrosplits", str(make_file(sources, tmp)), "--data", str(snap)]
@@ -307,6 +314,14 @@ REFUSED = [
         "truncated",
     ),
     ("pinnacle games file is a folder", _pinnacle(lambda s, t: t, None), BAD_INPUT, "is a folder"),
+    ("sbr empty file", _sbr(_bytes("mlb odds 2016.xlsx", b"")), BAD_INPUT, "not a readable"),
+    ("sbr folder as PATH", _sbr(lambda s, t: t), BAD_INPUT, "is a folder"),
+    (
+        "sbr truncated workbook",
+        _sbr(lambda s, t: _cut(s.sbr, t / "mlb odds 2016.xlsx")),
+        TRUNCATED,
+        "truncated",
+    ),
     ("retrosplits empty file", _retrosplits(_bytes("teams-2016.csv", b"")), BAD_INPUT, "is empty"),
     (
         "retrosplits binary file",
