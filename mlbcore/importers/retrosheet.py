@@ -11,7 +11,13 @@ end, so its result is not known before it was.
 Starting lineups (batting order, player, position) are known at the cutoff: clubs post
 them to the league and the public hours before first pitch, so a feature built from them
 an hour before the game uses nothing the game itself decided. A side whose lineup is
-malformed loses its lineup rows (named with file and line); its game is still imported.
+malformed is skipped (named with file and line; a snapshot keeps the lineup it had); its
+game is still imported.
+
+A line is malformed (named, skipped) when it has the wrong number of fields or a value
+no game can have: a date of no season, a negative score, a length beyond 240 outs. A
+file none of whose lines is a game is refused, as are empty, binary and cut-off files
+(see ``source_files``).
 """
 
 import csv
