@@ -4,6 +4,16 @@
 class MlbError(Exception):
     """A problem with the user's input or environment: what was wrong and what to do.
 
-    The CLI prints ``str(error)`` on one line and exits non-zero; notebooks show it in a
-    callout. Anything else that escapes is a bug and keeps its traceback.
+    The CLI prints ``str(error)`` on one line and exits with ``exit_code`` (2: bad input);
+    notebooks show it in a callout. Anything else that escapes is a bug and keeps its
+    traceback.
     """
+
+    exit_code = 2
+
+
+class TruncatedInput(MlbError):
+    """An import file cut off before its end (a half-finished download): exit 1, not 2,
+    so a script can tell "fetch it again" from "this file is wrong"."""
+
+    exit_code = 1

@@ -316,3 +316,84 @@ def test_sbr_doubleheader_games_pair_up_by_their_final_scores(real_snapshot_dir)
             pl.col(f"{side}_starter_listed_id") != pl.col(f"{side}_starting_pitcher_id")
         )
         assert differ.height == 0
+
+
+def _odds(rows: list[tuple]) -> pl.DataFrame:
+    """Odds lines from (game, minute, moneyline home, moneyline away, total) rows."""
+    return pl.DataFrame(
+        [
+            {
+                "game_id": game,
+                "book": "pinnacle",
+                "entered_at_utc": datetime(2016, 4, 3, 12, minute, tzinfo=UTC),
+                "moneyline_home": home,
+                "moneyline_away": away,
+                "total": total,
+                "over_price": None if total is None else -110,
+                "under_price": None if total is None else -110,
+            }
+            for game, minute, home, away, total in rows
+        ]
+    ).select(
+        [
+            pl.col(c).cast(t)
+            if c in {"game_id", "book", "entered_at_utc"} | MARKET_COLUMNS
+            else pl.lit(None, t).alias(c)
+            for c, t in TABLES["odds_lines"].items()
+        ]
+    )
+
+
+MARKET_COLUMNS = {"moneyline_home", "moneyline_away", "total", "over_price", "under_price"}
+
+
+def test_an_upsert_adds_and_updates_by_key_and_market_and_never_removes():
+    from mlbcore.importers.merge import ODDS_KEY, ODDS_MARKETS, upsert
+
+    stored = _odds([("A", 0, -120, 110, 8.5), ("A", 5, -125, 115, 8.5), ("B", 0, 100, -110, 9.0)])
+    incoming = _odds(
+        [
+            ("A", 5, -130, 120, None),  # a new moneyline at a stored time; no total posted
+            ("A", 5, -130, 120, None),  # the same row again: stored once
+            ("A", 9, -135, 125, 9.0),  # a new time stamp
+            ("B", 0, 100, -110, 9.0),  # as stored
+        ]
+    )
+    merged, counts = upsert(stored, incoming, ODDS_KEY, ODDS_MARKETS, skipped=3)
+    assert (counts.added, counts.updated, counts.unchanged, counts.skipped) == (1, 1, 1, 3)
+    assert merged.height == 4  # A at 0 (not in the file) is still there
+    updated = merged.filter(
+        (pl.col("game_id") == "A") & (pl.col("entered_at_utc").dt.minute() == 5)
+    )
+    assert updated.select("moneyline_home", "total").row(0) == (-130, 8.5)  # the total kept
+    again, counts = upsert(merged, incoming, ODDS_KEY, ODDS_MARKETS)
+    assert again.sort(ODDS_KEY).equals(merged.sort(ODDS_KEY)) and counts.unchanged == 3
+
+
+def test_a_quote_left_open_does_not_swallow_the_next_line(shared_data, tmp_path):
+    lines = (shared_data / "retrosheet" / "GL2016.TXT").read_text(encoding="latin-1").splitlines()
+    assert lines[4].endswith('"')
+    lines[4] = lines[4][:-1]  # its last field's closing quote lost
+    broken = tmp_path / "GL2016.TXT"
+    broken.write_text("".join(f"{line}\n" for line in lines[:20]), encoding="latin-1")
+    games, _, report = read_game_logs([broken])
+    assert report.problems == [] and games.height == 20
+
+
+def test_a_cut_off_zip_is_refused_or_read_as_far_as_it_goes(shared_data, tmp_path):
+    from mlbcore.errors import TruncatedInput
+
+    text = (shared_data / "retrosheet" / "GL2016.TXT").read_bytes()
+    whole = tmp_path / "whole.zip"
+    with zipfile.ZipFile(whole, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("GL2016.TXT", text)
+    cut = tmp_path / "gl2016.zip"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(TruncatedInput, match=r"ends early.*--allow-partial"):
+        read_game_logs([cut])
+    games, _, report = read_game_logs([cut], allow_partial=True)
+    assert 900 < games.height < 2428 and len(report.problems) == 1
+    assert report.problems[0].file == f"{cut}!GL2016.TXT" and "cut off" in report.problems[0].reason
+    complete = read_game_logs([shared_data / "retrosheet" / "GL2016.TXT"])[0]
+    same = complete.filter(pl.col("game_id").is_in(games["game_id"].implode()))
+    assert games.sort("game_id").equals(same.sort("game_id"))  # each game as it is

@@ -155,7 +155,7 @@ def test_importing_twice_gives_the_same_content(shared_data, snap):
     assert read_manifest(snap)["content_hash"] == first["content_hash"]
 
 
-def test_a_season_is_replaced_without_touching_others(shared_data, snap, tmp_path):
+def test_a_corrected_file_updates_its_rows_and_replace_drops_the_rest(shared_data, snap, tmp_path):
     p2014, p2015 = (_splits(shared_data, f"pitching-platoon-{y}.csv") for y in (2014, 2015))
     teams = _splits(shared_data, "teams-2016.csv")
     import_retrosplits(snap, [p2014, p2015, teams])
@@ -175,13 +175,26 @@ def test_a_season_is_replaced_without_touching_others(shared_data, snap, tmp_pat
     for r in partial[1:]:
         r[team_rows[0].index("P_SO")] = "0"
     partial_teams = _write(tmp_path / "teams-2016.csv", partial)
-    import_retrosplits(snap, [corrected, partial_teams])
-    after = load_snapshot(snap)
+    # Without --replace the rows the files leave out stay: a half file loses nothing.
+    report = import_retrosplits(snap, [corrected, partial_teams])
+    kept = load_snapshot(snap)
+    assert kept.pitcher_splits.height == before.pitcher_splits.height
+    assert kept.team_games.height == before.team_games.height
+    changed = kept.pitcher_splits.filter(
+        (pl.col("season") == 2015) & (pl.col("pitcher_id") == fewer[first_regular][2])
+    )
+    assert int(fewer[first_regular][5]) in changed["plate_appearances"].to_list()
+    assert report.tables["pitcher_splits"].updated == 1
+    assert report.tables["pitcher_splits"].added == report.tables["pitcher_splits"].removed == 0
 
+    # With it, a file's season is the file's rows: the 2015 rows it lacks go.
+    report = import_retrosplits(snap, [corrected], replace=True)
+    after = load_snapshot(snap)
     new_2015 = after.pitcher_splits.filter(pl.col("season") == 2015)
     assert new_2015.height == sum(r[1] == "R" for r in fewer[1:])
-    changed = new_2015.filter(pl.col("pitcher_id") == fewer[first_regular][2])
-    assert int(fewer[first_regular][5]) in changed["plate_appearances"].to_list()
+    assert report.tables["pitcher_splits"].removed == (
+        before.pitcher_splits.filter(pl.col("season") == 2015).height - new_2015.height
+    )
     assert after.pitcher_splits.filter(pl.col("season") == 2014).equals(
         before.pitcher_splits.filter(pl.col("season") == 2014)
     )
@@ -196,6 +209,11 @@ def test_a_season_is_replaced_without_touching_others(shared_data, snap, tmp_pat
         )
     for name in ("games", "lineups", "batter_splits", "odds_lines"):
         assert after.table(name).equals(before.table(name)), name
+    # ... and a teams file's season is its lines: 2016's other team lines go, 2015's stay.
+    import_retrosplits(snap, [partial_teams], replace=True)
+    lines = load_snapshot(snap).team_games
+    assert lines.height == game_team.unique().height
+    assert set(lines["game_id"].str.slice(3, 4)) == {"2016"}
 
 
 def test_bad_rows_are_named_with_file_and_line_or_fail_with_strict(
@@ -253,7 +271,9 @@ def test_lines_of_games_not_in_the_snapshot_are_listed_not_stored(shared_data, s
         ("teams-2014.csv", None, "is season 2014 but the snapshot has no games of it"),
         ("splits-2015.csv", "", "not a retrosplits file name"),
         ("teams-2016.csv", "game.key,team.key\nX,Y\n", "header lacks game.source"),
-        ("batting-platoon-2015.csv", b"\xff\xfe\x00junk", "is not a readable CSV file"),
+        ("batting-platoon-2015.csv", b"\xff\xfe\x00junk", "is binary, not a text file"),
+        ("batting-platoon-2015.csv", b"YEAR,PHASE\n2015,R\xe9\n", "is not UTF-8 text"),
+        ("teams-2016.csv", b"", "is empty"),
         ("teams-2016.csv", "missing", "does not exist"),
     ],
 )

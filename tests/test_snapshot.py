@@ -63,3 +63,36 @@ def test_a_damaged_snapshot_is_refused_with_what_to_do(tmp_path, damage, message
     damage(copy)
     with pytest.raises(MlbError, match=message):
         load_snapshot(copy)
+
+
+@pytest.mark.parametrize("kind", ["file", "folder of other files", "folder inside a file"])
+def test_a_snapshot_never_replaces_a_file_or_a_folder_of_other_files(tmp_path, kind):
+    target = tmp_path / "work"
+    if kind == "file":
+        target.write_text("a thesis\n")
+    elif kind == "folder of other files":
+        target.mkdir()
+        (target / "notes.txt").write_text("notes\n")
+    else:
+        target.write_text("a thesis\n")
+        target = target / "snap"
+    before = sorted((p.name, p.read_bytes() if p.is_file() else b"") for p in tmp_path.rglob("*"))
+    with pytest.raises(MlbError, match=r"is a file|is not a snapshot"):
+        write_snapshot(generate_demo_season(seed=3), target, "demo")
+    after = sorted((p.name, p.read_bytes() if p.is_file() else b"") for p in tmp_path.rglob("*"))
+    assert after == before  # nothing moved to a hidden .work.old, no staging folder left
+
+
+def test_prepare_out_keeps_a_snapshot_of_its_source_and_needs_force_for_another(tmp_path):
+    from mlbcore.data.snapshot import prepare_out
+
+    write_demo_snapshot(tmp_path / "demo", seed=3)
+    assert prepare_out(tmp_path / "demo", "demo") is not None  # adds to it
+    with pytest.raises(
+        MlbError, match="holds a snapshot of the synthetic demo season; pass --force"
+    ):
+        prepare_out(tmp_path / "demo", "retrosheet")
+    assert prepare_out(tmp_path / "demo", "retrosheet", force=True) is None  # a fresh start
+    (tmp_path / "empty").mkdir()
+    assert prepare_out(tmp_path / "empty", "retrosheet") is None
+    assert prepare_out(tmp_path / "new" / "deeper", "retrosheet") is None

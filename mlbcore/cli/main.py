@@ -413,7 +413,7 @@ def _scheduler(args: argparse.Namespace) -> int:
 def _snapshot_demo(args: argparse.Namespace) -> int:
     from mlbcore.data.demo import write_demo_snapshot
 
-    manifest = write_demo_snapshot(args.out, seed=args.seed)
+    manifest = write_demo_snapshot(args.out, seed=args.seed, force=args.force)
     counts = ", ".join(f"{n} {t}" for t, n in manifest["row_counts"].items())  # type: ignore[union-attr]
     print(f"wrote {args.out}: {counts}; content hash {manifest['content_hash']}")
     return 0
@@ -434,14 +434,19 @@ def _print_report(report: "ImportReport", snapshot: "Path") -> None:
 def _import_retrosheet(args: argparse.Namespace) -> int:
     from mlbcore.importers.jobs import import_retrosheet
 
-    _print_report(import_retrosheet(args.paths, args.out, args.strict), args.out)
+    report = import_retrosheet(
+        args.paths, args.out, args.strict, args.allow_partial, args.replace, args.force
+    )
+    _print_report(report, args.out)
     return 0
 
 
 def _import_pinnacle(args: argparse.Namespace) -> int:
     from mlbcore.importers.jobs import import_pinnacle
 
-    report = import_pinnacle(args.data, args.games, args.lines, args.strict)
+    report = import_pinnacle(
+        args.data, args.games, args.lines, args.strict, args.allow_partial, args.replace
+    )
     _print_report(report, args.data)
     return 0
 
@@ -449,14 +454,17 @@ def _import_pinnacle(args: argparse.Namespace) -> int:
 def _import_sbr(args: argparse.Namespace) -> int:
     from mlbcore.importers.jobs import import_sbr
 
-    _print_report(import_sbr(args.data, args.paths, args.strict), args.data)
+    _print_report(import_sbr(args.data, args.paths, args.strict, args.replace), args.data)
     return 0
 
 
 def _import_retrosplits(args: argparse.Namespace) -> int:
     from mlbcore.importers.jobs import import_retrosplits
 
-    _print_report(import_retrosplits(args.data, args.paths, args.strict), args.data)
+    report = import_retrosplits(
+        args.data, args.paths, args.strict, args.allow_partial, args.replace
+    )
+    _print_report(report, args.data)
     return 0
 
 
@@ -721,6 +729,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--out", type=Path, default=None, help="folder (default: data_snapshots/demo)"
     )
+    demo.add_argument(
+        "--force", action="store_true", help="replace a snapshot of other games at --out"
+    )
     demo.set_defaults(handler=_snapshot_demo)
 
     imported = "data_snapshots/imported in the project"
@@ -734,6 +745,9 @@ def build_parser() -> argparse.ArgumentParser:
     retrosheet.add_argument("--out", type=Path, help=f"snapshot folder (default {imported})")
     retrosheet.add_argument(
         "--strict", action="store_true", help="fail on the first malformed line"
+    )
+    retrosheet.add_argument(
+        "--force", action="store_true", help="replace a snapshot of other games at --out"
     )
     retrosheet.set_defaults(handler=_import_retrosheet)
     retrosplits = sources.add_parser(
@@ -758,6 +772,22 @@ def build_parser() -> argparse.ArgumentParser:
         parser_.add_argument("--data", type=Path, help=f"snapshot folder (default {imported})")
         parser_.add_argument(
             "--strict", action="store_true", help="fail on the first malformed row"
+        )
+    # An import adds and updates; these say when it may do less or remove.
+    for parser_ in (retrosheet, retrosplits, pinnacle):
+        parser_.add_argument(
+            "--allow-partial",
+            action="store_true",
+            help="import the complete lines of a truncated file (else exit 1)",
+        )
+    for parser_, covers in (
+        (retrosheet, "the snapshot's games become the files' games"),
+        (retrosplits, "a file's season replaces that season's rows"),
+        (pinnacle, "this book's lines of the games in the files are the files' lines"),
+        (sbr, "this book's lines of the games in the files are the files' lines"),
+    ):
+        parser_.add_argument(
+            "--replace", action="store_true", help=f"remove what the files leave out: {covers}"
         )
     pinnacle.set_defaults(handler=_import_pinnacle)
     sbr.set_defaults(handler=_import_sbr)
@@ -840,7 +870,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
     except MlbError as error:
         print(f"mlb: error: {error}", file=sys.stderr)
-        return 2
+        return error.exit_code
     except KeyboardInterrupt:
         print("mlb: interrupted", file=sys.stderr)
         return 130

@@ -44,7 +44,7 @@ from scipy.special import expit, logit
 
 from mlbcore.data.demo_players import generate_players
 from mlbcore.data.schema import SORT_KEYS, TABLES
-from mlbcore.data.snapshot import write_snapshot
+from mlbcore.data.snapshot import prepare_out, write_snapshot
 
 # (team, home park, summer UTC offset in hours, park run factor)
 TEAMS: tuple[tuple[str, str, int, float], ...] = (
@@ -499,7 +499,12 @@ def generate_demo_season(seed: int = 2016, season: int = 2016) -> dict[str, pl.D
     return generate_demo_season_with_truth(seed, season)[0]
 
 
-def write_demo_snapshot(out_dir: Path, seed: int = 2016, season: int = 2016) -> dict[str, object]:
-    """Generate the demo season and write it as a snapshot folder; return its manifest."""
+def write_demo_snapshot(
+    out_dir: Path, seed: int = 2016, season: int = 2016, force: bool = False
+) -> dict[str, object]:
+    """Generate the demo season and write it as a snapshot folder; return its manifest.
+    Replaces a demo snapshot there; refuses anything else unless ``force`` (a snapshot of
+    other games) as ``prepare_out`` says."""
+    prepare_out(Path(out_dir), "demo", force, load=False)
     tables = generate_demo_season(seed, season)
     return write_snapshot(tables, Path(out_dir), f"synthetic demo season {season} (seed {seed})")

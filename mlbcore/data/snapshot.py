@@ -98,6 +98,19 @@ def _file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _refuse_to_replace(out_dir: Path) -> None:
+    """Refuse (MlbError) an ``out_dir`` a snapshot must not replace: a file (or a path
+    inside one), or a folder that holds files but no manifest (someone's work)."""
+    existing = next((p for p in (out_dir, *out_dir.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise MlbError(f"{existing} is a file, not a snapshot folder; give a new or empty folder")
+    if out_dir.is_dir() and not (out_dir / MANIFEST).is_file() and any(out_dir.iterdir()):
+        raise MlbError(
+            f"{out_dir} is not a snapshot (it holds files but no {MANIFEST}); give a new or "
+            "empty folder: nothing there was changed"
+        )
+
+
 def write_snapshot(
     tables: dict[str, pl.DataFrame],
     out_dir: Path,
@@ -107,12 +120,20 @@ def write_snapshot(
     """Write the tables and manifest to ``out_dir`` atomically; return the manifest.
 
     Everything is written to a temporary sibling folder which then replaces ``out_dir``,
-    so a failure half-way leaves the previous snapshot as it was.
+    so a failure half-way leaves the previous snapshot as it was. Only a snapshot or an
+    empty folder is ever replaced (see ``prepare_out``).
     """
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
     frames = {name: canonical(name, tables.get(name, empty_table(name))) for name in TABLES}
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    _refuse_to_replace(out_dir)
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    except OSError as error:
+        raise MlbError(
+            f"cannot write a snapshot at {out_dir} ({error.strerror}); give a folder you can "
+            "write to"
+        ) from None
     try:
         files = {}
         for name, frame in frames.items():
@@ -128,9 +149,9 @@ def write_snapshot(
             "notices": list(notices),
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-        backup = out_dir.with_name(f".{out_dir.name}.old")
+        # Beside the staging folder and as unique: never a name someone's file may have.
+        backup = staging.with_name(f"{staging.name}.old")
         if out_dir.exists():
-            shutil.rmtree(backup, ignore_errors=True)
             out_dir.rename(backup)
         staging.rename(out_dir)
         shutil.rmtree(backup, ignore_errors=True)
@@ -138,6 +159,39 @@ def write_snapshot(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return manifest
+
+
+SOURCE_WORDS = {"demo": "the synthetic demo season", "retrosheet": "Retrosheet games"}
+
+
+def prepare_out(
+    out: Path, source: str, force: bool = False, load: bool = True
+) -> "Snapshot | None":
+    """The snapshot at ``out`` that a new snapshot of ``source`` (``demo`` or
+    ``retrosheet``) adds to, or None where there is none to keep: ``out`` is absent, an
+    empty folder, or (with ``force``) a snapshot of another source, or one that cannot be
+    read. Refuses (MlbError, nothing written) a file, a folder of other files, and
+    without ``force`` a snapshot of another source. ``load=False`` checks without
+    reading the tables (and returns None)."""
+    out = Path(out)
+    _refuse_to_replace(out)
+    if not out.is_dir() or not any(out.iterdir()):
+        return None
+    try:
+        notices = read_manifest(out).get("notices")
+        theirs = games_source([str(n) for n in notices] if isinstance(notices, list) else [])
+        if theirs == source:
+            return load_snapshot(out) if load else None
+    except MlbError as error:
+        if force:
+            return None
+        raise MlbError(f"{error}, or pass --force to replace it") from None
+    if force:
+        return None
+    raise MlbError(
+        f"{out} holds a snapshot of {SOURCE_WORDS[theirs]}; pass --force to replace it with "
+        f"{SOURCE_WORDS[source]}, or give another --out"
+    )
 
 
 def read_manifest(path: Path) -> dict[str, object]:

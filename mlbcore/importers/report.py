@@ -22,6 +22,26 @@ class Problem:
         return f"{self.file}:{self.line}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class TableCounts:
+    """What an import did to one table: rows added (a new key), updated (a key the table
+    had, with other values), unchanged, skipped (input rows not stored: malformed, or of
+    no game in the snapshot) and removed (only with --replace)."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    removed: int = 0
+
+    def line(self, table: str) -> str:
+        counts = (
+            f"{table}: {self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.skipped} skipped"
+        )
+        return counts + (f", {self.removed} removed" if self.removed else "")
+
+
 @dataclass
 class ImportReport:
     """Counts and problems of one import, printed at its end."""
@@ -32,9 +52,11 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     unmatched: pl.DataFrame | None = None  # source rows that matched no game
     notes: list[str] = field(default_factory=list)
+    tables: dict[str, TableCounts] = field(default_factory=dict)  # per table written
 
     def lines(self, show: int = 10) -> list[str]:
         out = [f"{self.source}: read {self.rows_read} rows, imported {self.rows_imported}"]
+        out += [counts.line(table) for table, counts in self.tables.items()]
         if self.problems:
             out.append(
                 f"skipped {len(self.problems)} malformed rows (--strict fails on the first):"
@@ -64,3 +86,13 @@ def collect_problems(
     if strict and problems:
         raise MlbError(f"{problems[0]} (without --strict such rows are skipped and counted)")
     return problems
+
+
+def cut_off_problems(cut_off: Problem | None, strict: bool) -> list[Problem]:
+    """The cut-off last line of a truncated file read in part, as a skipped line; with
+    ``strict`` it fails like any other malformed line."""
+    if cut_off is None:
+        return []
+    if strict:
+        raise MlbError(f"{cut_off} (without --strict such rows are skipped and counted)")
+    return [cut_off]

@@ -11,12 +11,17 @@ end, so its result is not known before it was.
 Starting lineups (batting order, player, position) are known at the cutoff: clubs post
 them to the league and the public hours before first pitch, so a feature built from them
 an hour before the game uses nothing the game itself decided. A side whose lineup is
-malformed loses its lineup rows (named with file and line); its game is still imported.
+malformed is skipped (named with file and line; a snapshot keeps the lineup it had); its
+game is still imported.
+
+A line is malformed (named, skipped) when it has the wrong number of fields or a value
+no game can have: a date of no season, a negative score, a length beyond 240 outs. A
+file none of whose lines is a game is refused, as are empty, binary and cut-off files
+(see ``source_files``).
 """
 
 import csv
 import zipfile
-from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
@@ -25,7 +30,22 @@ from mlbcore.data.schema import GAMES, LINEUPS, UTC
 from mlbcore.data.teams import local_time_zones, per_time_zone, resolve_teams
 from mlbcore.errors import MlbError
 from mlbcore.features.timing import UNKNOWN_END_KNOWN_AT
-from mlbcore.importers.report import ImportReport, Problem, collect_problems
+from mlbcore.importers.report import (
+    ImportReport,
+    Problem,
+    TableCounts,
+    collect_problems,
+    cut_off_problems,
+)
+from mlbcore.importers.source_files import (
+    MAX_LINE_CHARS,
+    ZIP_MAGIC,
+    SourceText,
+    file_bytes,
+    text_lines,
+    zip_members,
+)
+from mlbcore.importers.values import season_problem
 
 N_FIELDS = 161
 # 0-based positions of the fields we use (glfields.txt numbers them from 1)
@@ -50,33 +70,56 @@ LOCAL_START = {"D": (13, 5), "N": (19, 5)}
 # home from field 133 (1-based, glfields.txt), in batting order.
 LINEUP_START = {"away": 105, "home": 132}
 LINEUP_FIELDS = 27
+BATTERS = 9  # lineup rows per side
 POSITIONS = range(1, 11)  # 1 pitcher ... 9 right field, 10 designated hitter
+# The longest game on record went 26 innings (156 outs); more than this is damage.
+MAX_OUTS = 240
+WHAT = "Retrosheet game logs (GLYYYY.TXT or glYYYY.zip)"
 
 
-def _log_texts(path: Path) -> Iterable[tuple[str, str]]:
-    """(name, text) of every game log in a TXT file or a Retrosheet zip."""
-    if not path.exists():
-        raise MlbError(
-            f"{path} does not exist; give Retrosheet game logs (GLYYYY.TXT or glYYYY.zip)"
-        )
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            for name in sorted(archive.namelist()):
-                if name.upper().endswith(".TXT"):
-                    yield f"{path}!{name}", archive.read(name).decode("latin-1")
-        return
-    yield str(path), path.read_text(encoding="latin-1")
+def _log_texts(path: Path, allow_partial: bool) -> list[SourceText]:
+    """The lines of every game log in a TXT file or a Retrosheet zip."""
+    data = file_bytes(path, WHAT)
+    if data.startswith(ZIP_MAGIC) or zipfile.is_zipfile(path):
+        members = zip_members(path, data, ".TXT", WHAT, allow_partial)
+        if not members:
+            raise MlbError(f"{path} holds no game log (no .TXT file in it); give {WHAT}")
+        return [
+            text_lines(name, content, "latin-1", WHAT, allow_partial, cut)
+            for name, content, cut in members
+        ]
+    if path.suffix.lower() == ".zip":
+        raise MlbError(f"{path} is not a zip archive; give {WHAT}")
+    return [text_lines(str(path), data, "latin-1", WHAT, allow_partial)]
 
 
-def _rows(name: str, text: str) -> pl.DataFrame:
+def _fields(line: str) -> list[str] | None:
+    """A line's fields, each line on its own (an unclosed quote must not swallow the next
+    line); None for a line too long to be a game."""
+    if len(line) > MAX_LINE_CHARS:
+        return None
+    return next(csv.reader([line]), [])
+
+
+def _rows(source: SourceText) -> pl.DataFrame:
     """One row per line: its number, its fields, and why it is malformed (else null)."""
-    lines = text.splitlines()
-    fields = list(csv.reader(lines))
     frame = pl.DataFrame(
-        {"file": name, "line": range(1, len(fields) + 1), "fields": fields},
-        schema={"file": pl.String, "line": pl.Int64, "fields": pl.List(pl.String)},
-    ).filter(pl.col("fields").list.len() > 0)  # blank lines are not games
-    wide = frame.with_columns(n_fields=pl.col("fields").list.len())
+        {
+            "file": source.name,
+            "line": range(1, len(source.lines) + 1),
+            "text": source.lines,
+            "fields": list(map(_fields, source.lines)),
+        },
+        schema={
+            "file": pl.String,
+            "line": pl.Int64,
+            "text": pl.String,
+            "fields": pl.List(pl.String),
+        },
+    ).filter(pl.col("text").str.strip_chars() != "")  # blank lines are not games
+    wide = frame.with_columns(
+        n_fields=pl.col("fields").list.len(), n_chars=pl.col("text").str.len_chars()
+    ).drop("text")
     good_shape = pl.col("n_fields") == N_FIELDS
     get = {
         k: pl.when(good_shape).then(pl.col("fields").list.get(i, null_on_oob=True))
@@ -88,8 +131,11 @@ def _rows(name: str, text: str) -> pl.DataFrame:
         game_number=get["game_number"],
         away_team=get["away_team"],
         home_team=get["home_team"],
+        away_score_text=get["away_score"],
+        home_score_text=get["home_score"],
         away_score=get["away_score"].cast(pl.Int16, strict=False),
         home_score=get["home_score"].cast(pl.Int16, strict=False),
+        outs_text=get["outs"].replace("", None),
         outs=get["outs"].cast(pl.Int16, strict=False),
         day_night=get["day_night"],
         completion=get["completion"],
@@ -105,19 +151,38 @@ def _rows(name: str, text: str) -> pl.DataFrame:
             for side, start in LINEUP_START.items()
         },
     )
-    reason = (
-        pl.when(~good_shape)
-        .then(pl.format("expected {} fields, found {}", pl.lit(N_FIELDS), pl.col("n_fields")))
-        .when(pl.col("date").is_null())
-        .then(pl.format("bad date '{}'", pl.col("date_text")))
-        .when(pl.col("home_score").is_null() | pl.col("away_score").is_null())
-        .then(pl.lit("score is not a number"))
-        .when(~pl.col("game_number").is_in(["0", "1", "2", "3", "A", "B"]))
-        .then(pl.format("bad game number {}", pl.col("game_number")))
-        .when(~pl.col("day_night").is_in(["D", "N"]))
-        .then(pl.format("day/night flag {} is neither D nor N", pl.col("day_night")))
+    outs = pl.col("outs")
+    # The first reason that holds names the line (a malformed line fails many checks).
+    reason = pl.coalesce(
+        pl.when(pl.col("fields").is_null()).then(
+            pl.format("a line of {} characters is no game log line", pl.col("n_chars"))
+        ),
+        pl.when(~good_shape).then(
+            pl.format("expected {} fields, found {}", pl.lit(N_FIELDS), pl.col("n_fields"))
+        ),
+        pl.when(pl.col("date").is_null()).then(pl.format("bad date '{}'", pl.col("date_text"))),
+        season_problem(pl.col("date"), pl.col("date"), "date"),
+        *[
+            pl.when(pl.col(f"{side}_score").is_null())
+            .then(pl.format(f"{side} score '{{}}' is not a number", f"{side}_score_text"))
+            .when(pl.col(f"{side}_score") < 0)
+            .then(pl.format(f"{side} score {{}} is negative", f"{side}_score"))
+            for side in ("home", "away")
+        ],
+        pl.when(
+            pl.col("outs_text").is_not_null() & (outs.is_null() | ~outs.is_between(0, MAX_OUTS))
+        ).then(pl.format(f"outs {{}} is not the length of a game (0-{MAX_OUTS})", "outs_text")),
+        pl.when(~pl.col("game_number").is_in(["0", "1", "2", "3", "A", "B"])).then(
+            pl.format("bad game number {}", pl.col("game_number"))
+        ),
+        pl.when(~pl.col("day_night").is_in(["D", "N"])).then(
+            pl.format("day/night flag {} is neither D nor N", pl.col("day_night"))
+        ),
     )
-    return parsed.with_columns(reason=reason).drop("fields", "n_fields", "date_text")
+    return parsed.with_columns(reason=reason).drop(
+        "fields", "n_fields", "n_chars", "date_text", "home_score_text", "away_score_text",
+        "outs_text",
+    )  # fmt: skip
 
 
 def _first_pitch_utc(games: pl.DataFrame) -> pl.Series:
@@ -183,21 +248,34 @@ def _lineups(games: pl.DataFrame, strict: bool) -> tuple[pl.DataFrame, list[Prob
     return lineups, problems
 
 
+def _refuse_if_no_game(source: SourceText, rows: pl.DataFrame) -> None:
+    """A file none of whose lines is a game is the wrong file, not a file with bad lines."""
+    if rows.is_empty():
+        raise MlbError(f"{source.name} holds no complete game log line; give {WHAT}")
+    if rows["reason"].null_count() == 0:
+        first = rows.row(0, named=True)
+        raise MlbError(
+            f"{source.name}: none of its {rows.height} lines is a game log line "
+            f"(line {first['line']}: {first['reason']}); give {WHAT}"
+        )
+
+
 def read_game_logs(
-    paths: list[Path], strict: bool = False
+    paths: list[Path], strict: bool = False, allow_partial: bool = False
 ) -> tuple[pl.DataFrame, pl.DataFrame, ImportReport]:
     """The ``games`` and ``lineups`` tables of every game log in ``paths``, and what was
-    skipped."""
+    skipped. Every file is read and checked before any row is used, so a bad file refuses
+    the whole import."""
     report = ImportReport(source="retrosheet")
     parts = []
-    for path in paths:
-        for name, text in _log_texts(Path(path)):
-            rows = _rows(name, text)
-            report.rows_read += rows.height
-            report.problems += collect_problems(rows, "reason", name, "line", strict)
-            parts.append(rows.filter(pl.col("reason").is_null()))
-    if not parts:
-        raise MlbError("no game logs found in " + ", ".join(map(str, paths)))
+    sources = [source for path in paths for source in _log_texts(Path(path), allow_partial)]
+    for source in sources:
+        rows = _rows(source)
+        _refuse_if_no_game(source, rows)
+        report.rows_read += rows.height + (source.cut_off is not None)
+        report.problems += collect_problems(rows, "reason", source.name, "line", strict)
+        report.problems += cut_off_problems(source.cut_off, strict)
+        parts.append(rows.filter(pl.col("reason").is_null()))
     rows = pl.concat(parts).with_columns(season=pl.col("date").dt.year().cast(pl.Int32))
     rows = resolve_teams(rows, ["home_team", "away_team"], "season", scheme="retrosheet")
     unknown = rows.filter(pl.col("home_team").is_null() | pl.col("away_team").is_null())
@@ -211,6 +289,11 @@ def read_game_logs(
         )
         report.problems += unknown_problems
         rows = rows.filter(pl.col("home_team").is_not_null() & pl.col("away_team").is_not_null())
+    if rows.is_empty():
+        raise MlbError(
+            f"no line of {', '.join(map(str, paths))} is a game that can be imported "
+            f"(first: {report.problems[0]}); give {WHAT}"
+        )
 
     completed_later = pl.col("completion").str.slice(0, 8).str.to_date("%Y%m%d", strict=False)
     games = rows.with_columns(
@@ -235,8 +318,10 @@ def read_game_logs(
     names = ["home_starting_pitcher_name", "away_starting_pitcher_name"]
     games = games.select(*[pl.col(c).cast(t) for c, t in GAMES.items()], *names)
     report.rows_imported = games.height
-    report.notes.append(
-        f"lineups: {lineups.height} rows, {lineups['game_id'].n_unique()} games"
-        + (f" ({len(lineup_problems)} sides skipped)" if lineup_problems else "")
-    )
+    report.tables = {
+        "games": TableCounts(skipped=len(report.problems) - len(lineup_problems)),
+        "lineups": TableCounts(skipped=len(lineup_problems) * BATTERS),
+    }
+    if lineup_problems:
+        report.notes.append(f"lineups: {len(lineup_problems)} sides skipped (9 rows each)")
     return games, lineups, report

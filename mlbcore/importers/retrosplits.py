@@ -14,6 +14,7 @@ file, box score). One line per team and game is kept: the event file's (play by 
 it has pitch counts and batters faced), else the deduced file's, else the box score's.
 """
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,14 @@ import polars as pl
 from mlbcore.data.schema import BATTER_SPLITS, PITCHER_SPLITS, TEAM_GAMES
 from mlbcore.data.teams import resolve_teams
 from mlbcore.errors import MlbError
-from mlbcore.importers.report import ImportReport, Problem, collect_problems
+from mlbcore.importers.merge import remove, upsert
+from mlbcore.importers.report import (
+    ImportReport,
+    Problem,
+    collect_problems,
+    cut_off_problems,
+)
+from mlbcore.importers.source_files import read_text_file
 
 RETROSPLITS_NOTICE = (
     "Team game lines and player splits: retrosplits, by the Chadwick Baseball Bureau, "
@@ -87,6 +95,13 @@ SPLIT_KEYS = {
         "pitcher_hand": "RESP_PIT_HAND_CD",
     },
 }
+# What a row is of: rows with the same key are the same row, updated by an import.
+KEYS = {
+    "team_games": ["game_id", "side"],
+    "pitcher_splits": ["season", "pitcher_id", "pitcher_hand", "batter_hand"],
+    "batter_splits": ["season", "batter_id", "batter_hand", "pitcher_hand"],
+}
+WHAT = "retrosplits files (teams-, pitching-platoon-, batting-platoon-YYYY.csv)"
 SCHEMAS = {
     "team_games": TEAM_GAMES,
     "pitcher_splits": PITCHER_SPLITS,
@@ -103,12 +118,14 @@ class RetrosplitsFile:
 
 @dataclass
 class RetrosplitsImport:
-    """What the files hold: new rows per table and which rows of the snapshot they replace."""
+    """What the files hold: new rows per table, the seasons of the files per table (whose
+    rows ``--replace`` replaces), and the rows skipped per table."""
 
     tables: dict[str, pl.DataFrame]
-    split_seasons: dict[str, list[int]]  # per split table, the seasons whose rows are replaced
+    seasons: dict[str, list[int]]
     report: ImportReport
     files: list[RetrosplitsFile] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
 
 
 def classify(paths: list[Path], snapshot_seasons: list[int]) -> list[RetrosplitsFile]:
@@ -124,6 +141,8 @@ def classify(paths: list[Path], snapshot_seasons: list[int]) -> list[Retrosplits
                 f"{path}: not a retrosplits file name; give teams-YYYY.csv, "
                 "pitching-platoon-YYYY.csv or batting-platoon-YYYY.csv as published"
             )
+        if path.is_dir():
+            raise MlbError(f"{path} is a folder; give {WHAT}, not a folder")
         if not path.is_file():
             raise MlbError(f"{path} does not exist")
         table, match = kinds[0]
@@ -150,35 +169,30 @@ def classify(paths: list[Path], snapshot_seasons: list[int]) -> list[Retrosplits
     return files
 
 
-def _cells(file: RetrosplitsFile, columns: dict[str, str]) -> pl.DataFrame:
+def _cells(
+    file: RetrosplitsFile, columns: dict[str, str], allow_partial: bool
+) -> tuple[pl.DataFrame, Problem | None]:
     """One row per data line: its 1-based line number, the named ``columns`` (source name
     -> our name) as strings (empty cells null), and ``reason`` where the line has another
-    number of cells than the header. Blank lines are not rows."""
-    try:
-        raw = pl.read_csv(
-            file.path,
-            has_header=False,
-            separator="\x1f",  # never in these files: each line is one string
-            quote_char=None,
-            new_columns=["text"],
-            schema={"text": pl.String},
-        )
-    except (pl.exceptions.PolarsError, OSError) as error:
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise MlbError(f"{file.path} is not a readable CSV file ({first})") from None
-    header = (raw["text"][0] or "").split(",") if raw.height else []
+    number of cells than the header. Blank lines are not rows. Also the cut-off last line
+    of a truncated file read in part (``allow_partial``)."""
+    source = read_text_file(file.path, WHAT, allow_partial, "utf-8-sig")
+    header = source.lines[0].split(",") if source.lines else []
     missing = [c for c in columns.values() if c not in header]
     if missing:
         raise MlbError(
             f"{file.path}:1: header lacks {', '.join(missing)}; "
             "give the file as retrosplits publishes it"
         )
+    raw = pl.DataFrame(
+        {"line": range(1, len(source.lines) + 1), "text": source.lines},
+        schema={"line": pl.Int64, "text": pl.String},
+    )
     n_cells = pl.col("cells").list.len()
-    return (
-        raw.with_columns(line=pl.int_range(1, raw.height + 1, dtype=pl.Int64))
-        .slice(1)
+    frame = (
+        raw.slice(1)
         .filter(pl.col("text").str.strip_chars() != "")
-        .with_columns(cells=pl.col("text").str.strip_chars_end("\r").str.split(","))
+        .with_columns(cells=pl.col("text").str.split(","))
         .select(
             "line",
             reason=pl.when(n_cells != len(header)).then(
@@ -192,6 +206,7 @@ def _cells(file: RetrosplitsFile, columns: dict[str, str]) -> pl.DataFrame:
             },
         )
     )
+    return frame, source.cut_off
 
 
 def _counts(columns: dict[str, str]) -> tuple[list[pl.Expr], list[pl.Expr]]:
@@ -240,10 +255,12 @@ def _skipped(frame: pl.DataFrame, reason: str) -> dict[str, int]:
     return {reason: frame.height} if frame.height else {}
 
 
-def read_team_games(file: RetrosplitsFile, games: pl.DataFrame, strict: bool) -> _FileRows:
+def read_team_games(
+    file: RetrosplitsFile, games: pl.DataFrame, strict: bool, allow_partial: bool = False
+) -> _FileRows:
     """The regular-season team lines of a teams file that belong to ``games``."""
-    rows = _cells(file, {**TEAM_KEYS, **TEAM_COUNTS})
-    read = rows.height
+    rows, cut_off = _cells(file, {**TEAM_KEYS, **TEAM_COUNTS}, allow_partial)
+    read = rows.height + (cut_off is not None)
     date = pl.col("game_date").str.to_date("%Y-%m-%d", strict=False)
     rows = rows.with_columns(date=date)
     shaped = rows.filter(pl.col("reason").is_null())
@@ -269,6 +286,7 @@ def read_team_games(file: RetrosplitsFile, games: pl.DataFrame, strict: bool) ->
         )
     ).with_columns(counts)
     problems = collect_problems(rows, "reason", str(file.path), "line", strict)
+    problems += cut_off_problems(cut_off, strict)
     good = rows.filter(pl.col("reason").is_null())
     skipped = _skipped(good.filter(~regular), "not regular season")
     good = good.filter(regular).with_columns(season=pl.col("date").dt.year())
@@ -315,11 +333,11 @@ def read_team_games(file: RetrosplitsFile, games: pl.DataFrame, strict: bool) ->
     )
 
 
-def read_splits(file: RetrosplitsFile, strict: bool) -> _FileRows:
+def read_splits(file: RetrosplitsFile, strict: bool, allow_partial: bool = False) -> _FileRows:
     """The regular-season rows of a platoon file, one per player and pair of hands."""
     keys = SPLIT_KEYS[file.table]
-    rows = _cells(file, {**keys, **SPLIT_COUNTS})
-    read = rows.height
+    rows, cut_off = _cells(file, {**keys, **SPLIT_COUNTS}, allow_partial)
+    read = rows.height + (cut_off is not None)
     rows = rows.with_columns(season=pl.col("year").cast(pl.Int32, strict=False))
     _check_season(file, rows.filter(pl.col("reason").is_null())["season"], "YEAR column")
     regular = pl.col("phase") == REGULAR_SEASON
@@ -336,6 +354,7 @@ def read_splits(file: RetrosplitsFile, strict: bool) -> _FileRows:
         )
     ).with_columns(counts)
     problems = collect_problems(rows, "reason", str(file.path), "line", strict)
+    problems += cut_off_problems(cut_off, strict)
     good = rows.filter(pl.col("reason").is_null())
     skipped = _skipped(good.filter(~regular), "not regular season")
     good = good.filter(regular)
@@ -351,27 +370,34 @@ def read_splits(file: RetrosplitsFile, strict: bool) -> _FileRows:
     )
 
 
-def read_retrosplits(paths: list[Path], games: pl.DataFrame, strict: bool) -> RetrosplitsImport:
+def read_retrosplits(
+    paths: list[Path], games: pl.DataFrame, strict: bool, allow_partial: bool = False
+) -> RetrosplitsImport:
     """The rows of every file in ``paths`` for a snapshot with these ``games``; refuses
-    (MlbError, one line) a file that is of no known kind, unreadable, or of a wrong season."""
+    (MlbError, one line) a file that is of no known kind, unreadable, truncated (unless
+    ``allow_partial``) or of a wrong season."""
     files = classify(paths, games["season"].unique().to_list())
     report = ImportReport(source="retrosplits")
     parts: dict[str, list[pl.DataFrame]] = {name: [] for name in SCHEMAS}
+    skipped = dict.fromkeys(SCHEMAS, 0)
     unmatched = []
     for file in files:
         if file.table == "team_games":
-            read = read_team_games(file, games, strict)
+            read = read_team_games(file, games, strict, allow_partial)
             unmatched.append(read.unmatched)
         else:
-            read = read_splits(file, strict)
+            read = read_splits(file, strict, allow_partial)
         parts[file.table].append(read.rows)
         report.rows_read += read.read
         report.rows_imported += read.rows.height
         report.problems += read.problems
-        skipped = ", ".join(f"{n} {why}" for why, n in read.skipped.items())
+        skipped[file.table] += len(read.problems) + (
+            read.unmatched.height if read.unmatched is not None else 0
+        )
+        not_kept = ", ".join(f"{n} {why}" for why, n in read.skipped.items())
         report.notes.append(
             f"{file.path}: {read.rows.height} rows into {file.table}"
-            + (f"; skipped {skipped}" if skipped else "")
+            + (f"; skipped {not_kept}" if not_kept else "")
         )
     tables = {
         name: pl.concat(frames) if frames else pl.DataFrame(schema=SCHEMAS[name])
@@ -381,34 +407,38 @@ def read_retrosplits(paths: list[Path], games: pl.DataFrame, strict: bool) -> Re
         report.unmatched = pl.concat(unmatched)
     per_table = ", ".join(f"{frame.height} {name}" for name, frame in tables.items())
     report.notes.insert(0, f"imported rows per table: {per_table}")
-    split_seasons = {
-        name: sorted(f.season for f in files if f.table == name)
-        for name in ("pitcher_splits", "batter_splits")
-    }
-    return RetrosplitsImport(tables, split_seasons, report, files)
+    seasons = {name: sorted(f.season for f in files if f.table == name) for name in SCHEMAS}
+    return RetrosplitsImport(tables, seasons, report, files, skipped)
 
 
 def merge_retrosplits(
-    previous: dict[str, pl.DataFrame], imported: RetrosplitsImport
+    previous: dict[str, pl.DataFrame],
+    imported: RetrosplitsImport,
+    games: pl.DataFrame,
+    replace: bool = False,
 ) -> dict[str, pl.DataFrame]:
-    """The three tables after the import: a team line replaces the snapshot's line of the
-    same game and side; a split file replaces every row of its table and season. Rows of
-    other games and seasons stay as they are."""
-    team_games = pl.concat(
-        [
-            previous["team_games"].join(
-                imported.tables["team_games"], on=["game_id", "side"], how="anti"
-            ),
-            imported.tables["team_games"],
-        ]
-    )
-    splits = {
-        name: pl.concat(
-            [
-                previous[name].filter(~pl.col("season").is_in(imported.split_seasons[name])),
-                imported.tables[name],
-            ]
+    """The three tables after the import, with the counts in the import's report. A row
+    is added or updated by its key (a team line by game and side, a split row by season,
+    player and hands); rows the files do not mention stay. With ``replace`` a file's
+    season replaces that season's rows of its table (team lines: of the snapshot's games
+    of that season)."""
+    merged, counts = {}, {}
+    for name, key in KEYS.items():
+        merged[name], counts[name] = upsert(
+            previous[name], imported.tables[name], key, skipped=imported.skipped.get(name, 0)
         )
-        for name in ("pitcher_splits", "batter_splits")
-    }
-    return {"team_games": team_games, **splits}
+        seasons = imported.seasons[name]
+        if replace and seasons:
+            of_seasons = (
+                pl.col("game_id").is_in(
+                    games.filter(pl.col("season").is_in(seasons))["game_id"].implode()
+                )
+                if name == "team_games"
+                else pl.col("season").is_in(seasons)
+            )
+            merged[name], removed = remove(
+                merged[name], of_seasons, imported.tables[name].select(key)
+            )
+            counts[name] = dataclasses.replace(counts[name], removed=removed)
+    imported.report.tables = {n: c for n, c in counts.items() if imported.seasons[n]}
+    return merged

@@ -7,7 +7,9 @@ before first pitch: it is stamped at first pitch, after every cutoff, so feature
 see it and evaluation can (closing-line value).
 """
 
+import dataclasses
 import re
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,10 +17,13 @@ import polars as pl
 
 from mlbcore.data.schema import ODDS_LINES
 from mlbcore.data.teams import resolve_teams
-from mlbcore.errors import MlbError
+from mlbcore.errors import MlbError, TruncatedInput
 from mlbcore.importers.matching import game_sequence, match_games
+from mlbcore.importers.merge import ODDS_KEY, ODDS_MARKETS, remove, upsert
 from mlbcore.importers.report import ImportReport, collect_problems
+from mlbcore.importers.source_files import ZIP_MAGIC, file_bytes
 from mlbcore.importers.starters import apply_listings, listing_notes, listings_of, resolve_listings
+from mlbcore.importers.values import finite, finite_problem, price, price_problem, season_problem
 
 BOOK = "sbr"
 OPEN_STAMP = timedelta(hours=24)  # before first pitch; any stamp before the cutoff would do
@@ -28,6 +33,7 @@ COLUMNS = {  # position in the sheet -> our name (two price columns have no head
     20: "close_total", 21: "close_total_price",
 }  # fmt: skip
 PRICES = ("open", "close", "open_total_price", "close_total_price")
+WHAT = "the archive's season workbooks (mlb odds YYYY.xlsx)"
 
 
 def season_of(path: Path) -> int:
@@ -40,33 +46,34 @@ def season_of(path: Path) -> int:
 
 
 def read_workbook(path: Path, strict: bool) -> tuple[pl.DataFrame, list]:
-    """One row per sheet row with parsed values and why it is malformed (else null)."""
-    if not path.is_file():
-        raise MlbError(f"{path} does not exist")
+    """One row per sheet row with parsed values and why it is malformed (else null). A
+    row whose partner (visitor or home row of its game) is malformed is skipped and named
+    too: a game needs both."""
+    data = file_bytes(path, WHAT)
+    if data.startswith(ZIP_MAGIC) and not zipfile.is_zipfile(path):
+        raise TruncatedInput(f"{path} is truncated (the workbook ends early); download it again")
     try:
         sheet = pl.read_excel(path, infer_schema_length=0)
     except Exception as error:  # fastexcel raises its own types for non-workbooks
-        raise MlbError(f"{path} is not a readable Excel workbook ({error})") from None
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise MlbError(f"{path} is not a readable Excel workbook ({first})") from None
     if sheet.width < 22:
         raise MlbError(f"{path}: expected the archive's 22 columns, found {sheet.width}")
     season = season_of(path)
     rows = sheet.select(
         [pl.col(sheet.columns[i]).alias(name) for i, name in COLUMNS.items()]
     ).with_columns(line=pl.int_range(2, sheet.height + 2), season=pl.lit(season, pl.Int32))
-    mmdd = pl.col("mmdd").cast(pl.Int32, strict=False)
+    # "403" is April 3rd of the file's season; anything that is no date of it is null.
+    mmdd = pl.col("mmdd").cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
     rows = rows.with_columns(
-        date=pl.date(pl.col("season"), mmdd // 100, mmdd % 100),
+        date=(pl.col("season") * 10_000 + mmdd).cast(pl.String).str.to_date("%Y%m%d", strict=False),
         rot_number=pl.col("rot").cast(pl.Int32, strict=False),
         final_score=pl.col("final").cast(pl.Int16, strict=False),
-        **{f"{p}_parsed": pl.col(p).cast(pl.Float64, strict=False).cast(pl.Int32) for p in PRICES},
-        open_total_parsed=pl.col("open_total").cast(pl.Float64, strict=False),
-        close_total_parsed=pl.col("close_total").cast(pl.Float64, strict=False),
-        run_line_value=pl.col("run_line")
-        .str.extract(r"^\s*([+-]?\d+(?:\.\d+)?)")
-        .cast(pl.Float64, strict=False),
-        run_line_price=pl.col("run_line")
-        .str.extract(r"\(([+-]?\d+)\)")
-        .cast(pl.Int32, strict=False),
+        **{f"{p}_parsed": price(pl.col(p)) for p in PRICES},
+        open_total_parsed=finite(pl.col("open_total")),
+        close_total_parsed=finite(pl.col("close_total")),
+        run_line_value=finite(pl.col("run_line").str.extract(r"^\s*([+-]?\d+(?:\.\d+)?)")),
+        run_line_price=price(pl.col("run_line").str.extract(r"\(([+-]?\d+)\)")),
     )
     rows = rows.with_columns(
         # A visitor row is followed by its home row; anything else breaks the pair.
@@ -76,8 +83,9 @@ def read_workbook(path: Path, strict: bool) -> tuple[pl.DataFrame, list]:
         .then(pl.col("vh").shift(1) == "V")
         .otherwise(False)
     )
-    reason = pl.coalesce(
+    own_reason = pl.coalesce(
         pl.when(pl.col("date").is_null()).then(pl.format("bad date {}", pl.col("mmdd"))),
+        season_problem(pl.col("date"), pl.col("date"), "date"),
         pl.when(~pl.col("vh").is_in(["V", "H"])).then(
             pl.format("VH is {}, not V or H", pl.col("vh"))
         ),
@@ -85,15 +93,35 @@ def read_workbook(path: Path, strict: bool) -> tuple[pl.DataFrame, list]:
         pl.when(pl.col("final_score").is_null()).then(
             pl.format("final score {} is not a number", pl.col("final"))
         ),
-        pl.when(pl.col("open_parsed").is_null() & pl.col("open").is_not_null()).then(
-            pl.format("opening moneyline {} is not a price", pl.col("open"))
+        pl.when(pl.col("final_score") < 0).then(
+            pl.format("final score {} is negative", pl.col("final_score"))
         ),
-        pl.when(pl.col("close_parsed").is_null() & pl.col("close").is_not_null()).then(
-            pl.format("closing moneyline {} is not a price", pl.col("close"))
-        ),
+        price_problem(pl.col("open"), "opening moneyline"),
+        price_problem(pl.col("close"), "closing moneyline"),
+        price_problem(pl.col("open_total_price"), "opening total price"),
+        price_problem(pl.col("close_total_price"), "closing total price"),
+        finite_problem(pl.col("open_total"), "opening total"),
+        finite_problem(pl.col("close_total"), "closing total"),
         pl.when(~pl.col("pair_ok")).then(pl.lit("not part of a visitor/home pair of rows")),
     )
-    rows = rows.with_columns(reason=reason)
+    rows = rows.with_columns(own=own_reason)
+    partner = pl.when(pl.col("vh") == "V").then(pl.lit("home")).otherwise(pl.lit("visitor"))
+    partner_reason = (
+        pl.when(pl.col("vh") == "V").then(pl.col("own").shift(-1)).otherwise(pl.col("own").shift(1))
+    )
+    partner_line = (
+        pl.when(pl.col("vh") == "V")
+        .then(pl.col("line").shift(-1))
+        .otherwise(pl.col("line").shift(1))
+    )
+    rows = rows.with_columns(
+        reason=pl.coalesce(
+            "own",
+            pl.when(partner_reason.is_not_null()).then(
+                pl.format("its {} row {} was skipped", partner, partner_line)
+            ),
+        )
+    ).drop("own")
     problems = collect_problems(rows, "reason", str(path), "line", strict)
     return rows.filter(pl.col("reason").is_null()), problems
 
@@ -158,11 +186,16 @@ def _game_of_day(pairs: pl.DataFrame, games: pl.DataFrame) -> pl.Series:
 
 
 def attach_sbr(
-    games: pl.DataFrame, odds_lines: pl.DataFrame, paths: list[Path], strict: bool = False
+    games: pl.DataFrame,
+    odds_lines: pl.DataFrame,
+    paths: list[Path],
+    strict: bool = False,
+    replace: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame, ImportReport]:
     """``games`` with the archive's announced starters where no Pinnacle listing outranks
     them, ``odds_lines`` with each matched game's opening and closing lines from the
-    archive (replacing this book's earlier lines of those games), and the report."""
+    archive added or updated (with ``replace``, this book's other lines of those games
+    go), and the report."""
     report = ImportReport(source="sbr " + ", ".join(map(str, paths)))
     parts = []
     for path in paths:
@@ -205,11 +238,28 @@ def attach_sbr(
     ]
     new_lines = pl.concat(stamped).select([pl.col(c).cast(t) for c, t in ODDS_LINES.items()])
     report.rows_imported = found.height
-    kept = odds_lines.filter(
-        ~((pl.col("book") == BOOK) & pl.col("game_id").is_in(found["game_id"].implode()))
+    # Every game stored is two sheet rows and two lines, so the rows not stored (malformed,
+    # unpaired or of no game in the snapshot) are the lines skipped.
+    merged, line_counts = upsert(
+        odds_lines,
+        new_lines,
+        ODDS_KEY,
+        ODDS_MARKETS,
+        skipped=report.rows_read - 2 * found.height,
     )
+    if replace:
+        ours = (pl.col("book") == BOOK) & pl.col("game_id").is_in(found["game_id"].implode())
+        merged, removed = remove(merged, ours, new_lines.select(ODDS_KEY))
+        line_counts = dataclasses.replace(line_counts, removed=removed)
     listings = listings_of(found)
     resolved = resolve_listings(listings, games)
     report.notes += listing_notes(games, listings.height, resolved)
     listed = apply_listings(games, resolved, found["game_id"], BOOK)
-    return listed, pl.concat([kept, new_lines]), report
+    _, game_counts = upsert(
+        games,
+        listed.filter(pl.col("game_id").is_in(found["game_id"].implode())),
+        ["game_id"],
+        skipped=-(-(report.rows_read - 2 * found.height) // 2),  # two rows a game
+    )
+    report.tables = {"games": game_counts, "odds_lines": line_counts}
+    return listed, merged, report
