@@ -7,3 +7,12 @@ class MlbError(Exception):
     The CLI prints ``str(error)`` on one line and exits non-zero; notebooks show it in a
     callout. Anything else that escapes is a bug and keeps its traceback.
     """
+
+    exit_code = 2  # bad input
+
+
+class BackendUnavailable(MlbError):
+    """A back end (PostgreSQL, Redis, MLflow) failed or cannot be reached: the CLI exits 1,
+    not 2, since the input was fine."""
+
+    exit_code = 1
