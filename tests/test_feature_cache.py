@@ -2,6 +2,7 @@
 that the test stops."""
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import socket
@@ -18,7 +19,7 @@ import redis
 
 from mlbcore.errors import MlbError
 from mlbcore.features.build import build_features
-from mlbcore.features.registry import FEATURE_NAMES
+from mlbcore.features.registry import FEATURE_NAMES, LISTED_STARTERS, QUALITY_MARKERS, SOURCES
 from mlbcore.settings import load_settings
 from mlbcore.store.feature_cache import (
     FORMAT,
@@ -363,3 +364,20 @@ def test_junk_counters_are_named_never_fatal(tmp_path, demo_snapshot, junk, says
         # A run beside the junk still gets its features (the counters only warn).
         stats = CacheStats()
         assert _cached(demo_snapshot, url, stats).equals(build_features(demo_snapshot))
+
+
+def test_the_registry_names_every_quality_value_build_features_writes(demo_players):
+    # The cache refuses names the registry does not know: markers and listed starters.
+    games = demo_players.games.head(50).with_columns(
+        home_starter_listed_id=pl.col("home_starting_pitcher_id"),
+        away_starter_listed_id=pl.col("away_starting_pitcher_id"),
+    )
+    frame = build_features(dataclasses.replace(demo_players, games=games))
+    missing = set(frame["missing_features"].explode().drop_nulls())
+    sources = set(frame["sources"].explode().drop_nulls())
+    assert missing - set(FEATURE_NAMES) and sources & set(LISTED_STARTERS)  # both present
+    assert missing <= {*FEATURE_NAMES, *QUALITY_MARKERS}
+    assert sources <= {*SOURCES, *LISTED_STARTERS}
+    keys = [f"k:{g}".encode() for g in frame["game_id"]]
+    rows, rejected = unpack_rows(pack_rows(frame, keys, SECRET), keys, SECRET)
+    assert (rows.height, rejected) == (frame.height, 0)
