@@ -115,6 +115,9 @@ class PromotionGateConfig(BaseModel):
     min_boost_rounds: int = Field(10, ge=1)
     min_probability_spread: float = Field(0.01, ge=0)  # standard deviation across games
     min_runs_spread: float = Field(0.1, ge=0)  # the same, for the run-total regression
+    # A binary model whose test ROC-AUC is within this of 0.5 (a coin's) and that boosted
+    # fewer than min_boost_rounds in each part learned nothing, whatever fed it.
+    chance_auc_margin: float = Field(0.02, ge=0, le=0.5)
 
 
 class RetrainingConfig(BaseModel):
