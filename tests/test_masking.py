@@ -2,7 +2,9 @@
 
 import pytest
 
+from mlbcore import notebook
 from mlbcore.db.connection import masked as masked_in_db
+from mlbcore.errors import MlbError
 from mlbcore.masking import masked
 
 # (text, masked, without credentials): every form the issue found leaking, and their kin.
@@ -102,3 +104,11 @@ def test_masking_twice_changes_nothing():
 
 def test_the_database_layer_uses_the_same_function():
     assert masked_in_db is masked
+
+
+def test_a_notebook_shows_an_error_without_its_password():
+    def job() -> None:
+        raise MlbError("cannot connect to postgresql://u:secret@h/db?password=secret")
+
+    outcome = notebook.run(job)
+    assert outcome.error == "cannot connect to postgresql://u:***@h/db?password=***"
