@@ -23,6 +23,7 @@ from mlbcore.features.registry import FEATURE_NAMES, LISTED_STARTERS, QUALITY_MA
 from mlbcore.settings import load_settings
 from mlbcore.store.feature_cache import (
     FORMAT,
+    IDENTITY,
     KEY_FILE,
     QUALITY,
     STATS_KEY,
@@ -32,7 +33,9 @@ from mlbcore.store.feature_cache import (
     build_features_cached,
     cache_counters,
     cache_secret,
+    feature_schema,
     pack_rows,
+    rows_to_frame,
     signed,
     unpack_rows,
 )
@@ -118,8 +121,7 @@ def test_junk_values_are_misses_and_get_overwritten(demo_snapshot, redis_url):
 
 
 def test_an_old_format_value_is_a_miss():
-    rows, rejected = unpack_rows([b"\x93\x00\x01\x02", None], [b"a", b"b"], SECRET)
-    assert rows.height == 0 and rejected == 1
+    assert unpack_rows([b"\x93\x00\x01\x02", None], [b"a", b"b"], SECRET) == ([None, None], 1)
 
 
 def _free_port() -> int:
@@ -258,11 +260,10 @@ def test_signed_rows_of_the_wrong_shape_or_types_are_rejected(demo_snapshot, cas
     row = _genuine_row(frame)
     assert row[MISSING] and "month" not in row[MISSING]  # the changes above mean something
     key = b"mlb:features:test:g1"
-    good, _ = unpack_rows([signed(SECRET, key, msgpack.packb(row))], [key], SECRET)
-    assert good.height == 1  # the genuine row, signed, is read
+    good = signed(SECRET, key, msgpack.packb(row))
+    assert unpack_rows([good], [key], SECRET) == ([row[1:]], 0)  # the genuine row is read
     bad = signed(SECRET, key, msgpack.packb(change(row)))
-    rows, rejected = unpack_rows([bad], [key], SECRET)
-    assert (rows.height, rejected) == (0, 1), case
+    assert unpack_rows([bad], [key], SECRET) == ([None], 1), case
 
 
 def test_rows_come_back_exactly_as_written(demo_snapshot):
@@ -270,9 +271,8 @@ def test_rows_come_back_exactly_as_written(demo_snapshot):
     keys = [f"k:{g}".encode() for g in frame["game_id"]]
     rows, rejected = unpack_rows(pack_rows(frame, keys, SECRET), keys, SECRET)
     assert rejected == 0
-    stored = frame.select(*FEATURE_NAMES, *QUALITY)
-    assert rows["position"].to_list() == list(range(frame.height))
-    assert rows.drop("position").equals(stored)
+    games = frame.select(*IDENTITY)  # already in the frame's order
+    assert rows_to_frame(games, rows, feature_schema()).equals(frame)
 
 
 # --- the signing key --------------------------------------------------------------------------
@@ -380,4 +380,4 @@ def test_the_registry_names_every_quality_value_build_features_writes(demo_playe
     assert sources <= {*SOURCES, *LISTED_STARTERS}
     keys = [f"k:{g}".encode() for g in frame["game_id"]]
     rows, rejected = unpack_rows(pack_rows(frame, keys, SECRET), keys, SECRET)
-    assert (rows.height, rejected) == (frame.height, 0)
+    assert None not in rows and rejected == 0

@@ -105,7 +105,7 @@ def bench_store(redis_url: str, repeat: int = 20, single_reads: int = 2000) -> N
             "check the server and run it again"
         ) from None
     p50, p99 = np.percentile(singles, [50, 99]) * 1e3
-    name = "cache read of a season, one MGET + decode, ms"
+    name = "cache read of a season, MGET + verify + decode, ms"
     print(f"{name:<46} {batch * 1e3:>10.2f}   (goal < 50 ms)")
     print(f"{'single-game read p50, ms':<46} {p50:>10.3f}")
     print(f"{'single-game read p99, ms':<46} {p99:>10.3f}   (goal < 1 ms)")

@@ -55,6 +55,7 @@ _WIDTH = len(FEATURE_NAMES) + len(QUALITY) + 1
 _MISSING_NAMES = frozenset((*FEATURE_NAMES, *QUALITY_MARKERS))
 _SOURCE_NAMES = frozenset((*SOURCES, *LISTED_STARTERS))
 _FEATURE_TYPES = {float, type(None)}
+_COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 
 @dataclass
@@ -113,7 +114,7 @@ def signed(secret: bytes, key: bytes, payload: bytes) -> bytes:
     """``payload`` with its HMAC-SHA256 tag in front. The Redis key is signed too: a value
     copied to another game's key, another data version's or another cutoff's does not
     verify."""
-    return hmac.new(secret, key + b"\0" + payload, hashlib.sha256).digest() + payload
+    return hmac.digest(secret, key + b"\0" + payload, "sha256") + payload  # the C fast path
 
 
 def pack_rows(frame: pl.DataFrame, keys: list[bytes], secret: bytes) -> list[bytes]:
@@ -153,65 +154,42 @@ def _decoded(value: bytes, key: bytes, secret: bytes) -> list[Any] | None:
 
 def unpack_rows(
     values: list[bytes | None], keys: list[bytes], secret: bytes
-) -> tuple[pl.DataFrame, int]:
-    """The valid rows among ``values`` (``position``: the index in ``values``, then the
-    stored columns), and how many values were rejected: present, but not signed by
-    ``secret`` for their key, or not a row of this feature set (junk, another format,
-    another program's value, wrong types or width, quality columns that disagree with the
-    features). Absent values (None) are neither."""
-    positions, rows = [], []
-    for position, (value, key) in enumerate(zip(values, keys, strict=True)):
-        row = _decoded(value, key, secret) if value is not None else None
-        if row is not None:
-            positions.append(position)
-            rows.append(row)
-    # Built column by column (features) and from joined names (the quality lists): a
-    # fraction of the time polars takes for rows, or for lists given one by one.
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(stored_schema())
-    *features, completeness, missing, sources = columns
-    frame = pl.DataFrame(
-        [
-            pl.Series("position", positions, dtype=pl.Int64),
-            *(
-                pl.Series(name, list(column), dtype=pl.Float64)
-                for name, column in zip(FEATURE_NAMES, features, strict=True)
-            ),
-            pl.Series("completeness", list(completeness), dtype=pl.Float64),
-            pl.Series("missing_features", [",".join(names) for names in missing], pl.String),
-            pl.Series("sources", [",".join(names) for names in sources], pl.String),
-        ]
-    ).with_columns(
-        pl.when(pl.col(name) == "")
-        .then(pl.lit([], dtype=pl.List(pl.String)))
-        .otherwise(pl.col(name).str.split(","))
-        .alias(name)
-        for name in ("missing_features", "sources")
-    )
-    frame = frame.filter(pl.Series(quality_consistent(frame)))
-    return frame, sum(value is not None for value in values) - frame.height
+) -> tuple[list[list[Any] | None], int]:
+    """The stored columns of each value (None for a miss), and how many values were
+    rejected: present, but not signed by ``secret`` for their key, or not a row of this
+    feature set (junk, another format, another program's value, wrong types or width,
+    quality columns that disagree with the features). Absent values are misses only."""
+    rows = [
+        _decoded(value, key, secret) if value is not None else None
+        for value, key in zip(values, keys, strict=True)
+    ]
+    found = [i for i, row in enumerate(rows) if row is not None]
+    for i, consistent in zip(found, quality_consistent([rows[i] for i in found]), strict=True):
+        if not consistent:
+            rows[i] = None
+    return rows, sum(v is not None for v in values) - sum(r is not None for r in rows)
 
 
-def stored_schema() -> dict[str, pl.DataType]:
-    """The columns a cached value holds, with their types."""
-    schema = feature_schema()
-    return {name: schema[name] for name in (*FEATURE_NAMES, *QUALITY)}
-
-
-def quality_consistent(rows: pl.DataFrame) -> np.ndarray:
-    """Per row: ``missing_features`` names exactly the absent features (null or NaN),
-    beside any markers, and ``completeness`` is the share present, as ``build_features``
-    makes them. A row that says otherwise was not written by it."""
-    absent = np.isnan(rows.select(FEATURE_NAMES).to_numpy().astype(float))
-    named = (
-        rows.select(pl.int_range(pl.len()).alias("row"), "missing_features")
-        .explode("missing_features")
-        .filter(pl.col("missing_features").is_in(FEATURE_NAMES))
-    )
+def quality_consistent(rows: list[list[Any]]) -> np.ndarray:
+    """Per row (stored columns, types already checked): ``missing_features`` names exactly
+    the absent features (null or NaN), beside any markers, and ``completeness`` is the
+    share present, as ``build_features`` makes them. A row that says otherwise was not
+    written by it. One matrix for all rows, so a season costs milliseconds."""
+    width = len(FEATURE_NAMES)
+    if not rows:
+        return np.zeros(0, dtype=bool)
+    absent = np.isnan(np.array([row[:width] for row in rows], dtype=float))  # None: NaN
     claimed = np.zeros_like(absent)
-    column = {name: i for i, name in enumerate(FEATURE_NAMES)}
-    claimed[named["row"].to_numpy(), [column[n] for n in named["missing_features"]]] = True
-    share = 1 - absent.sum(axis=1) / len(FEATURE_NAMES)
-    completeness = rows["completeness"].to_numpy()
+    named = [
+        (i, _COLUMN[name])
+        for i, row in enumerate(rows)
+        for name in row[width + 1]
+        if name in _COLUMN
+    ]
+    if named:
+        claimed[tuple(np.array(named).T)] = True
+    share = 1 - absent.sum(axis=1) / width
+    completeness = np.array([row[width] for row in rows])
     return (claimed == absent).all(axis=1) & (np.abs(completeness - share) < 1e-9)
 
 
@@ -261,13 +239,13 @@ class FeatureCache:
     def key(self, game_id: str) -> str:
         return self.key_prefix + game_id
 
-    def read(self, game_ids: list[str]) -> tuple[pl.DataFrame, int]:
-        """The valid rows for ``game_ids`` in one MGET (``position``: the index in
-        ``game_ids``), and how many values were rejected; raises redis errors for the
-        caller to handle."""
+    def read(self, game_ids: list[str]) -> tuple[list[list[Any] | None], int]:
+        """Rows for ``game_ids`` in one MGET (None for a miss), and how many values were
+        rejected; raises redis errors for the caller to handle."""
+        if not game_ids:
+            return [], 0
         keys = [self.key(g).encode() for g in game_ids]
-        values = self.client.mget(keys) if keys else []
-        return unpack_rows(values, keys, self.secret)
+        return unpack_rows(self.client.mget(keys), keys, self.secret)
 
     def write(self, frame: pl.DataFrame) -> None:
         """Every row of ``frame`` (a feature frame) in one pipelined round trip."""
@@ -278,10 +256,28 @@ class FeatureCache:
         pipe.execute()
 
 
-def rows_to_frame(games: pl.DataFrame, rows: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
+def rows_to_frame(games: pl.DataFrame, rows: list[list[Any]], schema: pl.Schema) -> pl.DataFrame:
     """Cached rows (one per game of ``games``, in its order) back into a feature frame,
-    with identity columns from ``games``."""
-    values = rows.sort("position").drop("position")
+    with identity columns from ``games``. Built column by column, the quality lists from
+    joined names: a fraction of the time polars takes for rows of lists."""
+    *features, completeness, missing, sources = zip(*rows, strict=True)
+    values = pl.DataFrame(
+        [
+            *(
+                pl.Series(name, column, dtype=pl.Float64)
+                for name, column in zip(FEATURE_NAMES, features, strict=True)
+            ),
+            pl.Series("completeness", completeness, dtype=pl.Float64),
+            pl.Series("missing_features", [",".join(names) for names in missing], pl.String),
+            pl.Series("sources", [",".join(names) for names in sources], pl.String),
+        ]
+    ).with_columns(
+        pl.when(pl.col(name) == "")
+        .then(pl.lit([], dtype=pl.List(pl.String)))
+        .otherwise(pl.col(name).str.split(","))
+        .alias(name)
+        for name in ("missing_features", "sources")
+    )
     return pl.concat([games.select(IDENTITY), values], how="horizontal").select(schema.names())
 
 
@@ -340,7 +336,7 @@ def build_features_cached(
     ids = games["game_id"].to_list()
     try:
         cache = FeatureCache(redis_url, namespace, secret, ttl_seconds)
-        found, stats.rejected = cache.read(ids)
+        rows, stats.rejected = cache.read(ids)
     except ValueError:  # redis-py's word for a URL it cannot read
         stats.warnings.append(
             f"REDIS_URL {masked(redis_url)!r} is not a redis://, rediss:// or unix:// URL; "
@@ -352,7 +348,8 @@ def build_features_cached(
             f"feature cache unavailable ({masked(str(error))}); computing features without it"
         )
         return build_features(snapshot, cutoff_minutes, market_book, lineups=lineups)
-    stats.hits, stats.misses = found.height, len(ids) - found.height
+    found = [row for row in rows if row is not None]
+    stats.hits, stats.misses = len(found), len(rows) - len(found)
     try:  # running totals for `mlb status`
         pipe = cache.client.pipeline(transaction=False)
         counts = {"hits": stats.hits, "misses": stats.misses, "rejected": stats.rejected}
@@ -361,12 +358,12 @@ def build_features_cached(
         pipe.execute()
     except redis.RedisError as error:
         stats.warnings.append(f"feature cache counters not updated ({masked(str(error))})")
-    if not stats.misses:
+    if found and not stats.misses:
         return rows_to_frame(games, found, feature_schema())
     frame = build_features(snapshot, cutoff_minutes, market_book, lineups=lineups)
-    cached = games["game_id"].gather(found["position"])
+    missing = [game_id for game_id, row in zip(ids, rows, strict=True) if row is None]
     try:
-        cache.write(frame.filter(~pl.col("game_id").is_in(cached.implode())))
+        cache.write(frame.filter(pl.col("game_id").is_in(missing)))
     except redis.RedisError as error:
         stats.warnings.append(
             f"feature cache write failed ({masked(str(error))}); results are unaffected"
