@@ -14,6 +14,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import msgpack
@@ -321,3 +322,21 @@ def test_training_from_postgresql_leaks_no_password_to_output_or_mlflow(
             ).fetchone()
     assert source == f"postgresql://{PG}"  # where the data came from, without who or how
     assert tree_digest(DEMO_SNAPSHOT) == snapshot_before
+
+
+def test_a_failed_scheduled_job_keeps_no_password(tmp_path):
+    # The job's error is kept in the state store and shown by `mlb schedule list`.
+    state = tmp_path / "state"
+    saved = run_mlb(
+        ["schedule", "--schedule-type", "daily", "--hour", "6", "--job", "train"], state
+    )
+    _no_traceback(saved)
+    as_of = f"{date.today() + timedelta(days=2)}T12:00"
+    data = f"host=127.0.0.1 dbname=test password={SECRET}"
+    tick = run_mlb(["scheduler", "tick", "--as-of", as_of, "--data", data], state)
+    listed = run_mlb(["schedule", "list"], state)
+    text = _no_traceback(tick, FAILED_BACKEND) + _no_traceback(listed)  # a failed job: exit 1
+    assert "failed" in text and "password=***" in text
+    assert SECRET not in text
+    for file in (p for p in state.rglob("*") if p.is_file()):
+        assert SECRET.encode() not in file.read_bytes(), file
