@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from mlbcore.features.build import build_features
+from mlbcore.masking import masked
 from mlbcore.settings import load_settings
 
 
@@ -59,7 +60,7 @@ def bench_train(repeat: int = 5, data: Path | str | None = None) -> None:
         train_times = [_time_process(train, env) for _ in range(max(1, repeat - 2))]
 
     sizes = f"{snapshot.games.height} games, {snapshot.odds_lines.height} odds lines"
-    print(f"data: {snapshot.source} ({sizes})")
+    print(f"data: {masked(snapshot.source)} ({sizes})")
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
     rows = [
         ("load + verify the data", statistics.median(load_times), len(load_times), ""),

@@ -9,11 +9,18 @@ class MlbError(Exception):
     traceback.
     """
 
-    exit_code = 2
+    exit_code = 2  # bad input
 
 
 class TruncatedInput(MlbError):
     """An import file cut off before its end (a half-finished download): exit 1, not 2,
     so a script can tell "fetch it again" from "this file is wrong"."""
+
+    exit_code = 1
+
+
+class BackendUnavailable(MlbError):
+    """A back end (PostgreSQL, Redis, MLflow) failed or cannot be reached: the CLI exits 1,
+    not 2, since the input was fine."""
 
     exit_code = 1

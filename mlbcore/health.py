@@ -14,7 +14,7 @@ from urllib.request import urlopen
 from mlbcore.db.connection import connect, database_url, is_database_url, masked
 from mlbcore.errors import MlbError
 from mlbcore.settings import Settings
-from mlbcore.store.feature_cache import STATS_KEY as CACHE_STATS_KEY
+from mlbcore.store.feature_cache import cache_counters
 
 
 @dataclass
@@ -91,7 +91,9 @@ def _sqlite_store(uri: str, timeout: float) -> BackendHealth:
     counts as up and says "empty"."""
 
     def health(up: bool, detail: str, empty: bool = False, **more: Any) -> BackendHealth:
-        return BackendHealth("mlflow", "sqlite", uri, True, up, detail=detail, empty=empty, **more)
+        return BackendHealth(
+            "mlflow", "sqlite", masked(uri), True, up, detail=detail, empty=empty, **more
+        )
 
     file = Path(uri.removeprefix("sqlite:///"))
     if not file.exists():
@@ -174,14 +176,21 @@ def redis_health(settings: Settings) -> BackendHealth:
         client = redis.Redis.from_url(
             settings.redis_url, socket_timeout=2, socket_connect_timeout=2
         )
+    except ValueError:  # redis-py's word for a URL it cannot read
+        detail = "not a redis://, rediss:// or unix:// URL: the feature cache is off"
+        return BackendHealth("redis", "redis", address, True, False, detail=detail)
+    try:
         client.ping()
         latency = (time.perf_counter() - started) * 1e3
         version = str(client.info("server").get("redis_version"))
-        stats = {k.decode(): int(v) for k, v in client.hgetall(CACHE_STATS_KEY).items()}
-        detail = f"feature cache hits {stats.get('hits', 0)}, misses {stats.get('misses', 0)}"
-        return BackendHealth("redis", "redis", address, True, True, latency, version, detail)
     except redis.RedisError as error:
-        return BackendHealth("redis", "redis", address, True, False, detail=str(error)[:160])
+        detail = masked(str(error))[:160]
+        return BackendHealth("redis", "redis", address, True, False, detail=detail)
+    try:  # the server answers: junk where the counters belong does not make it DOWN
+        detail = cache_counters(client)
+    except redis.RedisError as error:
+        detail = f"feature cache counters unreadable ({masked(str(error))[:120]})"
+    return BackendHealth("redis", "redis", address, True, True, latency, version, detail)
 
 
 def backend_health(settings: Settings) -> list[BackendHealth]:

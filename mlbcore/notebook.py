@@ -9,6 +9,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mlbcore.errors import MlbError
+from mlbcore.masking import masked
 from mlbcore.settings import Settings, load_settings
 from mlbcore.targets import ALL_TARGETS, Target, parse_targets
 
@@ -115,7 +116,7 @@ def run(job: Callable[..., Any], *args: Any, **kwargs: Any) -> Outcome:
     except MlbError as error:
         if script_mode():
             raise
-        return Outcome(error=str(error))
+        return Outcome(error=masked(str(error)))
 
 
 def data_date_range(settings: Settings | None = None) -> tuple[date, date]:

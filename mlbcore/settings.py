@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,8 +19,11 @@ from pydantic_settings import (
 )
 
 from mlbcore.errors import MlbError
+from mlbcore.masking import masked
 from mlbcore.targets import Target
 
+MIN_CACHE_KEY_CHARS = 16
+SECRET_SETTINGS = ("database_password", "feature_cache_key")  # never echoed, even when wrong
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_SNAPSHOT = PROJECT_ROOT / "data_snapshots" / "demo"
 IMPORTED_SNAPSHOT = PROJECT_ROOT / "data_snapshots" / "imported"  # git-ignored
@@ -112,6 +115,9 @@ class PromotionGateConfig(BaseModel):
     min_boost_rounds: int = Field(10, ge=1)
     min_probability_spread: float = Field(0.01, ge=0)  # standard deviation across games
     min_runs_spread: float = Field(0.1, ge=0)  # the same, for the run-total regression
+    # A binary model whose test ROC-AUC is within this of 0.5 (a coin's) and that boosted
+    # fewer than min_boost_rounds in each part learned nothing, whatever fed it.
+    chance_auc_margin: float = Field(0.02, ge=0, le=0.5)
 
 
 class RetrainingConfig(BaseModel):
@@ -178,6 +184,10 @@ class Settings(BaseSettings):
     mlb_data: Path = DEMO_SNAPSHOT
     ml_cutoff_minutes: int = Field(60, ge=0, le=24 * 60)
     feature_cache_ttl_seconds: int = Field(15 * 60, ge=1)  # Redis feature cache entries
+    # Signs the feature cache's values (HMAC-SHA256): only values written with this key are
+    # read back. Unset: a random key kept in the state folder (feature_cache.key, mode 0600).
+    # Machines sharing one Redis share its entries only if they share this key.
+    feature_cache_key: SecretStr | None = None
     market_book: str | None = None  # None: the book with the most lines in the data
 
     training: TrainingConfig = TrainingConfig()
@@ -203,6 +213,16 @@ class Settings(BaseSettings):
             TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
         )
 
+    @field_validator("feature_cache_key")
+    @classmethod
+    def _a_real_key(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None and len(key.get_secret_value()) < MIN_CACHE_KEY_CHARS:
+            raise ValueError(
+                f"a key needs at least {MIN_CACHE_KEY_CHARS} characters; make one with "
+                "`python3 -c 'import secrets; print(secrets.token_hex(32))'`"
+            )
+        return key
+
     def model_for(self, target: Target) -> ModelConfig:
         config: ModelConfig = getattr(self.models, target.value)
         return config
@@ -227,4 +247,6 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as error:
         first = error.errors()[0]
         field = "__".join(str(part) for part in first["loc"]).upper()
-        raise MlbError(f"invalid setting {field}={first.get('input')!r}: {first['msg']}") from None
+        # A secret's value is never echoed, not even a wrong one.
+        shown = "***" if first["loc"][0] in SECRET_SETTINGS else repr(first.get("input"))
+        raise MlbError(masked(f"invalid setting {field}={shown}: {first['msg']}")) from None

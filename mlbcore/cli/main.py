@@ -10,6 +10,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from mlbcore.errors import MlbError
+from mlbcore.masking import masked
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -869,7 +870,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except MlbError as error:
-        print(f"mlb: error: {error}", file=sys.stderr)
+        print(f"mlb: error: {masked(str(error))}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("mlb: interrupted", file=sys.stderr)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from mlbcore.masking import masked
 from mlbcore.training.pipeline import Progress, TrainingRun
 from mlbcore.training.report import comparison_lines, metrics_table, summary
 from mlbcore.training.target_model import rounds_text
@@ -20,7 +21,8 @@ def progress_printer() -> Progress:
     started = time.perf_counter()
 
     def show(step: str) -> None:
-        print(f"[{time.perf_counter() - started:6.1f}s] {step}", file=sys.stderr, flush=True)
+        line = f"[{time.perf_counter() - started:6.1f}s] {masked(step)}"
+        print(line, file=sys.stderr, flush=True)
 
     return show
 

@@ -1,10 +1,10 @@
 """Connecting to PostgreSQL with a short timeout, and showing URLs without passwords."""
 
-import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from mlbcore.errors import MlbError
+from mlbcore.masking import masked
 from mlbcore.settings import Settings
 
 if TYPE_CHECKING:
@@ -30,9 +30,17 @@ def database_url(settings: Settings) -> str | None:
     return f"postgresql://{credentials}{settings.database_host}:{settings.database_port}/{name}"
 
 
-def masked(url: str) -> str:
-    """The URL with its password replaced by ***, for logs, params and output."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+__all__ = ["connect", "database_url", "is_database_url", "masked"]
+
+
+def _refuse_unencoded_at(url: str) -> None:
+    """libpq ends a URL's user info at its first '@', so a password holding an unencoded
+    '@' is split and its tail lands in the driver's error as a host name."""
+    authority = url.partition("://")[2].split("/", 1)[0]
+    if authority.count("@") > 1:
+        raise MlbError(
+            f"the password in {masked(url)} holds an unencoded '@'; percent-encode it as %40"
+        )
 
 
 def connect(url: str) -> "psycopg.Connection":
@@ -40,8 +48,10 @@ def connect(url: str) -> "psycopg.Connection":
     import psycopg
 
     plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    if is_database_url(plain):
+        _refuse_unencoded_at(plain)
     try:
         return psycopg.connect(plain, connect_timeout=CONNECT_TIMEOUT_SECONDS, autocommit=False)
     except psycopg.OperationalError as error:
-        reason = " ".join(str(error).split()) or "unreachable"
+        reason = masked(" ".join(str(error).split())) or "unreachable"
         raise MlbError(f"cannot connect to PostgreSQL at {masked(url)}: {reason}") from None

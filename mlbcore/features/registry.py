@@ -253,6 +253,15 @@ MARKET_FREE_FEATURES: tuple[str, ...] = tuple(
     f.name for f in FEATURES if f.source not in ("market", "splits")
 )
 
+# Names ``missing_features`` may hold beside features: markers of a value that is present
+# but stands in for missing evidence (the league's prior for a starter, or a lineup,
+# without a prior season).
+QUALITY_MARKERS: tuple[str, ...] = tuple(
+    f"{side}_{marker}"
+    for side in ("home", "away")
+    for marker in ("sp_prior_season", "lineup_prior_season")
+)
+
 # Sources and the features that need them: a game lacking a source lacks those features.
 # players: pitcher splits (and team lines in his starts); lineups: the starting nines with
 # batter splits; workload: team game lines.
@@ -265,3 +274,7 @@ SOURCES: tuple[str, ...] = (
     "lineups",
     "workload",
 )
+
+# What ``sources`` may name beside SOURCES: each side whose pitcher features describe the
+# announced starter.
+LISTED_STARTERS: tuple[str, ...] = ("home_starter_listed", "away_starter_listed")

@@ -18,6 +18,7 @@ import polars as pl
 from mlbcore.errors import MlbError
 from mlbcore.lifecycle.schedules import DAYS_OF_WEEK, latest_slot, next_slot, schedule_spec
 from mlbcore.lifecycle.state_store import StateStore
+from mlbcore.masking import masked
 from mlbcore.settings import Settings
 from mlbcore.targets import parse_targets
 from mlbcore.training.pipeline import Progress
@@ -125,14 +126,13 @@ def tick(
         try:
             run_ids = run_job(settings, schedule, as_of, job_run_id, data, progress)
         except MlbError as error:
-            store.finish(job_run_id, "failed", clock(), [], str(error))
-            results.append(
-                JobResult(schedule["id"], slot, schedule["job"], "failed", [], str(error))
-            )
+            why = masked(str(error))  # kept in the state store and shown: no passwords
+            store.finish(job_run_id, "failed", clock(), [], why)
+            results.append(JobResult(schedule["id"], slot, schedule["job"], "failed", [], why))
             continue
         except BaseException as error:
             # Interrupted or crashed: MLflow has ended its run as FAILED; say so here too.
-            store.finish(job_run_id, "abandoned", clock(), [], repr(error)[:500])
+            store.finish(job_run_id, "abandoned", clock(), [], masked(repr(error))[:500])
             raise
         store.finish(job_run_id, "succeeded", clock(), run_ids)
         results.append(JobResult(schedule["id"], slot, schedule["job"], "succeeded", run_ids))

@@ -8,11 +8,18 @@ market's price, so zero rounds there is legitimate: it is the market. The rounds
 therefore reads the market-free part, which has no such prior and must learn to say
 anything, and only where that part scores games (some test games had no price): a model
 whose every game is priced is not judged on a part that never speaks. The spread rule
-reads the combined predictions."""
+reads the combined predictions.
 
+The chance rule needs no story about what fed the model: a binary model that ranks its
+test games like a coin (ROC-AUC within ``chance_auc_margin`` of 0.5) and boosted fewer
+than ``min_boost_rounds`` in each part learned nothing. A feature cache poisoned with rows
+of constants once fed training such a model (1 round, AUC 0.50), and it was promoted."""
+
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
 
 from mlbcore.settings import PromotionGateConfig
 from mlbcore.targets import Target
@@ -29,6 +36,7 @@ class GateScores:
     base_rate_metric: float  # the training base rate's (or mean's) on the same games
     prediction_spread: float  # standard deviation of the predictions across games
     market_free_test_games: int = 1  # test games the market-free part scored (no price)
+    test_roc_auc: float = math.nan  # binary targets with both outcomes in the test games
 
 
 def gate_scores(
@@ -47,6 +55,11 @@ def gate_scores(
         base_rate_metric=primary_score(target, y_test, np.full(len(y_test), train_mean)),
         prediction_spread=float(np.std(predicted_test)),
         market_free_test_games=market_free_test_games,
+        test_roc_auc=(
+            float(roc_auc_score(y_test, predicted_test))
+            if target.is_binary and len(np.unique(y_test)) == 2
+            else math.nan
+        ),
     )
 
 
@@ -61,6 +74,17 @@ def gate_failures(target: Target, scores: GateScores, config: PromotionGateConfi
             f"degenerate: its market-free part, which scored {scores.market_free_test_games} "
             f"unpriced test games, has {scores.market_free_rounds} boosting rounds (the gate "
             f"needs {config.min_boost_rounds})"
+        )
+    rounds = max(scores.market_free_rounds, scores.market_rounds)
+    if (
+        abs(scores.test_roc_auc - 0.5) <= config.chance_auc_margin  # False for NaN
+        and rounds < config.min_boost_rounds
+    ):
+        reasons.append(
+            f"degenerate: it ranks its test games like a coin (ROC-AUC "
+            f"{scores.test_roc_auc:.3f}, within {config.chance_auc_margin} of 0.5) after "
+            f"{rounds} boosting rounds at most in either part (the gate needs "
+            f"{config.min_boost_rounds})"
         )
     spread = config.min_probability_spread if target.is_binary else config.min_runs_spread
     unit = "probability" if target.is_binary else "runs"

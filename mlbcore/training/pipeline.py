@@ -17,8 +17,14 @@ from mlbcore.data.snapshot import Snapshot, load_snapshot
 from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_SET_VERSION
 from mlbcore.features.timing import result_known_at_utc
+from mlbcore.masking import masked
 from mlbcore.settings import Settings
-from mlbcore.store.feature_cache import CacheStats
+from mlbcore.store.feature_cache import (
+    CacheKeyUnavailable,
+    CacheStats,
+    build_features_cached,
+    cache_secret,
+)
 from mlbcore.targets import Target
 from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
@@ -41,7 +47,7 @@ class TrainedTarget:
 class TrainingRun:
     """What one training job produced."""
 
-    data_source: str
+    data_source: str  # masked: fit to print
     data_version: str
     feature_set_version: str
     trained: list[TrainedTarget]
@@ -95,22 +101,28 @@ def features_for(
 ) -> pl.DataFrame:
     """Every game's features (lineup features as ``FEATURES__LINEUPS`` says), through the
     Redis cache when ``REDIS_URL`` is set and ``use_cached_features`` is on (hits and
-    misses counted in ``stats``)."""
+    misses counted in ``stats``). Without a signing key the cache is skipped, with a
+    warning."""
     lineups = settings.features.lineups
-    if not (settings.redis_url and settings.training.use_cached_features):
-        return build_features(
-            snapshot, settings.ml_cutoff_minutes, settings.market_book, lineups=lineups
-        )
-    from mlbcore.store.feature_cache import build_features_cached
-
-    return build_features_cached(
-        snapshot,
-        settings.ml_cutoff_minutes,
-        settings.market_book,
-        settings.redis_url,
-        settings.feature_cache_ttl_seconds,
-        stats if stats is not None else CacheStats(),
-        lineups=lineups,
+    stats = stats if stats is not None else CacheStats()
+    if settings.redis_url and settings.training.use_cached_features:
+        try:
+            secret = cache_secret(settings)
+        except CacheKeyUnavailable as error:
+            stats.warnings.append(f"feature cache off: {error}")
+        else:
+            return build_features_cached(
+                snapshot,
+                settings.ml_cutoff_minutes,
+                settings.market_book,
+                settings.redis_url,
+                settings.feature_cache_ttl_seconds,
+                stats,
+                secret=secret,
+                lineups=lineups,
+            )
+    return build_features(
+        snapshot, settings.ml_cutoff_minutes, settings.market_book, lineups=lineups
     )
 
 
@@ -219,7 +231,12 @@ def train_models(
     for warning in cache.warnings:
         progress(f"warning: {warning}")
     if cache.hits or cache.misses:
-        progress(f"feature cache: {cache.hits} hits, {cache.misses} misses")
+        rejected = (
+            f" ({cache.rejected} rejected: unsigned, wrongly signed or not valid rows)"
+            if cache.rejected
+            else ""
+        )
+        progress(f"feature cache: {cache.hits} hits, {cache.misses} misses{rejected}")
     seconds["features"] = time.perf_counter() - tick
 
     results = []
@@ -238,7 +255,8 @@ def train_models(
     progress("logging to MLflow")
     experiment_id = tracking.configure(settings)
     lineage = {
-        "data_source": snapshot.source,
+        # MLflow keeps where the data came from, never who read it or with what password.
+        "data_source": masked(snapshot.source, drop_credentials=True),
         "data_version": snapshot.data_version,
         "games_source": snapshot.games_source,
         "feature_set_version": FEATURE_SET_VERSION,
@@ -273,7 +291,7 @@ def train_models(
             )
     seconds["mlflow"] = time.perf_counter() - tick
     return TrainingRun(
-        data_source=snapshot.source,
+        data_source=masked(snapshot.source),
         data_version=snapshot.data_version,
         feature_set_version=FEATURE_SET_VERSION,
         trained=trained,

@@ -1,0 +1,87 @@
+"""The one place that hides credentials: every URL, libpq conninfo string, log line, error
+message, status line and MLflow param that may name a data location passes through
+``masked`` before anyone sees it.
+
+It finds passwords where people put them: ``user:password@`` (also with an unencoded
+``@`` in the password), query parameters such as ``?password=`` (libpq and redis-py both
+read them), and ``password=...`` in a conninfo string (``host=h dbname=d password=x``),
+also when the whole thing sits inside a longer message.
+"""
+
+import re
+
+# Query or conninfo keys whose values are secrets (libpq's password and sslpassword,
+# redis-py's password, and the usual names of tokens and keys).
+_SECRET_KEY = r"[\w.\-]*(?:password|passwd|pwd|secret|token|api_?key|credential)[\w.\-]*|pass"
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*://")
+_URL = re.compile(_SCHEME.pattern + r"[^\s'\"<>]*")  # a URL inside a message ends at a space
+_SECRET_PARAM = re.compile(rf"([?&;](?:{_SECRET_KEY})=)[^&;#]*", re.IGNORECASE)
+# key = value pairs as libpq reads them: a value is single-quoted (with \' escapes) or bare.
+_CONNINFO_VALUE = r"'(?:\\.|[^'\\])*'|[^\s'&;,]+"
+_MASKED_OR_VALUE = r"\*\*\*(?=[\s:;,&)]|$)|" + _CONNINFO_VALUE  # masking twice changes nothing
+_SECRET_PAIR = re.compile(rf"\b((?:{_SECRET_KEY})\s*=\s*)(?:{_MASKED_OR_VALUE})", re.IGNORECASE)
+_CONNINFO = re.compile(r"^\s*\w+\s*=")
+_CONNINFO_PAIR = re.compile(rf"(\w+)\s*=\s*({_CONNINFO_VALUE})")
+_CONNINFO_LOCATION = ("host", "hostaddr", "port", "dbname")  # all that names the data
+# What may follow a user info's '@': host names and addresses, a port, a comma-separated
+# host list (libpq), percent-encoded socket paths; nothing that ends a query value.
+_HOSTS = re.compile(r"[\w.\-\[\]:,%]*")
+_MASK = "***"
+
+
+def masked(text: str, drop_credentials: bool = False) -> str:
+    """``text`` with every password replaced by ``***``: a URL, a conninfo string, or a
+    message holding them. With ``drop_credentials`` (for MLflow params and tags) a URL
+    keeps only its scheme, hosts, port and path, and a conninfo string only ``host``,
+    ``hostaddr``, ``port`` and ``dbname``: no user name, no password, no query."""
+    if drop_credentials and _CONNINFO.match(text) and "://" not in text:
+        return " ".join(
+            f"{key}={value}"
+            for key, value in _CONNINFO_PAIR.findall(text)
+            if key.lower() in _CONNINFO_LOCATION
+        )
+    if _SCHEME.match(text):  # a location: all of it is the URL, spaces and all
+        return _masked_url(text, drop_credentials)
+    # A message: the URLs in it, and KEY=value pairs (conninfo, settings) outside them.
+    parts = re.split(f"({_URL.pattern})", text)
+    return "".join(
+        _masked_url(part, drop_credentials) if i % 2 else _SECRET_PAIR.sub(rf"\g<1>{_MASK}", part)
+        for i, part in enumerate(parts)
+    )
+
+
+def _userinfo_end(rest: str) -> int | None:
+    """Where the user info of ``rest`` (a URL after ``scheme://``) ends: the last ``@``
+    followed by a host list, so a password holding ``@`` or ``/`` is all user info. None
+    when there is no user info."""
+    ats = [i for i, char in enumerate(rest) if char == "@" and _may_end_userinfo(rest[:i])]
+    for at in reversed(ats):
+        hosts = re.match(r"[^/?#]*", rest[at + 1 :])
+        if hosts and _HOSTS.fullmatch(hosts.group()):
+            return at
+    return ats[-1] if ats else None  # odd text after it: hide too much, never too little
+
+
+def _may_end_userinfo(before: str) -> bool:
+    """An '@' after what looks like a path or query ends user info only if a ':' (a
+    password's start) came before that path: ``u:pa/ss@h`` yes, ``h/db?name=a@b`` no."""
+    head = re.split(r"[/?#]", before, maxsplit=1)
+    return len(head) == 1 or ":" in head[0]
+
+
+def _masked_url(url: str, drop_credentials: bool) -> str:
+    scheme, _, rest = url.partition("://")
+    at = _userinfo_end(rest)
+    prefix = ""
+    if at is not None:
+        user, has_password, _ = rest[:at].partition(":")
+        rest = rest[at + 1 :]
+        if re.search(r"[/?#=&]", user):  # not a user name: a path or query went with it
+            user = _MASK
+        if not drop_credentials:
+            prefix = f"{user}:{_MASK}@" if has_password else f"{user}@"
+    if drop_credentials:
+        rest = re.split(r"[?#]", rest, maxsplit=1)[0]
+    else:
+        rest = _SECRET_PARAM.sub(rf"\g<1>{_MASK}", rest)
+    return f"{scheme}://{prefix}{rest}"
