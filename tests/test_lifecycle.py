@@ -57,20 +57,25 @@ def test_retrain_decisions_promotion_and_refusal(trained, capsys):
     assert out.count("stale: trained 288 h ago (schedule 24 h + grace 12 h)") == 3
     assert "degraded: rmse" in out  # the run-total champion is over 10 % worse in June
     assert out.count("judged as of the split 2016-06-13 23:59 UTC") == 3
-    # Every challenger is rejected: none is clearly better than its champion on the week
-    # after the split (the moneyline pair both boost zero rounds: both are the market).
-    assert out.count("-> challenger v2 rejected") == 3
+    # The moneyline and over/under challengers are rejected: not clearly better than their
+    # champions on the week after the split (the moneyline pair are both the market). The
+    # run-total challenger, boosting from the line recalibrated on two more weeks, is
+    # clearly better and promoted.
+    assert out.count("-> challenger v2 rejected") == 2
+    assert "run_total_regression: retrain (champion v1) -> v2 promoted" in out
     assert out.count("challenger minus champion") == 3 and out.count("(95 % CI") == 3
     assert "106 games, 8 dates" in out
 
     settings = load_settings()
     tracking.configure(settings)
     client = MlflowClient()
-    for target in ("moneyline_home_win", "total_over_under", "run_total_regression"):
+    for target in ("moneyline_home_win", "total_over_under"):
         name = f"mlb-demo-{target}"
         assert client.get_registered_model(name).aliases["champion"] == 1
         rejected = client.get_model_version(name, "2").tags["rejected_reason"]
         assert rejected.startswith("challenger not clearly better")
+    runs = client.get_registered_model("mlb-demo-run_total_regression")
+    assert runs.aliases["champion"] == 2
     challenger = tracking.newest_trained_as_of(Target.TOTAL_OVER_UNDER, "demo")
     assert challenger == datetime(2016, 6, 13, 23, 59, 59, 999999, tzinfo=UTC)
 
@@ -94,7 +99,7 @@ def test_retrain_decisions_promotion_and_refusal(trained, capsys):
     out = capsys.readouterr().out
     assert "moneyline_home_win    stale     champion v1" in out
     assert "total_over_under      stale     champion v1" in out
-    assert "run_total_regression  degraded  champion v1" in out
+    assert "run_total_regression  stale     champion v2" in out
     assert "last decision: retrain" in out and "last decision: skip" in out
 
 
