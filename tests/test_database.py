@@ -98,7 +98,7 @@ def test_mlflow_on_postgresql_records_the_run_and_the_model(state_dir, mlflow_da
     assert mlflow.get_run(run_id).info.status == "FINISHED"
     from mlbcore import tracking
 
-    model = tracking.load_model("models:/mlb-demo-moneyline_home_win/1")
+    model = tracking.load_model("models:/mlb-demo-moneyline_home_win/1", num_threads=1)
     assert len(model.input_features) > 50
 
 

@@ -363,7 +363,7 @@ def evaluate(
             f"{trained_as_of:%Y-%m-%d %H:%M} UTC), so scoring them would be in-sample; pass "
             "an --as-of after that (or --include-in-sample to see them, labelled in-sample)"
         )
-    model = tracking.load_model(uri)
+    model = tracking.load_model(uri, settings.training.num_threads)
     # The baselines learn from the model's own training window; a run that logged none
     # (older runs) gets the window `mlb train --as-of` would have used then.
     window, window_from = tracking.training_window(uri), WINDOW_FROM_RUN
