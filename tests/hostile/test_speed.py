@@ -25,3 +25,9 @@ def test_a_thread_count_it_cannot_be_is_one_line(tmp_path, value, command):
     outcome = run_mlb(args, state, env={"TRAINING__NUM_THREADS": value})
     assert_one_clear_line(outcome, BAD_INPUT, mentions=f"TRAINING__NUM_THREADS='{value}'")
     assert not state.exists() and not out.exists()  # refused before any store or file
+
+
+@pytest.mark.parametrize("repeat", ["0", "-3"])
+def test_a_bench_of_no_runs_is_one_line(tmp_path, repeat):
+    outcome = run_mlb(["bench", "train", "--loaded", "--repeat", repeat], tmp_path / "state")
+    assert_one_clear_line(outcome, BAD_INPUT, mentions=f"--repeat {repeat}")
