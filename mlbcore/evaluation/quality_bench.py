@@ -136,7 +136,7 @@ def walk_season(
             skipped.append(f"{month:%Y-%m}: {error} ({test.height} games not scored)")
             continue
         model = fitted.shipped
-        baselines = fit_baselines(target, train, FEATURE_NAMES)
+        baselines = fit_baselines(target, train, FEATURE_NAMES, settings.training.num_threads)
         parts.append(
             test.select("game_id", "date", "label")
             .with_columns(

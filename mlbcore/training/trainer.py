@@ -11,6 +11,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import polars as pl
+from threadpoolctl import threadpool_limits
 
 from mlbcore.errors import MlbError
 from mlbcore.features.registry import FEATURE_NAMES, MARKET_FREE_FEATURES
@@ -426,7 +427,27 @@ def fit(
     window, sorted by first pitch. ``feature_names`` are the market part's inputs (the
     market-free part takes those of them from schedule and results); ``use_market`` off
     leaves only the market-free part (the quality bench's market-free variant).
+
+    OpenMP and BLAS (scikit-learn's offset calibrations) run ``training_config.num_threads``
+    threads meanwhile, as LightGBM does: their default, every core, spins under load.
     """
+    with threadpool_limits(limits=training_config.num_threads):
+        return _fit_split(
+            target, labelled, window, model_config, training_config, fold_metrics,
+            feature_names, use_market,
+        )  # fmt: skip
+
+
+def _fit_split(
+    target: Target,
+    labelled: pl.DataFrame,
+    window: Window,
+    model_config: ModelConfig,
+    training_config: TrainingConfig,
+    fold_metrics: bool,
+    feature_names: tuple[str, ...],
+    use_market: bool,
+) -> Fit:
     found, needed = labelled.height, training_config.min_training_games
     if found < needed:
         raise MlbError(
@@ -507,7 +528,7 @@ def train_target(
     predicted_test = fitted.predicted_test
     train_mean = float(y_train.mean())
     # The baselines LightGBM must beat, fitted on the same training dates.
-    baselines = fit_baselines(target, train, FEATURE_NAMES)
+    baselines = fit_baselines(target, train, FEATURE_NAMES, training_config.num_threads)
     fitted_baselines = baselines.predict(test_games).select(FITTED_BASELINES[target])
     test = test_games.with_columns(
         prediction=pl.Series(predicted_test),
