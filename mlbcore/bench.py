@@ -2,7 +2,9 @@
 
 Prints medians over repeated runs; the job is timed as a separate `mlb train` process
 (start-up included) against a throw-away MLflow store, so benchmark runs never mix with
-the user's experiments.
+the user's experiments. ``--loaded`` also times the job beside a second `mlb train` of the
+same size (its own throw-away store, restarted until the timed run ends), alternating
+with quiet runs so both see the same machine, and prints the ratio of the medians.
 """
 
 import os
@@ -10,12 +12,18 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from types import TracebackType
 
+from mlbcore.errors import MlbError
 from mlbcore.features.build import build_features
 from mlbcore.masking import masked
 from mlbcore.settings import load_settings
+
+# A loaded `mlb train` may take at most this many times its quiet time (issue 12).
+LOADED_GOAL = 2.0
 
 
 def _mlb_command() -> list[str]:
@@ -28,13 +36,61 @@ def _time_process(command: list[str], env: dict[str, str]) -> float:
     completed = subprocess.run(command, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if completed.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{completed.stderr}")
+        last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+        raise MlbError(f"the benchmarked `{' '.join(command[1:])}` failed: {last}")
     return elapsed
 
 
-def bench_train(repeat: int = 5, data: Path | str | None = None) -> None:
+class Competitor:
+    """``command`` run again and again in the background until the block ends: a
+    CPU-bound process of the job's own size beside the timed one."""
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.command, self.env = command, env
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.runs = 0
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while True:
+            with self.lock:
+                if self.stopping.is_set():
+                    return
+                self.process = subprocess.Popen(
+                    self.command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
+            self.process.wait()  # ends by itself, or when the block terminates it
+            self.runs += 1
+
+    def __enter__(self) -> "Competitor":
+        self.thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        with self.lock:
+            self.stopping.set()
+            if self.process is not None:
+                self.process.terminate()
+        self.thread.join()
+
+
+def _load_average() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def bench_train(repeat: int = 5, data: Path | str | None = None, loaded: bool = False) -> None:
     from mlbcore.training.pipeline import load_data
 
+    if repeat < 1:
+        raise MlbError(f"--repeat {repeat}: give at least 1 run")
     settings = load_settings()
     path = data or settings.mlb_data
     snapshot = load_data(settings, path)
@@ -52,16 +108,30 @@ def bench_train(repeat: int = 5, data: Path | str | None = None) -> None:
 
     mlb = _mlb_command()
     help_times = [_time_process([*mlb, "--help"], dict(os.environ)) for _ in range(repeat)]
-    with tempfile.TemporaryDirectory(prefix="mlb-bench-") as state:
+    load_before = _load_average()
+    loaded_times: list[float] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="mlb-bench-") as state,
+        tempfile.TemporaryDirectory(prefix="mlb-bench-load-") as competitor_state,
+    ):
         env = dict(os.environ, MLB_STATE_DIR=state)
         env.pop("MLFLOW_TRACKING_URI", None)
         train = [*mlb, "train", "--data", str(path)]
         first_train = _time_process(train, env)  # creates the MLflow schema
-        train_times = [_time_process(train, env) for _ in range(max(1, repeat - 2))]
+        train_times = []
+        for _ in range(max(1, repeat - 2)):
+            train_times.append(_time_process(train, env))
+            if loaded:
+                with Competitor(train, dict(env, MLB_STATE_DIR=competitor_state)):
+                    loaded_times.append(_time_process(train, env))
 
     sizes = f"{snapshot.games.height} games, {snapshot.odds_lines.height} odds lines"
     print(f"data: {masked(snapshot.source)} ({sizes})")
-    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    print(
+        f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; LightGBM "
+        f"threads {settings.training.num_threads} (TRAINING__NUM_THREADS)"
+    )
+    print(f"load average: {load_before} before the runs, {_load_average()} after")
     rows = [
         ("load + verify the data", statistics.median(load_times), len(load_times), ""),
         (
@@ -79,10 +149,23 @@ def bench_train(repeat: int = 5, data: Path | str | None = None) -> None:
             "goal < 20 s wall",
         ),
     ]
+    if loaded:
+        rows.append(
+            (
+                "mlb train, 3 targets, beside a second mlb train",
+                statistics.median(loaded_times),
+                len(loaded_times),
+                "",
+            )
+        )
     width = max(len(r[0]) for r in rows)
     print(f"{'step':<{width}}  {'median s':>9}  {'runs':>4}  goal")
     for name, seconds, runs, goal in rows:
         print(f"{name:<{width}}  {seconds:>9.3f}  {runs:>4}  {goal}")
+    if loaded:
+        ratio = statistics.median(loaded_times) / statistics.median(train_times)
+        verdict = "met" if ratio <= LOADED_GOAL else "missed"
+        print(f"loaded / quiet: {ratio:.2f}x (goal <= {LOADED_GOAL:.0f}x: {verdict})")
 
 
 def bench_replay(season: int, repeat: int = 3, data: Path | str | None = None) -> None:

@@ -119,7 +119,7 @@ def predict_games(
         uri, model_notices = model_uri(target, model, snapshot.games_source)
         notices += model_notices
         model_uris[target] = uri
-        target_model = tracking.load_model(uri)
+        target_model = tracking.load_model(uri, settings.training.num_threads)
         if not set(target_model.input_features) <= set(FEATURE_NAMES):
             raise MlbError(
                 f"the {target} model was trained on another feature set than "

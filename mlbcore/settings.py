@@ -93,6 +93,10 @@ class TrainingConfig(BaseModel):
     max_boost_rounds: int = Field(1000, ge=1)
     min_training_games: int = Field(150, ge=10)
     seed: int = 42
+    # LightGBM threads per fit and per prediction, set explicitly: its default (every
+    # core) spins OpenMP threads that lose badly to other busy processes, and windows of a
+    # few thousand rows gain nothing from a second thread (README, "Speed").
+    num_threads: int = Field(1, ge=1, le=256)
 
 
 class BettingConfig(BaseModel):

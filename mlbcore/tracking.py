@@ -300,10 +300,10 @@ def _log_target_model(model: TargetModel, registered_name: str) -> Any:
         )
 
 
-def load_model(uri: str) -> TargetModel:
+def load_model(uri: str, num_threads: int) -> TargetModel:
     """The ``TargetModel`` logged at ``uri`` (``models:/name/N``, ``runs:/id/model``),
     read straight from its artifact folder: the same object the pyfunc wraps, without
-    unpickling the wrapper."""
+    unpickling the wrapper; it predicts with ``num_threads`` LightGBM threads."""
     from pathlib import Path
 
     import mlflow
@@ -317,7 +317,7 @@ def load_model(uri: str) -> TargetModel:
             f"{uri} is not a target model (no {ARTIFACT} artifact): it predates the market "
             "offset; retrain it with `mlb train`"
         )
-    return TargetModel.load(folder)
+    return TargetModel.load(folder, num_threads)
 
 
 def newest_trained_as_of(target: Target, source: str) -> datetime | None:

@@ -1,13 +1,19 @@
 """The notebooks as the web app analysts use, in a real browser: each is served with
 `marimo run`, driven in Debian's Chromium by Playwright (a control changed, its button
 pressed, the output checked), screenshotted to test-artifacts/screenshots/, and the
-server's output scanned for tracebacks (in app mode a failing cell just vanishes)."""
+server's output scanned for tracebacks (in app mode a failing cell just vanishes).
+
+Every wait is for an event, never a wall-clock budget, so a loaded machine is only
+slower: a cell's output appearing, or the page's connection to the server closing. The
+server's output is watched as it comes, and a traceback stops the server, which closes
+the connection: a cell that failed (and vanished) ends the wait at once."""
 
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -19,7 +25,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-SLOW = 120_000  # ms: a training or a replay behind a button
+FOREVER = 0  # Playwright's "no timeout": the waits below end on events only
+# marimo marks its root with the websocket's state; anything but OPEN once a page has
+# loaded means the server is gone.
+DISCONNECTED = '#App:not([data-connection-state="OPEN"])'
 
 
 def _free_port() -> int:
@@ -28,31 +37,56 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _watch(server: subprocess.Popen[str], log: Path, announced: threading.Event) -> None:
+    """Copy the server's output to ``log`` line by line; ``announced`` is set once marimo
+    prints its URL (or the server ends). A traceback stops the server, so a page waiting
+    for a cell that failed sees its connection close instead of waiting forever."""
+    with log.open("w") as output:
+        for line in server.stdout or ():
+            output.write(line)
+            output.flush()
+            if "URL:" in line:
+                announced.set()
+            if "Traceback" in line:
+                server.terminate()
+    announced.set()
+
+
 @contextmanager
 def _serve(path: Path, env: dict[str, str], log: Path, *args: str) -> Iterator[str]:
     port = _free_port()
     marimo = Path(sys.executable).with_name("marimo")
     command = [str(marimo), "run", str(path), "--headless", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--no-token", *(["--", *args] if args else [])]
-    with log.open("w") as output:
-        server = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/health", timeout=2) as answer:
-                        if b"healthy" in answer.read():
-                            break
-                except OSError:
-                    pass
-                assert server.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "marimo did not become healthy in 60 s"
-                time.sleep(0.2)
-            yield base
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    server = subprocess.Popen(
+        command,
+        env={**env, "PYTHONUNBUFFERED": "1"},  # each line reaches the watcher as printed
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    announced = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(server, log, announced), daemon=True)
+    watcher.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        announced.wait()  # marimo prints its URL just before it listens
+        while not _healthy(base):
+            assert server.poll() is None, log.read_text()
+            time.sleep(0.05)  # the socket is a moment behind the URL line
+        yield base
+    finally:
+        server.terminate()
+        server.wait()
+        watcher.join()
+
+
+def _healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/health") as answer:
+            return b"healthy" in answer.read()
+    except OSError:
+        return False
 
 
 @pytest.fixture(scope="module")
@@ -79,16 +113,25 @@ def served(app_env, tmp_path_factory) -> Iterator[tuple[str, Path]]:
         yield base, log
 
 
+def _new_context(browser):
+    """A browser context whose every action and navigation waits as long as it takes."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    context.set_default_timeout(FOREVER)
+    context.set_default_navigation_timeout(FOREVER)
+    return context
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    context = _new_context(browser)
     yield context.new_page()
     context.close()
 
 
 def _open(page, base: str, notebook: str, first_cell: str):
-    page.goto(f"{base}/?file={notebook}")
-    page.locator(f'.marimo-cell[data-cell-name="{first_cell}"]').wait_for(timeout=60_000)
+    page.goto(f"{base}/?file={notebook}" if notebook else base)
+    page.locator('#App[data-connection-state="OPEN"]').wait_for(timeout=FOREVER)
+    _until(page.locator(f'.marimo-cell[data-cell-name="{first_cell}"]'))
     return page
 
 
@@ -96,10 +139,36 @@ def _cell(page, name: str):
     return page.locator(f'.marimo-cell[data-cell-name="{name}"]')
 
 
-def _shows(locator, text: str) -> None:
+def _until(wanted, failed=None) -> None:
+    """Wait, however long it takes, until ``wanted`` (a locator) is in the page, or the
+    page loses its server (it exited, or printed a traceback: see ``_watch``), or
+    ``failed`` (a locator: the notebook's own error message) shows instead."""
+    gone = wanted.page.locator(DISCONNECTED)
+    either = wanted.first.or_(gone)
+    if failed is not None:
+        either = either.or_(failed.first)
+    either.first.wait_for(state="attached", timeout=FOREVER)
+    assert not gone.count(), "the notebook server stopped: see its log"
+    if failed is not None and failed.count():
+        raise AssertionError(_text(failed.first.locator("xpath=..")))
+
+
+def _until_true(page, predicate: str, arg: object) -> None:
+    """Wait until the JavaScript ``predicate(arg)`` holds in the page, or the page loses
+    its server."""
+    page.wait_for_function(
+        f"""arg => document.querySelector('{DISCONNECTED}') !== null || ({predicate})(arg)""",
+        arg=arg,
+        timeout=FOREVER,
+    )
+    assert not page.locator(DISCONNECTED).count(), "the notebook server stopped: see its log"
+
+
+def _shows(locator, text: str, unless: str | None = None) -> None:
     """Wait until ``text`` is shown inside ``locator`` (widgets and outputs live in shadow
-    DOM, which inner_text does not read but Playwright's text locators do)."""
-    locator.get_by_text(text).first.wait_for(timeout=SLOW)
+    DOM, which inner_text does not read but Playwright's text locators do); fail at once
+    if ``unless`` (the notebook's message for an error) is shown there instead."""
+    _until(locator.get_by_text(text), locator.get_by_text(unless) if unless else None)
 
 
 # A chart in a UI element (mo.ui.altair_chart) is a marimo-vega with data-spec; a plain
@@ -107,39 +176,37 @@ def _shows(locator, text: str) -> None:
 CHARTS = "marimo-vega, marimo-mime-renderer[data-mime*='vegalite']"
 
 
+# Every text inside an element, shadow DOM included.
+TEXT_OF = """root => { const parts = [];
+    const walk = node => { if (node.shadowRoot) walk(node.shadowRoot);
+        for (const child of node.childNodes) {
+            if (child.nodeType === 3) parts.push(child.textContent);
+            else walk(child); } };
+    walk(root); return parts.join(' '); }"""
+
+
 def _text(locator) -> str:
     """Every text inside ``locator``, shadow DOM included."""
-    return str(
-        locator.evaluate(
-            """root => { const parts = [];
-                const walk = node => { if (node.shadowRoot) walk(node.shadowRoot);
-                    for (const child of node.childNodes) {
-                        if (child.nodeType === 3) parts.push(child.textContent);
-                        else walk(child); } };
-                walk(root); return parts.join(' '); }"""
-        )
-    )
+    return str(locator.evaluate(TEXT_OF))
 
 
 def _spec(page, cell: str) -> str:
     chart = _cell(page, cell).locator(CHARTS).first
-    chart.wait_for(state="attached", timeout=SLOW)
+    _until(chart)
     return str(chart.get_attribute("data-spec") or chart.get_attribute("data-data"))
 
 
 def _wait_for_spec(page, cell: str, text: str) -> None:
     """Wait until the cell's first chart is redrawn with ``text`` in its spec."""
-    deadline = time.monotonic() + SLOW / 1000
-    while text not in _spec(page, cell):
-        assert time.monotonic() < deadline, f"{cell}'s chart never showed {text!r}"
-        page.wait_for_timeout(200)
+    _until(_cell(page, cell).locator(f'[data-spec*="{text}"], [data-data*="{text}"]'))
+    assert text in _spec(page, cell)
 
 
 def _finish(page, name: str, log: Path) -> None:
-    # Charts draw after their spec arrives: wait for them before the screenshot.
-    deadline = time.monotonic() + 30
-    while page.get_by_text("Loading chart").count() and time.monotonic() < deadline:
-        page.wait_for_timeout(200)
+    # Charts draw after their spec arrives: wait for each to draw before the screenshot.
+    loading = page.get_by_text("Loading chart")
+    while loading.count():
+        loading.first.wait_for(state="detached", timeout=FOREVER)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
@@ -149,11 +216,11 @@ def test_home_shows_back_ends_and_each_champions_health(served, page):
     base, log = served
     _open(page, base, "home.py", "models")
     models = _cell(page, "models")
-    models.get_by_text("stale").first.wait_for(timeout=SLOW)
+    _shows(models, "stale")
     assert models.get_by_text("champion v1").count() == 3
     _shows(_cell(page, "backends"), "snapshot")
     page.get_by_role("button", name="Refresh").click()
-    models.get_by_text("stale").first.wait_for(timeout=SLOW)
+    _shows(models, "stale")
     _shows(_cell(page, "links"), "Evaluate")
     _finish(page, "home", log)
 
@@ -165,7 +232,7 @@ def test_evaluate_scores_the_chosen_target(served, page):
     controls.locator("select").select_option("total_over_under")
     page.get_by_role("button", name="Evaluate").click()
     summary = _cell(page, "summary")
-    _shows(summary, "mlb-demo-total_over_under")
+    _shows(summary, "mlb-demo-total_over_under", unless="No evaluation:")
     _shows(summary, "games from")
     baselines = _cell(page, "baselines")
     _shows(baselines, "fitted on the model's training games")
@@ -183,10 +250,15 @@ def test_evaluate_scores_the_chosen_target(served, page):
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.45, y, steps=8)
     page.mouse.up()
-    deadline = time.monotonic() + 30
-    while int(re.search(r"(\d+) game dates", _text(table)).group(1)) >= every_day:
-        assert time.monotonic() < deadline, "brushing the chart did not filter the table"
-        page.wait_for_timeout(200)
+    _until_true(
+        page,
+        f"""([cell, every]) => {{
+            const table = document.querySelector(`.marimo-cell[data-cell-name="${{cell}}"]`);
+            const found = /(\\d+) game dates/.exec(({TEXT_OF})(table));
+            return found !== null && Number(found[1]) < every; }}""",
+        ["days_table", every_day],
+    )
+    assert int(re.search(r"(\d+) game dates", _text(table)).group(1)) < every_day
     assert "bankroll" in _spec(page, "bankroll")
     assert "calibration" in _spec(page, "calibration")
     _finish(page, "evaluate", log)
@@ -198,7 +270,7 @@ def test_drift_measures_and_gives_a_verdict(served, page):
     _cell(page, "controls").locator("select").select_option("run_total_regression")
     page.get_by_role("button", name="Measure drift").click()
     verdict = _cell(page, "verdict")
-    verdict.get_by_text("Verdict:").wait_for(timeout=SLOW)
+    _shows(verdict, "Verdict:", unless="No drift report:")
     _shows(verdict, "Importance against")  # v1 (a fresh challenger) or v2 after train
     assert "psi" in _spec(page, "distributions")
     _finish(page, "drift", log)
@@ -212,24 +284,24 @@ def test_schedule_saves_a_schedule_and_lists_it(served, page):
     hour.fill("7")
     hour.press("Enter")
     page.get_by_role("button", name="Save schedule").click()
-    _cell(page, "saving").get_by_text("Saved schedule").wait_for(timeout=SLOW)
-    _cell(page, "overview").get_by_text("daily 07:00 UTC").wait_for(timeout=SLOW)
+    _shows(_cell(page, "saving"), "Saved schedule", unless="Not saved:")
+    _shows(_cell(page, "overview"), "daily 07:00 UTC")
     _shows(_cell(page, "overview"), "moneyline_home_win")
     _finish(page, "schedule", log)
 
 
 def test_replay_walks_a_season_from_its_controls(app_env, browser, tmp_path):
     log = tmp_path / "replay.log"
+    # A small input: one target, two policies, weekly checks (the CLI test walks it daily).
     args = ("--targets", "run_total_regression", "--policies", "policy never")
+    args += ("--schedule", "weekly")
     with _serve(NOTEBOOKS / "replay.py", app_env, log, *args) as base:
-        context = browser.new_context(viewport={"width": 1280, "height": 1600})
-        page = context.new_page()
-        page.goto(base)
-        _cell(page, "controls").wait_for(timeout=60_000)
+        context = _new_context(browser)
+        page = _open(context.new_page(), base, "", "controls")
         _shows(_cell(page, "replaying"), "Press")
         page.get_by_role("button", name="Replay").click()
         summary = _cell(page, "summary")
-        summary.get_by_text("Season summary").wait_for(timeout=SLOW)
+        _shows(summary, "Season summary", unless="No replay:")
         _shows(summary, "run_total_regression")
         _shows(summary, "never")
         spec = _spec(page, "timeline")
@@ -243,7 +315,7 @@ def test_expected_failures_are_messages_not_tracebacks(app_env, browser, tmp_pat
     env = dict(app_env, MLB_STATE_DIR=str(tmp_path / "empty-state"))
     log = tmp_path / "server.log"
     with _serve(NOTEBOOKS, env, log) as base:
-        context = browser.new_context(viewport={"width": 1280, "height": 1600})
+        context = _new_context(browser)
         page = context.new_page()
         _open(page, base, "home.py", "models")
         _shows(_cell(page, "models"), "no_models")
@@ -268,7 +340,7 @@ def test_train_trains_on_the_chosen_window_and_draws_its_charts(served, page):
     _shows(_cell(page, "training"), "Press")
     page.get_by_role("button", name="Train").click()
     status = _cell(page, "status")
-    status.get_by_text("Trained 3 target(s)").wait_for(timeout=SLOW)
+    _shows(status, "Trained 3 target(s)", unless="Training did not run:")
     _shows(_cell(page, "metrics"), "moneyline_home_win")
     first = _spec(page, "importance")
     assert "gain_share" in first and "moneyline_home_win" in first

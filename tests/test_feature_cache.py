@@ -9,7 +9,7 @@ import socket
 import stat
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Iterator
 
 import msgpack
@@ -140,21 +140,22 @@ def own_redis(folder, *options: str) -> Iterator[str]:
     server = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no", "--dir", str(folder), *options],
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
-    url = f"redis://127.0.0.1:{port}/0"
+    # Redis says when it listens: wait for that line (or its exit), not for a time.
+    started = []
+    for line in server.stdout or ():
+        started.append(line)
+        if "Ready to accept connections" in line:
+            break
+    assert server.poll() is None, "".join(started)
+    drain = threading.Thread(target=server.communicate, daemon=True)  # the rest of its log
+    drain.start()
     try:
-        client = redis.Redis.from_url(url)
-        for _ in range(50):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.1)
-        yield url
+        yield f"redis://127.0.0.1:{port}/0"
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        drain.join()
 
 
 def test_redis_down_is_a_warning_and_the_same_features(demo_snapshot, tmp_path):

@@ -102,7 +102,7 @@ def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-        thread.join(timeout=5)
+        thread.join()  # shutdown() has returned: serve_forever is over
 
 
 def test_a_server_answering_like_mlflow_is_up():

@@ -62,7 +62,7 @@ def test_every_path_gives_the_same_predictions(state_dir, partly_priced, tmp_pat
     assert main([*train, "--data", str(data)]) == 0
     settings = load_settings()
     tracking.configure(settings)
-    model = tracking.load_model(URI)
+    model = tracking.load_model(URI, settings.training.num_threads)
 
     snapshot = load_snapshot(data)
     features = build_features(snapshot).filter(pl.col("date").is_between(FIRST, LAST))

@@ -22,7 +22,6 @@ def _run(notebook: str, *args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         env=dict(os.environ),
-        timeout=300,
     )
 
 

@@ -117,7 +117,7 @@ def test_the_shipped_model_boosts_from_the_offset_recalibrated_on_its_own_games(
     settings = load_settings()
     target = Target.RUN_TOTAL_REGRESSION
     frame = _frame(150, 0.5)
-    params = lightgbm_params(target, settings.model_for(target), settings.training.seed)
+    params = lightgbm_params(target, settings.model_for(target), settings.training)
     model = cross_validated_fit(
         target, frame, params, settings.training, fold_metrics=False, market_offset_choice="cv"
     ).model
@@ -139,7 +139,7 @@ def test_the_calibration_survives_serialisation_and_old_models_load_as_the_marke
     settings = load_settings()
     target = Target.RUN_TOTAL_REGRESSION
     frame = _frame(60, 0.5)
-    params = lightgbm_params(target, settings.model_for(target), settings.training.seed)
+    params = lightgbm_params(target, settings.model_for(target), settings.training)
     model = fit_target_model(target, frame, params, FEATURE_NAMES, 3, 3, recalibrate=True)
     assert not model.offset_calibration.is_identity
     loaded = TargetModel.from_strings(model.to_strings())
@@ -159,6 +159,6 @@ def test_the_offset_choice_is_a_validated_setting(monkeypatch):
     settings = load_settings()
     assert settings.model_for(Target.TOTAL_OVER_UNDER).market_offset == "recalibrated"
     params = lightgbm_params(
-        Target.TOTAL_OVER_UNDER, settings.model_for(Target.TOTAL_OVER_UNDER), 1
+        Target.TOTAL_OVER_UNDER, settings.model_for(Target.TOTAL_OVER_UNDER), settings.training
     )
     assert "market_offset" not in params  # not a LightGBM parameter

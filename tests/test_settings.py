@@ -69,3 +69,10 @@ def test_run_ids_link_to_the_mlflow_ui_when_its_address_is_set(monkeypatch):
     assert run_reference("abc", "1") == "`abc`"
     monkeypatch.setenv("MLFLOW_UI_URL", "http://127.0.0.1:5000/")
     assert run_reference("abc", "1") == "[`abc`](http://127.0.0.1:5000/#/experiments/1/runs/abc)"
+
+
+def test_lightgbm_threads_default_to_one_and_are_a_setting(monkeypatch):
+    # One thread: measured fastest on the demo, quiet and loaded (README, "Speed").
+    assert load_settings().training.num_threads == 1
+    monkeypatch.setenv("TRAINING__NUM_THREADS", "2")
+    assert load_settings().training.num_threads == 2

@@ -39,7 +39,7 @@ def _labelled(demo_snapshot, features: pl.DataFrame, target: Target) -> pl.DataF
 def _params(target: Target, **config: object) -> dict:
     settings = load_settings()
     model_config = settings.model_for(target).model_copy(update=config)
-    return lightgbm_params(target, model_config, settings.training.seed)
+    return lightgbm_params(target, model_config, settings.training)
 
 
 @pytest.mark.parametrize("target", list(Target))
@@ -192,7 +192,9 @@ def test_the_run_total_objective_is_a_validated_setting(monkeypatch):
     monkeypatch.setenv("MODELS__RUN_TOTAL_REGRESSION__OBJECTIVE", "poisson")
     settings = load_settings()
     params = lightgbm_params(
-        Target.RUN_TOTAL_REGRESSION, settings.model_for(Target.RUN_TOTAL_REGRESSION), 1
+        Target.RUN_TOTAL_REGRESSION,
+        settings.model_for(Target.RUN_TOTAL_REGRESSION),
+        settings.training,
     )
     assert (params["objective"], params["metric"]) == ("poisson", "poisson")
 
@@ -234,3 +236,27 @@ def test_the_market_line_words_come_from_the_interval():
         "worse than the market by 0.0042 log_loss"
     )
     assert market_line(None) == "not compared with the market: it priced none of the test games"
+
+
+def test_the_thread_count_is_explicit_and_changes_no_prediction(
+    demo_snapshot, window_features, monkeypatch
+):
+    """TRAINING__NUM_THREADS reaches every fit and prediction (LightGBM's own default is
+    every core), and with ``deterministic`` the models and their predictions are the same
+    whatever the count: the setting is about speed only."""
+    target = Target.MONEYLINE_HOME_WIN
+    labelled = _labelled(demo_snapshot, window_features, target)
+    predictions, models = [], []
+    for threads in (1, 2):
+        monkeypatch.setenv("TRAINING__NUM_THREADS", str(threads))
+        params = _params(target, feature_fraction=0.5, bagging_fraction=0.8)
+        assert params["num_threads"] == threads
+        model = fit_target_model(target, labelled, params, FEATURE_NAMES, 40, 40)
+        assert model.num_threads == threads
+        assert model.market.params["num_threads"] == threads
+        loaded = TargetModel.from_strings(model.to_strings(), num_threads=threads)
+        assert loaded.num_threads == threads
+        predictions.append(loaded.predict(labelled))
+        models.append(model.market.model_to_string().split("parameters:")[0])
+    assert np.array_equal(predictions[0], predictions[1])
+    assert models[0] == models[1]

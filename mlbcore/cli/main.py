@@ -534,7 +534,7 @@ def _bench_replay(args: argparse.Namespace) -> int:
 def _bench_train(args: argparse.Namespace) -> int:
     from mlbcore.bench import bench_train
 
-    bench_train(repeat=args.repeat, data=args.data)
+    bench_train(repeat=args.repeat, data=args.data, loaded=args.loaded)
     return 0
 
 
@@ -808,6 +808,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench_train = benches.add_parser("train", help="feature build and `mlb train` wall time")
     bench_train.add_argument("--repeat", type=int, default=5)
     bench_train.add_argument("--data", default=None, metavar="PATH|URL")
+    bench_train.add_argument(
+        "--loaded",
+        action="store_true",
+        help="also time it beside a second mlb train and print the ratio (goal <= 2x)",
+    )
     bench_train.set_defaults(handler=_bench_train)
     bench_replay = benches.add_parser("replay", help="a full season's replay, each policy timed")
     bench_replay.add_argument("--season", type=int, default=2016)

@@ -235,10 +235,12 @@ def drift_report(
     champion = tracking.require_champion(target, snapshot.games_source)
     name = tracking.registered_model_name(target.value, champion.source)
     # Each model's market part when it has trees, else its market-free part.
-    new_gain = tracking.load_model(champion.uri).drift_gain()
+    new_gain = tracking.load_model(champion.uri, settings.training.num_threads).drift_gain()
     reference = "previous version"
     if champion.version > 1:
-        previous = tracking.load_model(f"models:/{name}/{champion.version - 1}")
+        previous = tracking.load_model(
+            f"models:/{name}/{champion.version - 1}", settings.training.num_threads
+        )
     else:
         # No earlier version: a challenger fitted now, on the window ending at as-of.
         previous = challenger_as_of(settings, target, features, snapshot.games, as_of)[1].model

@@ -101,6 +101,7 @@ def fit_evaluation_baselines(
     window_from: str,
     trained_as_of: datetime,
     feature_names: tuple[str, ...],
+    num_threads: int,
 ) -> BaselineFit:
     """The baselines of ``target`` fitted on the labelled games of ``window`` whose results
     were known at ``trained_as_of``: what the model itself was fitted on. Every game an
@@ -113,7 +114,7 @@ def fit_evaluation_baselines(
             f"at {trained_as_of:%Y-%m-%d %H:%M} UTC in this data"
         )
     return BaselineFit(
-        baselines=fit_baselines(target, train, feature_names),
+        baselines=fit_baselines(target, train, feature_names, num_threads),
         window=window,
         window_from=window_from,
         trained_as_of=trained_as_of,
@@ -363,7 +364,7 @@ def evaluate(
             f"{trained_as_of:%Y-%m-%d %H:%M} UTC), so scoring them would be in-sample; pass "
             "an --as-of after that (or --include-in-sample to see them, labelled in-sample)"
         )
-    model = tracking.load_model(uri)
+    model = tracking.load_model(uri, settings.training.num_threads)
     # The baselines learn from the model's own training window; a run that logged none
     # (older runs) gets the window `mlb train --as-of` would have used then.
     window, window_from = tracking.training_window(uri), WINDOW_FROM_RUN
@@ -375,7 +376,7 @@ def evaluate(
     try:
         baseline_fit = fit_evaluation_baselines(
             target, features, snapshot.games, window, window_from, trained_as_of,
-            model.input_features,
+            model.input_features, settings.training.num_threads,
         )  # fmt: skip
     except MlbError as error:
         baselines_not_fitted = str(error)

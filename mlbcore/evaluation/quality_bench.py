@@ -21,6 +21,7 @@ difference" from the interval only. The market-free part of each model (what sco
 game the market did not price) is scored on every game too.
 """
 
+import os
 import tempfile
 import time
 from collections.abc import Sequence
@@ -135,7 +136,7 @@ def walk_season(
             skipped.append(f"{month:%Y-%m}: {error} ({test.height} games not scored)")
             continue
         model = fitted.shipped
-        baselines = fit_baselines(target, train, FEATURE_NAMES)
+        baselines = fit_baselines(target, train, FEATURE_NAMES, settings.training.num_threads)
         parts.append(
             test.select("game_id", "date", "label")
             .with_columns(
@@ -156,17 +157,29 @@ def walk_season(
     return pl.concat(parts, how="diagonal_relaxed"), skipped
 
 
+def worker_threads(workers: int, configured: int) -> int:
+    """Threads for each of ``workers`` parallel tasks: its share of this process's cores,
+    never more than ``configured`` (TRAINING__NUM_THREADS), at least one."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(configured, (cores or 1) // max(1, workers)))
+
+
 def _walk_task(
-    task: tuple[Target, int], features: pl.DataFrame, games: pl.DataFrame
+    task: tuple[Target, int], features: pl.DataFrame, games: pl.DataFrame, threads: int
 ) -> tuple[pl.DataFrame, list[str]]:
     target, season = task
-    return walk_season(target, season, features, games, load_settings())
+    settings = load_settings()
+    training = settings.training.model_copy(update={"num_threads": threads})
+    return walk_season(
+        target, season, features, games, settings.model_copy(update={"training": training})
+    )
 
 
-def _one_thread_per_worker() -> None:
-    """A walk worker's initializer: OpenMP (LightGBM's) and BLAS (under the baselines) run
-    one thread in this worker, for good; the parent process is left as it was."""
-    threadpool_limits(limits=1)
+def _limit_threads(threads: int) -> None:
+    """A walk worker's initializer: OpenMP and BLAS (under the baselines) run at most
+    ``threads`` threads in this worker, for good; LightGBM gets the same count through its
+    parameters. The parent process is left as it was."""
+    threadpool_limits(limits=threads)
 
 
 def walk(
@@ -177,20 +190,25 @@ def walk(
     workers: int = 2,
 ) -> tuple[pl.DataFrame, list[str]]:
     """``walk_season`` of every target and season, ``workers`` processes at a time, each
-    with one OpenMP and BLAS thread (small windows gain nothing from threads, FIELD-NOTES;
-    LightGBM is deterministic whatever the threads, but BLAS sums by thread and the linear
-    baseline would move in the 15th digit). ``workers`` 1 runs in this process as it is."""
+    with its share of the cores in OpenMP and BLAS threads (``worker_threads``: one on two
+    cores; small windows gain nothing from threads, FIELD-NOTES; LightGBM is deterministic
+    whatever the threads, but BLAS sums by thread and the linear baseline would move in
+    the 15th digit). ``workers`` 1 runs in this process with TRAINING__NUM_THREADS."""
     tasks = [(target, season) for target in targets for season in seasons]
+    configured = load_settings().training.num_threads
     if workers <= 1:
-        frames = [_walk_task(task, features, games) for task in tasks]
+        frames = [_walk_task(task, features, games, configured) for task in tasks]
     else:
+        threads = worker_threads(workers, configured)
         # spawn, not fork: a forked OpenMP runtime can hang in the child.
         with ProcessPoolExecutor(
-            workers, mp_context=get_context("spawn"), initializer=_one_thread_per_worker
+            workers,
+            mp_context=get_context("spawn"),
+            initializer=_limit_threads,
+            initargs=(threads,),
         ) as pool:
-            frames = list(
-                pool.map(_walk_task, tasks, [features] * len(tasks), [games] * len(tasks))
-            )
+            n = len(tasks)
+            frames = list(pool.map(_walk_task, tasks, [features] * n, [games] * n, [threads] * n))
     predictions = pl.concat([frame for frame, _ in frames], how="diagonal_relaxed")
     skipped = [
         f"{target.value} {line}"

@@ -163,9 +163,7 @@ def walk_forward_all_history(
 ) -> WalkForward:
     """Each month predicted by a model of every earlier labelled game (no held-out
     estimate, no gate): the bench's yardstick before models were windowed."""
-    params = lightgbm_params(
-        variant.target, settings.model_for(variant.target), settings.training.seed
-    )
+    params = lightgbm_params(variant.target, settings.model_for(variant.target), settings.training)
     parts, rows = [], []
     for month, test in month_slices(labelled, months):
         train = labelled.filter(pl.col("date") < month)

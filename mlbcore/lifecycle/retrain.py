@@ -86,7 +86,9 @@ def retrain(
     for target in targets:
         known = known_labelled(features, snapshot.games, target, as_of)
         champion = tracking.champion(target, snapshot.games_source)
-        champion_model = tracking.load_model(champion.uri) if champion else None
+        champion_model = (
+            tracking.load_model(champion.uri, settings.training.num_threads) if champion else None
+        )
         check = None
         if champion is not None and champion.trained_as_of_utc >= split and not force:
             decision = Decision(

@@ -64,6 +64,9 @@ class TargetModel:
     uses_market: bool = True
     # Applied to the market's offset before the trees: fitted on the training games.
     offset_calibration: OffsetCalibration = IDENTITY
+    # LightGBM threads in ``predict`` (TRAINING__NUM_THREADS): the machine's, not the
+    # model's, so never saved; its default, every core, spins under load.
+    num_threads: int = 1
 
     @property
     def input_features(self) -> tuple[str, ...]:
@@ -99,11 +102,11 @@ class TargetModel:
             raw = offset[priced]
             if self.market is not None:
                 x = feature_matrix(frame, self.market_features)[priced]
-                raw = raw + self.market.predict(x, raw_score=True)
+                raw = raw + self.market.predict(x, raw_score=True, num_threads=self.num_threads)
             predicted[priced] = link(raw, self.objective)
         if (~priced).any():
             x = feature_matrix(frame, self.market_free_features)[~priced]
-            predicted[~priced] = self.market_free.predict(x)
+            predicted[~priced] = self.market_free.predict(x, num_threads=self.num_threads)
         return predicted
 
     def importance(self) -> pl.DataFrame:
@@ -176,7 +179,7 @@ class TargetModel:
         return files
 
     @classmethod
-    def from_strings(cls, files: dict[str, str]) -> "TargetModel":
+    def from_strings(cls, files: dict[str, str], num_threads: int = 1) -> "TargetModel":
         meta = json.loads(files[_METADATA])
         market = files.get(_MARKET_FILE)
         return cls(
@@ -192,6 +195,7 @@ class TargetModel:
             offset_calibration=OffsetCalibration(
                 float(meta.get("offset_intercept", 0.0)), float(meta.get("offset_slope", 1.0))
             ),
+            num_threads=num_threads,
         )
 
     def save(self, folder: Path) -> Path:
@@ -201,8 +205,9 @@ class TargetModel:
         return folder
 
     @classmethod
-    def load(cls, folder: Path) -> "TargetModel":
+    def load(cls, folder: Path, num_threads: int = 1) -> "TargetModel":
         names = (_METADATA, _MARKET_FILE, _MARKET_FREE_FILE)
         return cls.from_strings(
-            {name: (folder / name).read_text() for name in names if (folder / name).is_file()}
+            {name: (folder / name).read_text() for name in names if (folder / name).is_file()},
+            num_threads,
         )

@@ -11,6 +11,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import polars as pl
+from threadpoolctl import threadpool_limits
 
 from mlbcore.errors import MlbError
 from mlbcore.features.registry import FEATURE_NAMES, MARKET_FREE_FEATURES
@@ -79,14 +80,19 @@ FITTED_BASELINES: dict[Target, tuple[str, ...]] = {
 STOPPING_METRIC = {BINARY: "binary_logloss", REGRESSION: "l2", POISSON: "poisson"}
 
 
-def lightgbm_params(target: Target, config: ModelConfig, seed: int) -> dict[str, Any]:
+def lightgbm_params(
+    target: Target, config: ModelConfig, training_config: TrainingConfig
+) -> dict[str, Any]:
+    """LightGBM's parameters for ``target``: the model config, the training seed, and the
+    thread count always explicit (LightGBM's default takes every core)."""
     objective = objective_of(target, getattr(config, "objective", REGRESSION))
     params: dict[str, Any] = {
         "objective": objective,
         "metric": STOPPING_METRIC[objective],
         **config.model_dump(exclude={"objective", "market_offset"}),
         "bagging_freq": 1 if config.bagging_fraction < 1 else 0,
-        "seed": seed,
+        "seed": training_config.seed,
+        "num_threads": training_config.num_threads,
         "deterministic": True,
         "force_col_wise": True,
         "verbosity": -1,
@@ -290,7 +296,10 @@ def cross_validated_fit(
             early_stopping_rounds=training_config.early_stopping_rounds,
         )  # fmt: skip
         free_rounds.append(max(1, free.best_iteration))
-        predicted = free.predict(inputs.x_free[fold_valid], num_iteration=free.best_iteration)
+        predicted = free.predict(
+            inputs.x_free[fold_valid], num_iteration=free.best_iteration,
+            num_threads=params["num_threads"],
+        )  # fmt: skip
         offset = offset_calibration(objective, inputs, fit, recalibrate).apply(inputs.offset)
         booster, rounds = None, 0
         if boost_market:
@@ -305,8 +314,9 @@ def cross_validated_fit(
             raw = offset[rows]
             if booster is not None and rounds > 0:
                 raw = raw + booster.predict(
-                    inputs.x_market[rows], num_iteration=rounds, raw_score=True
-                )
+                    inputs.x_market[rows], num_iteration=rounds, raw_score=True,
+                    num_threads=params["num_threads"],
+                )  # fmt: skip
             predicted[valid_priced] = link(raw, objective)
         y_valid = inputs.y[fold_valid]
         fold_scores.append(
@@ -360,6 +370,7 @@ def fit_target_model(
         market_rounds=market_rounds if use_market else 0,
         uses_market=use_market,
         offset_calibration=calibration,
+        num_threads=params["num_threads"],
     )
 
 
@@ -416,14 +427,34 @@ def fit(
     window, sorted by first pitch. ``feature_names`` are the market part's inputs (the
     market-free part takes those of them from schedule and results); ``use_market`` off
     leaves only the market-free part (the quality bench's market-free variant).
+
+    OpenMP and BLAS (scikit-learn's offset calibrations) run ``training_config.num_threads``
+    threads meanwhile, as LightGBM does: their default, every core, spins under load.
     """
+    with threadpool_limits(limits=training_config.num_threads):
+        return _fit_split(
+            target, labelled, window, model_config, training_config, fold_metrics,
+            feature_names, use_market,
+        )  # fmt: skip
+
+
+def _fit_split(
+    target: Target,
+    labelled: pl.DataFrame,
+    window: Window,
+    model_config: ModelConfig,
+    training_config: TrainingConfig,
+    fold_metrics: bool,
+    feature_names: tuple[str, ...],
+    use_market: bool,
+) -> Fit:
     found, needed = labelled.height, training_config.min_training_games
     if found < needed:
         raise MlbError(
             f"{target}: the window {window.start_date}..{window.end_date} has {found} "
             f"labelled games; training needs at least {needed} (widen --days)"
         )
-    params = lightgbm_params(target, model_config, training_config.seed)
+    params = lightgbm_params(target, model_config, training_config)
     train_rows, test_rows = chronological_split(labelled["date"], training_config.test_size)
     train = labelled[train_rows]
     # The final model never sees the test rows, not even for early stopping.
@@ -489,7 +520,7 @@ def train_target(
     """Train and measure one target on the labelled games of ``window``."""
     fitted = fit(target, labelled, window, model_config, training_config)
     held_out, train_rows, test_rows = fitted.model, fitted.train_rows, fitted.test_rows
-    params = lightgbm_params(target, model_config, training_config.seed)
+    params = lightgbm_params(target, model_config, training_config)
     train, test_games = labelled[train_rows], labelled[test_rows]
     y_train, y_test = train["label"].to_numpy(), test_games["label"].to_numpy()
 
@@ -497,7 +528,7 @@ def train_target(
     predicted_test = fitted.predicted_test
     train_mean = float(y_train.mean())
     # The baselines LightGBM must beat, fitted on the same training dates.
-    baselines = fit_baselines(target, train, FEATURE_NAMES)
+    baselines = fit_baselines(target, train, FEATURE_NAMES, training_config.num_threads)
     fitted_baselines = baselines.predict(test_games).select(FITTED_BASELINES[target])
     test = test_games.with_columns(
         prediction=pl.Series(predicted_test),

@@ -35,10 +35,11 @@ def run_mlb(
     state_dir: Path,
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
-    timeout: float = 600,
+    timeout: float | None = None,
 ) -> Outcome:
     """``mlb ARGS`` in a fresh interpreter with its own state folder and ``env`` on top of
-    a scrubbed environment."""
+    a scrubbed environment; it waits for the process to exit, however long a loaded
+    machine makes that (``timeout`` only for a case that tests a hang)."""
     base = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
     base |= {"MLB_STATE_DIR": str(state_dir), "PYTHONWARNINGS": "ignore"}
     done = subprocess.run(
