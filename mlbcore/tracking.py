@@ -7,8 +7,10 @@ real games are scored with, and importing more seasons does not start a new regi
 
 import json
 import logging
+import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from mlbcore.errors import MlbError
@@ -43,18 +45,45 @@ def configure(settings: Settings) -> str:
     logging.getLogger("psycopg").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings.mlb_state_dir.mkdir(parents=True, exist_ok=True)
-    from mlbcore.db.mlflow_store import prepare_tracking_store
+    from mlbcore.db import mlflow_artifacts
+    from mlbcore.db.mlflow_store import prepare_tracking_store, relink_to_state_folder
 
-    prepare_tracking_store(settings.tracking_uri, settings.artifact_location)
+    mlflow_artifacts.use_state_dir(settings.mlb_state_dir)
+    notices = prepare_tracking_store(settings.tracking_uri, settings.artifact_location)
+    if not settings.mlflow_tracking_uri:  # the default store, inside the state folder
+        notices += relink_to_state_folder(
+            Path(settings.tracking_uri.removeprefix("sqlite:///")),
+            settings.mlb_state_dir,
+            mlflow_artifacts.ARTIFACTS_URI,
+        )
+    for notice in notices:
+        print(f"mlb: {notice}", file=sys.stderr)
     mlflow.set_tracking_uri(settings.tracking_uri)
-    experiment = mlflow.get_experiment_by_name(settings.mlflow_experiment_name)
+    return _experiment_id(settings)
+
+
+def _experiment_id(settings: Settings) -> str:
+    """The experiment's id, creating it if needed. The default store's experiment keeps
+    its artifacts relative to the state folder (``mlb-state:/mlartifacts``), so the folder
+    can move; a configured store's, at the state folder's absolute path."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from mlbcore.db.mlflow_artifacts import ARTIFACTS_URI
+
+    name = settings.mlflow_experiment_name
+    experiment = mlflow.get_experiment_by_name(name)
     if experiment is not None:
         return str(experiment.experiment_id)
-    return str(
-        mlflow.create_experiment(
-            settings.mlflow_experiment_name, artifact_location=settings.artifact_location
-        )
-    )
+    location = settings.artifact_location if settings.mlflow_tracking_uri else ARTIFACTS_URI
+    try:
+        return str(mlflow.create_experiment(name, artifact_location=location))
+    except MlflowException:
+        # Another process's first run created it a moment ago.
+        experiment = mlflow.get_experiment_by_name(name)
+        if experiment is None:
+            raise
+        return str(experiment.experiment_id)
 
 
 def run_name(target: str, started_at: datetime) -> str:
@@ -265,7 +294,6 @@ def _log_target_model(model: TargetModel, registered_name: str) -> Any:
     saved ``TargetModel``) and register it; returns MLflow's model info."""
     import tempfile
     import warnings
-    from pathlib import Path
 
     import lightgbm
     import mlflow
@@ -304,7 +332,6 @@ def load_model(uri: str) -> TargetModel:
     """The ``TargetModel`` logged at ``uri`` (``models:/name/N``, ``runs:/id/model``),
     read straight from its artifact folder: the same object the pyfunc wraps, without
     unpickling the wrapper."""
-    from pathlib import Path
 
     import mlflow
 
