@@ -839,7 +839,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
     except MlbError as error:
         print(f"mlb: error: {error}", file=sys.stderr)
-        return 2
+        return error.exit_code
     except KeyboardInterrupt:
         print("mlb: interrupted", file=sys.stderr)
         return 130

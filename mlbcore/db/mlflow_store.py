@@ -31,6 +31,13 @@ from mlbcore.faults import pause_point
 LOCK_TIMEOUT_SECONDS = 120.0  # building the schema takes ~1.5 s; more means a stuck process
 
 
+class StoreFault(MlbError):
+    """The MLflow store cannot be used as it is (damaged, unwritable, locked, or a model
+    stored incompletely): a failed back end, exit 1."""
+
+    exit_code = 1
+
+
 def prepare_tracking_store(tracking_uri: str, artifact_location: str) -> list[str]:
     """Make the store at ``tracking_uri`` ready for MLflow (see the module's docstring);
     return notices for the user (a store that had to be rebuilt). Other URIs (a tracking
@@ -60,13 +67,13 @@ def prepare_sqlite_store(path: Path) -> list[str]:
     if _is_current(path):  # the usual case: no lock, no writes
         return []
     if path.is_dir():
-        raise MlbError(f"the MLflow store {path} is a folder, not a SQLite file; move it away")
+        raise StoreFault(f"the MLflow store {path} is a folder, not a SQLite file; move it away")
     lock_path = path.with_name(f"{path.name}.lock")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(lock_path, "a")  # noqa: SIM115 (closed by the with below)
     except OSError as error:
-        raise MlbError(
+        raise StoreFault(
             f"cannot create the MLflow store in {path.parent} ({error.strerror}); "
             "make MLB_STATE_DIR a writable folder"
         ) from None
@@ -86,7 +93,7 @@ def prepare_sqlite_store(path: Path) -> list[str]:
         except Exception as error:
             if existing and _schema_conflict(error):
                 return [_set_aside_or_refuse(path, error)]
-            raise MlbError(f"cannot set up the MLflow store {path}: {_one_line(error)}") from None
+            raise StoreFault(f"cannot set up the MLflow store {path}: {_one_line(error)}") from None
     return []
 
 
@@ -110,7 +117,7 @@ def _set_aside_or_refuse(path: Path, error: Exception) -> str:
     revision = _revision(path) or "none"
     if runs or models:
         reason = " ".join(str(error).split())[:120]
-        raise MlbError(
+        raise StoreFault(
             f"the MLflow store {path} is half-migrated (schema {revision}: {reason}) and holds "
             f"{runs} runs and {models} models; restore it from a backup, or move it away and "
             "retrain to start a new store"
@@ -120,7 +127,7 @@ def _set_aside_or_refuse(path: Path, error: Exception) -> str:
     try:
         _build(path, start_from=None)
     except Exception as rebuild_error:
-        raise MlbError(
+        raise StoreFault(
             f"cannot rebuild the MLflow store {path} (the half-made one is {aside.name}): "
             f"{_one_line(rebuild_error)}"
         ) from None
@@ -155,7 +162,7 @@ def _build(path: Path, start_from: Path | None) -> None:
         finally:
             engine.dispose()
         if not _is_current(partial):
-            raise MlbError(f"MLflow's schema could not be completed in {partial}")
+            raise StoreFault(f"MLflow's schema could not be completed in {partial}")
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
@@ -198,7 +205,7 @@ def _tables(path: Path) -> set[str]:
         with _read_only(path) as conn:
             return {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     except sqlite3.DatabaseError as error:
-        raise MlbError(
+        raise StoreFault(
             f"the MLflow store {path} cannot be read ({error}); restore it from a backup, or "
             "move it away to start a new store"
         ) from None
@@ -239,7 +246,7 @@ def _locked(handle: IO[str], path: Path, timeout: float = LOCK_TIMEOUT_SECONDS) 
             break
         except BlockingIOError:
             if time.monotonic() > deadline:
-                raise MlbError(
+                raise StoreFault(
                     f"another process has held {path} for {timeout:.0f} s while setting up "
                     "the MLflow store; stop it, or try again when it is done"
                 ) from None

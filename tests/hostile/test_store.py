@@ -15,7 +15,7 @@ import pytest
 
 from hostile.harness import (
     _SCRUBBED,
-    BAD_INPUT,
+    FAILED_BACKEND,
     Outcome,
     assert_one_clear_line,
     run_mlb,
@@ -174,7 +174,7 @@ def test_a_damaged_store_that_holds_data_is_refused_and_left_alone(tmp_path, dam
     damage(db)
     before = tree_digest(db)
     outcome = mlb([*PREDICT, "--out", str(tmp_path / "p.csv")], state)
-    assert_one_clear_line(outcome, BAD_INPUT, mentions)
+    assert_one_clear_line(outcome, FAILED_BACKEND, mentions)
     assert tree_digest(db) == before
     assert not list(state.glob("mlflow.db.broken*"))
 
@@ -207,3 +207,93 @@ def test_models_still_load_after_the_state_folder_moves(tmp_path, older_store):
     assert "wrote 29 games" in outcome.stdout
     # An older store is rewritten once, with one line saying so.
     assert outcome.stderr.count("finds its artifacts inside the state folder") == older_store
+
+
+# --- 4. a training job promotes all its targets or none ----------------------------------
+
+
+def store_rows(state: Path, query: str) -> list[tuple]:
+    with sqlite3.connect(f"{(state / 'mlflow.db').as_uri()}?mode=ro", uri=True) as conn:
+        return conn.execute(query).fetchall()
+
+
+def champions(state: Path) -> dict[str, int]:
+    rows = store_rows(
+        state, "SELECT name, version FROM registered_model_aliases WHERE alias='champion'"
+    )
+    return dict(rows)
+
+
+def run_statuses(state: Path) -> list[str]:
+    return sorted(status for (status,) in store_rows(state, "SELECT status FROM runs"))
+
+
+def version_tags(state: Path, key: str) -> dict[str, str]:
+    return dict(store_rows(state, f"SELECT name, value FROM model_version_tags WHERE key='{key}'"))
+
+
+def test_a_job_killed_between_its_targets_moves_no_champion(tmp_path):
+    state = tmp_path / "state"
+    kill_at("target-logged", TRAIN, state, tmp_path)  # one target logged, one not
+    assert run_statuses(state) == ["FINISHED"]
+    assert champions(state) == {}
+    outcome = mlb(TRAIN, state)
+    assert outcome.code == 0 and "Traceback" not in outcome.stderr, outcome.stderr
+    assert champions(state) == {f"mlb-demo-{t}": 2 if t == TARGETS[0] else 1 for t in TARGETS}
+
+
+def test_a_run_whose_process_was_killed_is_reaped_and_its_model_unusable(tmp_path):
+    state = tmp_path / "state"
+    kill_at("model-logged", TRAIN, state, tmp_path)  # inside the first run, model registered
+    assert run_statuses(state) == ["RUNNING"]
+    outcome = mlb(["status"], state)
+    assert outcome.code == 0 and "Traceback" not in outcome.stderr, outcome.stderr
+    assert "1 run(s) of killed processes FAILED (tag reaped)" in outcome.stderr
+    assert run_statuses(state) == ["FAILED"]
+    assert store_rows(state, "SELECT key FROM tags WHERE key='reaped'") == [("reaped",)]
+    assert "killed before it finished" in version_tags(state, "unusable")[f"mlb-demo-{TARGETS[0]}"]
+    assert champions(state) == {}
+
+
+def tag_unusable(state: Path, name: str, version: int) -> None:
+    with sqlite3.connect(state / "mlflow.db") as conn:
+        conn.execute(
+            "INSERT INTO model_version_tags (key, value, name, version) VALUES (?, ?, ?, ?)",
+            ("unusable", "damaged after it was logged", name, version),
+        )
+
+
+@pytest.mark.parametrize("damaged_meanwhile", [False, True], ids=["finished", "undone"])
+def test_a_job_killed_while_promoting_is_completed_or_undone_whole(tmp_path, damaged_meanwhile):
+    state = tmp_path / "state"
+    kill_at("promoting", TRAIN, state, tmp_path)  # the first champion moved, the second not
+    assert champions(state) == {f"mlb-demo-{TARGETS[0]}": 1}
+    if damaged_meanwhile:
+        tag_unusable(state, f"mlb-demo-{TARGETS[1]}", 1)
+    outcome = mlb(["status"], state)
+    assert outcome.code == 0 and "Traceback" not in outcome.stderr, outcome.stderr
+    if damaged_meanwhile:
+        assert "undid the champion moves of a killed job" in outcome.stderr
+        assert champions(state) == {}
+    else:
+        assert "finished the champion moves of a job killed part-way" in outcome.stderr
+        assert champions(state) == {f"mlb-demo-{t}": 1 for t in TARGETS}
+    assert store_rows(state, "SELECT key FROM experiment_tags") == []
+
+
+def test_a_model_stored_incompletely_is_unusable_and_never_champion(tmp_path):
+    state = tmp_path / "state"
+    marker = tmp_path / "paused"
+    job = start_paused("model-logged", TRAIN, state, marker)
+    # What a full disk leaves: the model's file cut short in the artifact store.
+    (saved,) = state.glob("mlartifacts/models/*/artifacts/artifacts/target_model/market_free.txt")
+    saved.write_bytes(saved.read_bytes()[:100])
+    marker.unlink()
+    job.wait()
+    out = marker.with_suffix(".log").read_text()
+    assert job.returncode == 1 and "Traceback" not in out, out
+    errors = [line for line in out.splitlines() if line.startswith("mlb: error:")]
+    assert len(errors) == 1 and "was not stored completely" in errors[0], out
+    assert "incomplete artifacts" in version_tags(state, "unusable")[f"mlb-demo-{TARGETS[0]}"]
+    assert run_statuses(state) == ["FAILED"]
+    assert champions(state) == {}
