@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,8 @@ from hostile.harness import (
 )
 from mlbcore.db.mlflow_artifacts import ARTIFACTS_URI
 from mlbcore.db.mlflow_store import ARTIFACT_COLUMNS
+from mlbcore.lifecycle.state_store import StateStore
+from mlbcore.settings import load_settings
 
 # Two targets on 14 game dates: the smallest training job that still has a job's shape.
 TARGETS = ["moneyline_home_win", "total_over_under"]
@@ -297,3 +300,37 @@ def test_a_model_stored_incompletely_is_unusable_and_never_champion(tmp_path):
     assert "incomplete artifacts" in version_tags(state, "unusable")[f"mlb-demo-{TARGETS[0]}"]
     assert run_statuses(state) == ["FAILED"]
     assert champions(state) == {}
+
+
+# --- 5. a scheduled job killed mid-run ------------------------------------------------------
+
+TICK = ["scheduler", "tick", "--as-of", "2016-06-05T12:00"]
+
+
+def scheduled_train(state: Path) -> StateStore:
+    store = StateStore(load_settings(mlb_state_dir=state))
+    store.add_schedule(
+        "daily", 6, None, "train", 14, [TARGETS[0]], datetime(2016, 6, 1, tzinfo=UTC)
+    )
+    return store
+
+
+@pytest.mark.parametrize("kills", [1, 2], ids=["killed-once", "killed-twice"])
+def test_a_killed_scheduled_job_is_abandoned_and_its_slot_run_again_once(tmp_path, kills):
+    state = tmp_path / "state"
+    store = scheduled_train(state)
+    for _ in range(kills):  # the second tick abandons the first attempt and starts the second
+        kill_at("scheduled-job", TICK, state, tmp_path)
+    assert store.job_runs()["status"][0] == "running"
+    outcome = mlb(TICK, state)
+    assert outcome.code == 0 and "Traceback" not in outcome.stderr, outcome.stderr
+    assert "train abandoned (its process" in outcome.stdout
+    runs = store.job_runs().sort("id")
+    assert runs["attempt"].to_list() == [1, 2]
+    if kills == 1:
+        assert "slot 2016-06-05 06:00: train succeeded" in outcome.stdout
+        assert runs["status"].to_list() == ["abandoned", "succeeded"]
+    else:  # never a third attempt
+        assert "succeeded" not in outcome.stdout
+        assert runs["status"].to_list() == ["abandoned", "abandoned"]
+    assert "nothing due" in mlb(TICK, state).stdout
