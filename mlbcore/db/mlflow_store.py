@@ -81,6 +81,7 @@ def prepare_sqlite_store(path: Path) -> list[str]:
         # Only a lock holder builds, so any partial file here is a killed builder's.
         for stale in path.parent.glob(f".{path.name}.partial-*"):
             stale.unlink(missing_ok=True)
+        _roll_back_hot_journal(path)
         if _is_current(path):  # another process built it while this one waited
             return []
         existing = bool(_tables(path))
@@ -166,6 +167,19 @@ def _build(path: Path, start_from: Path | None) -> None:
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _roll_back_hot_journal(path: Path) -> None:
+    """A writer killed mid-transaction leaves a journal that read-only connections cannot
+    roll back (they fail with "attempt to write a readonly database"); a read-write
+    connection rolls it back on its first read."""
+    if not path.with_name(f"{path.name}-journal").exists():
+        return
+    try:
+        with closing(sqlite3.connect(path, timeout=30)) as conn:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as error:
+        raise StoreFault(f"the MLflow store {path} cannot be read ({error}); restore it") from None
 
 
 @functools.cache
