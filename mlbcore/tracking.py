@@ -58,7 +58,6 @@ def configure(settings: Settings) -> str:
     from mlbcore.db import mlflow_artifacts
     from mlbcore.db.mlflow_store import prepare_tracking_store, relink_to_state_folder
 
-    mlflow_artifacts.use_state_dir(settings.mlb_state_dir)
     notices = prepare_tracking_store(settings.tracking_uri, settings.artifact_location)
     if not settings.mlflow_tracking_uri:  # the default store, inside the state folder
         notices += relink_to_state_folder(

@@ -3,47 +3,45 @@
 MLflow records every artifact location as an absolute URI, so a state folder that moves
 (a renamed checkout, a copied backup) leaves every model pointing at the old place. The
 default store's experiment therefore keeps its artifacts at ``mlb-state:/mlartifacts``,
-and this repository (registered with MLflow as the ``mlb-state`` scheme, see
-pyproject.toml) finds them inside whichever state folder is in use now.
+and ``state_artifact_repository`` (registered with MLflow for the ``mlb-state`` scheme in
+pyproject.toml) finds them inside the state folder as it is now: the folder of the SQLite
+store in use (``.mlb_state/mlflow.db`` -> ``.mlb_state``).
+
+Loading this module never imports MLflow: MLflow loads it while it registers its
+artifact repositories, before it could be imported whole.
 """
 
 from pathlib import Path
+from typing import Any
 
-from mlflow.store.artifact.local_artifact_repo import LocalArtifactRepository
+from mlbcore.settings import load_settings
 
 SCHEME = "mlb-state"
 ARTIFACTS_URI = f"{SCHEME}:/mlartifacts"
 
-_state_dir: Path | None = None  # set by ``use_state_dir``; else read from the settings
 
+def state_dir(tracking_uri: str | None = None) -> Path:
+    """The state folder: the folder of the SQLite store in use (``tracking_uri``, else
+    MLflow's current one), else the configured ``MLB_STATE_DIR``."""
+    import mlflow
 
-def use_state_dir(state_dir: Path) -> None:
-    """Resolve ``mlb-state:`` URIs inside ``state_dir`` from now on (``tracking.configure``
-    calls it with the configured state folder)."""
-    global _state_dir
-    _state_dir = state_dir
-
-
-def state_dir() -> Path:
-    if _state_dir is not None:
-        return _state_dir
-    # A process that loads models through MLflow alone (no ``configure``).
-    from mlbcore.settings import load_settings
-
+    for uri in (tracking_uri, mlflow.get_tracking_uri()):
+        if uri and uri.startswith("sqlite:///"):
+            return Path(uri.removeprefix("sqlite:///")).parent
     return load_settings().mlb_state_dir
 
 
-def local_path(uri: str) -> Path:
+def local_path(uri: str, tracking_uri: str | None = None) -> Path:
     """The file or folder ``mlb-state:/PATH`` names: PATH inside the state folder."""
     relative = uri.removeprefix(f"{SCHEME}:").lstrip("/")
-    return state_dir().resolve() / relative
+    return state_dir(tracking_uri).resolve() / relative
 
 
-class StateArtifactRepository(LocalArtifactRepository):  # type: ignore[misc]
-    """MLflow's local artifact repository, rooted inside the current state folder."""
+def state_artifact_repository(
+    artifact_uri: str, tracking_uri: str | None = None, registry_uri: str | None = None
+) -> Any:
+    """MLflow's local artifact repository for ``artifact_uri``, inside the state folder."""
+    from mlflow.store.artifact.local_artifact_repo import LocalArtifactRepository
 
-    def __init__(
-        self, artifact_uri: str, tracking_uri: str | None = None, registry_uri: str | None = None
-    ) -> None:
-        super().__init__(artifact_uri, tracking_uri, registry_uri)
-        self._artifact_dir = str(local_path(artifact_uri))
+    location = local_path(artifact_uri, tracking_uri).as_uri()
+    return LocalArtifactRepository(location, tracking_uri, registry_uri)
