@@ -271,11 +271,17 @@ def set_champion(target: Target, source: str, version: int, reason: str) -> int 
     ``previous_champion`` alias and a tag saying why. Returns the replaced version. A
     version that is unusable (incomplete artifacts, a run that never finished) is refused
     with ``StoreFault`` and tagged so."""
+
+    require_usable(registered_model_name(target.value, source), version)
+    return _move_champion(target, source, version, reason)
+
+
+def _move_champion(target: Target, source: str, version: int, reason: str) -> int | None:
+    """``set_champion`` without the check, for moves already checked."""
     from mlflow import MlflowClient
 
     client = MlflowClient()
     name = registered_model_name(target.value, source)
-    require_usable(name, version)
     current = champion_version(target, source)
     client.set_model_version_tag(name, str(version), "promoted_reason", reason)
     client.set_registered_model_alias(name, CHAMPION, str(version))
@@ -447,9 +453,9 @@ def stored_problem(name: str, version: int) -> str | None:
     (versions logged before checksums were recorded are judged on the tag alone)."""
     import tempfile
 
-    import mlflow
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
     from mlbcore.pyfunc_model import ARTIFACT
 
@@ -461,16 +467,13 @@ def stored_problem(name: str, version: int) -> str | None:
     expected: dict[str, str] = json.loads(tags[ARTIFACT_DIGESTS])
     with tempfile.TemporaryDirectory(prefix="mlb-check-") as folder:
         try:
-            local = Path(
-                mlflow.artifacts.download_artifacts(
-                    artifact_uri=f"models:/{name}/{version}", dst_path=folder
-                )
-            )
+            # The saved model alone (the logged model also holds a copy of uv.lock).
+            repo = get_artifact_repository(f"models:/{name}/{version}")
+            saved = Path(repo.download_artifacts(f"artifacts/{ARTIFACT}", dst_path=folder))
+            has_mlmodel = any(f.path == "MLmodel" for f in repo.list_artifacts(""))
         except (MlflowException, OSError) as error:
             return f"its artifacts cannot be read ({' '.join(str(error).split())[:200]})"
-        saved = local / "artifacts" / ARTIFACT
         found = file_digests(saved) if saved.is_dir() else {}
-        has_mlmodel = (local / "MLmodel").is_file()
     bad = sorted(n for n, digest in expected.items() if found.get(n) != digest)
     if bad or not has_mlmodel:
         missing = bad + ([] if has_mlmodel else ["MLmodel"])
@@ -564,7 +567,7 @@ def promote_together(
     for n, move in enumerate(moves):
         if n:
             pause_point("promoting")  # a test kills the job here: one champion moved
-        set_champion(Target(move["target"]), source, move["version"], reason)
+        _move_champion(Target(move["target"]), source, move["version"], reason)
     client.delete_experiment_tag(experiment_id, PENDING_PROMOTION)
 
 
@@ -622,7 +625,7 @@ def _finish_promotion(experiment_id: str) -> list[str]:
         client.delete_experiment_tag(experiment_id, PENDING_PROMOTION)
         return [f"undid the champion moves of a killed job ({names}): {error}"]
     for move in moves:
-        set_champion(Target(move["target"]), move["source"], move["version"], move["reason"])
+        _move_champion(Target(move["target"]), move["source"], move["version"], move["reason"])
     client.delete_experiment_tag(experiment_id, PENDING_PROMOTION)
     return [f"finished the champion moves of a job killed part-way: {names}"]
 
