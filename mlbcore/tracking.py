@@ -5,13 +5,20 @@ Champions are kept per source of games (``demo``, ``retrosheet``; see
 ``Snapshot.games_source``): a model of the synthetic season is never the champion that
 real games are scored with, and importing more seasons does not start a new registry."""
 
+import contextlib
+import hashlib
 import json
 import logging
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from mlbcore.errors import MlbError
+from mlbcore.faults import pause_point
+from mlbcore.processes import ProcessId, is_gone, this_process
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.training.metrics import PRIMARY_METRIC
@@ -21,6 +28,11 @@ from mlbcore.training.windows import Window
 
 REGISTERED_MODEL_PREFIX = "mlb-"
 CHAMPION, PREVIOUS_CHAMPION = "champion", "previous_champion"
+# Model version tags: the saved model's files and their SHA-256, and why a version must
+# never be served (its artifacts are incomplete, or its run never finished).
+ARTIFACT_DIGESTS, UNUSABLE = "artifact_sha256", "unusable"
+# Experiment tag: the champion moves a job has decided on, while it makes them.
+PENDING_PROMOTION = "mlb.pending_promotion"
 
 
 def registered_model_name(target: str, source: str) -> str:
@@ -43,18 +55,46 @@ def configure(settings: Settings) -> str:
     logging.getLogger("psycopg").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings.mlb_state_dir.mkdir(parents=True, exist_ok=True)
-    from mlbcore.db.mlflow_store import prepare_tracking_store
+    from mlbcore.db import mlflow_artifacts
+    from mlbcore.db.mlflow_store import prepare_tracking_store, relink_to_state_folder
 
-    prepare_tracking_store(settings.tracking_uri, settings.artifact_location)
+    notices = prepare_tracking_store(settings.tracking_uri, settings.artifact_location)
+    if not settings.mlflow_tracking_uri:  # the default store, inside the state folder
+        notices += relink_to_state_folder(
+            Path(settings.tracking_uri.removeprefix("sqlite:///")),
+            settings.mlb_state_dir,
+            mlflow_artifacts.ARTIFACTS_URI,
+        )
     mlflow.set_tracking_uri(settings.tracking_uri)
-    experiment = mlflow.get_experiment_by_name(settings.mlflow_experiment_name)
+    experiment_id = _experiment_id(settings)
+    # What a killed process left: runs still RUNNING, a job's champion moves half made.
+    for notice in notices + recover_interrupted(experiment_id):
+        print(f"mlb: {notice}", file=sys.stderr)
+    return experiment_id
+
+
+def _experiment_id(settings: Settings) -> str:
+    """The experiment's id, creating it if needed. The default store's experiment keeps
+    its artifacts relative to the state folder (``mlb-state:/mlartifacts``), so the folder
+    can move; a configured store's, at the state folder's absolute path."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from mlbcore.db.mlflow_artifacts import ARTIFACTS_URI
+
+    name = settings.mlflow_experiment_name
+    experiment = mlflow.get_experiment_by_name(name)
     if experiment is not None:
         return str(experiment.experiment_id)
-    return str(
-        mlflow.create_experiment(
-            settings.mlflow_experiment_name, artifact_location=settings.artifact_location
-        )
-    )
+    location = settings.artifact_location if settings.mlflow_tracking_uri else ARTIFACTS_URI
+    try:
+        return str(mlflow.create_experiment(name, artifact_location=location))
+    except MlflowException:
+        # Another process's first run created it a moment ago.
+        experiment = mlflow.get_experiment_by_name(name)
+        if experiment is None:
+            raise
+        return str(experiment.experiment_id)
 
 
 def run_name(target: str, started_at: datetime) -> str:
@@ -76,29 +116,34 @@ def log_training_run(
     from mlbcore.training.market_line import market_line
 
     target = result.target.value
-    with mlflow.start_run(
-        experiment_id=experiment_id,
-        run_name=run_name(target, started_at),
-        tags={
-            "target": target,
-            "run_type": "training",
-            "feature_set_version": lineage["feature_set_version"],
-            "trained_as_of_utc": lineage["trained_as_of_utc"],
-            "games_source": lineage["games_source"],
-            # The registered model is refitted on the whole window; the test_* metrics are
-            # the estimate, measured by the same configuration fitted without the test dates.
-            "refit_on_whole_window": "true",
-            # The product line: the model against the market on the priced test games.
-            "vs_market": market_line(result.comparisons.get("market")),
-            "market_rounds": str(result.market_rounds),
-            "market_part": result.model.market_words,
-            **{
-                f"verdict_vs_{name}": interval.verdict
-                for name, interval in result.comparisons.items()
+    with (
+        mlflow.start_run(
+            experiment_id=experiment_id,
+            run_name=run_name(target, started_at),
+            tags={
+                "target": target,
+                "run_type": "training",
+                "feature_set_version": lineage["feature_set_version"],
+                "trained_as_of_utc": lineage["trained_as_of_utc"],
+                "games_source": lineage["games_source"],
+                # The registered model is refitted on the whole window; the test_* metrics are
+                # the estimate, measured by the same configuration fitted without the test dates.
+                "refit_on_whole_window": "true",
+                # The product line: the model against the market on the priced test games.
+                "vs_market": market_line(result.comparisons.get("market")),
+                "market_rounds": str(result.market_rounds),
+                "market_part": result.model.market_words,
+                **{
+                    f"verdict_vs_{name}": interval.verdict
+                    for name, interval in result.comparisons.items()
+                },
+                # Which process logs it: a later command can tell a killed run from a live one.
+                **this_process().as_tags(),
+                **(tags or {}),
             },
-            **(tags or {}),
-        },
-    ) as run:
+        ) as run,
+        _versions_unusable_if_failed(),
+    ):
         mlflow.log_params(
             {
                 **{f"model_{k}": v for k, v in result.params.items()},
@@ -115,9 +160,10 @@ def log_training_run(
                 **lineage,
             }
         )
-        info = _log_target_model(
-            result.model, registered_model_name(target, lineage["games_source"])
-        )
+        name = registered_model_name(target, lineage["games_source"])
+        info = _log_target_model(result.model, name)
+        pause_point("model-logged")
+        require_stored(name, int(info.registered_model_version or 0))
         gate = result.gate
         mlflow.log_metrics(
             result.metrics
@@ -222,7 +268,16 @@ def no_champion_message(target: Target, source: str) -> str:
 
 def set_champion(target: Target, source: str, version: int, reason: str) -> int | None:
     """Give ``version`` the champion alias; the version it replaces keeps the
-    ``previous_champion`` alias and a tag saying why. Returns the replaced version."""
+    ``previous_champion`` alias and a tag saying why. Returns the replaced version. A
+    version that is unusable (incomplete artifacts, a run that never finished) is refused
+    with ``StoreFault`` and tagged so."""
+
+    require_usable(registered_model_name(target.value, source), version)
+    return _move_champion(target, source, version, reason)
+
+
+def _move_champion(target: Target, source: str, version: int, reason: str) -> int | None:
+    """``set_champion`` without the check, for moves already checked."""
     from mlflow import MlflowClient
 
     client = MlflowClient()
@@ -265,7 +320,6 @@ def _log_target_model(model: TargetModel, registered_name: str) -> Any:
     saved ``TargetModel``) and register it; returns MLflow's model info."""
     import tempfile
     import warnings
-    from pathlib import Path
 
     import lightgbm
     import mlflow
@@ -285,8 +339,9 @@ def _log_target_model(model: TargetModel, registered_name: str) -> Any:
         # predict at logging time and store a row of NaNs.
         warnings.filterwarnings("ignore", message=".*input example was not provided")
         saved = model.save(Path(folder) / ARTIFACT)
+        digests = file_digests(saved)
         # pip_requirements skips MLflow's ~2.5 s requirement inference.
-        return mlflow.pyfunc.log_model(
+        info = mlflow.pyfunc.log_model(
             name="model",
             python_model=TargetModelPyfunc(),
             artifacts={ARTIFACT: str(saved)},
@@ -298,6 +353,13 @@ def _log_target_model(model: TargetModel, registered_name: str) -> Any:
             ],
             registered_model_name=registered_name,
         )
+    if info.registered_model_version:
+        # What a complete copy holds: checked before the version may become champion.
+        mlflow.MlflowClient().set_model_version_tag(
+            registered_name, str(info.registered_model_version), ARTIFACT_DIGESTS,
+            json.dumps(digests),
+        )  # fmt: skip
+    return info
 
 
 def load_model(uri: str, num_threads: int) -> TargetModel:
@@ -371,3 +433,224 @@ def _trained_as_of(run: Any, name: str, version: str) -> datetime:
             "are unknown; retrain it with `mlb train` (it predates the model lifecycle)"
         )
     return datetime.fromisoformat(stamp)
+
+
+# --- surviving faults: incomplete models, killed runs, half-made promotions -------------
+
+
+def file_digests(folder: Path) -> dict[str, str]:
+    """Each file directly in ``folder`` and its SHA-256."""
+    return {
+        file.name: hashlib.sha256(file.read_bytes()).hexdigest()
+        for file in sorted(folder.iterdir())
+        if file.is_file()
+    }
+
+
+def stored_problem(name: str, version: int) -> str | None:
+    """Why the registered ``version`` of ``name`` is not fit to serve, or None: tagged
+    unusable, or its saved model's files missing or not as they were when logged
+    (versions logged before checksums were recorded are judged on the tag alone)."""
+    import tempfile
+
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+    from mlbcore.pyfunc_model import ARTIFACT
+
+    tags = MlflowClient().get_model_version(name, str(version)).tags or {}
+    if tags.get(UNUSABLE):
+        return tags[UNUSABLE]
+    if ARTIFACT_DIGESTS not in tags:
+        return None
+    expected: dict[str, str] = json.loads(tags[ARTIFACT_DIGESTS])
+    with tempfile.TemporaryDirectory(prefix="mlb-check-") as folder:
+        try:
+            # The saved model alone (the logged model also holds a copy of uv.lock).
+            repo = get_artifact_repository(f"models:/{name}/{version}")
+            saved = Path(repo.download_artifacts(f"artifacts/{ARTIFACT}", dst_path=folder))
+            has_mlmodel = any(f.path == "MLmodel" for f in repo.list_artifacts(""))
+        except (MlflowException, OSError) as error:
+            return f"its artifacts cannot be read ({' '.join(str(error).split())[:200]})"
+        found = file_digests(saved) if saved.is_dir() else {}
+    bad = sorted(n for n, digest in expected.items() if found.get(n) != digest)
+    if bad or not has_mlmodel:
+        missing = bad + ([] if has_mlmodel else ["MLmodel"])
+        return f"incomplete artifacts: {', '.join(missing)} missing or cut short"
+    return None
+
+
+def mark_unusable(name: str, version: int | str, why: str) -> None:
+    """Tag ``version`` unusable, as far as the store still lets us (the store may be what
+    failed; the run's status then tells the same story)."""
+    from mlflow import MlflowClient
+
+    with contextlib.suppress(Exception):
+        MlflowClient().set_model_version_tag(name, str(version), UNUSABLE, why[:4900])
+
+
+def require_stored(name: str, version: int) -> None:
+    """``StoreFault`` (after tagging the version unusable) unless the version's artifacts
+    are complete."""
+    from mlbcore.db.mlflow_store import StoreFault
+
+    problem = stored_problem(name, version)
+    if problem is not None:
+        mark_unusable(name, version, problem)
+        raise StoreFault(
+            f"{name} version {version} was not stored completely ({problem}); it is tagged "
+            "unusable and nothing was promoted: free disk space and train again"
+        )
+
+
+def require_usable(name: str, version: int) -> None:
+    """``StoreFault`` unless ``version`` may become champion: complete artifacts and a
+    training run that finished."""
+    from mlflow import MlflowClient
+
+    from mlbcore.db.mlflow_store import StoreFault
+
+    require_stored(name, version)
+    client = MlflowClient()
+    run_id = client.get_model_version(name, str(version)).run_id
+    status = client.get_run(str(run_id)).info.status if run_id else "FINISHED"
+    if status != "FINISHED":
+        why = f"its training run {run_id} is {status}, not FINISHED"
+        mark_unusable(name, version, why)
+        raise StoreFault(f"{name} version {version} cannot be champion: {why}")
+
+
+@contextlib.contextmanager
+def _versions_unusable_if_failed() -> Iterator[None]:
+    """Inside a run: when it fails, every version it registered is tagged unusable."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    try:
+        yield
+    except BaseException as error:
+        run = mlflow.active_run()
+        if run is not None:
+            with contextlib.suppress(Exception):
+                for v in MlflowClient().search_model_versions(f"run_id = '{run.info.run_id}'"):
+                    mark_unusable(v.name, v.version, f"its training run failed: {error!r}")
+        raise
+
+
+def promote_together(
+    experiment_id: str, source: str, versions: dict[Target, int], reason: str
+) -> None:
+    """Make each of ``versions`` its target's champion: all of them, or, when the process
+    is killed part-way, all of them at the next start (``recover_interrupted`` finishes
+    the moves recorded here first). Every version is checked before any alias moves."""
+    from mlflow import MlflowClient
+
+    if not versions:
+        return
+    for target, version in versions.items():
+        require_usable(registered_model_name(target.value, source), version)
+    moves = [
+        {
+            "target": target.value,
+            "source": source,
+            "version": version,
+            "reason": reason,
+            # The aliases as they were, to put back if the moves cannot be finished.
+            "was": _aliases(registered_model_name(target.value, source)),
+        }
+        for target, version in versions.items()
+    ]
+    client = MlflowClient()
+    pending = {"process": this_process().as_tags(), "moves": moves}
+    client.set_experiment_tag(experiment_id, PENDING_PROMOTION, json.dumps(pending))
+    for n, move in enumerate(moves):
+        if n:
+            pause_point("promoting")  # a test kills the job here: one champion moved
+        _move_champion(Target(move["target"]), source, move["version"], reason)
+    client.delete_experiment_tag(experiment_id, PENDING_PROMOTION)
+
+
+def recover_interrupted(experiment_id: str) -> list[str]:
+    """Clear up after processes that were killed: their runs still RUNNING become FAILED
+    (tag ``reaped``; versions they registered, unusable), and a job's champion moves left
+    half made are finished (or, if a version became unusable since, undone). Returns one
+    line per thing done. Processes on other hosts are never judged from here."""
+    return _reap_runs(experiment_id) + _finish_promotion(experiment_id)
+
+
+def _reap_runs(experiment_id: str) -> list[str]:
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    reaped = []
+    for run in client.search_runs([experiment_id], "attributes.status = 'RUNNING'"):
+        owner = ProcessId.from_tags(run.data.tags)
+        if owner is None or not is_gone(owner):
+            continue
+        run_id = run.info.run_id
+        client.set_tag(
+            run_id, "reaped", f"process {owner.pid} on {owner.host} ended before the run did"
+        )
+        client.set_terminated(run_id, "FAILED")
+        for v in client.search_model_versions(f"run_id = '{run_id}'"):
+            mark_unusable(v.name, v.version, "its training run was killed before it finished")
+        reaped.append(run_id)
+    if not reaped:
+        return []
+    return [
+        f"marked {len(reaped)} run(s) of killed processes FAILED (tag reaped): {', '.join(reaped)}"
+    ]
+
+
+def _finish_promotion(experiment_id: str) -> list[str]:
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    raw = client.get_experiment(experiment_id).tags.get(PENDING_PROMOTION)
+    if not raw:
+        return []
+    pending = json.loads(raw)
+    owner = ProcessId.from_tags(pending.get("process", {}))
+    if owner is None or not is_gone(owner):
+        return []  # still promoting, or on another host
+    moves = pending["moves"]
+    names = ", ".join(f"{m['target']} v{m['version']}" for m in moves)
+    try:
+        for move in moves:
+            require_usable(registered_model_name(move["target"], move["source"]), move["version"])
+    except MlbError as error:
+        for move in moves:
+            _restore_aliases(registered_model_name(move["target"], move["source"]), move["was"])
+        client.delete_experiment_tag(experiment_id, PENDING_PROMOTION)
+        return [f"undid the champion moves of a killed job ({names}): {error}"]
+    for move in moves:
+        _move_champion(Target(move["target"]), move["source"], move["version"], move["reason"])
+    client.delete_experiment_tag(experiment_id, PENDING_PROMOTION)
+    return [f"finished the champion moves of a job killed part-way: {names}"]
+
+
+def _aliases(name: str) -> dict[str, int | None]:
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    try:
+        aliases = MlflowClient().get_registered_model(name).aliases
+    except MlflowException:
+        aliases = {}
+    return {
+        alias: int(aliases[alias]) if alias in aliases else None
+        for alias in (CHAMPION, PREVIOUS_CHAMPION)
+    }
+
+
+def _restore_aliases(name: str, was: dict[str, int | None]) -> None:
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    for alias, version in was.items():
+        if version is None:
+            with contextlib.suppress(Exception):
+                client.delete_registered_model_alias(name, alias)
+        else:
+            client.set_registered_model_alias(name, alias, str(version))

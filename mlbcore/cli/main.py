@@ -357,6 +357,7 @@ def _schedule(args: argparse.Namespace) -> int:
                 f"{row['status']:<9} as of {row['as_of_utc']:%Y-%m-%d %H:%M}  "
                 f"started {row['started_at_utc']:%Y-%m-%d %H:%M:%S} ended {ended}  "
                 f"runs {row['mlflow_run_ids'] or '-'}"
+                + (f"  attempt {row['attempt']}" if (row["attempt"] or 1) > 1 else "")
                 + (f"\n      error: {row['error']}" if row["error"] else "")
             )
         return 0

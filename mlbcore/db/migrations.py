@@ -186,6 +186,21 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             CONSTRAINT predictions_scored_by_part CHECK (scored_by IN ('market', 'market_free'));
         """,
     ),
+    (
+        7,
+        "job runs: leases renewed by a heartbeat, and a second attempt at an abandoned slot",
+        """
+        ALTER TABLE {schema}.job_runs
+            ADD COLUMN attempt integer NOT NULL DEFAULT 1,
+            ADD COLUMN heartbeat_at_utc timestamptz,
+            ADD COLUMN lease_expires_at_utc timestamptz,
+            ADD COLUMN host text,
+            ADD COLUMN pid integer,
+            ADD COLUMN pid_started text,
+            DROP CONSTRAINT job_runs_schedule_id_slot_utc_key,
+            ADD CONSTRAINT job_runs_slot_attempt_key UNIQUE (schedule_id, slot_utc, attempt);
+        """,
+    ),
 )
 
 

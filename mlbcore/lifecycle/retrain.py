@@ -22,6 +22,7 @@ from mlbcore.errors import MlbError
 from mlbcore.lifecycle.assessment import champion_check, compare
 from mlbcore.lifecycle.decisions import Comparison, Decision, decide, promotion
 from mlbcore.lifecycle.state_store import DecisionRecord, StateStore
+from mlbcore.processes import this_process
 from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.targets import Target
 from mlbcore.training.pipeline import Progress, known_labelled
@@ -197,6 +198,7 @@ def _log_decision(
         "champion_version": str(outcome.champion_version or ""),
         "challenger_version": str(outcome.challenger_version or ""),
         "challenger_run_id": outcome.challenger_run_id or "",
+        **this_process().as_tags(),  # so a later command can tell a killed run
     }
     with mlflow.start_run(
         experiment_id=experiment_id,

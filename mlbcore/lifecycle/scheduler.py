@@ -4,26 +4,39 @@ cron or CI); `mlb scheduler run` ticks until SIGTERM, finishing the job in hand 
 A job is due when its schedule's latest slot at the as-of instant is newer than the last
 slot it ran for (and not older than the schedule itself), so a runner that was down for
 three days runs the job once. Claiming the slot is an insert that only one runner wins.
+
+A running job holds a lease, renewed by a heartbeat thread while it runs. A tick first
+marks ``abandoned`` every running job whose process is gone (on this host) or whose lease
+ran out (a runner elsewhere stopped renewing it), and then runs such a slot once more
+(attempt 2), never a third time.
 """
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from mlbcore.errors import MlbError
+from mlbcore.faults import pause_point
 from mlbcore.lifecycle.schedules import DAYS_OF_WEEK, latest_slot, next_slot, schedule_spec
 from mlbcore.lifecycle.state_store import StateStore
 from mlbcore.masking import masked
+from mlbcore.processes import ProcessId, is_gone, this_process
 from mlbcore.settings import Settings
 from mlbcore.targets import parse_targets
 from mlbcore.training.pipeline import Progress
 
 Clock = Callable[[], datetime]
+
+# A job's lease runs this long past its last heartbeat; the heartbeat comes four times a
+# lease, so a busy store or a slow beat never loses a live job its lease.
+LEASE_SECONDS = 120.0
+MAX_ATTEMPTS = 2  # an abandoned slot runs once more, never a third time
 
 
 def wall_clock() -> datetime:
@@ -69,18 +82,75 @@ def schedule_overview(settings: Settings, now: datetime) -> pl.DataFrame:
     )
 
 
-def due(store: StateStore, as_of: datetime) -> list[tuple[dict[str, Any], datetime]]:
-    """Each schedule due at ``as_of`` with the slot it is due for."""
-    last = store.last_slots()
+def due(store: StateStore, as_of: datetime) -> list[tuple[dict[str, Any], datetime, int]]:
+    """Each schedule due at ``as_of`` with the slot it is due for and the attempt: 1, or 2
+    for a slot whose first attempt was abandoned."""
+    last = store.last_attempts()
     found = []
     for schedule in store.schedules().iter_rows(named=True):
         slot = latest_slot(
             schedule["schedule_type"], schedule["hour_utc"], schedule["day_of_week"], as_of
         )
+        if slot < schedule["created_at_utc"]:
+            continue
         ran = last.get(schedule["id"])
-        if slot >= schedule["created_at_utc"] and (ran is None or slot > ran):
-            found.append((schedule, slot))
+        if ran is None or slot > ran[0]:
+            found.append((schedule, slot, 1))
+        elif slot == ran[0] and ran[2] == "abandoned" and ran[1] < MAX_ATTEMPTS:
+            found.append((schedule, slot, ran[1] + 1))
     return found
+
+
+def expire_leases(
+    store: StateStore, now: datetime, lease_seconds: float = LEASE_SECONDS
+) -> list[JobResult]:
+    """Mark ``abandoned`` each running job whose process is gone (judged on this host) or
+    whose lease ran out at ``now`` (its runner stopped renewing it; a live process on this
+    host is never judged by its lease alone)."""
+    abandoned, host = [], this_process().host
+    for row in store.running().iter_rows(named=True):
+        owner = ProcessId.from_tags(
+            {"host": row["host"] or "", "pid": str(row["pid"] or ""),
+             "pid_started": row["pid_started"] or ""}
+        )  # fmt: skip
+        # Runs claimed before leases existed have none: their start plus one lease.
+        lease_end = row["lease_expires_at_utc"] or row["started_at_utc"] + timedelta(
+            seconds=lease_seconds
+        )
+        if owner is not None and is_gone(owner):
+            why = f"its process {owner.pid} on {owner.host} ended without finishing it"
+        elif lease_end < now and (owner is None or owner.host != host):
+            why = f"its lease ran out at {lease_end:%Y-%m-%d %H:%M:%S} UTC (no heartbeat)"
+        else:
+            continue
+        if store.abandon(row["id"], now, why):
+            abandoned.append(
+                JobResult(row["schedule_id"], row["slot_utc"], row["job"], "abandoned", [], why)
+            )
+    return abandoned
+
+
+@contextmanager
+def heartbeat(
+    store: StateStore, job_run_id: int, clock: Clock, lease_seconds: float
+) -> Iterator[None]:
+    """Renew the job's lease every quarter lease while the block runs."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(lease_seconds / 4):
+            now = clock()
+            # A failed beat is retried at the next one; the lease has room for three.
+            with suppress(Exception):
+                store.renew(job_run_id, now, now + timedelta(seconds=lease_seconds))
+
+    thread = threading.Thread(target=beat, name=f"lease-{job_run_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def run_job(
@@ -111,20 +181,31 @@ def tick(
     clock: Clock = wall_clock,
     data: Path | str | None = None,
     progress: Progress = lambda _: None,
+    lease_seconds: float = LEASE_SECONDS,
 ) -> list[JobResult]:
-    """Run every job due at ``as_of`` once; a slot another runner claimed is left to it."""
+    """Run every job due at ``as_of`` once; a slot another runner claimed is left to it.
+    Jobs abandoned by killed runners are reported first, and their slot run again once."""
     store = StateStore(settings)
-    results = []
-    for schedule, slot in due(store, as_of):
-        job_run_id = store.claim(schedule["id"], slot, schedule["job"], as_of, clock())
+    results = expire_leases(store, clock(), lease_seconds)
+    for schedule, slot, attempt in due(store, as_of):
+        started = clock()
+        job_run_id = store.claim(
+            schedule["id"], slot, schedule["job"], as_of, started, attempt,
+            started + timedelta(seconds=lease_seconds),
+        )  # fmt: skip
         if job_run_id is None:
             results.append(
                 JobResult(schedule["id"], slot, schedule["job"], "claimed_elsewhere", [])
             )
             continue
-        progress(f"schedule {schedule['id']}: {schedule['job']} for slot {slot:%Y-%m-%d %H:%M}")
+        again = f" (attempt {attempt})" if attempt > 1 else ""
+        progress(
+            f"schedule {schedule['id']}: {schedule['job']} for slot {slot:%Y-%m-%d %H:%M}{again}"
+        )
         try:
-            run_ids = run_job(settings, schedule, as_of, job_run_id, data, progress)
+            with heartbeat(store, job_run_id, clock, lease_seconds):
+                pause_point("scheduled-job")  # a test kills the runner here, its job claimed
+                run_ids = run_job(settings, schedule, as_of, job_run_id, data, progress)
         except MlbError as error:
             why = masked(str(error))  # kept in the state store and shown: no passwords
             store.finish(job_run_id, "failed", clock(), [], why)

@@ -1,9 +1,12 @@
 """The lifecycle's state: schedules, the history of job runs, and retrain decisions.
 
 A SQLite file in the state folder by default; the PostgreSQL database when the
-``DATABASE_*`` settings name one (its tables come from `mlb db migrate`, migration 3).
-The same SQL serves both. A job run's ``(schedule_id, slot_utc)`` is unique, so the
-insert that claims a slot is the lock: of two schedulers, only one gets each slot.
+``DATABASE_*`` settings name one (its tables come from `mlb db migrate`, migrations 3
+and 7). The same SQL serves both. A job run's ``(schedule_id, slot_utc, attempt)`` is
+unique, so the insert that claims a slot's attempt is the lock: of two schedulers, only
+one gets it. A running job holds a lease that its process renews (heartbeat); a job
+whose lease ran out or whose process is gone is ``abandoned``, and its slot may be
+claimed once more, as attempt 2.
 """
 
 import sqlite3
@@ -16,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from mlbcore.processes import ProcessId, this_process
 from mlbcore.settings import Settings
 
 SQLITE_SCHEMA = """
@@ -55,7 +59,44 @@ CREATE TABLE IF NOT EXISTS decisions (
     job_run_id INTEGER
 );
 """
-TIME_COLUMNS = ("created_at_utc", "slot_utc", "as_of_utc", "started_at_utc", "ended_at_utc")
+# SQLite's own migrations, numbered by PRAGMA user_version (SQLITE_SCHEMA is version 0).
+SQLITE_MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (
+        1,
+        (
+            # Leases and attempts: a slot may be claimed again once its job was abandoned.
+            "ALTER TABLE job_runs RENAME TO job_runs_before_leases",
+            """CREATE TABLE job_runs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                schedule_id INTEGER,
+                slot_utc TEXT,
+                attempt INTEGER NOT NULL DEFAULT 1,
+                job TEXT NOT NULL,
+                as_of_utc TEXT NOT NULL,
+                started_at_utc TEXT NOT NULL,
+                ended_at_utc TEXT,
+                status TEXT NOT NULL,
+                mlflow_run_ids TEXT NOT NULL DEFAULT '',
+                error TEXT,
+                heartbeat_at_utc TEXT,
+                lease_expires_at_utc TEXT,
+                host TEXT,
+                pid INTEGER,
+                pid_started TEXT,
+                UNIQUE (schedule_id, slot_utc, attempt)
+            )""",
+            "INSERT INTO job_runs (id, schedule_id, slot_utc, job, as_of_utc, started_at_utc, "
+            "ended_at_utc, status, mlflow_run_ids, error) SELECT id, schedule_id, slot_utc, "
+            "job, as_of_utc, started_at_utc, ended_at_utc, status, mlflow_run_ids, error "
+            "FROM job_runs_before_leases",
+            "DROP TABLE job_runs_before_leases",
+        ),
+    ),
+)
+TIME_COLUMNS = (
+    "created_at_utc", "slot_utc", "as_of_utc", "started_at_utc", "ended_at_utc",
+    "heartbeat_at_utc", "lease_expires_at_utc",
+)  # fmt: skip
 REASON_SEPARATOR = "\n"
 
 
@@ -101,6 +142,7 @@ class StateStore:
         try:
             conn.executescript(SQLITE_SCHEMA)
             conn.execute("BEGIN IMMEDIATE")
+            _migrate_sqlite(conn)
             yield conn
             conn.execute("COMMIT")
         except BaseException:
@@ -169,18 +211,56 @@ class StateStore:
 
     def claim(
         self, schedule_id: int | None, slot: datetime | None, job: str, as_of: datetime,
-        started_at: datetime,
+        started_at: datetime, attempt: int = 1, lease_until: datetime | None = None,
+        process: ProcessId | None = None,
     ) -> int | None:  # fmt: skip
-        """Record a job as running; None when another runner already claimed the slot."""
+        """Record a job as running, held by ``process`` until ``lease_until``; None when
+        another runner already claimed this attempt at the slot."""
+        owner = process or this_process()
         with self._connection() as conn:
             row = self._execute(
                 conn,
-                "INSERT INTO job_runs (schedule_id, slot_utc, job, as_of_utc, started_at_utc, "
-                "status) VALUES (%s, %s, %s, %s, %s, 'running') "
-                "ON CONFLICT (schedule_id, slot_utc) DO NOTHING RETURNING id",
-                (schedule_id, slot, job, as_of, started_at),
-            ).fetchone()
+                "INSERT INTO job_runs (schedule_id, slot_utc, attempt, job, as_of_utc, "
+                "started_at_utc, status, heartbeat_at_utc, lease_expires_at_utc, host, pid, "
+                "pid_started) VALUES (%s, %s, %s, %s, %s, %s, 'running', %s, %s, %s, %s, %s) "
+                "ON CONFLICT (schedule_id, slot_utc, attempt) DO NOTHING RETURNING id",
+                (
+                    schedule_id, slot, attempt, job, as_of, started_at, started_at,
+                    lease_until, owner.host, owner.pid, owner.started,
+                ),
+            ).fetchone()  # fmt: skip
         return int(row[0]) if row else None
+
+    def renew(self, run_id: int, now: datetime, lease_until: datetime) -> bool:
+        """The heartbeat: extend a running job's lease; False when it is no longer
+        running (another runner abandoned it)."""
+        with self._connection() as conn:
+            renewed = self._execute(
+                conn,
+                "UPDATE job_runs SET heartbeat_at_utc = %s, lease_expires_at_utc = %s "
+                "WHERE id = %s AND status = 'running'",
+                (now, lease_until, run_id),
+            ).rowcount
+        return bool(renewed)
+
+    def running(self) -> pl.DataFrame:
+        """Every job run still marked running, with its lease and its process."""
+        return self._frame(
+            "SELECT id, schedule_id, slot_utc, attempt, job, started_at_utc, "
+            "heartbeat_at_utc, lease_expires_at_utc, host, pid, pid_started FROM job_runs "
+            "WHERE status = 'running' ORDER BY id"
+        )
+
+    def abandon(self, run_id: int, ended_at: datetime, why: str) -> bool:
+        """Mark a running job abandoned; False when it was no longer running."""
+        with self._connection() as conn:
+            done = self._execute(
+                conn,
+                "UPDATE job_runs SET status = 'abandoned', ended_at_utc = %s, error = %s "
+                "WHERE id = %s AND status = 'running'",
+                (ended_at, why, run_id),
+            ).rowcount
+        return bool(done)
 
     def finish(
         self, run_id: int, status: str, ended_at: datetime, mlflow_run_ids: list[str],
@@ -196,18 +276,29 @@ class StateStore:
 
     def job_runs(self, limit: int = 50) -> pl.DataFrame:
         return self._frame(
-            "SELECT id, schedule_id, slot_utc, job, as_of_utc, started_at_utc, ended_at_utc, "
-            "status, mlflow_run_ids, error FROM job_runs ORDER BY id DESC LIMIT %s",
+            "SELECT id, schedule_id, slot_utc, attempt, job, as_of_utc, started_at_utc, "
+            "ended_at_utc, status, mlflow_run_ids, error FROM job_runs "
+            "ORDER BY id DESC LIMIT %s",
             (limit,),
         )
 
     def last_slots(self) -> dict[int, datetime]:
         """Each schedule's latest claimed slot."""
+        return {k: v[0] for k, v in self.last_attempts().items()}
+
+    def last_attempts(self) -> dict[int, tuple[datetime, int, str]]:
+        """Each schedule's latest claimed slot, with its latest attempt and that
+        attempt's status."""
         frame = self._frame(
-            "SELECT schedule_id, MAX(slot_utc) AS slot_utc FROM job_runs "
-            "WHERE schedule_id IS NOT NULL GROUP BY schedule_id"
+            "SELECT schedule_id, slot_utc, attempt, status FROM job_runs r "
+            "WHERE schedule_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM job_runs later "
+            "WHERE later.schedule_id = r.schedule_id AND (later.slot_utc > r.slot_utc OR "
+            "(later.slot_utc = r.slot_utc AND later.attempt > r.attempt)))"
         )
-        return dict(zip(frame["schedule_id"].to_list(), frame["slot_utc"].to_list(), strict=True))
+        return {
+            row["schedule_id"]: (row["slot_utc"], row["attempt"], row["status"])
+            for row in frame.iter_rows(named=True)
+        }
 
     # Decisions
 
@@ -239,3 +330,13 @@ class StateStore:
             f"{where}ORDER BY id DESC LIMIT %s",
             params,
         )
+
+
+def _migrate_sqlite(conn: sqlite3.Connection) -> None:
+    """Apply SQLite's pending migrations inside the caller's transaction."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    for number, statements in SQLITE_MIGRATIONS:
+        if number > version:
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")

@@ -2,7 +2,8 @@
 features once, train every requested target, then log each to MLflow.
 
 All targets are trained before any run is logged, so bad input (a window too small for
-one target) fails before anything is written.
+one target) fails before anything is written; and every target is logged before any
+champion moves, so a job promotes all its targets or none.
 """
 
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from mlbcore.data.snapshot import Snapshot, load_snapshot
+from mlbcore.faults import pause_point
 from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_SET_VERSION
 from mlbcore.features.timing import result_known_at_utc
@@ -281,14 +283,22 @@ def train_models(
         failures = gate_failures(result.target, result.gate, settings.promotion)
         trained.append(TrainedTarget(result, run_id, version, promote and not failures, failures))
         progress(f"logged {result.target} as run {run_id}, version {version}")
-        if failures:
+        pause_point("target-logged")
+    # Champions move only once every target is logged: a job promotes all its targets or,
+    # failing or killed before this, none (tracking.promote_together finishes moves a kill
+    # interrupts).
+    for t in trained:
+        if t.rejected_reasons:
             tracking.reject_challenger(
-                result.target, snapshot.games_source, version, "; ".join(failures)
+                t.result.target, snapshot.games_source, t.version, "; ".join(t.rejected_reasons)
             )
-        elif promote:
-            tracking.set_champion(
-                result.target, snapshot.games_source, version, "trained by mlb train"
-            )
+    if promote:
+        tracking.promote_together(
+            experiment_id,
+            snapshot.games_source,
+            {t.result.target: t.version for t in trained if not t.rejected_reasons},
+            "trained by mlb train",
+        )
     seconds["mlflow"] = time.perf_counter() - tick
     return TrainingRun(
         data_source=masked(snapshot.source),
