@@ -34,12 +34,12 @@ def test_migrate_is_safe_twice_and_from_two_processes_at_once(pg_schema, capsys)
     outputs = [p.communicate()[0] for p in (first, second)]
     assert first.returncode == 0 and second.returncode == 0
     assert sorted(o.strip().split(": ")[-1] for o in outputs) == [
-        "1, 2, 3, 4, 5, 6",
+        "1, 2, 3, 4, 5, 6, 7",
         "none pending",
     ]
     assert main(["db", "migrate"]) == 0
     assert "none pending" in capsys.readouterr().out
-    assert _count(pg_schema, "schema_migrations") == 6
+    assert _count(pg_schema, "schema_migrations") == 7
 
 
 def test_load_is_copy_and_idempotent(pg_schema, capsys):
@@ -338,7 +338,7 @@ def test_the_scored_by_migration_keeps_every_earlier_prediction_with_an_unknown_
             )
     monkeypatch.setattr(migrations, "MIGRATIONS", full)
     with psycopg.connect(URL) as conn:
-        assert migrations.migrate(conn, pg_schema) == [6]
+        assert migrations.migrate(conn, pg_schema) == [6, 7]
     migrated = _stored_predictions(pg_schema)
     assert migrated.height == len(rows)
     assert migrated["scored_by"].null_count() == len(rows)
