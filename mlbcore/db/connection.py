@@ -4,7 +4,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from mlbcore.errors import MlbError
+from mlbcore.errors import BackendError
 from mlbcore.settings import Settings
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def masked(url: str) -> str:
 
 
 def connect(url: str) -> "psycopg.Connection":
-    """A connection, or an ``MlbError`` within the timeout that names the masked URL."""
+    """A connection, or a ``BackendError`` within the timeout that names the masked URL."""
     import psycopg
 
     plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
@@ -44,4 +44,4 @@ def connect(url: str) -> "psycopg.Connection":
         return psycopg.connect(plain, connect_timeout=CONNECT_TIMEOUT_SECONDS, autocommit=False)
     except psycopg.OperationalError as error:
         reason = " ".join(str(error).split()) or "unreachable"
-        raise MlbError(f"cannot connect to PostgreSQL at {masked(url)}: {reason}") from None
+        raise BackendError(f"cannot connect to PostgreSQL at {masked(url)}: {reason}") from None
