@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from mlbcore.errors import MlbError
+from mlbcore.files import writable_folder
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.training.metrics import PRIMARY_METRIC
@@ -42,7 +43,8 @@ def configure(settings: Settings) -> str:
     logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)
     logging.getLogger("psycopg").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    settings.mlb_state_dir.mkdir(parents=True, exist_ok=True)
+    # A folder MLflow cannot write in would fail after its retries (minutes): fail now.
+    writable_folder(settings.mlb_state_dir, "MLB_STATE_DIR")
     from mlbcore.db.mlflow_store import prepare_tracking_store
 
     prepare_tracking_store(settings.tracking_uri, settings.artifact_location)

@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from mlbcore.files import writable_folder
 from mlbcore.settings import Settings
 
 SQLITE_SCHEMA = """
@@ -95,7 +96,7 @@ class StateStore:
                 conn.execute(f'SET search_path TO "{self._schema}"')
                 yield conn
             return
-        Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        writable_folder(Path(self._path).parent, "MLB_STATE_DIR")
         # A writer waits for another's transaction rather than failing at once.
         conn = sqlite3.connect(self._path, timeout=30, isolation_level=None)
         try:

@@ -17,13 +17,20 @@ from mlbcore.data.snapshot import Snapshot, load_snapshot
 from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_SET_VERSION
 from mlbcore.features.timing import result_known_at_utc
+from mlbcore.health import preflight
 from mlbcore.settings import Settings
 from mlbcore.store.feature_cache import CacheStats
 from mlbcore.targets import Target
 from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.trainer import Challenger, TrainingResult, fit_challenger, train_target
-from mlbcore.training.windows import Window, as_of_window, in_window, resolve_window
+from mlbcore.training.windows import (
+    Window,
+    as_of_window,
+    in_window,
+    require_positive_days,
+    resolve_window,
+)
 
 Progress = Callable[[str], None]
 
@@ -201,6 +208,8 @@ def train_models(
     """
     started_at = now or datetime.now(UTC)
     days = settings.training.training_window_days if days is None else days
+    require_positive_days(days)
+    preflight(settings)  # every store must answer before the training, not after it
     seconds: dict[str, float] = {}
 
     tick = time.perf_counter()
