@@ -1,15 +1,14 @@
-"""The one exception type the CLI and notebooks show to people as a single line."""
+"""The exception types the CLI and notebooks show to people as a single line."""
 
 
 class MlbError(Exception):
     """A problem with the user's input or environment: what was wrong and what to do.
 
-    The CLI prints ``str(error)`` on one line and exits with ``exit_code`` (2: bad input);
-    notebooks show it in a callout. Anything else that escapes is a bug and keeps its
-    traceback.
+    The CLI prints ``str(error)`` on one line and exits ``exit_code``; notebooks show it in
+    a callout. Anything else that escapes is a bug and keeps its traceback.
     """
 
-    exit_code = 2  # bad input
+    exit_code = 2  # bad input: the command can never work as given
 
 
 class TruncatedInput(MlbError):
@@ -19,8 +18,8 @@ class TruncatedInput(MlbError):
     exit_code = 1
 
 
-class BackendUnavailable(MlbError):
-    """A back end (PostgreSQL, Redis, MLflow) failed or cannot be reached: the CLI exits 1,
-    not 2, since the input was fine."""
+class BackendError(MlbError):
+    """A back end failed (a database, the MLflow store, the state folder, the disk): the
+    same command may work once it is back, so the CLI exits 1, not 2."""
 
     exit_code = 1

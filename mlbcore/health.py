@@ -11,8 +11,10 @@ from urllib.error import HTTPError
 from urllib.parse import urlsplit, urlunsplit
 from urllib.request import urlopen
 
+from mlbcore.data.snapshot import read_manifest
 from mlbcore.db.connection import connect, database_url, is_database_url, masked
-from mlbcore.errors import MlbError
+from mlbcore.errors import BackendError, MlbError
+from mlbcore.files import shown, unwritable, writable_folder
 from mlbcore.settings import Settings
 from mlbcore.store.feature_cache import cache_counters
 
@@ -59,11 +61,11 @@ def data_health(settings: Settings) -> BackendHealth:
     if url:
         return _postgres("data", url)
     path = Path(settings.mlb_data)
-    manifest = path / "manifest.json"
-    up = manifest.is_file()
-    return BackendHealth(
-        "data", "snapshot", str(path), True, up, detail="" if up else "no manifest.json"
-    )
+    try:
+        read_manifest(path)  # cheap: the tables are checked when a command loads them
+    except MlbError as error:
+        return BackendHealth("data", "snapshot", shown(path), True, False, detail=str(error)[:200])
+    return BackendHealth("data", "snapshot", str(path), True, True)
 
 
 MLFLOW_PROBE_TIMEOUT_SECONDS = 2.0
@@ -96,6 +98,11 @@ def _sqlite_store(uri: str, timeout: float) -> BackendHealth:
         )
 
     file = Path(uri.removeprefix("sqlite:///"))
+    # SQLite writes beside its file; a read-only folder would fail every write, after
+    # MLflow's retries (minutes), so it is down now.
+    problem = unwritable(file.parent)
+    if problem is not None:
+        return health(False, f"cannot write in {shown(file.parent)} ({problem.strerror})")
     if not file.exists():
         return health(True, EMPTY_STORE, empty=True)
     if file.is_dir():
@@ -195,3 +202,20 @@ def redis_health(settings: Settings) -> BackendHealth:
 
 def backend_health(settings: Settings) -> list[BackendHealth]:
     return [data_health(settings), mlflow_health(settings), redis_health(settings)]
+
+
+def preflight(settings: Settings) -> None:
+    """Before a job that ends by logging models: the state folder takes files, the MLflow
+    store answers, and so does PostgreSQL when the ``DATABASE_*`` settings name it. Fails
+    in seconds with one line (``BackendError``; ``MlbError`` for a path that can never
+    work), not after minutes of training."""
+    writable_folder(settings.mlb_state_dir, "MLB_STATE_DIR")
+    for url in (database_url(settings), settings.tracking_uri):
+        if is_database_url(url):
+            connect(str(url)).close()  # its error names the URL, masked
+    store = mlflow_health(settings)
+    if store.configured and not store.up:
+        raise BackendError(
+            f"the MLflow store {store.address} is down ({store.detail}); "
+            "bring it back or point MLFLOW_TRACKING_URI at one that answers"
+        )

@@ -1,9 +1,13 @@
 """What the notebooks call: control defaults that work the same when edited, served as an
 app or run as a script, and the jobs with errors turned into messages."""
 
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
+from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -12,6 +16,23 @@ from mlbcore.errors import MlbError
 from mlbcore.masking import masked
 from mlbcore.settings import Settings, load_settings
 from mlbcore.targets import ALL_TARGETS, Target, parse_targets
+from mlbcore.training.windows import MAX_WINDOW_DAYS
+
+
+def _known_errors_in_one_line(
+    kind: type[BaseException], error: BaseException, trace: TracebackType | None
+) -> None:
+    """A notebook run as a script ends on a known error (``MlbError``, raised so the
+    script exits non-zero) with its one line, as the CLI does; anything else, or
+    ``MLB_DEBUG=1``, keeps the traceback."""
+    if isinstance(error, MlbError) and not os.environ.get("MLB_DEBUG"):
+        print(f"{Path(sys.argv[0]).name}: error: {error}", file=sys.stderr)
+        return
+    sys.__excepthook__(kind, error, trace)
+
+
+if sys.excepthook is sys.__excepthook__:  # a debugger's or an IDE's hook stays
+    sys.excepthook = _known_errors_in_one_line
 
 
 def _words(value: Any) -> Any:
@@ -27,7 +48,7 @@ class TrainControls(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     targets: list[Target] = Field(default_factory=lambda: list(ALL_TARGETS))
-    days: int = Field(90, ge=1)
+    days: int = Field(90, ge=1, le=MAX_WINDOW_DAYS)
     end_date: date | None = None
 
     _words = field_validator("targets", mode="before")(lambda value: _words(value))
@@ -39,7 +60,7 @@ class LifecycleControls(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     target: Target = Target.MONEYLINE_HOME_WIN
-    days: int = Field(30, ge=1)
+    days: int = Field(30, ge=1, le=MAX_WINDOW_DAYS)
     as_of: date | None = None  # default: the data's last date
 
 

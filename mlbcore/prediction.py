@@ -17,6 +17,7 @@ import polars as pl
 from mlbcore.db.tables import PredictionColumns
 from mlbcore.errors import MlbError
 from mlbcore.features.registry import FEATURE_NAMES, FEATURE_SET_VERSION
+from mlbcore.files import shown, writable_file, write_atomically
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.tracking import REGISTERED_MODEL_PREFIX, require_champion
@@ -137,16 +138,16 @@ def predict_games(
 
 
 def output_format(out: Path) -> str:
-    """``.csv`` or ``.parquet``, checked before any work is done."""
+    """``.csv`` or ``.parquet``, checked before any work is done, as is that the file's
+    folder takes files."""
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
-        raise MlbError(f"--out must end in .csv or .parquet, got {out.name}")
+        raise MlbError(f"--out must end in .csv or .parquet, got {shown(out.name)}")
+    writable_file(out, "--out")
     return suffix
 
 
 def write_predictions(frame: pl.DataFrame, out: Path) -> None:
     """CSV or Parquet by the file's suffix, written to a temporary file then renamed."""
-    from mlbcore.files import write_atomically
-
     suffix = output_format(out)
     write_atomically(out, frame.write_csv if suffix == ".csv" else frame.write_parquet)

@@ -13,10 +13,11 @@ import polars as pl
 
 from mlbcore import charts
 from mlbcore.errors import MlbError
-from mlbcore.files import write_atomically
+from mlbcore.files import shown, writable_file, write_atomically
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.training.metrics import metric_names
+from mlbcore.training.windows import require_positive_days
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; color: #222; }
@@ -79,7 +80,9 @@ def build_report(
     from mlbcore.training.pipeline import data_and_features
 
     if out.suffix.lower() not in (".html", ".htm"):
-        raise MlbError(f"--out must end in .html, got {out.name}")
+        raise MlbError(f"--out must end in .html, got {shown(out.name)}")
+    writable_file(out, "--out")
+    require_positive_days(days)
     loaded = data_and_features(settings, data)  # read once for both jobs
     tracking.configure(settings)
     champion = tracking.require_champion(target, loaded[0].games_source)

@@ -7,14 +7,18 @@ e.g. ``MODELS__MONEYLINE_HOME_WIN__NUM_LEAVES=40`` or ``TRAINING__CROSS_VALIDATI
 """
 
 import os
+import re
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -166,6 +170,20 @@ class FeaturesConfig(BaseModel):
     lineups: bool = True
 
 
+# The stores MLflow can track in ("postgresql+psycopg" counts as "postgresql"); a bare
+# path (no scheme) is a local folder store.
+MLFLOW_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql", "http", "https", "file", "databricks")
+# Settings whose values may carry a password: an error names them but never shows them.
+_NOT_SHOWN = {"DATABASE_PASSWORD", "MLFLOW_TRACKING_URI", "REDIS_URL", "MLFLOW_UI_URL"}
+
+
+def config_file() -> tuple[Path, bool]:
+    """The TOML file settings are read from, and whether ``MLB_CONFIG_FILE`` named it (then
+    it must exist; the default ``mlb.toml`` is optional)."""
+    named = os.environ.get("MLB_CONFIG_FILE")
+    return Path(named or "mlb.toml"), bool(named)
+
+
 class Settings(BaseSettings):
     """Everything configurable, from the environment (and ``mlb.toml``)."""
 
@@ -201,6 +219,25 @@ class Settings(BaseSettings):
     models: ModelConfigs = ModelConfigs()
     features: FeaturesConfig = FeaturesConfig()
 
+    @field_validator("database_host")
+    @classmethod
+    def _a_host(cls, host: str | None) -> str | None:
+        # It goes into a postgresql:// URL, where these characters would change its meaning.
+        if host is not None and not re.fullmatch(r"[^\s/@?#]+", host):
+            raise ValueError("a host name or IP address, without spaces, '/', '@', '?' or '#'")
+        return host
+
+    @field_validator("mlflow_tracking_uri")
+    @classmethod
+    def _a_store_mlflow_knows(cls, uri: str | None) -> str | None:
+        scheme = urlsplit(uri).scheme.partition("+")[0].lower() if uri else ""
+        if scheme and scheme not in MLFLOW_SCHEMES:
+            raise ValueError(
+                f"MLflow has no store for {scheme}://; use sqlite:///FILE, "
+                "postgresql://USER@HOST/DB, http(s)://HOST:PORT or a folder"
+            )
+        return uri
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -210,7 +247,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml_file = Path(os.environ.get("MLB_CONFIG_FILE", "mlb.toml"))
+        toml_file, _ = config_file()
         return (
             init_settings,
             env_settings,
@@ -245,12 +282,35 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Validated settings; an invalid value raises ``MlbError`` naming the variable."""
+    """Validated settings; an invalid value, an unreadable TOML file or a named one that
+    does not exist raises ``MlbError`` naming the variable or the file."""
+    toml_file, named = config_file()
     try:
+        if named and not toml_file.is_file():
+            raise MlbError(
+                f"MLB_CONFIG_FILE names {toml_file}, which is not a file; "
+                "create it or unset MLB_CONFIG_FILE"
+            )
         return Settings(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
         field = "__".join(str(part) for part in first["loc"]).upper()
-        # A secret's value is never echoed, not even a wrong one.
-        shown = "***" if first["loc"][0] in SECRET_SETTINGS else repr(first.get("input"))
-        raise MlbError(masked(f"invalid setting {field}={shown}: {first['msg']}")) from None
+        # A secret's value is never echoed, not even a wrong one; URLs are masked.
+        secret = first["loc"][0] in SECRET_SETTINGS or field in _NOT_SHOWN
+        shown = "" if secret else f"={first.get('input')!r}"
+        reason = first["msg"].removeprefix("Value error, ")
+        raise MlbError(masked(f"invalid setting {field}{shown}: {reason}")) from None
+    except SettingsError as error:  # a nested setting given as something other than JSON
+        found = re.search(r'field "(\w+)"', str(error))
+        field = found.group(1).upper() if found else "a nested setting"
+        raise MlbError(
+            f"invalid setting {field}: not JSON; set one field with {field}__NAME=VALUE "
+            f"or the whole of it as a JSON object"
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise MlbError(
+            f"the settings file {toml_file} is not UTF-8 TOML ({error}); fix it, or point "
+            "MLB_CONFIG_FILE at another file"
+        ) from None
+    except OSError as error:  # the config file is a folder, unreadable, or its name too long
+        raise MlbError(f"cannot read the settings file {toml_file}: {error.strerror}") from None

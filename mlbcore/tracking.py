@@ -18,6 +18,7 @@ from typing import Any
 
 from mlbcore.errors import MlbError
 from mlbcore.faults import pause_point
+from mlbcore.files import writable_folder
 from mlbcore.processes import ProcessId, is_gone, this_process
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
@@ -54,7 +55,8 @@ def configure(settings: Settings) -> str:
     logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)
     logging.getLogger("psycopg").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    settings.mlb_state_dir.mkdir(parents=True, exist_ok=True)
+    # A folder MLflow cannot write in would fail after its retries (minutes): fail now.
+    writable_folder(settings.mlb_state_dir, "MLB_STATE_DIR")
     from mlbcore.db import mlflow_artifacts
     from mlbcore.db.mlflow_store import prepare_tracking_store, relink_to_state_folder
 

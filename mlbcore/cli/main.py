@@ -2,14 +2,15 @@
 `mlb --help` starts in a fraction of a second."""
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from mlbcore.errors import MlbError
+from mlbcore.errors import BackendError, MlbError
 from mlbcore.masking import masked
 
 if TYPE_CHECKING:
@@ -20,10 +21,14 @@ if TYPE_CHECKING:
 
 
 def _parse_date(text: str, flag: str) -> date:
+    from mlbcore.training.windows import require_date_in_range
+
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise MlbError(f"{flag} must be a date as YYYY-MM-DD, got {text!r}") from None
+    require_date_in_range(day, flag)
+    return day
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -284,6 +289,7 @@ def _status(args: argparse.Namespace) -> int:
     from mlbcore.settings import load_settings
 
     settings = load_settings()
+    as_of = parse_as_of(args.as_of)  # a bad --as-of fails before any probe prints
     backends = backend_health(settings)
     for b in backends:
         state = b.state
@@ -295,7 +301,6 @@ def _status(args: argparse.Namespace) -> int:
     if not down:
         from mlbcore.training.pipeline import data_games_source
 
-        as_of = parse_as_of(args.as_of)
         source = data_games_source(settings)
         print(f"champions for {source} games as of {as_of:%Y-%m-%d %H:%M} UTC:")
         for t in target_statuses(settings, as_of, source):
@@ -539,10 +544,17 @@ def _bench_train(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line that points at the help, not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from pathlib import Path
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mlb",
         description="Train and track LightGBM models of MLB games for betting.",
     )
@@ -881,7 +893,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mlb: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:
+        if not _backend_failure(error) or os.environ.get("MLB_DEBUG"):
+            raise
+        print(f"mlb: error: {_one_line(error)}", file=sys.stderr)
+        return BackendError.exit_code
     return code
+
+
+# Modules whose exceptions mean a store or server failed, not a bug of ours. Checked by
+# name so the CLI imports none of them to start.
+_BACKEND_MODULES = ("sqlite3", "psycopg", "sqlalchemy", "redis", "mlflow.store.db")
+
+
+def _backend_failure(error: BaseException) -> bool:
+    """A file system, database or server refused: ``OSError`` (read-only, full disk,
+    connection refused) or an exception of a database driver."""
+    return isinstance(error, OSError) or any(
+        kind.__module__.startswith(_BACKEND_MODULES) for kind in type(error).__mro__
+    )
+
+
+def _one_line(error: BaseException) -> str:
+    """What failed, on one line: the error's first line (drivers append the SQL and
+    links below it), and how to see the rest."""
+    first = next((line for line in str(error).splitlines() if line.strip()), "")
+    what = f"{type(error).__name__}: {first.strip()}" if first else type(error).__name__
+    return f"{what[:300]} (a back end or the disk failed; MLB_DEBUG=1 shows the traceback)"
 
 
 if __name__ == "__main__":

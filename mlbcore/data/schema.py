@@ -202,3 +202,34 @@ SORT_KEYS: dict[str, list[str]] = {
 
 def empty_table(name: str) -> pl.DataFrame:
     return pl.DataFrame(schema=full_schema(name))
+
+
+def table_problem(name: str, frame: pl.DataFrame) -> str | None:
+    """What makes ``frame`` unfit to be table ``name``, or None: a column of the schema it
+    lacks (those added since schema version 1 may be absent), or a column of another type."""
+    missing = [c for c in TABLES[name].names() if c not in frame.columns]
+    if missing:
+        return f"table {name} lacks column(s) {', '.join(missing)}"
+    wrong = [
+        f"{c} is {frame.schema[c]}, not {t}"
+        for c, t in full_schema(name).items()
+        if c in frame.columns and frame.schema[c] != t
+    ]
+    return f"table {name}: {'; '.join(wrong)}" if wrong else None
+
+
+def games_problem(games: pl.DataFrame) -> str | None:
+    """What breaks the rules every other table and feature leans on, or None: each game
+    once (joins would multiply rows), and a first pitch for each (every cutoff is one)."""
+    if games["game_id"].null_count():
+        return f"{games['game_id'].null_count()} game(s) have no game_id"
+    twice = games.filter(pl.col("game_id").is_duplicated())["game_id"].unique().sort()
+    if twice.len():
+        return f"{twice.len()} game_id(s) appear more than once, e.g. {', '.join(twice.head(3))}"
+    no_first_pitch = games.filter(pl.col("first_pitch_utc").is_null())["game_id"]
+    if no_first_pitch.len():
+        return (
+            f"{no_first_pitch.len()} game(s) have no first_pitch_utc, "
+            f"e.g. {', '.join(str(g) for g in no_first_pitch.head(3))}"
+        )
+    return None

@@ -14,8 +14,10 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mlbcore.data.schema import (
     ADDED_COLUMNS,
@@ -25,9 +27,12 @@ from mlbcore.data.schema import (
     TABLES,
     empty_table,
     full_schema,
+    games_problem,
+    table_problem,
     with_added_columns,
 )
 from mlbcore.errors import MlbError
+from mlbcore.files import shown
 
 MANIFEST = "manifest.json"
 
@@ -126,13 +131,16 @@ def write_snapshot(
     out_dir = Path(out_dir)
     frames = {name: canonical(name, tables.get(name, empty_table(name))) for name in TABLES}
     _refuse_to_replace(out_dir)
+    problem = games_problem(frames["games"])
+    if problem is not None:  # never write a snapshot that would be refused on loading
+        raise MlbError(f"cannot write snapshot {shown(out_dir)}: {problem}")
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     except OSError as error:
         raise MlbError(
-            f"cannot write a snapshot at {out_dir} ({error.strerror}); give a folder you can "
-            "write to"
+            f"cannot write a snapshot at {shown(out_dir)} ({error.strerror}); give a folder "
+            "you can write to"
         ) from None
     try:
         files = {}
@@ -194,56 +202,108 @@ def prepare_out(
     )
 
 
+class Manifest(BaseModel):
+    """``manifest.json`` as every snapshot has it; the schema version is checked apart,
+    with its own message."""
+
+    model_config = ConfigDict(extra="allow")
+
+    schema_version: Any = None
+    description: str = ""
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    row_counts: dict[str, int] = Field(default_factory=dict)
+    files: dict[str, str]
+    notices: list[str] = Field(default_factory=list)
+
+
 def read_manifest(path: Path) -> dict[str, object]:
-    path = Path(path)
+    """The snapshot's manifest as a dict, validated; ``MlbError`` for a folder that is not
+    a snapshot or a manifest that is not one."""
+    return _manifest(Path(path)).model_dump()
+
+
+def _manifest(path: Path) -> Manifest:
     manifest_path = path / MANIFEST
-    if not path.is_dir():
-        raise MlbError(
-            f"snapshot folder {path} does not exist; run `mlb snapshot demo` to create one"
-        )
-    if not manifest_path.is_file():
-        raise MlbError(f"{path} has no {MANIFEST}; it is not a snapshot folder")
     try:
-        manifest: dict[str, object] = json.loads(manifest_path.read_text())
+        if not path.is_dir():
+            raise MlbError(
+                f"snapshot folder {shown(path)} does not exist; "
+                "run `mlb snapshot demo` to create one"
+            )
+        if not manifest_path.is_file():
+            raise MlbError(f"{shown(path)} has no {MANIFEST}; it is not a snapshot folder")
+        text = manifest_path.read_bytes().decode()
+    except OSError as error:  # a name too long, a folder we may not read
+        raise MlbError(f"cannot read snapshot {shown(path)}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise MlbError(f"{shown(manifest_path)} is not UTF-8; regenerate the snapshot") from None
+    try:
+        return Manifest.model_validate(json.loads(text))
     except json.JSONDecodeError as error:
         raise MlbError(
-            f"{manifest_path} is not valid JSON ({error.msg}); regenerate the snapshot"
+            f"{shown(manifest_path)} is not valid JSON ({error.msg}); regenerate the snapshot"
         ) from None
-    return manifest
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the whole file"
+        raise MlbError(
+            f"{shown(manifest_path)} is not a snapshot manifest ({where}: {first['msg']}); "
+            "regenerate the snapshot"
+        ) from None
+
+
+def _read_table(path: Path, name: str, row_count: int | None) -> pl.DataFrame:
+    """Table ``name`` from its Parquet file, refused unless it has the schema's columns,
+    types and the manifest's row count. The file's hash was checked before: this catches
+    a snapshot written wrong, or a manifest rewritten to match damaged files."""
+    file = path / f"{name}.parquet"
+    try:
+        frame = pl.read_parquet(file)
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
+        raise MlbError(
+            f"snapshot {shown(path)}: {file.name} is not readable Parquet ({reason}); "
+            "regenerate the snapshot"
+        ) from None
+    problem = table_problem(name, frame)
+    if problem is None and row_count is not None and frame.height != row_count:
+        problem = f"{file.name} has {frame.height} rows, its manifest says {row_count}"
+    if problem is None and name == "games":
+        problem = games_problem(frame)
+    if problem is not None:
+        raise MlbError(f"snapshot {shown(path)}: {problem}; regenerate or re-import it")
+    return frame
 
 
 def load_snapshot(path: Path) -> Snapshot:
     """Read a snapshot folder, refusing one whose files do not match its manifest."""
     path = Path(path)
-    manifest = read_manifest(path)
-    if manifest.get("schema_version") != SCHEMA_VERSION:
+    manifest = _manifest(path)
+    if manifest.schema_version != SCHEMA_VERSION:
         raise MlbError(
-            f"snapshot {path} has schema version {manifest.get('schema_version')!r}, "
+            f"snapshot {path} has schema version {manifest.schema_version!r}, "
             f"this version of mlbcore reads {SCHEMA_VERSION!r}; regenerate it"
         )
-    files = manifest.get("files")
-    if not isinstance(files, dict):
-        raise MlbError(f"{path / MANIFEST} lists no files; regenerate the snapshot")
     tables = {}
     for name in TABLES:
         file = path / f"{name}.parquet"
-        if name in ADDED_TABLES and file.name not in files:  # written before the table
+        if name in ADDED_TABLES and file.name not in manifest.files:  # written before it
             tables[name] = empty_table(name)
             continue
         if not file.is_file():
             raise MlbError(f"snapshot {path} is missing {file.name}; regenerate it")
-        if _file_sha256(file) != files.get(file.name):
+        if _file_sha256(file) != manifest.files.get(file.name):
             raise MlbError(
                 f"{file} does not match the hash in its manifest (changed or damaged); "
                 "regenerate the snapshot"
             )
-        tables[name] = pl.read_parquet(file)
+        tables[name] = _read_table(path, name, manifest.row_counts.get(name))
     return Snapshot(
         games=with_added_columns("games", tables["games"]),  # older snapshots lack some
         odds_lines=tables["odds_lines"],
         betting_splits=tables["betting_splits"],
-        data_version=str(manifest["content_hash"]),
+        data_version=manifest.content_hash,
         source=str(path),
-        notices=tuple(str(n) for n in manifest.get("notices", [])),  # type: ignore[union-attr]
+        notices=tuple(manifest.notices),
         **{name: canonical(name, tables[name]) for name in ADDED_TABLES},
     )

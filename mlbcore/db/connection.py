@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from mlbcore.errors import MlbError
+from mlbcore.errors import BackendError, MlbError
 from mlbcore.masking import masked
 from mlbcore.settings import Settings
 
@@ -44,7 +44,7 @@ def _refuse_unencoded_at(url: str) -> None:
 
 
 def connect(url: str) -> "psycopg.Connection":
-    """A connection, or an ``MlbError`` within the timeout that names the masked URL."""
+    """A connection, or a ``BackendError`` within the timeout that names the masked URL."""
     import psycopg
 
     plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
@@ -54,4 +54,4 @@ def connect(url: str) -> "psycopg.Connection":
         return psycopg.connect(plain, connect_timeout=CONNECT_TIMEOUT_SECONDS, autocommit=False)
     except psycopg.OperationalError as error:
         reason = masked(" ".join(str(error).split())) or "unreachable"
-        raise MlbError(f"cannot connect to PostgreSQL at {masked(url)}: {reason}") from None
+        raise BackendError(f"cannot connect to PostgreSQL at {masked(url)}: {reason}") from None

@@ -8,7 +8,7 @@ from mlbcore.data.snapshot import Snapshot, load_snapshot
 from mlbcore.db import tables
 from mlbcore.db.connection import connect, database_url, masked
 from mlbcore.db.migrations import migrate
-from mlbcore.errors import MlbError
+from mlbcore.errors import BackendError, MlbError
 from mlbcore.settings import Settings
 
 
@@ -34,11 +34,20 @@ def run_load(
     settings: Settings, snapshot_path: Path, url: str | None = None
 ) -> tuple[str, dict[str, int]]:
     """Migrate if needed, then replace the database's tables with the snapshot's."""
+    import psycopg
+
     chosen = target_url(settings, url)
     snapshot = load_snapshot(snapshot_path)
     with connect(chosen) as conn:
         migrate(conn, settings.database_schema)
-        return masked(chosen), tables.load(conn, snapshot, settings.database_schema)
+        try:
+            return masked(chosen), tables.load(conn, snapshot, settings.database_schema)
+        except psycopg.OperationalError as error:  # the server went away mid-load
+            reason = " ".join(str(error).split())[:160]
+            raise BackendError(
+                f"PostgreSQL at {masked(chosen)} failed during the load ({reason}); "
+                "the load is one transaction: run it again once the server is back"
+            ) from None
 
 
 def read_database(settings: Settings, url: str) -> Snapshot:

@@ -12,6 +12,7 @@ from psycopg import Connection, sql
 
 from mlbcore.data.schema import ADDED_TABLES, TABLES, UTC, full_schema
 from mlbcore.data.snapshot import Snapshot, canonical, content_hash
+from mlbcore.pause import pause_point
 
 # PostgreSQL reads and writes UTC instants in this form in CSV.
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%S%.6fZ"
@@ -36,6 +37,7 @@ def load(conn: Connection, snapshot: Snapshot, schema: str) -> dict[str, int]:
             with cur.copy(copy_in) as copy:
                 copy.write(buffer)
             counts[name] = frame.height
+            pause_point(f"db_load_{name}")  # tests stop the server here, mid-transaction
         cur.execute(sql.SQL("DELETE FROM {}").format(_table(schema, "snapshot_meta")))
         cur.execute(
             sql.SQL("INSERT INTO {} (data_version, source, notices) VALUES (%s, %s, %s)").format(

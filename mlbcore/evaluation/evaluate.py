@@ -33,7 +33,12 @@ from mlbcore.training.metrics import PRIMARY_METRIC, primary_score, score
 from mlbcore.training.pipeline import as_of_training_window, training_set
 from mlbcore.training.target_model import TargetModel
 from mlbcore.training.trainer import calibration_table
-from mlbcore.training.windows import Window, coverage, require_positive_days
+from mlbcore.training.windows import (
+    Window,
+    coverage,
+    require_date_in_range,
+    require_positive_days,
+)
 
 OUT_OF_SAMPLE, IN_SAMPLE = "out of sample", "in-sample"
 
@@ -238,6 +243,7 @@ def parse_as_of(text: str | None, now: datetime | None = None) -> datetime:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise MlbError(f"--as-of must be an ISO date or date-time, got {text!r}") from None
+    require_date_in_range(parsed.date(), "--as-of")
     if len(text) == 10:
         parsed = parsed + timedelta(days=1) - timedelta(microseconds=1)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

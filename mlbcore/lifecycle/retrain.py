@@ -19,6 +19,7 @@ import polars as pl
 from pydantic import ValidationError
 
 from mlbcore.errors import MlbError
+from mlbcore.health import preflight
 from mlbcore.lifecycle.assessment import champion_check, compare
 from mlbcore.lifecycle.decisions import Comparison, Decision, decide, promotion
 from mlbcore.lifecycle.state_store import DecisionRecord, StateStore
@@ -78,6 +79,7 @@ def retrain(
     from mlbcore.training.pipeline import data_and_features, train_models
 
     policy = retraining_policy(settings, window_days)
+    preflight(settings)  # every store must answer before the features are built
     progress("loading data")
     snapshot, features = data_and_features(settings, data)
     experiment_id = tracking.configure(settings)

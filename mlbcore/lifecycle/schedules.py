@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from mlbcore.errors import MlbError
 from mlbcore.targets import parse_targets
+from mlbcore.training.windows import MAX_WINDOW_DAYS
 
 DAYS_OF_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -22,7 +23,8 @@ class ScheduleSpec(BaseModel):
     hour_utc: int = Field(ge=0, le=23)
     day_of_week: int | None = Field(None, ge=0, le=6)  # 0 = Monday
     job: Literal["train", "retrain"] = "retrain"
-    days: int | None = Field(None, ge=1)  # train: window; retrain: sliding window
+    # train: window; retrain: sliding window
+    days: int | None = Field(None, ge=1, le=MAX_WINDOW_DAYS)
     targets: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")

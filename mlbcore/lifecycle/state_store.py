@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from mlbcore.files import writable_folder
 from mlbcore.processes import ProcessId, this_process
 from mlbcore.settings import Settings
 
@@ -136,7 +137,7 @@ class StateStore:
                 conn.execute(f'SET search_path TO "{self._schema}"')
                 yield conn
             return
-        Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        writable_folder(Path(self._path).parent, "MLB_STATE_DIR")
         # A writer waits for another's transaction rather than failing at once.
         conn = sqlite3.connect(self._path, timeout=30, isolation_level=None)
         try:

@@ -14,7 +14,7 @@ import polars as pl
 import redis
 
 from mlbcore.data.snapshot import load_snapshot
-from mlbcore.errors import BackendUnavailable, MlbError
+from mlbcore.errors import BackendError, MlbError
 from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.masking import masked
@@ -33,7 +33,7 @@ def _median_seconds(work: Callable[[], object], repeat: int) -> float:
 
 def _reachable_cache(redis_url: str) -> FeatureCache:
     """The bench's cache (its own key prefix and a throw-away signing key), answering a
-    PING; ``MlbError`` for a URL that is not Redis's, ``BackendUnavailable`` when the server
+    PING; ``MlbError`` for a URL that is not Redis's, ``BackendError`` when the server
     does not answer. Checked before the minutes of feature building, not after."""
     where = masked(redis_url)
     try:
@@ -45,7 +45,7 @@ def _reachable_cache(redis_url: str) -> FeatureCache:
     try:
         cache.client.ping()
     except redis.RedisError as error:
-        raise BackendUnavailable(
+        raise BackendError(
             f"Redis at {where} is not answering ({masked(str(error))}); start it or pass "
             "--redis-url"
         ) from None
@@ -100,7 +100,7 @@ def bench_store(redis_url: str, repeat: int = 20, single_reads: int = 2000) -> N
     try:
         batch, singles = _timed_reads(cache, frame, repeat, single_reads)
     except redis.RedisError as error:
-        raise BackendUnavailable(
+        raise BackendError(
             f"Redis at {masked(redis_url)} failed during the bench ({masked(str(error))}); "
             "check the server and run it again"
         ) from None

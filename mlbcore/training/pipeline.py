@@ -19,6 +19,7 @@ from mlbcore.faults import pause_point
 from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_SET_VERSION
 from mlbcore.features.timing import result_known_at_utc
+from mlbcore.health import preflight
 from mlbcore.masking import masked
 from mlbcore.settings import Settings
 from mlbcore.store.feature_cache import (
@@ -31,7 +32,13 @@ from mlbcore.targets import Target
 from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.trainer import Challenger, TrainingResult, fit_challenger, train_target
-from mlbcore.training.windows import Window, as_of_window, in_window, resolve_window
+from mlbcore.training.windows import (
+    Window,
+    as_of_window,
+    in_window,
+    require_positive_days,
+    resolve_window,
+)
 
 Progress = Callable[[str], None]
 
@@ -215,6 +222,8 @@ def train_models(
     """
     started_at = now or datetime.now(UTC)
     days = settings.training.training_window_days if days is None else days
+    require_positive_days(days)
+    preflight(settings)  # every store must answer before the training, not after it
     seconds: dict[str, float] = {}
 
     tick = time.perf_counter()

@@ -18,7 +18,9 @@ import lightgbm as lgb
 import numpy as np
 import polars as pl
 
+from mlbcore.errors import BackendError
 from mlbcore.features.registry import FEATURE_NAMES
+from mlbcore.files import shown
 from mlbcore.targets import Target
 from mlbcore.training.market_offset import (
     IDENTITY,
@@ -206,8 +208,35 @@ class TargetModel:
 
     @classmethod
     def load(cls, folder: Path, num_threads: int = 1) -> "TargetModel":
+        """The model saved in ``folder``; ``BackendError`` when a file is missing, cut
+        short or not what it should be (a full disk, an interrupted copy)."""
         names = (_METADATA, _MARKET_FILE, _MARKET_FREE_FILE)
-        return cls.from_strings(
-            {name: (folder / name).read_text() for name in names if (folder / name).is_file()},
-            num_threads,
+        try:
+            files = {n: (folder / n).read_text() for n in names if (folder / n).is_file()}
+            missing = [n for n in (_METADATA, _MARKET_FREE_FILE) if n not in files]
+            short = [n for n in names[1:] if n in files and not _whole(files[n])]
+            if not missing and not short:
+                return cls.from_strings(files, num_threads)
+            damage = ", ".join(
+                [f"{n} is missing" for n in missing] + [f"{n} is cut short" for n in short]
+            )
+        except (OSError, ValueError, KeyError, TypeError, lgb.basic.LightGBMError) as error:
+            damage = " ".join(str(error).split())[:160] or type(error).__name__
+        raise BackendError(
+            f"the model saved in {shown(folder)} is damaged ({damage}); "
+            "train a new one with `mlb train`"
         )
+
+
+def _whole(booster: str) -> bool:
+    """LightGBM reads a model string cut anywhere after its header without complaint, with
+    the trees it got. A whole one, as its Python package writes it, ends with the line
+    ``pandas_categorical:JSON``."""
+    last = booster.rstrip("\n").rpartition("\n")[2]
+    if "end of trees" not in booster or not last.startswith("pandas_categorical:"):
+        return False
+    try:
+        json.loads(last.removeprefix("pandas_categorical:"))
+    except ValueError:
+        return False
+    return True
