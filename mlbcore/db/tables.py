@@ -12,7 +12,7 @@ from psycopg import Connection, sql
 
 from mlbcore.data.schema import ADDED_TABLES, TABLES, UTC, full_schema
 from mlbcore.data.snapshot import Snapshot, canonical, content_hash
-from mlbcore.pause import pause_point
+from mlbcore.faults import pause_point
 
 # PostgreSQL reads and writes UTC instants in this form in CSV.
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%S%.6fZ"
