@@ -30,6 +30,7 @@ from mlbcore.targets import Target
 from mlbcore.training.bootstrap import DEFAULT_RESAMPLES, Interval, compare_frame
 from mlbcore.training.market_offset import (
     MIN_PRICED_GAMES,
+    OffsetCalibration,
     fit_offset_calibration,
     objective_of,
 )
@@ -67,19 +68,14 @@ RIDGE_ALPHAS = tuple(np.logspace(-1, 6, 8))
 CV_FOLDS, CV_GAP_DATES = 5, 1
 
 
-@dataclass(frozen=True)
-class Recalibration:
-    """``a + b * x`` on the market's logit (binary) or line (run total)."""
-
-    intercept: float
-    slope: float
-
-    def expression(self, target: Target) -> pl.Expr:
-        market = pl.col("market_prediction")
-        if not target.is_binary:
-            return self.intercept + self.slope * market
-        p = market.clip(PROBABILITY_CLIP, 1 - PROBABILITY_CLIP)
-        return 1 / (1 + (-(self.intercept + self.slope * (p / (1 - p)).log())).exp())
+def recalibrated_market(calibration: OffsetCalibration, target: Target) -> pl.Expr:
+    """The market's prediction corrected by ``calibration``, which was fitted on its logit
+    (binary) or line (run total): the same numbers a market part of zero rounds predicts."""
+    market = pl.col("market_prediction")
+    if not target.is_binary:
+        return calibration.intercept + calibration.slope * market
+    p = market.clip(PROBABILITY_CLIP, 1 - PROBABILITY_CLIP)
+    return 1 / (1 + (-(calibration.intercept + calibration.slope * (p / (1 - p)).log())).exp())
 
 
 @dataclass(frozen=True)
@@ -93,7 +89,7 @@ class Baselines:
     linear_model: Pipeline
     penalty: float  # the CV-chosen C (logistic) or alpha (ridge)
     priced_training_games: int
-    recalibration: Recalibration | None  # None: too few priced games, the raw market
+    recalibration: OffsetCalibration | None  # None: too few priced games, the raw market
     base_rate: float
 
     @property
@@ -104,7 +100,9 @@ class Baselines:
         """One row per ``frame`` row, in its order: a column per name in ``names``;
         market columns null where the game was unpriced."""
         market = pl.col("market_prediction").cast(pl.Float64)
-        recalibrated = self.recalibration.expression(self.target) if self.recalibration else market
+        recalibrated = (
+            recalibrated_market(self.recalibration, self.target) if self.recalibration else market
+        )
         return frame.select(
             market.alias(MARKET),
             recalibrated.cast(pl.Float64).alias(RECALIBRATED_MARKET),
@@ -115,7 +113,7 @@ class Baselines:
     def as_dict(self, prefix: str = "baseline_") -> dict[str, float]:
         """Plain numbers for MLflow params and JSON: the fitted penalty, the
         recalibration (NaN when the raw market was kept) and the base rate."""
-        recalibration = self.recalibration or Recalibration(float("nan"), float("nan"))
+        recalibration = self.recalibration or OffsetCalibration(float("nan"), float("nan"))
         return {
             f"{prefix}{self.names[2]}_penalty": self.penalty,
             f"{prefix}{self.names[2]}_features": float(len(self.feature_names)),
@@ -139,7 +137,7 @@ def _feature_matrix(frame: pl.DataFrame, names: tuple[str, ...]) -> np.ndarray:
     return frame.select(pl.col(names).cast(pl.Float64).fill_nan(None)).to_numpy().astype(np.float64)
 
 
-def _fit_recalibration(target: Target, train: pl.DataFrame) -> tuple[int, Recalibration | None]:
+def _fit_recalibration(target: Target, train: pl.DataFrame) -> tuple[int, OffsetCalibration | None]:
     priced = train.filter(pl.col("market_prediction").is_not_null())
     if priced.height < MIN_PRICED_GAMES:
         return priced.height, None
@@ -148,8 +146,9 @@ def _fit_recalibration(target: Target, train: pl.DataFrame) -> tuple[int, Recali
         p = np.clip(x, PROBABILITY_CLIP, 1 - PROBABILITY_CLIP)
         x = np.log(p / (1 - p))
     # The same fit the market part's recalibrated offset uses.
-    fitted = fit_offset_calibration(objective_of(target), x, priced["label"].to_numpy())
-    return priced.height, Recalibration(fitted.intercept, fitted.slope)
+    return priced.height, fit_offset_calibration(
+        objective_of(target), x, priced["label"].to_numpy()
+    )
 
 
 def _fit_linear_model(
