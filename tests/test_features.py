@@ -6,8 +6,21 @@ import pytest
 
 from mlbcore.data.schema import BETTING_SPLITS, GAMES, ODDS_LINES
 from mlbcore.data.snapshot import Snapshot
+from mlbcore.features import (
+    derived,
+    lineup_strength,
+    market,
+    park_travel,
+    pitcher_form,
+    starting_pitcher,
+    team_carryover,
+    team_form,
+    workload,
+)
 from mlbcore.features.build import build_features
+from mlbcore.features.declared import SIDES, of_side
 from mlbcore.features.registry import FEATURE_NAMES, FEATURE_SET_VERSION, FEATURES, SOURCES
+from mlbcore.features.timing import cutoff_utc
 
 
 def _game(game_id, day, hour, home, away, hs, as_, hsp="h1", asp="a1", minutes=180, dh=0):
@@ -64,6 +77,84 @@ def test_every_registered_feature_is_built_in_registry_order_with_quality_column
     assert features.height == demo_snapshot.games.height
     assert len({f.name for f in FEATURES}) == len(FEATURES)
     assert FEATURE_SET_VERSION.startswith("v")
+
+
+def _declared_columns_of_each_builder(snapshot: Snapshot) -> list[tuple[str, list, list]]:
+    """(builder, the columns it returned, the names it declares for them) for every builder,
+    on both sides where it has them."""
+    games = snapshot.games.with_columns(cutoff_utc(60))
+    cases = []
+    for side in SIDES:
+        starters = starting_pitcher.starting_pitcher_features(
+            games, snapshot.pitcher_splits, snapshot.team_games, side
+        )
+        them = "away" if side == "home" else "home"
+        opposing = starting_pitcher.starting_pitcher_features(
+            games, snapshot.pitcher_splits, snapshot.team_games, them
+        ).select("game_id", throws_left=f"{them}_sp_throws_left")
+        built = {
+            "team_form": (
+                team_form.team_form_features(games, side),
+                (*team_form.REST, *team_form.FORM),
+            ),
+            "pitcher_form": (
+                pitcher_form.pitcher_form_features(games, side),
+                pitcher_form.FEATURES,
+            ),
+            "starting_pitcher": (starters, starting_pitcher.FEATURES),
+            "lineup_strength": (
+                lineup_strength.lineup_features(
+                    games, snapshot.lineups, snapshot.batter_splits, opposing, side
+                ),
+                lineup_strength.FEATURES,
+            ),
+            "workload": (
+                workload.pitching_workload(games, snapshot.team_games, side),
+                workload.FEATURES,
+            ),
+            "time_zone_shift": (park_travel.time_zone_shift(games, side), park_travel.TRAVEL),
+        }
+        for name, (frame, declared) in built.items():
+            columns = [c for c in frame.columns if c != "game_id" and not c.startswith("marker_")]
+            cases.append((f"{name} ({side})", sorted(columns), sorted(of_side(declared, side))))
+    carried = [team_carryover.prior_season_features(games, side) for side in SIDES]
+    cases.append(
+        (
+            "team_carryover",
+            sorted(
+                [c for frame in carried for c in frame.columns if c != "game_id"]
+                + list(team_carryover.blended_columns())
+            ),
+            sorted(f.name for f in team_carryover.FEATURES),
+        )
+    )
+    whole_game = {
+        "park_run_factor": (park_travel.park_run_factor(games), park_travel.PARK),
+        "market": (market.market_features(games, snapshot.odds_lines, None), market.MARKET),
+        "splits": (market.splits_features(games, snapshot.betting_splits), market.SPLITS),
+    }
+    for name, (frame, declared) in whole_game.items():
+        columns = [c for c in frame.columns if c != "game_id"]
+        cases.append((name, sorted(columns), sorted(f.name for f in declared)))
+    return cases
+
+
+def test_each_builder_returns_exactly_the_columns_it_declares(demo_players):
+    for builder, columns, declared in _declared_columns_of_each_builder(demo_players):
+        assert columns == declared, builder
+
+
+def test_the_registry_is_the_builders_declarations_each_name_once(demo_players):
+    names = [f.name for f in FEATURES]
+    assert len(names) == len(set(names))
+    declared = {
+        name
+        for _, _, names_of_builder in _declared_columns_of_each_builder(demo_players)
+        for name in names_of_builder
+    } | {f.name for f in (*derived.CALENDAR, *derived.DERIVED)}
+    assert declared == set(names)
+    # Every computed feature's expression runs on the built frame's inputs.
+    assert all(f.expression is not None for f in (*derived.CALENDAR, *derived.DERIVED))
 
 
 def test_team_form_counts_only_games_finished_by_the_cutoff():

@@ -7,18 +7,18 @@ import polars as pl
 from mlbcore.data.schema import empty_table, with_added_columns
 from mlbcore.data.snapshot import Snapshot
 from mlbcore.features import derived
+from mlbcore.features.declared import SIDES, expressions
 from mlbcore.features.lineup_strength import lineup_features
 from mlbcore.features.market import market_features, splits_features
 from mlbcore.features.park_travel import park_run_factor, time_zone_shift
 from mlbcore.features.pitcher_form import pitcher_form_features
 from mlbcore.features.registry import FEATURE_NAMES, FEATURES, SOURCES
 from mlbcore.features.starting_pitcher import starting_pitcher_features
-from mlbcore.features.team_carryover import blended_run_diff_per_game, prior_season_features
+from mlbcore.features.team_carryover import blended_columns, prior_season_features
 from mlbcore.features.team_form import team_form_features
 from mlbcore.features.timing import cutoff_utc
 from mlbcore.features.workload import pitching_workload
 
-SIDES = ("home", "away")
 MARKER_PREFIX = "marker_"  # boolean helper columns: True adds their name to missing_features
 
 GAME_COLUMNS = (
@@ -77,13 +77,7 @@ def build_features(
         ],
         *[pitching_workload(games, snapshot.team_games, side) for side in SIDES],
     ]
-    frame = games.select(
-        *GAME_COLUMNS,
-        month=derived.month(),
-        weekday=derived.weekday(),
-        is_night=derived.is_night(),
-        doubleheader_game=derived.doubleheader_game(),
-    )
+    frame = games.select(*GAME_COLUMNS, **expressions(derived.CALENDAR))
     for part in (
         *per_side,
         *players,
@@ -94,26 +88,9 @@ def build_features(
         splits_features(games, snapshot.betting_splits),
     ):
         frame = frame.join(part, on="game_id", how="left")
-    frame = frame.with_columns(
-        **{f"{side}_blended_run_diff_per_game": blended_run_diff_per_game(side) for side in SIDES}
-    ).with_columns(
-        ml_sharp_intensity=derived.ml_sharp_intensity(),
-        over_sharp_intensity=derived.over_sharp_intensity(),
-        market_efficiency=derived.market_efficiency(),
-        win_pct_diff=derived.differential("win_pct"),
-        pythagorean_diff=derived.differential("pythagorean_win_pct"),
-        run_diff_per_game_diff=derived.differential("run_diff_per_game"),
-        last10_win_pct_diff=derived.differential("last10_win_pct"),
-        sp_runs_allowed_per_9_diff=derived.differential("sp_runs_allowed_per_9"),
-        rest_days_diff=derived.differential("days_since_last_game"),
-        sp_fip_diff=derived.differential("sp_fip"),
-        lineup_obp_diff=derived.differential("lineup_obp"),
-        lineup_iso_diff=derived.differential("lineup_iso"),
-        blended_run_diff_diff=derived.differential("blended_run_diff_per_game"),
-        log5_home_prob=derived.log5_home_prob(),
-        ml_sharp_vs_public=derived.ml_sharp_vs_public(),
-        consensus_vs_form=derived.consensus_vs_form(),
-    )
+    # Features of features, once every side's columns are in: the blend needs the form
+    # and the prior season, the differences and interactions their inputs.
+    frame = frame.with_columns(**blended_columns()).with_columns(**expressions(derived.DERIVED))
     markers = [c for c in frame.columns if c.startswith(MARKER_PREFIX)]
     features = frame.select(
         *GAME_COLUMNS, *[pl.col(n).cast(pl.Float64) for n in FEATURE_NAMES], *markers

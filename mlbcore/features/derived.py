@@ -1,7 +1,11 @@
 """Features built from other features: sharp money, market efficiency, differentials and
 interactions. Each is a small named expression so its lineage reads from its inputs."""
 
+from functools import partial
+
 import polars as pl
+
+from mlbcore.features.declared import Feature
 
 
 def month() -> pl.Expr:
@@ -54,3 +58,90 @@ def ml_sharp_vs_public() -> pl.Expr:
 def consensus_vs_form() -> pl.Expr:
     """Market's no-vig home probability minus the teams' form (log5 of Pythagorean records)."""
     return pl.col("market_no_vig_home_prob") - log5_home_prob()
+
+
+# Declared output columns with their expressions (the registry is built from these).
+CALENDAR = (
+    Feature("month", "temporal", "schedule", "calendar month of the game (local date)", month),
+    Feature("weekday", "temporal", "schedule", "day of the week, Monday = 1", weekday),
+    Feature("is_night", "temporal", "schedule", "1 for a night game", is_night),
+    Feature(
+        "doubleheader_game",
+        "temporal",
+        "schedule",
+        "0 single game, 1 or 2 of a doubleheader",
+        doubleheader_game,
+    ),
+)
+
+
+def _difference(name: str, of: str, source: str, text: str) -> Feature:
+    return Feature(name, "derived", source, f"home minus away {text}", partial(differential, of))
+
+
+DERIVED = (
+    Feature(
+        "ml_sharp_intensity",
+        "derived",
+        "splits",
+        "home money % minus home ticket %",
+        ml_sharp_intensity,
+    ),
+    Feature(
+        "over_sharp_intensity",
+        "derived",
+        "splits",
+        "over money % minus over ticket %",
+        over_sharp_intensity,
+    ),
+    Feature(
+        "market_efficiency",
+        "derived",
+        "market",
+        "1 / (1 + overround): share of a fair payout returned",
+        market_efficiency,
+    ),
+    _difference("win_pct_diff", "win_pct", "results", "season win %"),
+    _difference("pythagorean_diff", "pythagorean_win_pct", "results", "Pythagorean expectation"),
+    _difference(
+        "run_diff_per_game_diff", "run_diff_per_game", "results", "run differential per game"
+    ),
+    _difference("last10_win_pct_diff", "last10_win_pct", "results", "last-10 win %"),
+    _difference(
+        "sp_runs_allowed_per_9_diff",
+        "sp_runs_allowed_per_9",
+        "results",
+        "starter runs allowed per 9",
+    ),
+    _difference("rest_days_diff", "days_since_last_game", "results", "days since last game"),
+    _difference("sp_fip_diff", "sp_fip", "players", "starter FIP-like composite"),
+    _difference("lineup_obp_diff", "lineup_obp", "lineups", "lineup on-base rate"),
+    _difference("lineup_iso_diff", "lineup_iso", "lineups", "lineup isolated power"),
+    _difference(
+        "blended_run_diff_diff",
+        "blended_run_diff_per_game",
+        "results",
+        "blended run differential per game",
+    ),
+    Feature(
+        "log5_home_prob",
+        "derived",
+        "results",
+        "log5 head-to-head home probability from Pythagorean records",
+        log5_home_prob,
+    ),
+    Feature(
+        "ml_sharp_vs_public",
+        "interaction",
+        "splits",
+        "sharp lean against the public's moneyline side",
+        ml_sharp_vs_public,
+    ),
+    Feature(
+        "consensus_vs_form",
+        "interaction",
+        "market",
+        "market home probability minus log5 form probability",
+        consensus_vs_form,
+    ),
+)

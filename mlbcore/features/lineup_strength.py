@@ -10,12 +10,27 @@ pitcher), both hands are pooled, batters' and league's alike.
 
 import polars as pl
 
+from mlbcore.features.declared import per_side
 from mlbcore.features.prior_seasons import (
     BATTER_SEASON_WEIGHTS,
     latest_league_priors,
     weighted_counts,
 )
 from mlbcore.features.shrinkage import league_priors, shrunk_rate
+
+# Declared output columns (the registry is built from these).
+FEATURES = per_side(
+    "lineup",
+    "lineups",
+    {
+        "lineup_obp": (
+            "starting nine's mean on-base rate (H+BB+HBP)/PA against the opposing starter's"
+            " hand, prior seasons shrunk toward the league's (both hands when his is unknown)"
+        ),
+        "lineup_iso": "starting nine's mean isolated power (TB-H)/AB, as lineup_obp",
+        "lineup_prior_share": "share of the starting nine with a prior season in the splits",
+    },
+)
 
 POOLED = "pooled"  # the pitcher_hand of both hands together
 

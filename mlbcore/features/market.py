@@ -9,7 +9,41 @@ from collections.abc import Callable
 
 import polars as pl
 
+from mlbcore.features.declared import Feature
 from mlbcore.features.odds import no_vig_prob, overround
+
+_NO_MOVES_AT_SBR = "; missing where the book keeps only an open and a close (SBR)"
+
+# Declared output columns (the registry is built from these).
+MARKET = tuple(
+    Feature(name, "market", "market", text)
+    for name, text in {
+        "market_no_vig_home_prob": "home win probability, vig removed",
+        "market_overround": "moneyline margin: implied probabilities - 1",
+        "market_home_prob_move": "no-vig home probability change since the opening line"
+        + _NO_MOVES_AT_SBR,
+        "market_moneyline_moves": "moneyline lines posted up to the cutoff" + _NO_MOVES_AT_SBR,
+        "market_minutes_since_last_move": "minutes from the last moneyline post to the cutoff"
+        + _NO_MOVES_AT_SBR,
+        "market_total": "total runs line",
+        "market_no_vig_over_prob": "over probability at the total line, vig removed",
+        "market_total_move": "total line change since the opening line" + _NO_MOVES_AT_SBR,
+        "market_total_moves": "total lines posted up to the cutoff" + _NO_MOVES_AT_SBR,
+        "market_run_line_home": "home run line (-1.5 favourite, +1.5 underdog)",
+        "market_run_line_no_vig_home_prob": (
+            "probability the home side covers the run line, vig removed"
+        ),
+    }.items()
+)
+SPLITS = tuple(
+    Feature(name, "splits", "splits", text)
+    for name, text in {
+        "splits_ml_home_ticket_pct": "share of moneyline tickets on the home team, %",
+        "splits_ml_home_money_pct": "share of moneyline money on the home team, %",
+        "splits_over_ticket_pct": "share of total tickets on the over, %",
+        "splits_over_money_pct": "share of total money on the over, %",
+    }.items()
+)
 
 MARKETS = {
     "moneyline": ("moneyline_home", "moneyline_away"),

@@ -4,7 +4,28 @@ moved since its last game (time zones crossed)."""
 import polars as pl
 
 from mlbcore.data.teams import local_time_zones, per_time_zone
+from mlbcore.features.declared import SIDES, Feature
 from mlbcore.features.timing import finished_results
+
+# Declared output columns (the registry is built from these).
+TRAVEL = tuple(
+    Feature(
+        f"{side}_tz_shift_hours",
+        "travel",
+        "schedule",
+        f"{side} team: time zones crossed since its last game, east positive",
+    )
+    for side in SIDES
+)
+PARK = (
+    Feature(
+        "park_run_factor",
+        "park",
+        "results",
+        "runs per game at this park / league's, shrunk toward 1, over the games finished by"
+        " the cutoff in the 3 prior seasons and this season to date",
+    ),
+)
 
 # Shrink a park's run rate toward the league's as if it had this many league-average
 # games: a park with a handful of games says little about itself.

@@ -8,7 +8,22 @@ the same features work on the demo season and on Retrosheet.
 import polars as pl
 
 from mlbcore.data.schema import with_added_columns
+from mlbcore.features.declared import per_side
 from mlbcore.features.timing import finished_results
+
+# Declared output columns (the registry is built from these).
+FEATURES = per_side(
+    "pitcher",
+    "results",
+    {
+        "sp_starts": "the starting pitcher's starts this season",
+        "sp_runs_allowed_per_start": "team runs allowed per start in his starts this season",
+        "sp_runs_allowed_per_9": "team runs allowed per 9 innings in his starts this season",
+        "sp_team_win_pct": "team win % in his starts this season",
+        "sp_last3_runs_allowed_per_start": "team runs allowed per start over his last 3 starts",
+        "sp_days_since_last_start": "days since his previous start",
+    },
+)
 
 LAST_N_STARTS = 3
 

@@ -14,6 +14,7 @@ his bullpen's batters (about a third of a start's).
 import polars as pl
 
 from mlbcore.data.schema import with_added_columns
+from mlbcore.features.declared import per_side
 from mlbcore.features.pitcher_form import starter_id
 from mlbcore.features.prior_seasons import (
     PITCHER_SEASON_WEIGHTS,
@@ -23,6 +24,23 @@ from mlbcore.features.prior_seasons import (
 )
 from mlbcore.features.shrinkage import league_priors, shrunk_rate
 from mlbcore.features.timing import finished_results
+
+# Declared output columns (the registry is built from these).
+FEATURES = per_side(
+    "pitcher",
+    "players",
+    {
+        "sp_k_rate": (
+            "starter's strikeouts per batter faced: prior seasons shrunk toward the league's,"
+            " plus his team's lines in his starts this season finished by the cutoff"
+        ),
+        "sp_bb_rate": "starter's walks and hit batters per batter faced, as sp_k_rate",
+        "sp_hr_rate": "starter's home runs per batter faced, as sp_k_rate",
+        "sp_fip": "starter's FIP-like composite per batter faced: 13 HR + 3 BB - 2 K rates",
+        "sp_prior_batters_faced": "batters the starter faced in the 3 prior seasons",
+        "sp_throws_left": "1 if the starter throws left-handed, 0 right (prior seasons' splits)",
+    },
+)
 
 # What batters did against him, per batter faced (plate appearances).
 RATE_EVENTS = {

@@ -8,7 +8,24 @@ differential to date toward it, the prior counting as ``PRIOR_SEASON_GAMES`` gam
 
 import polars as pl
 
+from mlbcore.features.declared import SIDES, per_side
 from mlbcore.features.timing import finished_results
+
+# Declared output columns (the registry is built from these). The blend is computed from
+# the frame that holds the prior season and the form, see ``blended_columns``.
+PRIOR = "prior_season_run_diff_per_game"
+BLEND = "blended_run_diff_per_game"
+FEATURES = per_side(
+    "team",
+    "results",
+    {
+        PRIOR: "run differential per game in the previous season",
+        BLEND: (
+            "run differential per game to date regressed toward the previous season's"
+            " (which counts as 30 games)"
+        ),
+    },
+)
 
 # The prior season counts as this many games of this season's: by the end of May a
 # team's own record outweighs it. Run differential's year-to-year correlation (about
@@ -40,9 +57,7 @@ def prior_season_features(games: pl.DataFrame, side: str) -> pl.DataFrame:
     return (
         games.select("game_id", "season", team=f"{side}_team")
         .join(prior, on=["team", "season"], how="left")
-        .select(
-            "game_id", pl.col("run_diff_per_game").alias(f"{side}_prior_season_run_diff_per_game")
-        )
+        .select("game_id", pl.col("run_diff_per_game").alias(f"{side}_{PRIOR}"))
     )
 
 
@@ -52,10 +67,16 @@ def blended_run_diff_per_game(side: str) -> pl.Expr:
     a prior season in the data it regresses toward 0, the league average; null when
     neither is known (a team with no finished game in the data)."""
     played = pl.col(f"{side}_games_played")
-    prior = pl.col(f"{side}_prior_season_run_diff_per_game")
+    prior = pl.col(f"{side}_{PRIOR}")
     this = pl.col(f"{side}_run_diff_per_game")
     g = played.fill_null(0).cast(pl.Float64)
     blended = (g * this.fill_null(0.0) + PRIOR_SEASON_GAMES * prior.fill_null(0.0)) / (
         g + PRIOR_SEASON_GAMES
     )
     return pl.when(played.is_not_null() | prior.is_not_null()).then(blended)
+
+
+def blended_columns() -> dict[str, pl.Expr]:
+    """Both sides' blend under its declared name, for a frame holding their form and
+    prior season."""
+    return {f"{side}_{BLEND}": blended_run_diff_per_game(side) for side in SIDES}

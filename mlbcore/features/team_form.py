@@ -9,7 +9,34 @@ from datetime import timedelta
 
 import polars as pl
 
+from mlbcore.features.declared import per_side
 from mlbcore.features.timing import finished_results
+
+# Declared output columns (the registry is built from these).
+REST = per_side(
+    "temporal",
+    "results",
+    {
+        "days_since_last_game": "days since the team's last finished game (1 = played yesterday)",
+        "games_last_7d": "finished games in the 7 days before the cutoff",
+    },
+)
+FORM = per_side(
+    "team",
+    "results",
+    {
+        "games_played": "games played this season before the cutoff",
+        "win_pct": "season-to-date win %",
+        "runs_scored_per_game": "season-to-date runs scored per game",
+        "runs_allowed_per_game": "season-to-date runs allowed per game",
+        "run_diff_per_game": "season-to-date run differential per game",
+        "pythagorean_win_pct": "season-to-date Pythagorean expectation (exponent 1.83)",
+        "last10_win_pct": "win % over the last 10 finished games (across seasons)",
+        "last10_runs_scored_per_game": "runs scored per game over the last 10 games",
+        "last10_runs_allowed_per_game": "runs allowed per game over the last 10 games",
+        "venue_win_pct": "season-to-date win % at home (home team) or on the road (away team)",
+    },
+)
 
 LAST_N = 10  # "last 10" form, as broadcasts and bettors quote it
 RECENT_DAYS = 7

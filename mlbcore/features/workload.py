@@ -10,7 +10,19 @@ only once its game's result was known by the cutoff (``finished_results``).
 
 import polars as pl
 
+from mlbcore.features.declared import per_side
 from mlbcore.features.timing import finished_results
+
+# Declared output columns (the registry is built from these).
+FEATURES = per_side(
+    "workload",
+    "workload",
+    {
+        "pitches_last_1d": "pitches the team threw the day before (and earlier today, if over)",
+        "pitches_last_3d": "pitches the team threw in the 3 days before (and earlier today)",
+        "batters_faced_last_3d": "batters the team's pitchers faced in the 3 days before",
+    },
+)
 
 WINDOW_DAYS = (1, 3)
 
