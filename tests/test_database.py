@@ -355,3 +355,51 @@ def test_the_scored_by_migration_keeps_every_earlier_prediction_with_an_unknown_
             "(game_id, target, model_uri, prediction, scored_by) "
             "VALUES ('g0', 'run_total_regression', 'models:/m/1', 8.5, 'both')"
         )
+
+
+def test_a_migrated_schema_is_only_read_and_a_schema_behind_says_migrate(
+    pg_schema, state_dir, monkeypatch, capsys
+):
+    from mlbcore.db import migrations
+
+    # A fresh schema: the first command applies every migration under the lock.
+    assert main(["schedule", "list"]) == 0
+    assert _count(pg_schema, "schema_migrations") == len(migrations.MIGRATIONS)
+
+    # Current: later connections read the version and never migrate again.
+    def no_ddl(conn, schema):
+        raise AssertionError("a current schema was migrated again")
+
+    monkeypatch.setattr(migrations, "migrate", no_ddl)
+    assert main(["schedule", "list"]) == 0
+    assert main(["db", "load", "--data", str(DEMO_SNAPSHOT)]) == 0
+
+    # Behind (a schema of an older version): one line naming the command, nothing altered.
+    with psycopg.connect(URL) as conn:
+        conn.execute(f'DELETE FROM "{pg_schema}".schema_migrations WHERE version = 7')
+    capsys.readouterr()
+    assert main(["schedule", "list"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "is at migration 6 and this version needs 7: run `mlb db migrate`" in err
+    assert len(err.splitlines()) == 1
+    assert _count(pg_schema, "schema_migrations") == len(migrations.MIGRATIONS) - 1
+
+
+def test_the_sqlite_state_store_takes_its_tables_from_the_same_migrations(state_dir):
+    import sqlite3
+
+    from mlbcore.db.migrations import MIGRATIONS, SQLITE_LATEST
+    from mlbcore.lifecycle.state_store import StateStore
+    from mlbcore.settings import load_settings
+
+    assert StateStore(load_settings()).schedules().height == 0
+    with sqlite3.connect(state_dir / "state.db") as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SQLITE_LATEST == 7
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(job_runs)")}
+        tables = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+    # Every lifecycle table and column PostgreSQL gets from migrations 3 and 7.
+    assert {"schedules", "job_runs", "decisions"} <= tables
+    assert {"attempt", "lease_expires_at_utc", "pid_started"} <= columns
+    assert [m.version for m in MIGRATIONS if m.sqlite] == [3, 7]

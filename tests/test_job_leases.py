@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from mlbcore.db.migrations import MIGRATIONS
 from mlbcore.lifecycle.scheduler import LEASE_SECONDS, due, expire_leases
-from mlbcore.lifecycle.state_store import SQLITE_SCHEMA, StateStore
+from mlbcore.lifecycle.state_store import StateStore
 from mlbcore.processes import ProcessId, this_process
 from mlbcore.settings import load_settings
 
@@ -68,7 +69,8 @@ def test_a_job_whose_process_is_gone_is_abandoned_at_once(store):
 def test_a_state_store_from_before_leases_keeps_its_history(state_dir):
     state_dir.mkdir(parents=True)
     with sqlite3.connect(state_dir / "state.db") as conn:
-        conn.executescript(SQLITE_SCHEMA)
+        for statement in MIGRATIONS[2].sqlite:  # a store of the version before leases
+            conn.execute(statement)
         conn.execute(
             "INSERT INTO job_runs (schedule_id, slot_utc, job, as_of_utc, started_at_utc, "
             "status) VALUES (1, ?, 'retrain', ?, ?, 'running')",

@@ -7,7 +7,7 @@ import polars as pl
 from mlbcore.data.snapshot import Snapshot, load_snapshot
 from mlbcore.db import tables
 from mlbcore.db.connection import connect, database_url, masked
-from mlbcore.db.migrations import migrate
+from mlbcore.db.migrations import ensure_migrated, migrate
 from mlbcore.errors import BackendError, MlbError
 from mlbcore.settings import Settings
 
@@ -33,13 +33,13 @@ def run_migrate(settings: Settings, url: str | None = None) -> tuple[str, list[i
 def run_load(
     settings: Settings, snapshot_path: Path, url: str | None = None
 ) -> tuple[str, dict[str, int]]:
-    """Migrate if needed, then replace the database's tables with the snapshot's."""
+    """Migrate a fresh schema, then replace the database's tables with the snapshot's."""
     import psycopg
 
     chosen = target_url(settings, url)
     snapshot = load_snapshot(snapshot_path)
     with connect(chosen) as conn:
-        migrate(conn, settings.database_schema)
+        ensure_migrated(conn, settings.database_schema, f"PostgreSQL at {masked(chosen)}")
         try:
             return masked(chosen), tables.load(conn, snapshot, settings.database_schema)
         except psycopg.OperationalError as error:  # the server went away mid-load
@@ -95,7 +95,7 @@ def save_predictions_to_db(
     (``columns``: target -> its columns and model URI)."""
     chosen = target_url(settings, None)
     with connect(chosen) as conn:
-        migrate(conn, settings.database_schema)
+        ensure_migrated(conn, settings.database_schema, f"PostgreSQL at {masked(chosen)}")
         return masked(chosen), tables.save_predictions(
             conn, settings.database_schema, frame, columns
         )

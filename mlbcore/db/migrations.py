@@ -1,11 +1,33 @@
-"""Versioned schema migrations: `mlb db migrate` applies the pending ones in order and
-records them. A transaction-scoped advisory lock makes two processes migrating at once
-take turns, and applied versions are skipped, so running it twice changes nothing."""
+"""Versioned schema migrations, the one source of every table's schema.
 
+`mlb db migrate` applies the pending ones in order and records them; so does the first
+command on a fresh schema. A transaction-scoped advisory lock makes two processes migrating
+at once take turns, and applied versions are skipped, so running it twice changes nothing.
+Every later connection only reads the version (one query) and, when the schema is behind,
+says to run `mlb db migrate` rather than altering a shared database on its own.
+
+The lifecycle tables also live in the embedded SQLite state store: their migrations carry
+a SQLite form, which that store applies from this same list (``migrate_sqlite``).
+"""
+
+import sqlite3
+from typing import NamedTuple
+
+import psycopg
 from psycopg import Connection, sql
 
-MIGRATIONS: tuple[tuple[int, str, str], ...] = (
-    (
+from mlbcore.errors import MlbError
+
+
+class Migration(NamedTuple):
+    version: int
+    name: str
+    postgresql: str  # ``{schema}`` stands for the schema's identifier
+    sqlite: tuple[str, ...] = ()  # the SQLite state store's form, for lifecycle tables
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
         1,
         "snapshot tables",
         """
@@ -59,7 +81,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
-    (
+    Migration(
         2,
         "predictions",
         """
@@ -74,7 +96,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
-    (
+    Migration(
         3,
         "lifecycle state: schedules, job runs, retrain decisions",
         """
@@ -114,8 +136,45 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             job_run_id bigint
         );
         """,
+        (
+            """CREATE TABLE schedules (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                schedule_type TEXT NOT NULL,
+                hour_utc INTEGER NOT NULL,
+                day_of_week INTEGER,
+                job TEXT NOT NULL,
+                days INTEGER,
+                targets TEXT NOT NULL,
+                created_at_utc TEXT NOT NULL
+            )""",
+            """CREATE TABLE job_runs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                schedule_id INTEGER,
+                slot_utc TEXT,
+                job TEXT NOT NULL,
+                as_of_utc TEXT NOT NULL,
+                started_at_utc TEXT NOT NULL,
+                ended_at_utc TEXT,
+                status TEXT NOT NULL,
+                mlflow_run_ids TEXT NOT NULL DEFAULT '',
+                error TEXT,
+                UNIQUE (schedule_id, slot_utc)
+            )""",
+            """CREATE TABLE decisions (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                target TEXT NOT NULL,
+                as_of_utc TEXT NOT NULL,
+                action TEXT NOT NULL,
+                reasons TEXT NOT NULL,
+                champion_version INTEGER,
+                challenger_version INTEGER,
+                promoted INTEGER NOT NULL,
+                mlflow_run_id TEXT,
+                job_run_id INTEGER
+            )""",
+        ),
     ),
-    (
+    Migration(
         4,
         "games: starters' names, announced starters and their source",
         """
@@ -128,7 +187,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             ADD COLUMN away_starter_source text;
         """,
     ),
-    (
+    Migration(
         5,
         "lineups, team game lines and player season splits",
         """
@@ -176,7 +235,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
-    (
+    Migration(
         6,
         "predictions: the part of the model that scored each game",
         # Rows saved before this migration stay null: which part scored them is unknown.
@@ -186,7 +245,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             CONSTRAINT predictions_scored_by_part CHECK (scored_by IN ('market', 'market_free'));
         """,
     ),
-    (
+    Migration(
         7,
         "job runs: leases renewed by a heartbeat, and a second attempt at an abandoned slot",
         """
@@ -200,8 +259,68 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             DROP CONSTRAINT job_runs_schedule_id_slot_utc_key,
             ADD CONSTRAINT job_runs_slot_attempt_key UNIQUE (schedule_id, slot_utc, attempt);
         """,
+        (
+            # SQLite cannot drop a constraint: the table is rebuilt with its rows.
+            "ALTER TABLE job_runs RENAME TO job_runs_before_leases",
+            """CREATE TABLE job_runs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                schedule_id INTEGER,
+                slot_utc TEXT,
+                attempt INTEGER NOT NULL DEFAULT 1,
+                job TEXT NOT NULL,
+                as_of_utc TEXT NOT NULL,
+                started_at_utc TEXT NOT NULL,
+                ended_at_utc TEXT,
+                status TEXT NOT NULL,
+                mlflow_run_ids TEXT NOT NULL DEFAULT '',
+                error TEXT,
+                heartbeat_at_utc TEXT,
+                lease_expires_at_utc TEXT,
+                host TEXT,
+                pid INTEGER,
+                pid_started TEXT,
+                UNIQUE (schedule_id, slot_utc, attempt)
+            )""",
+            "INSERT INTO job_runs (id, schedule_id, slot_utc, job, as_of_utc, started_at_utc, "
+            "ended_at_utc, status, mlflow_run_ids, error) SELECT id, schedule_id, slot_utc, "
+            "job, as_of_utc, started_at_utc, ended_at_utc, status, mlflow_run_ids, error "
+            "FROM job_runs_before_leases",
+            "DROP TABLE job_runs_before_leases",
+        ),
     ),
 )
+
+
+LATEST = MIGRATIONS[-1].version
+# SQLite state stores written before their schema came from this list numbered their own
+# migrations in PRAGMA user_version: 1 was the leases (7 here); 0 with tables was 3.
+_SQLITE_LEGACY_VERSIONS = {1: 7}
+
+
+def schema_version(conn: Connection, schema: str) -> int | None:
+    """The latest migration applied in ``schema``; None for a schema never migrated."""
+    try:
+        row = conn.execute(
+            sql.SQL("SELECT max(version) FROM {}.schema_migrations").format(sql.Identifier(schema))
+        ).fetchone()
+    except psycopg.errors.UndefinedTable:
+        conn.rollback()
+        return None
+    return row[0] if row and row[0] is not None else None
+
+
+def ensure_migrated(conn: Connection, schema: str, where: str) -> None:
+    """Migrate a fresh schema (under the lock); refuse one that is behind, in one line.
+
+    One query when the schema is current, which is every connection but the first."""
+    version = schema_version(conn, schema)
+    if version is None:
+        migrate(conn, schema)
+    elif version < LATEST:
+        raise MlbError(
+            f"{where} schema {schema!r} is at migration {version} and this version needs "
+            f"{LATEST}: run `mlb db migrate`"
+        )
 
 
 def migrate(conn: Connection, schema: str) -> list[int]:
@@ -220,7 +339,7 @@ def migrate(conn: Connection, schema: str) -> list[int]:
         cur.execute(sql.SQL("SELECT version FROM {}.schema_migrations").format(ident))
         done = {row[0] for row in cur.fetchall()}
         applied = []
-        for version, name, statement in MIGRATIONS:
+        for version, name, statement, _ in MIGRATIONS:
             if version in done:
                 continue
             cur.execute(sql.SQL(statement).format(schema=ident))
@@ -232,3 +351,34 @@ def migrate(conn: Connection, schema: str) -> list[int]:
             )
             applied.append(version)
     return applied
+
+
+def sqlite_version(conn: sqlite3.Connection) -> int:
+    """The SQLite state store's latest migration (``PRAGMA user_version``: one query)."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if (
+        version == 0
+        and conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_runs'"
+        ).fetchone()
+    ):
+        return 3  # tables from before versions were recorded
+    return _SQLITE_LEGACY_VERSIONS.get(version, version)
+
+
+def migrate_sqlite(conn: sqlite3.Connection) -> list[int]:
+    """Apply the SQLite forms of pending migrations inside the caller's write transaction
+    (the caller holds SQLite's write lock, so two processes take turns); return them."""
+    version = sqlite_version(conn)
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.sqlite and migration.version > version:
+            for statement in migration.sqlite:
+                conn.execute(statement)
+            applied.append(migration.version)
+    if applied or version != int(conn.execute("PRAGMA user_version").fetchone()[0]):
+        conn.execute(f"PRAGMA user_version = {max([version, *applied])}")
+    return applied
+
+
+SQLITE_LATEST = max(m.version for m in MIGRATIONS if m.sqlite)

@@ -1,12 +1,12 @@
 """The lifecycle's state: schedules, the history of job runs, and retrain decisions.
 
 A SQLite file in the state folder by default; the PostgreSQL database when the
-``DATABASE_*`` settings name one (its tables come from `mlb db migrate`, migrations 3
-and 7). The same SQL serves both. A job run's ``(schedule_id, slot_utc, attempt)`` is
-unique, so the insert that claims a slot's attempt is the lock: of two schedulers, only
-one gets it. A running job holds a lease that its process renews (heartbeat); a job
-whose lease ran out or whose process is gone is ``abandoned``, and its slot may be
-claimed once more, as attempt 2.
+``DATABASE_*`` settings name one. Both take their tables from ``db.migrations`` (3 and 7),
+and the same SQL serves both. A job run's ``(schedule_id, slot_utc, attempt)`` is unique,
+so the insert that claims a slot's attempt is the lock: of two schedulers, only one gets
+it. A running job holds a lease that its process renews (heartbeat); a job whose lease ran
+out or whose process is gone is ``abandoned``, and its slot may be claimed once more, as
+attempt 2.
 """
 
 import sqlite3
@@ -19,81 +19,12 @@ from typing import Any
 
 import polars as pl
 
+from mlbcore.db.connection import connect, database_url, masked
+from mlbcore.db.migrations import SQLITE_LATEST, ensure_migrated, migrate_sqlite, sqlite_version
 from mlbcore.files import writable_folder
 from mlbcore.processes import ProcessId, this_process
 from mlbcore.settings import Settings
 
-SQLITE_SCHEMA = """
-CREATE TABLE IF NOT EXISTS schedules (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    schedule_type TEXT NOT NULL,
-    hour_utc INTEGER NOT NULL,
-    day_of_week INTEGER,
-    job TEXT NOT NULL,
-    days INTEGER,
-    targets TEXT NOT NULL,
-    created_at_utc TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS job_runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    schedule_id INTEGER,
-    slot_utc TEXT,
-    job TEXT NOT NULL,
-    as_of_utc TEXT NOT NULL,
-    started_at_utc TEXT NOT NULL,
-    ended_at_utc TEXT,
-    status TEXT NOT NULL,
-    mlflow_run_ids TEXT NOT NULL DEFAULT '',
-    error TEXT,
-    UNIQUE (schedule_id, slot_utc)
-);
-CREATE TABLE IF NOT EXISTS decisions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    target TEXT NOT NULL,
-    as_of_utc TEXT NOT NULL,
-    action TEXT NOT NULL,
-    reasons TEXT NOT NULL,
-    champion_version INTEGER,
-    challenger_version INTEGER,
-    promoted INTEGER NOT NULL,
-    mlflow_run_id TEXT,
-    job_run_id INTEGER
-);
-"""
-# SQLite's own migrations, numbered by PRAGMA user_version (SQLITE_SCHEMA is version 0).
-SQLITE_MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
-    (
-        1,
-        (
-            # Leases and attempts: a slot may be claimed again once its job was abandoned.
-            "ALTER TABLE job_runs RENAME TO job_runs_before_leases",
-            """CREATE TABLE job_runs (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                schedule_id INTEGER,
-                slot_utc TEXT,
-                attempt INTEGER NOT NULL DEFAULT 1,
-                job TEXT NOT NULL,
-                as_of_utc TEXT NOT NULL,
-                started_at_utc TEXT NOT NULL,
-                ended_at_utc TEXT,
-                status TEXT NOT NULL,
-                mlflow_run_ids TEXT NOT NULL DEFAULT '',
-                error TEXT,
-                heartbeat_at_utc TEXT,
-                lease_expires_at_utc TEXT,
-                host TEXT,
-                pid INTEGER,
-                pid_started TEXT,
-                UNIQUE (schedule_id, slot_utc, attempt)
-            )""",
-            "INSERT INTO job_runs (id, schedule_id, slot_utc, job, as_of_utc, started_at_utc, "
-            "ended_at_utc, status, mlflow_run_ids, error) SELECT id, schedule_id, slot_utc, "
-            "job, as_of_utc, started_at_utc, ended_at_utc, status, mlflow_run_ids, error "
-            "FROM job_runs_before_leases",
-            "DROP TABLE job_runs_before_leases",
-        ),
-    ),
-)
 TIME_COLUMNS = (
     "created_at_utc", "slot_utc", "as_of_utc", "started_at_utc", "ended_at_utc",
     "heartbeat_at_utc", "lease_expires_at_utc",
@@ -117,8 +48,6 @@ class StateStore:
     """Schedules, job runs and decisions in SQLite or PostgreSQL."""
 
     def __init__(self, settings: Settings) -> None:
-        from mlbcore.db.connection import database_url, masked
-
         self._url = database_url(settings)
         self._schema = settings.database_schema
         self._path = settings.mlb_state_dir / "state.db"
@@ -129,11 +58,8 @@ class StateStore:
     def _connection(self) -> Iterator[Any]:
         """A connection in a transaction, committed on success, rolled back on error."""
         if self._url:
-            from mlbcore.db.connection import connect
-            from mlbcore.db.migrations import migrate
-
             with connect(self._url) as conn:
-                migrate(conn, self._schema)
+                ensure_migrated(conn, self._schema, f"PostgreSQL at {self.address}")
                 conn.execute(f'SET search_path TO "{self._schema}"')
                 yield conn
             return
@@ -141,9 +67,9 @@ class StateStore:
         # A writer waits for another's transaction rather than failing at once.
         conn = sqlite3.connect(self._path, timeout=30, isolation_level=None)
         try:
-            conn.executescript(SQLITE_SCHEMA)
             conn.execute("BEGIN IMMEDIATE")
-            _migrate_sqlite(conn)
+            if sqlite_version(conn) < SQLITE_LATEST:  # a fresh file, or one of an older version
+                migrate_sqlite(conn)
             yield conn
             conn.execute("COMMIT")
         except BaseException:
@@ -331,13 +257,3 @@ class StateStore:
             f"{where}ORDER BY id DESC LIMIT %s",
             params,
         )
-
-
-def _migrate_sqlite(conn: sqlite3.Connection) -> None:
-    """Apply SQLite's pending migrations inside the caller's transaction."""
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    for number, statements in SQLITE_MIGRATIONS:
-        if number > version:
-            for statement in statements:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
