@@ -12,11 +12,11 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from mlbcore.clock import MAX_WINDOW_DAYS
 from mlbcore.errors import MlbError
 from mlbcore.masking import masked
 from mlbcore.settings import Settings, load_settings
 from mlbcore.targets import ALL_TARGETS, Target, parse_targets
-from mlbcore.training.windows import MAX_WINDOW_DAYS
 
 
 def _known_errors_in_one_line(
@@ -115,7 +115,7 @@ def train_controls() -> TrainControls:
 def as_of_instant(day: date | None) -> datetime:
     """The instant a notebook's as-of date stands for: the end of that day, UTC, as
     ``--as-of YYYY-MM-DD`` means on the command line."""
-    from mlbcore.evaluation.evaluate import parse_as_of
+    from mlbcore.clock import parse_as_of
 
     assert day is not None
     return parse_as_of(day.isoformat())

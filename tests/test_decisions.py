@@ -9,7 +9,7 @@ import pytest
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.lifecycle.assessment import compare, comparison_games
 from mlbcore.lifecycle.decisions import ChampionCheck, Comparison, decide, promotion
-from mlbcore.lifecycle.schedules import latest_slot, next_slot
+from mlbcore.lifecycle.schedule_rules import latest_slot, next_slot
 from mlbcore.settings import RetrainingConfig
 from mlbcore.targets import Target
 from mlbcore.training.bootstrap import Interval

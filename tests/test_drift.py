@@ -3,6 +3,7 @@ import polars as pl
 import pytest
 
 from mlbcore.cli.main import main
+from mlbcore.clock import parse_as_of
 from mlbcore.evaluation.drift import (
     benjamini_hochberg,
     distribution_drift,
@@ -11,7 +12,6 @@ from mlbcore.evaluation.drift import (
     psi,
     verdict,
 )
-from mlbcore.evaluation.evaluate import parse_as_of
 from mlbcore.settings import RetrainingConfig, load_settings
 from mlbcore.targets import Target
 

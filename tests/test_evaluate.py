@@ -5,8 +5,8 @@ import polars as pl
 import pytest
 
 from mlbcore.cli.main import main
+from mlbcore.clock import parse_as_of
 from mlbcore.evaluation.betting import BettingRules, bets, betting_summary
-from mlbcore.evaluation.evaluate import parse_as_of
 from mlbcore.settings import load_settings
 
 # Downstream of training: needs champions the demo's models only get without the gate.

@@ -3,7 +3,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from mlbcore.evaluation.quality_bench import closing_prices, quality_table, score_walk, walk
+from mlbcore.bench.quality import closing_prices, quality_table, score_walk, walk
 from mlbcore.evaluation.walk_forward import (
     Variant,
     month_as_of,

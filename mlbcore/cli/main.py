@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 def _parse_date(text: str, flag: str) -> date:
-    from mlbcore.training.windows import require_date_in_range
+    from mlbcore.clock import require_date_in_range
 
     try:
         day = date.fromisoformat(text)
@@ -57,14 +57,14 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _as_of(args: argparse.Namespace) -> "datetime | None":
-    from mlbcore.evaluation.evaluate import parse_as_of
+    from mlbcore.clock import parse_as_of
 
     return parse_as_of(args.as_of) if args.as_of else None
 
 
 def _retrain(args: argparse.Namespace) -> int:
     from mlbcore.cli import output
-    from mlbcore.evaluation.evaluate import parse_as_of
+    from mlbcore.clock import parse_as_of
     from mlbcore.lifecycle.retrain import retrain, retraining_policy
     from mlbcore.settings import load_settings
     from mlbcore.targets import parse_targets
@@ -128,8 +128,8 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from mlbcore.evaluation.evaluate import parse_as_of
-    from mlbcore.report import build_report
+    from mlbcore.clock import parse_as_of
+    from mlbcore.html_report import build_report
     from mlbcore.settings import load_settings
     from mlbcore.targets import parse_targets
 
@@ -148,7 +148,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from mlbcore.evaluation.evaluate import evaluate, parse_as_of
+    from mlbcore.clock import parse_as_of
+    from mlbcore.evaluation.evaluate import evaluate
     from mlbcore.settings import load_settings
     from mlbcore.targets import parse_targets
 
@@ -224,8 +225,8 @@ def _print_metrics(metrics: "dict[str, float]") -> None:
 
 
 def _drift(args: argparse.Namespace) -> int:
+    from mlbcore.clock import parse_as_of
     from mlbcore.evaluation.drift import drift_report
-    from mlbcore.evaluation.evaluate import parse_as_of
     from mlbcore.settings import load_settings
     from mlbcore.targets import parse_targets
 
@@ -283,7 +284,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from mlbcore.evaluation.evaluate import parse_as_of
+    from mlbcore.clock import parse_as_of
     from mlbcore.health import backend_health
     from mlbcore.lifecycle.status import target_statuses
     from mlbcore.settings import load_settings
@@ -332,8 +333,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _schedule(args: argparse.Namespace) -> int:
+    from mlbcore.lifecycle.schedule_rules import parse_day_of_week
     from mlbcore.lifecycle.scheduler import save_schedule, schedule_overview
-    from mlbcore.lifecycle.schedules import parse_day_of_week
     from mlbcore.lifecycle.state_store import StateStore
     from mlbcore.settings import load_settings
 
@@ -489,7 +490,7 @@ def _seasons(text: str) -> tuple[int, ...]:
 
 
 def _bench_quality(args: argparse.Namespace) -> int:
-    from mlbcore.evaluation.quality_bench import bench_quality
+    from mlbcore.bench.quality import bench_quality
     from mlbcore.settings import PROJECT_ROOT
 
     shared = args.shared_data or PROJECT_ROOT.parent / "shared" / "data"
@@ -523,22 +524,22 @@ def _db_load(args: argparse.Namespace) -> int:
 
 
 def _bench_store(args: argparse.Namespace) -> int:
+    from mlbcore.bench.store import bench_store
     from mlbcore.settings import load_settings
-    from mlbcore.store.bench_store import bench_store
 
     bench_store(args.redis_url or load_settings().redis_url or "redis://127.0.0.1:6379/0")
     return 0
 
 
 def _bench_replay(args: argparse.Namespace) -> int:
-    from mlbcore.bench import bench_replay
+    from mlbcore.bench.replay import bench_replay
 
     bench_replay(args.season, args.repeat, args.data)
     return 0
 
 
 def _bench_train(args: argparse.Namespace) -> int:
-    from mlbcore.bench import bench_train
+    from mlbcore.bench.train import bench_train
 
     bench_train(repeat=args.repeat, data=args.data, loaded=args.loaded)
     return 0

@@ -217,11 +217,12 @@ def drift_report(
     known at each game's cutoff)."""
 
     from mlbcore import tracking
+    from mlbcore.clock import require_positive_days
     from mlbcore.errors import MlbError
     from mlbcore.features.registry import FEATURE_NAMES
     from mlbcore.lifecycle.assessment import recent_features
     from mlbcore.training.pipeline import challenger_as_of, data_and_features
-    from mlbcore.training.windows import coverage, require_positive_days
+    from mlbcore.training.windows import coverage
 
     require_positive_days(days)
     snapshot, features = data_and_features(settings, data, loaded)

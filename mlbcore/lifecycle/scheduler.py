@@ -23,7 +23,7 @@ import polars as pl
 
 from mlbcore.errors import MlbError
 from mlbcore.faults import pause_point
-from mlbcore.lifecycle.schedules import DAYS_OF_WEEK, latest_slot, next_slot, schedule_spec
+from mlbcore.lifecycle.schedule_rules import DAYS_OF_WEEK, latest_slot, next_slot, schedule_spec
 from mlbcore.lifecycle.state_store import StateStore
 from mlbcore.masking import masked
 from mlbcore.processes import ProcessId, is_gone, this_process

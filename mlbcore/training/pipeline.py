@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from mlbcore.clock import require_positive_days
 from mlbcore.data.snapshot import Snapshot, load_snapshot
 from mlbcore.faults import pause_point
 from mlbcore.features.build import build_features
@@ -36,7 +37,6 @@ from mlbcore.training.windows import (
     Window,
     as_of_window,
     in_window,
-    require_positive_days,
     resolve_window,
 )
 

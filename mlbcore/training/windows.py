@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 from sklearn.model_selection import TimeSeriesSplit
 
+from mlbcore.clock import require_positive_days
 from mlbcore.errors import MlbError
 
 
@@ -18,25 +19,6 @@ class Window:
     start_date: date
     end_date: date
     days: int
-
-
-# Longer than all of baseball (1871 on), short enough that no date sum overflows.
-MAX_WINDOW_DAYS = 100_000
-# The instants and dates a command accepts: every season there is, and then some.
-FIRST_DATE, LAST_DATE = date(1871, 1, 1), date(2199, 12, 31)
-
-
-def require_positive_days(days: int) -> None:
-    if days <= 0:
-        raise MlbError(f"--days must be a positive number of days, got {days}")
-    if days > MAX_WINDOW_DAYS:
-        raise MlbError(f"--days must be at most {MAX_WINDOW_DAYS:,} days, got {days:,}")
-
-
-def require_date_in_range(day: date, flag: str) -> None:
-    """Refuse a date no game can have, before any arithmetic on it overflows."""
-    if not FIRST_DATE <= day <= LAST_DATE:
-        raise MlbError(f"{flag} must be between {FIRST_DATE} and {LAST_DATE}, got {day}")
 
 
 def coverage(dates: pl.Series) -> str:

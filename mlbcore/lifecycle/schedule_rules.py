@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from mlbcore.clock import MAX_WINDOW_DAYS
 from mlbcore.errors import MlbError
 from mlbcore.targets import parse_targets
-from mlbcore.training.windows import MAX_WINDOW_DAYS
 
 DAYS_OF_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

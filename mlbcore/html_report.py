@@ -12,12 +12,12 @@ from pathlib import Path
 import polars as pl
 
 from mlbcore import charts
+from mlbcore.clock import require_positive_days
 from mlbcore.errors import MlbError
 from mlbcore.files import shown, writable_file, write_atomically
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.training.metrics import metric_names
-from mlbcore.training.windows import require_positive_days
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; color: #222; }

@@ -1,0 +1,1 @@
+"""Benchmarks that print numbers: training, the feature cache, model quality, replay."""

@@ -1,0 +1,47 @@
+"""`mlb bench replay`: how long a full season's replay takes here, by step and policy."""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from mlbcore.lifecycle.replay import replay_season
+from mlbcore.settings import load_settings
+
+
+def bench_replay(season: int, repeat: int = 3, data: Path | str | None = None) -> None:
+    """`mlb bench replay`: a full season replay, three targets, daily checks; the policy
+    alone (the goal) and with both baselines, medians over ``repeat`` runs."""
+    settings = load_settings()
+    timings: dict[str, list[float]] = {}
+    for _ in range(repeat):
+        started = time.perf_counter()
+        replay = replay_season(settings, season, data=data)
+        timings.setdefault("all three policies, wall", []).append(time.perf_counter() - started)
+        for name, seconds in replay.seconds.items():
+            timings.setdefault(name, []).append(seconds)
+    days = replay.timeline["date"].n_unique()
+    source = data or settings.mlb_data
+    print(f"season {season}: {days} game days, 3 targets, daily checks; data {source}")
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    policy_alone = [
+        load + first + policy
+        for load, first, policy in zip(
+            timings["load"], timings["first_champions"], timings["policy"], strict=True
+        )
+    ]
+    rows = [
+        ("load data and build features", timings["load"]),
+        ("first champions (shared)", timings["first_champions"]),
+        ("policy: the retrain policy", timings["policy"]),
+        ("never: never retrain", timings["never"]),
+        ("daily: retrain every day", timings["daily"]),
+        ("the policy's replay alone (load + first + policy)", policy_alone),
+        ("all three policies, wall", timings["all three policies, wall"]),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'step':<{width}}  {'median s':>9}  {'runs':>4}")
+    for name, values in rows:
+        print(f"{name:<{width}}  {statistics.median(values):>9.1f}  {len(values):>4}")
+    print("goal: the policy's replay of a full season < 120 s")
