@@ -6,9 +6,9 @@ from pathlib import Path
 import altair as alt
 import polars as pl
 
-from mlbcore.evaluation.drift import PSI_ALERT, PSI_FLAG
 from mlbcore.features.registry import FEATURES
 from mlbcore.targets import Target
+from mlbcore.thresholds import PSI_ALERT, PSI_FLAG
 from mlbcore.training.metrics import PRIMARY_METRIC
 
 _CATEGORY = {f.name: f.category for f in FEATURES}

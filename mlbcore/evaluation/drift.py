@@ -19,7 +19,7 @@ table as descriptions of how far a feature moved; they do not make the verdict.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +30,8 @@ from sklearn.metrics import ndcg_score
 from mlbcore.data.snapshot import Snapshot
 from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.targets import Target
+from mlbcore.thresholds import NDCG_FLAG, PSI_BINS, TOP_K, TOP_K_OVERLAP_FLAG
 
-NDCG_FLAG = 0.9
-TOP_K = 10
-TOP_K_OVERLAP_FLAG = 7
-PSI_FLAG, PSI_ALERT = 0.1, 0.25  # the usual credit-scoring bands: shown, not judged
-PSI_BINS = 10
 DRIFT, STABLE, TOO_FEW_GAMES = "drift", "stable", "too few games"
 _DEFAULTS = RetrainingConfig()
 # Features that move with the calendar by construction (a September window has more
@@ -126,6 +122,13 @@ def ks_p_value(old: np.ndarray, new: np.ndarray) -> float:
         return 1.0
     # The asymptotic distribution: the exact one is slow and warns on tied values.
     return float(ks_2samp(old, new, method="asymp").pvalue)
+
+
+def recent_features(features: pl.DataFrame, as_of: datetime, days: int) -> pl.DataFrame:
+    """Features of games whose cutoff passed in the ``days`` before ``as_of``."""
+    return features.filter(
+        (pl.col("cutoff_utc") > as_of - timedelta(days=days)) & (pl.col("cutoff_utc") <= as_of)
+    )
 
 
 def distribution_drift(
@@ -220,7 +223,6 @@ def drift_report(
     from mlbcore.clock import require_positive_days
     from mlbcore.errors import MlbError
     from mlbcore.features.registry import FEATURE_NAMES
-    from mlbcore.lifecycle.assessment import recent_features
     from mlbcore.training.pipeline import challenger_as_of, data_and_features
     from mlbcore.training.windows import coverage
 

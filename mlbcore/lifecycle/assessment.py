@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from mlbcore.evaluation.drift import distribution_drift, verdict
+from mlbcore.evaluation.drift import distribution_drift, recent_features, verdict
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.lifecycle.decisions import ChampionCheck, Comparison
 from mlbcore.settings import RetrainingConfig
@@ -32,13 +32,6 @@ def unseen_recent(
     return known.filter(
         (pl.col("first_pitch_utc") > as_of - timedelta(days=days))
         & (pl.col("result_known_at_utc") > trained_as_of)
-    )
-
-
-def recent_features(features: pl.DataFrame, as_of: datetime, days: int) -> pl.DataFrame:
-    """Features of games whose cutoff passed in the ``days`` before ``as_of``."""
-    return features.filter(
-        (pl.col("cutoff_utc") > as_of - timedelta(days=days)) & (pl.col("cutoff_utc") <= as_of)
     )
 
 
