@@ -35,12 +35,12 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from mlbcore.data.snapshot import load_snapshot
+from mlbcore.data.timing import cutoff_utc
 from mlbcore.errors import MlbError
 from mlbcore.evaluation.walk_forward import month_as_of, month_slices, month_starts
 from mlbcore.features.build import build_features
 from mlbcore.features.market import market_features
 from mlbcore.features.registry import FEATURE_NAMES
-from mlbcore.features.timing import cutoff_utc
 from mlbcore.importers.jobs import (
     import_pinnacle,
     import_retrosheet,

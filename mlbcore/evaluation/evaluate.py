@@ -16,10 +16,10 @@ import polars as pl
 
 from mlbcore.clock import require_positive_days
 from mlbcore.data.snapshot import Snapshot
+from mlbcore.data.timing import result_known_at_utc
 from mlbcore.errors import MlbError
 from mlbcore.evaluation.betting import BettingRules, BettingSummary, bets, betting_summary
 from mlbcore.features.market import bet_prices
-from mlbcore.features.timing import result_known_at_utc
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.training.baselines import (

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 
-from mlbcore.features.timing import UNKNOWN_END_KNOWN_AT
+from mlbcore.data.timing import UNKNOWN_END_KNOWN_AT
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.training.gate import gate_failures

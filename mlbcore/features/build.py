@@ -6,6 +6,7 @@ import polars as pl
 
 from mlbcore.data.schema import empty_table, with_added_columns
 from mlbcore.data.snapshot import Snapshot
+from mlbcore.data.timing import cutoff_utc
 from mlbcore.features import derived
 from mlbcore.features.declared import SIDES, expressions
 from mlbcore.features.lineup_strength import lineup_features
@@ -16,7 +17,6 @@ from mlbcore.features.registry import FEATURE_NAMES, FEATURES, SOURCES
 from mlbcore.features.starting_pitcher import starting_pitcher_features
 from mlbcore.features.team_carryover import blended_columns, prior_season_features
 from mlbcore.features.team_form import team_form_features
-from mlbcore.features.timing import cutoff_utc
 from mlbcore.features.workload import pitching_workload
 
 MARKER_PREFIX = "marker_"  # boolean helper columns: True adds their name to missing_features

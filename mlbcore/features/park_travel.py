@@ -4,8 +4,8 @@ moved since its last game (time zones crossed)."""
 import polars as pl
 
 from mlbcore.data.teams import local_time_zones, per_time_zone
+from mlbcore.data.timing import finished_results
 from mlbcore.features.declared import SIDES, Feature
-from mlbcore.features.timing import finished_results
 
 # Declared output columns (the registry is built from these).
 TRAVEL = tuple(

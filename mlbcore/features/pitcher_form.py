@@ -8,8 +8,8 @@ the same features work on the demo season and on Retrosheet.
 import polars as pl
 
 from mlbcore.data.schema import with_added_columns
+from mlbcore.data.timing import finished_results
 from mlbcore.features.declared import per_side
-from mlbcore.features.timing import finished_results
 
 # Declared output columns (the registry is built from these).
 FEATURES = per_side(

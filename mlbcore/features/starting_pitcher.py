@@ -14,6 +14,7 @@ his bullpen's batters (about a third of a start's).
 import polars as pl
 
 from mlbcore.data.schema import with_added_columns
+from mlbcore.data.timing import finished_results
 from mlbcore.features.declared import per_side
 from mlbcore.features.pitcher_form import starter_id
 from mlbcore.features.prior_seasons import (
@@ -23,7 +24,6 @@ from mlbcore.features.prior_seasons import (
     weighted_counts,
 )
 from mlbcore.features.shrinkage import league_priors, shrunk_rate
-from mlbcore.features.timing import finished_results
 
 # Declared output columns (the registry is built from these).
 FEATURES = per_side(

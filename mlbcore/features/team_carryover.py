@@ -8,8 +8,8 @@ differential to date toward it, the prior counting as ``PRIOR_SEASON_GAMES`` gam
 
 import polars as pl
 
+from mlbcore.data.timing import finished_results
 from mlbcore.features.declared import SIDES, per_side
-from mlbcore.features.timing import finished_results
 
 # Declared output columns (the registry is built from these). The blend is computed from
 # the frame that holds the prior season and the form, see ``blended_columns``.

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import polars as pl
 
+from mlbcore.data.timing import finished_results
 from mlbcore.features.declared import per_side
-from mlbcore.features.timing import finished_results
 
 # Declared output columns (the registry is built from these).
 REST = per_side(

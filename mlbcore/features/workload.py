@@ -10,8 +10,8 @@ only once its game's result was known by the cutoff (``finished_results``).
 
 import polars as pl
 
+from mlbcore.data.timing import finished_results
 from mlbcore.features.declared import per_side
-from mlbcore.features.timing import finished_results
 
 # Declared output columns (the registry is built from these).
 FEATURES = per_side(

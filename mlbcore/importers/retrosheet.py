@@ -28,8 +28,8 @@ import polars as pl
 
 from mlbcore.data.schema import GAMES, LINEUPS, UTC
 from mlbcore.data.teams import local_time_zones, per_time_zone, resolve_teams
+from mlbcore.data.timing import UNKNOWN_END_KNOWN_AT
 from mlbcore.errors import MlbError
-from mlbcore.features.timing import UNKNOWN_END_KNOWN_AT
 from mlbcore.importers.report import (
     ImportReport,
     Problem,

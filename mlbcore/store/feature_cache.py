@@ -326,8 +326,8 @@ def build_features_cached(
     frame, never an error."""
     import redis
 
+    from mlbcore.data.timing import cutoff_utc
     from mlbcore.features.build import build_features
-    from mlbcore.features.timing import cutoff_utc
 
     namespace = feature_namespace(snapshot.data_version, cutoff_minutes, market_book, lineups)
     games = snapshot.games.with_columns(cutoff_utc(cutoff_minutes)).sort(

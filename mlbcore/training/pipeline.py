@@ -16,10 +16,10 @@ import polars as pl
 
 from mlbcore.clock import require_positive_days
 from mlbcore.data.snapshot import Snapshot, load_snapshot
+from mlbcore.data.timing import result_known_at_utc
 from mlbcore.faults import pause_point
 from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_SET_VERSION
-from mlbcore.features.timing import result_known_at_utc
 from mlbcore.health import preflight
 from mlbcore.masking import masked
 from mlbcore.settings import Settings
