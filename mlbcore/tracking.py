@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mlbcore.errors import BackendError, MlbError
-from mlbcore.faults import pause_point
+from mlbcore.faults import pause_inside_sqlite_writes, pause_point
 from mlbcore.files import writable_folder
 from mlbcore.masking import masked
 from mlbcore.processes import ProcessId, is_gone, this_process
@@ -73,6 +73,7 @@ def configure(settings: Settings) -> str:
             mlflow_artifacts.ARTIFACTS_URI,
         )
     mlflow.set_tracking_uri(settings.tracking_uri)
+    pause_inside_sqlite_writes("mlflow-write")  # tests only: see mlbcore.faults
     experiment_id = _experiment_id(settings)
     # What a killed process left: runs still RUNNING, a job's champion moves half made.
     for notice in notices + recover_interrupted(experiment_id):

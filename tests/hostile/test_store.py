@@ -4,6 +4,7 @@
 runs the next command and checks that it works and that nothing was lost."""
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -391,3 +392,26 @@ def test_postgresql_dying_mid_logging_is_one_line_and_moves_no_champion(
         f"mlb-demo-{TARGETS[0]}": 2,
         f"mlb-demo-{TARGETS[1]}": 1,
     }
+
+
+# --- `mlb status` after a writer killed mid-transaction ---------------------------------
+
+
+@pytest.mark.parametrize("command", [["status", "--check"], TRAIN], ids=["status --check", "train"])
+def test_a_writer_killed_mid_transaction_leaves_the_store_up(tmp_path, command):
+    state = tmp_path / "state"
+    assert mlb(TRAIN, state).code == 0
+    before = champions(state)
+    # Inside MLflow's first write transaction of the next job: killed there, it leaves a hot
+    # rollback journal, which a read-only open (the status probe's) cannot roll back.
+    kill_at("mlflow-write", TRAIN, state, tmp_path)
+    assert (state / "mlflow.db-journal").exists()
+    outcome = mlb(command, state)
+    assert outcome.code == 0 and "Traceback" not in outcome.stderr, outcome.stdout + outcome.stderr
+    assert not (state / "mlflow.db-journal").exists()  # rolled back, as SQLite does
+    if command == TRAIN:
+        assert set(champions(state).values()) == {2}
+    else:
+        assert re.search(r"^mlflow\s+sqlite\s+up\b", outcome.stdout, re.MULTILINE), outcome.stdout
+        assert champions(state) == before  # the killed job's half-transaction is gone
+    assert store_rows(state, "PRAGMA integrity_check") == [("ok",)]
