@@ -58,7 +58,7 @@ def configure(settings: Settings) -> str:
     logging.getLogger("psycopg").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # MLflow logs each database error with its traceback before raising it again; the
-    # error itself reaches the user, as one line (``store_failures``).
+    # error itself reaches the user, as one line (``StoreFailures``).
     logging.getLogger("mlflow.store.db.utils").setLevel(logging.CRITICAL)
     # A folder MLflow cannot write in would fail after its retries (minutes): fail now.
     writable_folder(settings.mlb_state_dir, "MLB_STATE_DIR")
