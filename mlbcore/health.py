@@ -13,6 +13,7 @@ from urllib.request import urlopen
 
 from mlbcore.data.snapshot import read_manifest
 from mlbcore.db.connection import connect, database_url, is_database_url, masked
+from mlbcore.db.mlflow_store import roll_back_hot_journal
 from mlbcore.errors import BackendError, MlbError
 from mlbcore.files import shown, unwritable, writable_folder
 from mlbcore.settings import Settings
@@ -75,8 +76,9 @@ def mlflow_health(
     settings: Settings, timeout: float = MLFLOW_PROBE_TIMEOUT_SECONDS
 ) -> BackendHealth:
     """Probe the MLflow tracking store: a SQLite file is opened read-only and MLflow's
-    ``experiments`` table read; PostgreSQL is connected to; a tracking server must answer
-    ``GET /health`` with ``OK`` within ``timeout`` seconds. Other schemes are not probed."""
+    ``experiments`` table read (a transaction a killed writer left is rolled back first);
+    PostgreSQL is connected to; a tracking server must answer ``GET /health`` with ``OK``
+    within ``timeout`` seconds. Other schemes are not probed."""
     uri = settings.tracking_uri
     if is_database_url(uri):
         return _postgres("mlflow", uri)
@@ -108,6 +110,13 @@ def _sqlite_store(uri: str, timeout: float) -> BackendHealth:
     if file.is_dir():
         return health(False, f"{file} is a folder, not a SQLite file")
     started = time.perf_counter()
+    try:
+        # A writer killed mid-transaction left a journal a read-only open cannot roll back
+        # (the store would read as DOWN until some other command wrote to it): rolled back
+        # first by a read-write open of the existing file, which SQLite makes do that.
+        roll_back_hot_journal(file, timeout)
+    except MlbError as error:
+        return health(False, str(error)[:200])
     try:
         # Read-only, so a probe can never create, lock for writing or migrate the store.
         with closing(

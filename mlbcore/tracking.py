@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,9 +17,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from mlbcore.errors import MlbError
-from mlbcore.faults import pause_point
+from mlbcore.errors import BackendError, MlbError
+from mlbcore.faults import pause_inside_sqlite_writes, pause_point
 from mlbcore.files import writable_folder
+from mlbcore.masking import masked
 from mlbcore.processes import ProcessId, is_gone, this_process
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
@@ -55,6 +57,9 @@ def configure(settings: Settings) -> str:
     logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)
     logging.getLogger("psycopg").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # MLflow logs each database error with its traceback before raising it again; the
+    # error itself reaches the user, as one line (``StoreFailures``).
+    logging.getLogger("mlflow.store.db.utils").setLevel(logging.CRITICAL)
     # A folder MLflow cannot write in would fail after its retries (minutes): fail now.
     writable_folder(settings.mlb_state_dir, "MLB_STATE_DIR")
     from mlbcore.db import mlflow_artifacts
@@ -68,11 +73,61 @@ def configure(settings: Settings) -> str:
             mlflow_artifacts.ARTIFACTS_URI,
         )
     mlflow.set_tracking_uri(settings.tracking_uri)
+    pause_inside_sqlite_writes("mlflow-write")  # tests only: see mlbcore.faults
     experiment_id = _experiment_id(settings)
     # What a killed process left: runs still RUNNING, a job's champion moves half made.
     for notice in notices + recover_interrupted(experiment_id):
         print(f"mlb: {notice}", file=sys.stderr)
     return experiment_id
+
+
+# Where a database driver's or SQLAlchemy's exceptions come from: the store failed.
+_DATABASE_MODULES = ("sqlalchemy", "psycopg", "sqlite3")
+
+
+def store_failure(error: BaseException) -> str | None:
+    """Why the MLflow store failed, when ``error`` is its database's, or wraps one as its
+    cause (MLflow's ``MlflowException`` wraps SQLAlchemy's, which wraps the driver's);
+    else None. The words are the innermost error's (the driver's own), masked."""
+    reason, seen = None, set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if any(k.__module__.startswith(_DATABASE_MODULES) for k in type(cause).__mro__):
+            lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+            # SQLAlchemy prefixes the driver's words with "(psycopg.OperationalError) ".
+            reason = re.sub(r"^\([\w.]+\) ", "", lines[0]) if lines else type(cause).__name__
+        cause = cause.__cause__
+    return masked(reason)[:200] if reason is not None else None
+
+
+@dataclass(frozen=True)
+class StoreFailures:
+    """A context (reusable) in which a failure of the MLflow store's database (a
+    PostgreSQL server dying while runs are logged) leaves as one ``BackendError`` naming
+    the store (masked), what was being done, its ``aftermath`` and what to do; other
+    errors pass unchanged."""
+
+    tracking_uri: str
+    while_doing: str  # "logging runs"
+    aftermath: str  # "no champion moved"
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _: Any
+    ) -> None:
+        if error is None or isinstance(error, MlbError) or not isinstance(error, Exception):
+            return
+        reason = store_failure(error)
+        if reason is None:
+            return
+        raise BackendError(
+            f"the MLflow store at {masked(self.tracking_uri)} failed while {self.while_doing} "
+            f"({reason}); {self.aftermath}: run the command again once the store answers "
+            "(runs left RUNNING are then marked FAILED)"
+        ) from error
 
 
 def _experiment_id(settings: Settings) -> str:
@@ -474,6 +529,8 @@ def stored_problem(name: str, version: int) -> str | None:
             saved = Path(repo.download_artifacts(f"artifacts/{ARTIFACT}", dst_path=folder))
             has_mlmodel = any(f.path == "MLmodel" for f in repo.list_artifacts(""))
         except (MlflowException, OSError) as error:
+            if store_failure(error) is not None:
+                raise  # the store's database failed, not the model's files
             return f"its artifacts cannot be read ({' '.join(str(error).split())[:200]})"
         found = file_digests(saved) if saved.is_dir() else {}
     bad = sorted(n for n, digest in expected.items() if found.get(n) != digest)

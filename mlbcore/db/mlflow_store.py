@@ -81,7 +81,7 @@ def prepare_sqlite_store(path: Path) -> list[str]:
         # Only a lock holder builds, so any partial file here is a killed builder's.
         for stale in path.parent.glob(f".{path.name}.partial-*"):
             stale.unlink(missing_ok=True)
-        _roll_back_hot_journal(path)
+        roll_back_hot_journal(path)
         if _is_current(path):  # another process built it while this one waited
             return []
         existing = bool(_tables(path))
@@ -169,16 +169,25 @@ def _build(path: Path, start_from: Path | None) -> None:
         partial.unlink(missing_ok=True)
 
 
-def _roll_back_hot_journal(path: Path) -> None:
+def roll_back_hot_journal(path: Path, timeout: float = 30.0) -> None:
     """A writer killed mid-transaction leaves a journal that read-only connections cannot
     roll back (they fail with "attempt to write a readonly database"); a read-write
-    connection rolls it back on its first read."""
-    if not path.with_name(f"{path.name}-journal").exists():
+    connection rolls it back on its first read, under SQLite's own locks, as any SQLite
+    reader that may write does. ``StoreFault`` if the store cannot be read even so."""
+    if not path.with_name(f"{path.name}-journal").exists() or not path.is_file():
         return
     try:
-        with closing(sqlite3.connect(path, timeout=30)) as conn:
+        # mode=rw: never creates the store, only opens it for writing.
+        with closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=timeout)
+        ) as conn:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.Error as error:
+        if "locked" in str(error):  # a live writer's commit outlasted the timeout
+            raise StoreFault(
+                f"the MLflow store {path} is locked by another process ({error}); "
+                "try again when it is done"
+            ) from None
         raise StoreFault(f"the MLflow store {path} cannot be read ({error}); restore it") from None
 
 

@@ -264,7 +264,12 @@ def train_models(
 
     tick = time.perf_counter()
     progress("logging to MLflow")
-    experiment_id = tracking.configure(settings)
+    # The store's database failing meanwhile (a server gone) is one line, exit 1.
+    logging_failed = tracking.StoreFailures(
+        settings.tracking_uri, "logging runs", "no champion moved"
+    )
+    with logging_failed:
+        experiment_id = tracking.configure(settings)
     lineage = {
         # MLflow keeps where the data came from, never who read it or with what password.
         "data_source": masked(snapshot.source, drop_credentials=True),
@@ -286,9 +291,10 @@ def train_models(
     lineage["trained_as_of_utc"] = known_until.isoformat()  # type: ignore[union-attr]
     trained = []
     for result in results:
-        run_id, version = tracking.log_training_run(
-            result, experiment_id, started_at, lineage, tags
-        )
+        with logging_failed:
+            run_id, version = tracking.log_training_run(
+                result, experiment_id, started_at, lineage, tags
+            )
         failures = gate_failures(result.target, result.gate, settings.promotion)
         trained.append(TrainedTarget(result, run_id, version, promote and not failures, failures))
         progress(f"logged {result.target} as run {run_id}, version {version}")
@@ -296,18 +302,21 @@ def train_models(
     # Champions move only once every target is logged: a job promotes all its targets or,
     # failing or killed before this, none (tracking.promote_together finishes moves a kill
     # interrupts).
-    for t in trained:
-        if t.rejected_reasons:
-            tracking.reject_challenger(
-                t.result.target, snapshot.games_source, t.version, "; ".join(t.rejected_reasons)
+    with tracking.StoreFailures(
+        settings.tracking_uri, "moving champions", "the next command completes or undoes them"
+    ):
+        for t in trained:
+            if t.rejected_reasons:
+                tracking.reject_challenger(
+                    t.result.target, snapshot.games_source, t.version, "; ".join(t.rejected_reasons)
+                )
+        if promote:
+            tracking.promote_together(
+                experiment_id,
+                snapshot.games_source,
+                {t.result.target: t.version for t in trained if not t.rejected_reasons},
+                "trained by mlb train",
             )
-    if promote:
-        tracking.promote_together(
-            experiment_id,
-            snapshot.games_source,
-            {t.result.target: t.version for t in trained if not t.rejected_reasons},
-            "trained by mlb train",
-        )
     seconds["mlflow"] = time.perf_counter() - tick
     return TrainingRun(
         data_source=masked(snapshot.source),

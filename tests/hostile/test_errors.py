@@ -11,21 +11,18 @@ import errno
 import hashlib
 import json
 import os
-import pwd
 import resource
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import polars as pl
-import psycopg
 import pytest
 
+from hostile.clusters import free_port
 from hostile.harness import (
     _SCRUBBED,
     BAD_INPUT,
@@ -53,12 +50,6 @@ def digest(path: Path) -> str:
 def trained(outcome: Outcome) -> bool:
     """Whether the job got as far as training (its progress line says so)."""
     return "] training " in outcome.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -423,63 +414,6 @@ def test_the_whole_model_still_predicts(trained_state, snap, tmp_path):
     outcome = run_mlb(args, trained_state, cwd=tmp_path, env={"MLB_DATA": str(snap)})
     assert outcome.code == 0, outcome.stderr
     assert pl.read_csv(tmp_path / "p.csv").height > 0
-
-
-def _postgres_bin(name: str) -> str:
-    found = shutil.which(name) or next(
-        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))), None
-    )
-    assert found, f"PostgreSQL's {name} is needed to start a private cluster"
-    return found
-
-
-class PrivateCluster:
-    """A PostgreSQL cluster of the test's own, on a free port, to stop at will. initdb
-    refuses to run as root, so for root it runs as the postgres (else nobody) user."""
-
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="mlb-pg-"))
-        self.port = free_port()
-        self.user: str | None = None
-        if os.geteuid() == 0:
-            names = {p.pw_name for p in pwd.getpwall()}
-            self.user = "postgres" if "postgres" in names else "nobody"
-            shutil.chown(self.folder, self.user)
-        self._as_owner(
-            [_postgres_bin("initdb"), "-D", str(self.folder / "data"), "-U", "mlb", "-A", "trust"]
-        )
-        self.url = f"postgresql://mlb@127.0.0.1:{self.port}/postgres"
-
-    def _as_owner(self, args: list[str], check: bool = True) -> None:
-        subprocess.run(args, check=check, capture_output=True, user=self.user)
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
-        self._as_owner(
-            [_postgres_bin("pg_ctl"), "-D", str(self.folder / "data"), "-o", options, "-w",
-             "-l", str(self.folder / "log"), "start"]
-        )  # fmt: skip
-
-    def stop(self, mode: str, check: bool = True) -> None:
-        data = str(self.folder / "data")
-        self._as_owner([_postgres_bin("pg_ctl"), "-D", data, "-m", mode, "stop"], check)
-
-    def games(self) -> int:
-        with psycopg.connect(self.url) as conn:
-            row = conn.execute("SELECT count(*) FROM mlb.games").fetchone()
-        assert row is not None
-        return int(row[0])
-
-
-@pytest.fixture
-def private_cluster() -> Iterator[PrivateCluster]:
-    cluster = PrivateCluster()
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop("immediate", check=False)
-        shutil.rmtree(cluster.folder, ignore_errors=True)
 
 
 def _child_env(state: Path, env: dict[str, str]) -> dict[str, str]:

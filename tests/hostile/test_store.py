@@ -4,6 +4,7 @@
 runs the next command and checks that it works and that nothing was lost."""
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -12,8 +13,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from hostile.clusters import PrivateCluster
 from hostile.harness import (
     _SCRUBBED,
     FAILED_BACKEND,
@@ -334,3 +337,81 @@ def test_a_killed_scheduled_job_is_abandoned_and_its_slot_run_again_once(tmp_pat
         assert "succeeded" not in outcome.stdout
         assert runs["status"].to_list() == ["abandoned", "abandoned"]
     assert "nothing due" in mlb(TICK, state).stdout
+
+
+# --- the store's PostgreSQL server dies while a job logs ----------------------------------
+
+
+def postgres_rows(cluster: PrivateCluster, query: str) -> list[tuple]:
+    with psycopg.connect(cluster.url) as conn:
+        return conn.execute(query).fetchall()
+
+
+def without_progress(log: str) -> str:
+    """A job's output without its progress lines ("[  1.2s] logging to MLflow") and
+    MLflow's notes on the versions it registered: what is left is what went wrong."""
+    return "\n".join(
+        line
+        for line in log.splitlines()
+        if not line.startswith(("[", "Successfully registered model", "Created version"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("step", "left_running"),
+    [("model-logged", 1), ("target-logged", 0)],
+    ids=["inside-a-run", "between-targets"],
+)
+def test_postgresql_dying_mid_logging_is_one_line_and_moves_no_champion(
+    private_cluster, step, left_running, tmp_path
+):
+    state = tmp_path / "state"
+    store = private_cluster.url.replace("postgresql://", "postgresql+psycopg://")
+    marker = tmp_path / "paused"
+    job = start_paused(step, TRAIN, state, marker, MLFLOW_TRACKING_URI=store)
+    private_cluster.stop("immediate")  # the server dies while the job is logging
+    marker.unlink()
+    job.wait()
+    log = marker.with_suffix(".log").read_text()
+    outcome = Outcome(job.returncode, without_progress(log), "")
+    assert_one_clear_line(outcome, FAILED_BACKEND, f"the MLflow store at {store} failed")
+    assert "no champion moved" in outcome.stdout
+
+    private_cluster.start()
+    aliases = "SELECT name, version FROM registered_model_aliases WHERE alias = 'champion'"
+    assert postgres_rows(private_cluster, aliases) == []
+    runs = "SELECT status FROM runs"
+    assert [s for (s,) in postgres_rows(private_cluster, runs)].count("RUNNING") == left_running
+    # With the server back, the next job works; the run the failed one left RUNNING is reaped.
+    again = mlb(TRAIN, state, MLFLOW_TRACKING_URI=store)
+    assert again.code == 0 and "Traceback" not in again.stderr, again.stderr
+    assert ("(tag reaped)" in again.stderr) == bool(left_running), again.stderr
+    assert ("RUNNING",) not in postgres_rows(private_cluster, runs)
+    # Both jobs registered the first target; the second only the second job's.
+    assert dict(postgres_rows(private_cluster, aliases)) == {
+        f"mlb-demo-{TARGETS[0]}": 2,
+        f"mlb-demo-{TARGETS[1]}": 1,
+    }
+
+
+# --- `mlb status` after a writer killed mid-transaction ---------------------------------
+
+
+@pytest.mark.parametrize("command", [["status", "--check"], TRAIN], ids=["status --check", "train"])
+def test_a_writer_killed_mid_transaction_leaves_the_store_up(tmp_path, command):
+    state = tmp_path / "state"
+    assert mlb(TRAIN, state).code == 0
+    before = champions(state)
+    # Inside MLflow's first write transaction of the next job: killed there, it leaves a hot
+    # rollback journal, which a read-only open (the status probe's) cannot roll back.
+    kill_at("mlflow-write", TRAIN, state, tmp_path)
+    assert (state / "mlflow.db-journal").exists()
+    outcome = mlb(command, state)
+    assert outcome.code == 0 and "Traceback" not in outcome.stderr, outcome.stdout + outcome.stderr
+    assert not (state / "mlflow.db-journal").exists()  # rolled back, as SQLite does
+    if command == TRAIN:
+        assert set(champions(state).values()) == {2}
+    else:
+        assert re.search(r"^mlflow\s+sqlite\s+up\b", outcome.stdout, re.MULTILINE), outcome.stdout
+        assert champions(state) == before  # the killed job's half-transaction is gone
+    assert store_rows(state, "PRAGMA integrity_check") == [("ok",)]
