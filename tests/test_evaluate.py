@@ -193,8 +193,8 @@ def test_baselines_are_fitted_only_on_the_models_training_games(state_dir, capsy
     import mlflow
     import numpy as np
 
+    from mlbcore.data.timing import result_known_at_utc
     from mlbcore.evaluation.evaluate import WINDOW_FROM_RUN, baseline_table, evaluate
-    from mlbcore.features.timing import result_known_at_utc
     from mlbcore.targets import Target
     from mlbcore.training.pipeline import features_for, load_data
 

@@ -6,6 +6,7 @@ import pytest
 
 from mlbcore.data.schema import BETTING_SPLITS, GAMES, ODDS_LINES
 from mlbcore.data.snapshot import Snapshot
+from mlbcore.data.timing import cutoff_utc
 from mlbcore.features import (
     derived,
     lineup_strength,
@@ -20,7 +21,6 @@ from mlbcore.features import (
 from mlbcore.features.build import build_features
 from mlbcore.features.declared import SIDES, of_side
 from mlbcore.features.registry import FEATURE_NAMES, FEATURE_SET_VERSION, FEATURES, SOURCES
-from mlbcore.features.timing import cutoff_utc
 
 
 def _game(game_id, day, hour, home, away, hs, as_, hsp="h1", asp="a1", minutes=180, dh=0):

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
+import mlbcore.data.timing as timing
 import mlbcore.features.build as build_module
 import mlbcore.features.derived as derived
 import mlbcore.features.prior_seasons as prior_seasons
-import mlbcore.features.timing as timing
 from mlbcore.data.schema import GAMES, full_schema
 from mlbcore.data.snapshot import Snapshot, load_snapshot
 from mlbcore.features.build import build_features
