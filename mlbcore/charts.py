@@ -1,8 +1,6 @@
 """Altair charts shared by the notebooks and reports, so the app, a script run and a
 report draw the same thing."""
 
-from pathlib import Path
-
 import altair as alt
 import polars as pl
 
@@ -27,20 +25,6 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
     import vl_convert
 
     return str(vl_convert.vegalite_to_svg(chart.to_json()))
-
-
-def log_to_mlflow(charts: dict[str, alt.TopLevelMixin]) -> None:
-    """Log each chart as ``charts/{name}.png`` on the active MLflow run, so the MLflow UI
-    shows them too."""
-    import tempfile
-
-    import mlflow
-
-    with tempfile.TemporaryDirectory(prefix="mlb-charts-") as folder:
-        for name, chart in charts.items():
-            path = Path(folder) / f"{name}.png"
-            path.write_bytes(to_png(chart))
-        mlflow.log_artifacts(folder, "charts")
 
 
 _DESCRIPTION = {f.name: f.description for f in FEATURES}

@@ -11,12 +11,15 @@ from pathlib import Path
 
 import polars as pl
 
-from mlbcore import charts
+from mlbcore import charts, tracking
 from mlbcore.clock import require_positive_days
 from mlbcore.errors import MlbError
+from mlbcore.evaluation.drift import drift_report
+from mlbcore.evaluation.evaluate import baseline_table, daily_metrics, evaluate
 from mlbcore.files import shown, writable_file, write_atomically
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
+from mlbcore.training.as_of import data_and_features
 from mlbcore.training.metrics import metric_names
 
 STYLE = """
@@ -73,11 +76,6 @@ def build_report(
     Its evaluation scores only games after the champion's training data ended; with
     ``include_in_sample`` the others appear in a section of their own, labelled in-sample."""
     import mlflow
-
-    from mlbcore import tracking
-    from mlbcore.evaluation.drift import drift_report
-    from mlbcore.evaluation.evaluate import baseline_table, daily_metrics, evaluate
-    from mlbcore.training.pipeline import data_and_features
 
     if out.suffix.lower() not in (".html", ".htm"):
         raise MlbError(f"--out must end in .html, got {shown(out.name)}")

@@ -161,7 +161,7 @@ def train(
     targets: list[str], days: int, end_date: date | None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> Outcome:  # fmt: skip
-    from mlbcore.training.pipeline import train_models
+    from mlbcore.lifecycle.train_job import train_models
 
     return run(
         lambda: train_models(
@@ -288,7 +288,7 @@ def evaluation_defaults() -> tuple[LifecycleControls, date, date, str | None]:
     if {"days", "as_of"} & controls.model_fields_set:
         return controls, first, last, None
     from mlbcore import tracking
-    from mlbcore.training.pipeline import data_games_source
+    from mlbcore.data.source import data_games_source
 
     settings = load_settings()
     tracking.configure(settings)

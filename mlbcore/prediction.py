@@ -14,6 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
+from mlbcore import tracking
+from mlbcore.data.source import load_data
 from mlbcore.db.tables import PredictionColumns
 from mlbcore.errors import MlbError
 from mlbcore.features.registry import FEATURE_NAMES, FEATURE_SET_VERSION
@@ -21,6 +23,8 @@ from mlbcore.files import shown, writable_file, write_atomically
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.tracking import REGISTERED_MODEL_PREFIX, require_champion
+from mlbcore.training.as_of import features_for
+from mlbcore.training.windows import coverage
 
 MARKET_COLUMNS = ("market_no_vig_home_prob", "market_total", "market_no_vig_over_prob")
 
@@ -104,10 +108,6 @@ def predict_games(
 ) -> Predictions:
     """One row per game with first pitch on a local date in ``start..end``: identity,
     completeness, each target's prediction and the market's view at the cutoff."""
-    from mlbcore import tracking
-    from mlbcore.training.pipeline import features_for, load_data
-    from mlbcore.training.windows import coverage
-
     if end < start:
         raise MlbError(f"--end {end} is before --start {start}")
     snapshot = load_data(settings, data)

@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from mlbcore.errors import MlbError
+
 
 class Target(StrEnum):
     MONEYLINE_HOME_WIN = "moneyline_home_win"  # does the home team win
@@ -18,8 +20,6 @@ ALL_TARGETS: tuple[Target, ...] = tuple(Target)
 
 def parse_targets(names: list[str] | None) -> list[Target]:
     """Targets from user input; unknown names fail with the list of valid ones."""
-    from mlbcore.errors import MlbError
-
     if not names:
         return list(ALL_TARGETS)
     valid = [t.value for t in ALL_TARGETS]

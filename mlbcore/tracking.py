@@ -11,19 +11,25 @@ import json
 import logging
 import re
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from mlbcore.db import mlflow_artifacts
+from mlbcore.db.mlflow_artifacts import ARTIFACTS_URI
+from mlbcore.db.mlflow_store import StoreFault, prepare_tracking_store, relink_to_state_folder
 from mlbcore.errors import BackendError, MlbError
 from mlbcore.faults import pause_inside_sqlite_writes, pause_point
 from mlbcore.files import writable_folder
 from mlbcore.masking import masked
 from mlbcore.processes import ProcessId, is_gone, this_process
+from mlbcore.pyfunc_model import ARTIFACT, TargetModelPyfunc, model_input
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
+from mlbcore.training.market_line import market_line
 from mlbcore.training.metrics import PRIMARY_METRIC
 from mlbcore.training.target_model import TargetModel
 from mlbcore.training.trainer import TrainingResult
@@ -62,9 +68,6 @@ def configure(settings: Settings) -> str:
     logging.getLogger("mlflow.store.db.utils").setLevel(logging.CRITICAL)
     # A folder MLflow cannot write in would fail after its retries (minutes): fail now.
     writable_folder(settings.mlb_state_dir, "MLB_STATE_DIR")
-    from mlbcore.db import mlflow_artifacts
-    from mlbcore.db.mlflow_store import prepare_tracking_store, relink_to_state_folder
-
     notices = prepare_tracking_store(settings.tracking_uri, settings.artifact_location)
     if not settings.mlflow_tracking_uri:  # the default store, inside the state folder
         notices += relink_to_state_folder(
@@ -137,8 +140,6 @@ def _experiment_id(settings: Settings) -> str:
     import mlflow
     from mlflow.exceptions import MlflowException
 
-    from mlbcore.db.mlflow_artifacts import ARTIFACTS_URI
-
     name = settings.mlflow_experiment_name
     experiment = mlflow.get_experiment_by_name(name)
     if experiment is not None:
@@ -164,13 +165,12 @@ def log_training_run(
     started_at: datetime,
     lineage: dict[str, Any],
     tags: dict[str, str] | None = None,
+    figures: dict[str, bytes] | None = None,
 ) -> tuple[str, int]:
-    """Log one training result as a finished run; return its id and registered version.
-    A failure while logging ends the run as FAILED (MLflow's context manager), never
-    RUNNING."""
+    """Log one training result as a finished run, with ``figures`` (name: PNG, drawn by
+    the caller) under ``charts/``; return its id and registered version. A failure while
+    logging ends the run as FAILED (MLflow's context manager), never RUNNING."""
     import mlflow
-
-    from mlbcore.training.market_line import market_line
 
     target = result.target.value
     with (
@@ -234,15 +234,21 @@ def log_training_run(
         mlflow.log_dict({"calibration": result.calibration.to_dicts()}, "calibration.json")
         mlflow.log_text(json.dumps(result.quality, indent=2), "feature_quality.json")
         mlflow.log_text(result.game_quality.write_csv(), "feature_quality_games.csv")
-        from mlbcore import charts
-
-        charts.log_to_mlflow(
-            {
-                "importance": charts.importance_chart(result.target, result.importance),
-                "calibration": charts.calibration_chart(result.target, result.calibration),
-            }
-        )
+        log_figures(figures or {})
         return str(run.info.run_id), int(info.registered_model_version or 0)
+
+
+def log_figures(figures: dict[str, bytes]) -> None:
+    """Log each PNG as ``charts/{name}.png`` on the active run, so the MLflow UI shows the
+    charts too."""
+    import mlflow
+
+    if not figures:
+        return
+    with tempfile.TemporaryDirectory(prefix="mlb-charts-") as folder:
+        for name, png in figures.items():
+            (Path(folder) / f"{name}.png").write_bytes(png)
+        mlflow.log_artifacts(folder, "charts")
 
 
 @dataclass(frozen=True)
@@ -384,8 +390,6 @@ def _log_target_model(model: TargetModel, registered_name: str) -> Any:
     import polars as pl
     from mlflow.models import infer_signature
 
-    from mlbcore.pyfunc_model import ARTIFACT, TargetModelPyfunc, model_input
-
     # One row of missing values: the signature needs names and types (float64, so NaN
     # passes), and the prediction's type.
     features = model.input_features
@@ -426,8 +430,6 @@ def load_model(uri: str, num_threads: int) -> TargetModel:
     from pathlib import Path
 
     import mlflow
-
-    from mlbcore.pyfunc_model import ARTIFACT
 
     local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
     folder = local / "artifacts" / ARTIFACT
@@ -514,8 +516,6 @@ def stored_problem(name: str, version: int) -> str | None:
     from mlflow.exceptions import MlflowException
     from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
-    from mlbcore.pyfunc_model import ARTIFACT
-
     tags = MlflowClient().get_model_version(name, str(version)).tags or {}
     if tags.get(UNUSABLE):
         return tags[UNUSABLE]
@@ -552,8 +552,6 @@ def mark_unusable(name: str, version: int | str, why: str) -> None:
 def require_stored(name: str, version: int) -> None:
     """``StoreFault`` (after tagging the version unusable) unless the version's artifacts
     are complete."""
-    from mlbcore.db.mlflow_store import StoreFault
-
     problem = stored_problem(name, version)
     if problem is not None:
         mark_unusable(name, version, problem)
@@ -567,8 +565,6 @@ def require_usable(name: str, version: int) -> None:
     """``StoreFault`` unless ``version`` may become champion: complete artifacts and a
     training run that finished."""
     from mlflow import MlflowClient
-
-    from mlbcore.db.mlflow_store import StoreFault
 
     require_stored(name, version)
     client = MlflowClient()

@@ -10,7 +10,7 @@ def imports():
 
     from mlbcore import charts
     from mlbcore import notebook as nb
-    from mlbcore.training.report import comparison_lines, market_lines, metrics_table
+    from mlbcore.lifecycle.train_summary import comparison_lines, market_lines, metrics_table
 
     return charts, comparison_lines, market_lines, metrics_table, mo, nb
 

@@ -235,9 +235,9 @@ def test_reading_a_database_not_yet_migrated_to_the_starter_columns_says_migrate
 
 def test_the_source_of_games_is_read_from_postgresql_without_the_tables(pg_schema, tmp_path):
     from mlbcore.data.snapshot import load_snapshot, write_snapshot
+    from mlbcore.data.source import data_games_source
     from mlbcore.importers.report import RETROSHEET_NOTICE
     from mlbcore.settings import load_settings
-    from mlbcore.training.pipeline import data_games_source
 
     settings = load_settings()
     assert main(["db", "load", "--data", str(DEMO_SNAPSHOT)]) == 0

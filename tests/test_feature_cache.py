@@ -39,7 +39,7 @@ from mlbcore.store.feature_cache import (
     signed,
     unpack_rows,
 )
-from mlbcore.training.pipeline import features_for
+from mlbcore.training.as_of import features_for
 
 DB = 13  # the tests' own database number on the machine's Redis
 SECRET = b"the tests' own feature cache key"

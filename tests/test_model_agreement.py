@@ -54,8 +54,8 @@ def test_every_path_gives_the_same_predictions(state_dir, partly_priced, tmp_pat
     from mlbcore.lifecycle.assessment import compare
     from mlbcore.lifecycle.replay import Champion, replay_target
     from mlbcore.pyfunc_model import model_input
+    from mlbcore.training.as_of import known_labelled
     from mlbcore.training.metrics import primary_score
-    from mlbcore.training.pipeline import known_labelled
 
     data, unpriced = partly_priced
     train = ["train", "--targets", TARGET.value, "--days", "60", "--end-date", "2016-08-31"]

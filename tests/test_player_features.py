@@ -21,7 +21,7 @@ from mlbcore.features.registry import FEATURE_NAMES, FEATURES, SOURCES
 from mlbcore.features.shrinkage import FALLBACK_K, league_priors, shrunk_rate
 from mlbcore.features.team_carryover import PRIOR_SEASON_GAMES
 from mlbcore.settings import load_settings
-from mlbcore.training.pipeline import features_for
+from mlbcore.training.as_of import features_for
 
 
 def _game(game_id, when, home, away, hs=3, as_=2, hsp="hp", asp="ap", minutes=180, dh=0):

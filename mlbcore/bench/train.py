@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from mlbcore.data.source import load_data
 from mlbcore.errors import MlbError
 from mlbcore.features.build import build_features
 from mlbcore.masking import masked
@@ -87,8 +88,6 @@ def _load_average() -> str:
 
 
 def bench_train(repeat: int = 5, data: Path | str | None = None, loaded: bool = False) -> None:
-    from mlbcore.training.pipeline import load_data
-
     if repeat < 1:
         raise MlbError(f"--repeat {repeat}: give at least 1 run")
     settings = load_settings()

@@ -33,9 +33,9 @@ def _parse_date(text: str, flag: str) -> date:
 
 def _train(args: argparse.Namespace) -> int:
     from mlbcore.cli import output
+    from mlbcore.lifecycle.train_job import train_models
     from mlbcore.settings import load_settings
     from mlbcore.targets import parse_targets
-    from mlbcore.training.pipeline import train_models
 
     settings = load_settings()
     targets = parse_targets(args.targets)
@@ -300,7 +300,7 @@ def _status(args: argparse.Namespace) -> int:
         print(f"{b.name:<7} {b.kind:<11} {state}{latency}{version}  {b.address}{detail}")
     down = [b.name for b in backends if b.configured and not b.up]
     if not down:
-        from mlbcore.training.pipeline import data_games_source
+        from mlbcore.data.source import data_games_source
 
         source = data_games_source(settings)
         print(f"champions for {source} games as of {as_of:%Y-%m-%d %H:%M} UTC:")

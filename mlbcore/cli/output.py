@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from mlbcore.lifecycle.train_job import Progress, TrainingRun
+from mlbcore.lifecycle.train_summary import comparison_lines, metrics_table, summary
 from mlbcore.masking import masked
-from mlbcore.training.pipeline import Progress, TrainingRun
-from mlbcore.training.report import comparison_lines, metrics_table, summary
 from mlbcore.training.target_model import rounds_text
 
 if TYPE_CHECKING:

@@ -8,6 +8,7 @@ from mlbcore.data.snapshot import Snapshot, load_snapshot
 from mlbcore.db import tables
 from mlbcore.db.connection import connect, database_url, masked
 from mlbcore.db.migrations import ensure_migrated, migrate
+from mlbcore.db.mlflow_store import prepare_tracking_store
 from mlbcore.errors import BackendError, MlbError
 from mlbcore.settings import Settings
 
@@ -21,8 +22,6 @@ def target_url(settings: Settings, url: str | None) -> str:
 
 def run_migrate(settings: Settings, url: str | None = None) -> tuple[str, list[int]]:
     """Our schema's pending migrations, and MLflow's schema when its store is PostgreSQL."""
-    from mlbcore.db.mlflow_store import prepare_tracking_store
-
     chosen = target_url(settings, url)
     with connect(chosen) as conn:
         applied = migrate(conn, settings.database_schema)

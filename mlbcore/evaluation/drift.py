@@ -27,10 +27,16 @@ import polars as pl
 from scipy.stats import ks_2samp, spearmanr, wasserstein_distance
 from sklearn.metrics import ndcg_score
 
+from mlbcore import tracking
+from mlbcore.clock import require_positive_days
 from mlbcore.data.snapshot import Snapshot
+from mlbcore.errors import MlbError
+from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.targets import Target
 from mlbcore.thresholds import NDCG_FLAG, PSI_BINS, TOP_K, TOP_K_OVERLAP_FLAG
+from mlbcore.training.as_of import challenger_as_of, data_and_features
+from mlbcore.training.windows import coverage
 
 DRIFT, STABLE, TOO_FEW_GAMES = "drift", "stable", "too few games"
 _DEFAULTS = RetrainingConfig()
@@ -218,13 +224,6 @@ def drift_report(
     """The champion against its previous version (importance), and the champion's
     training window against the ``days`` before ``as_of`` (distributions of the features
     known at each game's cutoff)."""
-
-    from mlbcore import tracking
-    from mlbcore.clock import require_positive_days
-    from mlbcore.errors import MlbError
-    from mlbcore.features.registry import FEATURE_NAMES
-    from mlbcore.training.pipeline import challenger_as_of, data_and_features
-    from mlbcore.training.windows import coverage
 
     require_positive_days(days)
     snapshot, features = data_and_features(settings, data, loaded)

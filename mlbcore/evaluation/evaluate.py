@@ -14,14 +14,17 @@ from typing import Any
 
 import polars as pl
 
+from mlbcore import charts, tracking
 from mlbcore.clock import require_positive_days
 from mlbcore.data.snapshot import Snapshot
 from mlbcore.data.timing import result_known_at_utc
 from mlbcore.errors import MlbError
 from mlbcore.evaluation.betting import BettingRules, BettingSummary, bets, betting_summary
 from mlbcore.features.market import bet_prices
+from mlbcore.prediction import model_uri
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
+from mlbcore.training.as_of import as_of_training_window, data_and_features, training_set
 from mlbcore.training.baselines import (
     BASELINE_WORDS,
     Baselines,
@@ -31,7 +34,6 @@ from mlbcore.training.baselines import (
 from mlbcore.training.bootstrap import Interval, compare_frame
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import PRIMARY_METRIC, primary_score, score
-from mlbcore.training.pipeline import as_of_training_window, training_set
 from mlbcore.training.target_model import TargetModel
 from mlbcore.training.trainer import calibration_table
 from mlbcore.training.windows import Window, coverage
@@ -325,10 +327,6 @@ def evaluate(
     (``trained_as_of_utc``): out of sample. Games before that are refused, or, with
     ``include_in_sample``, scored apart and labelled in-sample. ``log`` records it as an
     MLflow evaluation run (off for reports, which only read)."""
-    from mlbcore import tracking
-    from mlbcore.prediction import model_uri
-    from mlbcore.training.pipeline import data_and_features
-
     require_positive_days(days)
     as_of = as_of or datetime.now(UTC)
     snapshot, features = data_and_features(settings, data, loaded)
@@ -389,8 +387,6 @@ def evaluate(
             betting_frame(target, with_prob, snapshot.odds_lines, settings.market_book), rules
         )
         summary = betting_summary(placed)
-    from mlbcore import charts
-
     figures = {}
     if part.games:
         figures = {
@@ -502,7 +498,5 @@ def _log(
         metrics |= {f"betting_{k}": v for k, v in betting_metrics.items() if v == v}
         mlflow.log_metrics(metrics)
         mlflow.log_dict({"calibration": part.calibration.to_dicts()}, "calibration.json")
-        from mlbcore.charts import log_to_mlflow
-
-        log_to_mlflow(figures)
+        tracking.log_figures({name: charts.to_png(chart) for name, chart in figures.items()})
         return str(run.info.run_id)

@@ -23,9 +23,9 @@ import polars as pl
 from mlbcore.data.timing import UNKNOWN_END_KNOWN_AT
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
+from mlbcore.training.as_of import as_of_training_window, training_set
 from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
-from mlbcore.training.pipeline import as_of_training_window, training_set
 from mlbcore.training.target_model import TargetModel
 from mlbcore.training.trainer import cross_validated_fit, fit, lightgbm_params
 

@@ -24,17 +24,19 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from mlbcore.data.source import load_data
 from mlbcore.errors import MlbError
 from mlbcore.lifecycle.assessment import champion_check, compare
 from mlbcore.lifecycle.decisions import Decision, decide, promotion
 from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.targets import Target
 from mlbcore.training import bootstrap
+from mlbcore.training.as_of import challenger_as_of, features_for, known_labelled
 from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
-from mlbcore.training.pipeline import challenger_as_of, known_labelled
 from mlbcore.training.target_model import TargetModel
+from mlbcore.training.windows import coverage
 
 CHECK_HOUR_UTC = 10  # the next-morning rule: yesterday's results are in
 POLICIES = ("policy", "never", "daily")
@@ -367,9 +369,6 @@ def replay_season(
     policies: tuple[str, ...] = POLICIES,
     progress: Callable[[str], None] = lambda _: None,
 ) -> Replay:
-    from mlbcore.training.pipeline import features_for, load_data
-    from mlbcore.training.windows import coverage
-
     seconds: dict[str, float] = {}
     tick = time.perf_counter()
     policy = policy or settings.retraining

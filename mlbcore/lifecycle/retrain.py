@@ -18,15 +18,17 @@ from pathlib import Path
 import polars as pl
 from pydantic import ValidationError
 
+from mlbcore import tracking
 from mlbcore.errors import MlbError
 from mlbcore.health import preflight
 from mlbcore.lifecycle.assessment import champion_check, compare
 from mlbcore.lifecycle.decisions import Comparison, Decision, decide, promotion
 from mlbcore.lifecycle.state_store import DecisionRecord, StateStore
+from mlbcore.lifecycle.train_job import Progress, train_models
 from mlbcore.processes import this_process
 from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.targets import Target
-from mlbcore.training.pipeline import Progress, known_labelled
+from mlbcore.training.as_of import data_and_features, known_labelled
 
 
 @dataclass
@@ -74,9 +76,6 @@ def retrain(
     now: datetime | None = None,
 ) -> list[RetrainOutcome]:
     import mlflow
-
-    from mlbcore import tracking
-    from mlbcore.training.pipeline import data_and_features, train_models
 
     policy = retraining_policy(settings, window_days)
     preflight(settings)  # every store must answer before the features are built

@@ -23,13 +23,14 @@ import polars as pl
 
 from mlbcore.errors import MlbError
 from mlbcore.faults import pause_point
+from mlbcore.lifecycle.retrain import retrain
 from mlbcore.lifecycle.schedule_rules import DAYS_OF_WEEK, latest_slot, next_slot, schedule_spec
 from mlbcore.lifecycle.state_store import StateStore
+from mlbcore.lifecycle.train_job import Progress, train_models
 from mlbcore.masking import masked
 from mlbcore.processes import ProcessId, is_gone, this_process
 from mlbcore.settings import Settings
 from mlbcore.targets import parse_targets
-from mlbcore.training.pipeline import Progress
 
 Clock = Callable[[], datetime]
 
@@ -160,14 +161,10 @@ def run_job(
     """Run one scheduled job as of ``as_of``; return the MLflow run ids it made."""
     targets = parse_targets(schedule["targets"].split() or None)
     if schedule["job"] == "train":
-        from mlbcore.training.pipeline import train_models
-
         run = train_models(
             settings, targets, days=schedule["days"], data=data, progress=progress, as_of=as_of
         )
         return [t.run_id for t in run.trained]
-    from mlbcore.lifecycle.retrain import retrain
-
     outcomes = retrain(
         settings, targets, as_of, schedule["days"], data=data, progress=progress,
         job_run_id=job_run_id,

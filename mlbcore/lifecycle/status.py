@@ -12,6 +12,8 @@ from datetime import datetime
 
 import polars as pl
 
+from mlbcore import tracking
+from mlbcore.data.source import data_games_source
 from mlbcore.lifecycle.decisions import is_stale, relative_rise
 from mlbcore.lifecycle.state_store import REASON_SEPARATOR, StateStore
 from mlbcore.settings import Settings
@@ -80,9 +82,6 @@ def target_statuses(
 ) -> list[TargetStatus]:
     """Each target's status for the champions of ``source``'s games (default: the
     configured data's)."""
-    from mlbcore import tracking
-    from mlbcore.training.pipeline import data_games_source
-
     source = source or data_games_source(settings)
     experiment_id = tracking.configure(settings)
     decisions = StateStore(settings).decisions(limit=200)

@@ -26,7 +26,10 @@ import msgpack
 import numpy as np
 import polars as pl
 
-from mlbcore.features.build import GAME_COLUMNS
+from mlbcore.data.schema import GAMES, UTC
+from mlbcore.data.snapshot import Snapshot
+from mlbcore.data.timing import cutoff_utc
+from mlbcore.features.build import GAME_COLUMNS, build_features
 from mlbcore.features.registry import (
     FEATURE_NAMES,
     FEATURE_SET_VERSION,
@@ -39,8 +42,6 @@ from mlbcore.settings import MIN_CACHE_KEY_CHARS, Settings
 
 if TYPE_CHECKING:
     import redis
-
-    from mlbcore.data.snapshot import Snapshot
 
 # 2: values signed (an HMAC-SHA256 tag before the MessagePack row); format 1 values, never
 # signed, read as misses
@@ -283,8 +284,6 @@ def rows_to_frame(games: pl.DataFrame, rows: list[list[Any]], schema: pl.Schema)
 
 def feature_schema() -> pl.Schema:
     """The feature frame's column types, as ``build_features`` returns them."""
-    from mlbcore.data.schema import GAMES, UTC
-
     return pl.Schema(
         {
             **{c: UTC if c == "cutoff_utc" else GAMES[c] for c in IDENTITY},
@@ -325,9 +324,6 @@ def build_features_cached(
     or a ``redis_url`` that is not a Redis URL, is a warning in ``stats`` and the computed
     frame, never an error."""
     import redis
-
-    from mlbcore.data.timing import cutoff_utc
-    from mlbcore.features.build import build_features
 
     namespace = feature_namespace(snapshot.data_version, cutoff_minutes, market_book, lineups)
     games = snapshot.games.with_columns(cutoff_utc(cutoff_minutes)).sort(

@@ -1,5 +1,6 @@
-"""The training job behind `mlb train` and the training notebook: load a snapshot, build
-features once, train every requested target, then log each to MLflow.
+"""The training job behind `mlb train`, the training notebook, `mlb retrain` and the
+scheduler: load the data, build features once, train every requested target, then log
+each to MLflow with its charts.
 
 All targets are trained before any run is logged, so bad input (a window too small for
 one target) fails before anything is written; and every target is logged before any
@@ -14,31 +15,21 @@ from pathlib import Path
 
 import polars as pl
 
+from mlbcore import charts, tracking
 from mlbcore.clock import require_positive_days
-from mlbcore.data.snapshot import Snapshot, load_snapshot
-from mlbcore.data.timing import result_known_at_utc
+from mlbcore.data.snapshot import Snapshot
+from mlbcore.data.source import load_data
 from mlbcore.faults import pause_point
-from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_SET_VERSION
 from mlbcore.health import preflight
 from mlbcore.masking import masked
 from mlbcore.settings import Settings
-from mlbcore.store.feature_cache import (
-    CacheKeyUnavailable,
-    CacheStats,
-    build_features_cached,
-    cache_secret,
-)
+from mlbcore.store.feature_cache import CacheStats
 from mlbcore.targets import Target
+from mlbcore.training.as_of import as_of_training_window, features_for, known_results, training_set
 from mlbcore.training.gate import gate_failures
-from mlbcore.training.labels import labelled_games
-from mlbcore.training.trainer import Challenger, TrainingResult, fit_challenger, train_target
-from mlbcore.training.windows import (
-    Window,
-    as_of_window,
-    in_window,
-    resolve_window,
-)
+from mlbcore.training.trainer import TrainingResult, train_target
+from mlbcore.training.windows import in_window, resolve_window
 
 Progress = Callable[[str], None]
 
@@ -67,136 +58,6 @@ class TrainingRun:
 
 def _silent(_: str) -> None:
     pass
-
-
-def _data_location(settings: Settings, data: Path | str | None) -> tuple[str | None, Path]:
-    """Where ``data`` lives: a PostgreSQL URL (``data`` itself, or the ``DATABASE_*``
-    settings when ``data`` is None), else a snapshot folder (``data`` or ``MLB_DATA``)."""
-    from mlbcore.db.connection import database_url, is_database_url
-
-    url = str(data) if is_database_url(data) else None
-    if data is None:
-        url = database_url(settings)
-    return url, Path(data) if data is not None else settings.mlb_data
-
-
-def load_data(settings: Settings, data: Path | str | None = None) -> Snapshot:
-    """The games, lines and splits from ``data``: a snapshot folder or a PostgreSQL URL;
-    without it, PostgreSQL when the ``DATABASE_*`` settings name one, else ``MLB_DATA``."""
-    url, folder = _data_location(settings, data)
-    if url:
-        from mlbcore.db.jobs import read_database
-
-        return read_database(settings, url)
-    return load_snapshot(folder)
-
-
-def data_games_source(settings: Settings, data: Path | str | None = None) -> str:
-    """Whose games ``data`` (as ``load_data`` reads it) holds, without loading the tables:
-    what `mlb status` and the notebooks need to find the right champions."""
-    from mlbcore.data.snapshot import games_source, read_manifest
-
-    url, folder = _data_location(settings, data)
-    if url:
-        from mlbcore.db.jobs import read_notices
-
-        return games_source(read_notices(settings, url))
-    notices = read_manifest(folder).get("notices", [])
-    return games_source([str(n) for n in notices])  # type: ignore[union-attr]
-
-
-def features_for(
-    snapshot: Snapshot, settings: Settings, stats: CacheStats | None = None
-) -> pl.DataFrame:
-    """Every game's features (lineup features as ``FEATURES__LINEUPS`` says), through the
-    Redis cache when ``REDIS_URL`` is set and ``use_cached_features`` is on (hits and
-    misses counted in ``stats``). Without a signing key the cache is skipped, with a
-    warning."""
-    lineups = settings.features.lineups
-    stats = stats if stats is not None else CacheStats()
-    if settings.redis_url and settings.training.use_cached_features:
-        try:
-            secret = cache_secret(settings)
-        except CacheKeyUnavailable as error:
-            stats.warnings.append(f"feature cache off: {error}")
-        else:
-            return build_features_cached(
-                snapshot,
-                settings.ml_cutoff_minutes,
-                settings.market_book,
-                settings.redis_url,
-                settings.feature_cache_ttl_seconds,
-                stats,
-                secret=secret,
-                lineups=lineups,
-            )
-    return build_features(
-        snapshot, settings.ml_cutoff_minutes, settings.market_book, lineups=lineups
-    )
-
-
-def known_results(games: pl.DataFrame, as_of: datetime | None) -> pl.DataFrame:
-    """``game_id``, ``date`` and ``result_known_at_utc`` of the games whose results were
-    known at ``as_of`` (every game when it is None)."""
-    known = games.select("game_id", "date", result_known_at_utc())
-    return known if as_of is None else known.filter(pl.col("result_known_at_utc") <= as_of)
-
-
-def known_labelled(
-    features: pl.DataFrame, games: pl.DataFrame, target: Target, as_of: datetime | None
-) -> pl.DataFrame:
-    """The target's labelled games whose results were known at ``as_of`` (all when None),
-    with ``result_known_at_utc``."""
-    known = known_results(games, as_of).select("game_id", "result_known_at_utc")
-    return labelled_games(features.join(known, on="game_id"), games, target)
-
-
-def as_of_training_window(games: pl.DataFrame, days: int, as_of: datetime) -> Window:
-    """The last ``days`` game dates whose results were known at ``as_of``."""
-    return as_of_window(known_results(games, as_of)["date"], days, f"{as_of:%Y-%m-%d %H:%M} UTC")
-
-
-def challenger_as_of(
-    settings: Settings,
-    target: Target,
-    features: pl.DataFrame,
-    games: pl.DataFrame,
-    as_of: datetime,
-) -> tuple[Window, Challenger]:
-    """A model fitted (not logged) as ``mlb train --as-of`` would fit it, for the replay
-    and for drift against a model that has no earlier version."""
-    window = as_of_training_window(games, settings.training.training_window_days, as_of)
-    labelled = training_set(features, games, target, window, as_of)
-    return window, fit_challenger(
-        target, labelled, window, settings.model_for(target), settings.training
-    )
-
-
-def training_set(
-    features: pl.DataFrame,
-    games: pl.DataFrame,
-    target: Target,
-    window: Window,
-    as_of: datetime | None,
-) -> pl.DataFrame:
-    """The target's labelled games inside ``window`` whose results were known at ``as_of``."""
-    known = known_results(games, as_of).select("game_id")
-    return labelled_games(
-        features.filter(in_window(window)).join(known, on="game_id", how="semi"), games, target
-    )
-
-
-def data_and_features(
-    settings: Settings,
-    data: Path | str | None,
-    loaded: tuple[Snapshot, pl.DataFrame] | None = None,
-) -> tuple[Snapshot, pl.DataFrame]:
-    """``loaded`` when a caller already has the data and its features (a report runs
-    several jobs on them), else both read now."""
-    if loaded is not None:
-        return loaded
-    snapshot = load_data(settings, data)
-    return snapshot, features_for(snapshot, settings)
 
 
 def train_models(
@@ -260,8 +121,6 @@ def train_models(
         )
         seconds[f"train_{target}"] = time.perf_counter() - tick
 
-    from mlbcore import tracking
-
     tick = time.perf_counter()
     progress("logging to MLflow")
     # The store's database failing meanwhile (a server gone) is one line, exit 1.
@@ -293,7 +152,7 @@ def train_models(
     for result in results:
         with logging_failed:
             run_id, version = tracking.log_training_run(
-                result, experiment_id, started_at, lineage, tags
+                result, experiment_id, started_at, lineage, tags, training_figures(result)
             )
         failures = gate_failures(result.target, result.gate, settings.promotion)
         trained.append(TrainedTarget(result, run_id, version, promote and not failures, failures))
@@ -327,3 +186,11 @@ def train_models(
         notices=snapshot.notices,
         experiment_id=experiment_id,
     )
+
+
+def training_figures(result: TrainingResult) -> dict[str, bytes]:
+    """The charts a training run keeps beside its model, as PNGs."""
+    return {
+        "importance": charts.to_png(charts.importance_chart(result.target, result.importance)),
+        "calibration": charts.to_png(charts.calibration_chart(result.target, result.calibration)),
+    }

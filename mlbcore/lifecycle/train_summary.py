@@ -4,10 +4,10 @@ from typing import Any
 
 import polars as pl
 
+from mlbcore.lifecycle.train_job import TrainedTarget, TrainingRun
 from mlbcore.training.baselines import BASELINE_WORDS
 from mlbcore.training.market_line import market_line
 from mlbcore.training.metrics import metric_names
-from mlbcore.training.pipeline import TrainedTarget, TrainingRun
 from mlbcore.training.target_model import rounds_text
 from mlbcore.training.trainer import FITTED_BASELINES
 
