@@ -1,13 +1,21 @@
-"""Shared fixtures: the committed demo snapshot and an isolated MLflow state folder."""
+"""Shared fixtures: the committed demo snapshot, an isolated MLflow state folder, and the
+machine's PostgreSQL and Redis taken so that a second test suite can run beside this one
+(a schema of each test's own; a Redis database of this session's own)."""
 
+import contextlib
 import dataclasses
+import os
+import socket
+import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import psycopg
 import pytest
+import redis
 
 from mlbcore.data.snapshot import Snapshot, load_snapshot
 from mlbcore.settings import DEMO_SNAPSHOT
@@ -117,6 +125,103 @@ def pg_schema(monkeypatch):
     yield schema
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+SHARED_REDIS = "redis://127.0.0.1:6379"
+# Claims live in database 0, one key per database number; the numbers 1..15 are handed out.
+CLAIM_KEY = "mlb-tests:claimed-redis-db:{}"
+CLAIM_SECONDS = 600  # how long the claim of a session that died (kill -9) outlives it
+RENEW_EVERY_SECONDS = 30  # a live session renews its claim far more often than that
+# Renew the claim if it is ours, take it back if it lapsed; 0 if another session holds it.
+_HOLD = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class RedisClaim:
+    """This session's claim of database ``number`` of the machine's Redis."""
+
+    registry: redis.Redis  # database 0, where the claims are
+    number: int
+    token: str
+
+    @property
+    def key(self) -> str:
+        return CLAIM_KEY.format(self.number)
+
+    def hold(self) -> bool:
+        """Renew the claim; False if another session holds the database now."""
+        return bool(self.registry.eval(_HOLD, 1, self.key, self.token, CLAIM_SECONDS))
+
+
+def _database_count(registry: redis.Redis) -> int:
+    try:
+        return int(registry.config_get("databases").get("databases", 16))
+    except redis.ResponseError:  # CONFIG renamed away: Redis's default
+        return 16
+
+
+@pytest.fixture(scope="session")
+def redis_claim() -> Iterator[RedisClaim]:
+    """A database of the machine's Redis that is this test session's alone: claimed with
+    ``SET NX`` in database 0 (a second suite beside this one claims another number),
+    emptied when claimed and when given back, and renewed while the session lives."""
+    registry = redis.Redis.from_url(f"{SHARED_REDIS}/0")
+    try:
+        registry.ping()
+    except redis.ConnectionError:
+        pytest.fail("Redis must run on 127.0.0.1:6379 (.ci/run starts it)")
+    token = f"{socket.gethostname()} pid {os.getpid()} {uuid.uuid4().hex[:8]}"
+    numbers = range(1, _database_count(registry))
+    number = next(
+        (n for n in numbers if registry.set(CLAIM_KEY.format(n), token, nx=True, ex=CLAIM_SECONDS)),
+        None,
+    )
+    if number is None:
+        pytest.fail(
+            f"every Redis database {numbers.start}..{numbers.stop - 1} of {SHARED_REDIS} is "
+            f"claimed by another test session (keys {CLAIM_KEY.format('*')} in database 0): "
+            "wait for one to end, or delete the claims of sessions that are gone"
+        )
+    claim = RedisClaim(registry, number, token)
+    done = threading.Event()
+
+    def renew() -> None:
+        while not done.wait(RENEW_EVERY_SECONDS):
+            with contextlib.suppress(redis.RedisError):
+                claim.hold()
+
+    renewer = threading.Thread(target=renew, daemon=True)
+    renewer.start()
+    database = redis.Redis.from_url(f"{SHARED_REDIS}/{number}")
+    database.flushdb()  # what a session that died holding it left there
+    try:
+        yield claim
+    finally:
+        done.set()
+        renewer.join()
+        if claim.hold():
+            database.flushdb()
+        registry.eval(_RELEASE, 1, claim.key, token)
+
+
+@pytest.fixture
+def redis_url(redis_claim: RedisClaim) -> Iterator[str]:
+    """The machine's Redis as tests use it: this session's own database, emptied after
+    each test."""
+    if not redis_claim.hold():
+        pytest.fail(f"another test session took Redis database {redis_claim.number} from this one")
+    url = f"{SHARED_REDIS}/{redis_claim.number}"
+    yield url
+    redis.Redis.from_url(url).flushdb()
 
 
 CHROMIUM = Path("/usr/bin/chromium")
