@@ -24,15 +24,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
-def embedded_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+def embedded_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Every test starts from the embedded default, whatever the developer's shell sets;
-    tests of a back end set its variables themselves."""
+    tests of a back end set its variables themselves. The one exception is the state
+    folder: the default's is inside the clone, which a second suite may be running from,
+    so a test that names none gets one of its own (``state_dir`` names the same one)."""
     for name in (
         "DATABASE_HOST", "DATABASE_NAME", "DATABASE_USERNAME", "DATABASE_PASSWORD",
         "DATABASE_SCHEMA", "REDIS_URL", "MLFLOW_TRACKING_URI", "MLB_DATA", "MLB_CONFIG_FILE",
         "MLFLOW_UI_URL",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MLB_STATE_DIR", str(tmp_path / "state"))
 
 
 @pytest.fixture(scope="session")
