@@ -14,7 +14,6 @@ import os
 import pwd
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 import polars as pl
 import psycopg
 import pytest
+from servers import PORT_ATTEMPTS, TAKEN, free_port, refused_port
 
 from hostile.harness import (
     _SCRUBBED,
@@ -53,12 +53,6 @@ def digest(path: Path) -> str:
 def trained(outcome: Outcome) -> bool:
     """Whether the job got as far as training (its progress line says so)."""
     return "] training " in outcome.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -298,10 +292,11 @@ UNREACHABLE = {
 @pytest.mark.parametrize("case", UNREACHABLE)
 def test_an_unreachable_back_end_is_one_line_and_exit_1_before_any_work(case, snap, tmp_path):
     command, env = UNREACHABLE[case]
-    port = str(free_port())  # nothing listens there
-    env = {k: v.format(port=port) for k, v in env.items()} | {"MLB_DATA": str(snap)}
-    args = _args(command, snap=snap, port=port)
-    outcome = run_mlb(args, tmp_path / "state", cwd=tmp_path, env=QUIET | env)
+    with refused_port() as held:  # nothing listens there, and nothing else can meanwhile
+        port = str(held)
+        env = {k: v.format(port=port) for k, v in env.items()} | {"MLB_DATA": str(snap)}
+        args = _args(command, snap=snap, port=port)
+        outcome = run_mlb(args, tmp_path / "state", cwd=tmp_path, env=QUIET | env)
     assert_one_clear_line(outcome, FAILED_BACKEND, port)
     assert "secret" not in outcome.stdout + outcome.stderr
     assert "loading data" not in outcome.stderr  # the stores were asked first
@@ -425,6 +420,9 @@ def test_the_whole_model_still_predicts(trained_state, snap, tmp_path):
     assert pl.read_csv(tmp_path / "p.csv").height > 0
 
 
+WAIT_FOREVER = "86400"  # pg_ctl's -t: a day stands for "until it happens" (default 60 s)
+
+
 def _postgres_bin(name: str) -> str:
     found = shutil.which(name) or next(
         (str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))), None
@@ -434,8 +432,9 @@ def _postgres_bin(name: str) -> str:
 
 
 class PrivateCluster:
-    """A PostgreSQL cluster of the test's own, on a free port, to stop at will. initdb
-    refuses to run as root, so for root it runs as the postgres (else nobody) user."""
+    """A PostgreSQL cluster of the test's own, on a free port (another one, at each start,
+    if that port was taken meanwhile), to stop at will. initdb refuses to run as root, so
+    for root it runs as the postgres (else nobody) user."""
 
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="mlb-pg-"))
@@ -448,21 +447,37 @@ class PrivateCluster:
         self._as_owner(
             [_postgres_bin("initdb"), "-D", str(self.folder / "data"), "-U", "mlb", "-A", "trust"]
         )
-        self.url = f"postgresql://mlb@127.0.0.1:{self.port}/postgres"
 
-    def _as_owner(self, args: list[str], check: bool = True) -> None:
-        subprocess.run(args, check=check, capture_output=True, user=self.user)
+    @property
+    def url(self) -> str:
+        return f"postgresql://mlb@127.0.0.1:{self.port}/postgres"
+
+    def _as_owner(self, args: list[str], check: bool = True) -> int:
+        return subprocess.run(args, check=check, capture_output=True, user=self.user).returncode
 
     def start(self) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
-        self._as_owner(
-            [_postgres_bin("pg_ctl"), "-D", str(self.folder / "data"), "-o", options, "-w",
-             "-l", str(self.folder / "log"), "start"]
-        )  # fmt: skip
+        """Start the server and wait until it accepts connections (pg_ctl's wait ends on
+        that or on the server's exit; its time limit is set out of reach)."""
+        log = self.folder / "log"
+        for _ in range(PORT_ATTEMPTS):
+            logged = log.stat().st_size if log.exists() else 0
+            options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+            started = self._as_owner(
+                [_postgres_bin("pg_ctl"), "-D", str(self.folder / "data"), "-o", options,
+                 "-w", "-t", WAIT_FOREVER, "-l", str(log), "start"], check=False,
+            )  # fmt: skip
+            said = log.read_bytes()[logged:].decode(errors="replace")
+            if started == 0:
+                return
+            assert TAKEN in said, said
+            self.port = free_port()  # taken since it was free: another one
+        pytest.fail(f"PostgreSQL found no free port in {PORT_ATTEMPTS} tries")
 
     def stop(self, mode: str, check: bool = True) -> None:
         data = str(self.folder / "data")
-        self._as_owner([_postgres_bin("pg_ctl"), "-D", data, "-m", mode, "stop"], check)
+        self._as_owner(
+            [_postgres_bin("pg_ctl"), "-D", data, "-m", mode, "-t", WAIT_FOREVER, "stop"], check
+        )
 
     def games(self) -> int:
         with psycopg.connect(self.url) as conn:
@@ -506,7 +521,7 @@ def test_postgresql_dying_mid_load_is_one_line_and_loses_nothing(private_cluster
         time.sleep(0.05)
     private_cluster.stop("immediate")
     marker.unlink()
-    stdout, stderr = child.communicate(timeout=120)
+    stdout, stderr = child.communicate()
     assert_one_clear_line(
         Outcome(child.returncode, stdout, stderr), FAILED_BACKEND, "during the load"
     )
@@ -517,7 +532,7 @@ def test_postgresql_dying_mid_load_is_one_line_and_loses_nothing(private_cluster
 def _run_notebook(notebook: str, args: list[str], state: Path, env: dict[str, str]) -> Outcome:
     done = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "notebooks" / notebook), *args],
-        capture_output=True, text=True, env=_child_env(state, env), cwd=state.parent, timeout=600,
+        capture_output=True, text=True, env=_child_env(state, env), cwd=state.parent,
     )  # fmt: skip
     return Outcome(done.returncode, done.stdout, done.stderr)
 
