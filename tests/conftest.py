@@ -131,8 +131,10 @@ def pg_schema(monkeypatch):
 
 
 SHARED_REDIS = "redis://127.0.0.1:6379"
-# Claims live in database 0, one key per database number; the numbers 1..15 are handed out.
+# Claims live in database 0, one key per database number; the numbers 1..15 are handed out,
+# each only if empty or marked as a test session's (someone's own data there is left alone).
 CLAIM_KEY = "mlb-tests:claimed-redis-db:{}"
+TESTS_MARK = "mlb-tests:a-test-sessions-database"
 CLAIM_SECONDS = 600  # how long the claim of a session that died (kill -9) outlives it
 RENEW_EVERY_SECONDS = 30  # a live session renews its claim far more often than that
 # Renew the claim if it is ours, take it back if it lapsed; 0 if another session holds it.
@@ -160,9 +162,19 @@ class RedisClaim:
     def key(self) -> str:
         return CLAIM_KEY.format(self.number)
 
+    @property
+    def url(self) -> str:
+        return f"{SHARED_REDIS}/{self.number}"
+
     def hold(self) -> bool:
         """Renew the claim; False if another session holds the database now."""
         return bool(self.registry.eval(_HOLD, 1, self.key, self.token, CLAIM_SECONDS))
+
+    def empty(self) -> None:
+        """Empty the database but for the mark that says a test session may empty it."""
+        database = redis.Redis.from_url(self.url)
+        database.flushdb()
+        database.set(TESTS_MARK, "emptied by the test session that holds its claim")
 
 
 def _database_count(registry: redis.Redis) -> int:
@@ -172,11 +184,24 @@ def _database_count(registry: redis.Redis) -> int:
         return 16
 
 
+def _claim(registry: redis.Redis, numbers: range, token: str) -> int | None:
+    """The first database number no other session claims and nobody keeps data in."""
+    for number in numbers:
+        key = CLAIM_KEY.format(number)
+        if not registry.set(key, token, nx=True, ex=CLAIM_SECONDS):
+            continue  # another session's
+        database = redis.Redis.from_url(f"{SHARED_REDIS}/{number}")
+        if database.dbsize() == 0 or database.exists(TESTS_MARK):
+            return number  # empty, or what a test session that died left there
+        registry.eval(_RELEASE, 1, key, token)  # someone's own data: not ours to empty
+    return None
+
+
 @pytest.fixture(scope="session")
 def redis_claim() -> Iterator[RedisClaim]:
     """A database of the machine's Redis that is this test session's alone: claimed with
     ``SET NX`` in database 0 (a second suite beside this one claims another number),
-    emptied when claimed and when given back, and renewed while the session lives."""
+    renewed while the session lives, emptied when claimed and when given back."""
     registry = redis.Redis.from_url(f"{SHARED_REDIS}/0")
     try:
         registry.ping()
@@ -184,15 +209,13 @@ def redis_claim() -> Iterator[RedisClaim]:
         pytest.fail("Redis must run on 127.0.0.1:6379 (.ci/run starts it)")
     token = f"{socket.gethostname()} pid {os.getpid()} {uuid.uuid4().hex[:8]}"
     numbers = range(1, _database_count(registry))
-    number = next(
-        (n for n in numbers if registry.set(CLAIM_KEY.format(n), token, nx=True, ex=CLAIM_SECONDS)),
-        None,
-    )
+    number = _claim(registry, numbers, token)
     if number is None:
         pytest.fail(
-            f"every Redis database {numbers.start}..{numbers.stop - 1} of {SHARED_REDIS} is "
-            f"claimed by another test session (keys {CLAIM_KEY.format('*')} in database 0): "
-            "wait for one to end, or delete the claims of sessions that are gone"
+            f"no Redis database {numbers.start}..{numbers.stop - 1} of {SHARED_REDIS} is free: "
+            f"each is claimed by another test session (keys {CLAIM_KEY.format('*')} in "
+            "database 0) or holds data that is not a test session's; wait for a session to "
+            "end, or free a database"
         )
     claim = RedisClaim(registry, number, token)
     done = threading.Event()
@@ -204,15 +227,14 @@ def redis_claim() -> Iterator[RedisClaim]:
 
     renewer = threading.Thread(target=renew, daemon=True)
     renewer.start()
-    database = redis.Redis.from_url(f"{SHARED_REDIS}/{number}")
-    database.flushdb()  # what a session that died holding it left there
+    claim.empty()  # of what a session that died holding it left there
     try:
         yield claim
     finally:
         done.set()
         renewer.join()
         if claim.hold():
-            database.flushdb()
+            redis.Redis.from_url(claim.url).flushdb()  # mark and all: empty for anyone
         registry.eval(_RELEASE, 1, claim.key, token)
 
 
@@ -222,9 +244,8 @@ def redis_url(redis_claim: RedisClaim) -> Iterator[str]:
     each test."""
     if not redis_claim.hold():
         pytest.fail(f"another test session took Redis database {redis_claim.number} from this one")
-    url = f"{SHARED_REDIS}/{redis_claim.number}"
-    yield url
-    redis.Redis.from_url(url).flushdb()
+    yield redis_claim.url
+    redis_claim.empty()
 
 
 CHROMIUM = Path("/usr/bin/chromium")
