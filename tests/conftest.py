@@ -1,13 +1,21 @@
-"""Shared fixtures: the committed demo snapshot and an isolated MLflow state folder."""
+"""Shared fixtures: the committed demo snapshot, an isolated MLflow state folder, and the
+machine's PostgreSQL and Redis taken so that a second test suite can run beside this one
+(a schema of each test's own; a Redis database of this session's own)."""
 
+import contextlib
 import dataclasses
+import os
+import socket
+import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import psycopg
 import pytest
+import redis
 
 from mlbcore.data.snapshot import Snapshot, load_snapshot
 from mlbcore.settings import DEMO_SNAPSHOT
@@ -16,15 +24,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
-def embedded_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+def embedded_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Every test starts from the embedded default, whatever the developer's shell sets;
-    tests of a back end set its variables themselves."""
+    tests of a back end set its variables themselves. The one exception is the state
+    folder: the default's is inside the clone, which a second suite may be running from,
+    so a test that names none gets one of its own (``state_dir`` names the same one)."""
     for name in (
         "DATABASE_HOST", "DATABASE_NAME", "DATABASE_USERNAME", "DATABASE_PASSWORD",
         "DATABASE_SCHEMA", "REDIS_URL", "MLFLOW_TRACKING_URI", "MLB_DATA", "MLB_CONFIG_FILE",
         "MLFLOW_UI_URL",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MLB_STATE_DIR", str(tmp_path / "state"))
 
 
 @pytest.fixture(scope="session")
@@ -117,6 +128,124 @@ def pg_schema(monkeypatch):
     yield schema
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+SHARED_REDIS = "redis://127.0.0.1:6379"
+# Claims live in database 0, one key per database number; the numbers 1..15 are handed out,
+# each only if empty or marked as a test session's (someone's own data there is left alone).
+CLAIM_KEY = "mlb-tests:claimed-redis-db:{}"
+TESTS_MARK = "mlb-tests:a-test-sessions-database"
+CLAIM_SECONDS = 600  # how long the claim of a session that died (kill -9) outlives it
+RENEW_EVERY_SECONDS = 30  # a live session renews its claim far more often than that
+# Renew the claim if it is ours, take it back if it lapsed; 0 if another session holds it.
+_HOLD = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class RedisClaim:
+    """This session's claim of database ``number`` of the machine's Redis."""
+
+    registry: redis.Redis  # database 0, where the claims are
+    number: int
+    token: str
+
+    @property
+    def key(self) -> str:
+        return CLAIM_KEY.format(self.number)
+
+    @property
+    def url(self) -> str:
+        return f"{SHARED_REDIS}/{self.number}"
+
+    def hold(self) -> bool:
+        """Renew the claim; False if another session holds the database now."""
+        return bool(self.registry.eval(_HOLD, 1, self.key, self.token, CLAIM_SECONDS))
+
+    def empty(self) -> None:
+        """Empty the database but for the mark that says a test session may empty it."""
+        database = redis.Redis.from_url(self.url)
+        database.flushdb()
+        database.set(TESTS_MARK, "emptied by the test session that holds its claim")
+
+
+def _database_count(registry: redis.Redis) -> int:
+    try:
+        return int(registry.config_get("databases").get("databases", 16))
+    except redis.ResponseError:  # CONFIG renamed away: Redis's default
+        return 16
+
+
+def _claim(registry: redis.Redis, numbers: range, token: str) -> int | None:
+    """The first database number no other session claims and nobody keeps data in."""
+    for number in numbers:
+        key = CLAIM_KEY.format(number)
+        if not registry.set(key, token, nx=True, ex=CLAIM_SECONDS):
+            continue  # another session's
+        database = redis.Redis.from_url(f"{SHARED_REDIS}/{number}")
+        if database.dbsize() == 0 or database.exists(TESTS_MARK):
+            return number  # empty, or what a test session that died left there
+        registry.eval(_RELEASE, 1, key, token)  # someone's own data: not ours to empty
+    return None
+
+
+@pytest.fixture(scope="session")
+def redis_claim() -> Iterator[RedisClaim]:
+    """A database of the machine's Redis that is this test session's alone: claimed with
+    ``SET NX`` in database 0 (a second suite beside this one claims another number),
+    renewed while the session lives, emptied when claimed and when given back."""
+    registry = redis.Redis.from_url(f"{SHARED_REDIS}/0")
+    try:
+        registry.ping()
+    except redis.ConnectionError:
+        pytest.fail("Redis must run on 127.0.0.1:6379 (.ci/run starts it)")
+    token = f"{socket.gethostname()} pid {os.getpid()} {uuid.uuid4().hex[:8]}"
+    numbers = range(1, _database_count(registry))
+    number = _claim(registry, numbers, token)
+    if number is None:
+        pytest.fail(
+            f"no Redis database {numbers.start}..{numbers.stop - 1} of {SHARED_REDIS} is free: "
+            f"each is claimed by another test session (keys {CLAIM_KEY.format('*')} in "
+            "database 0) or holds data that is not a test session's; wait for a session to "
+            "end, or free a database"
+        )
+    claim = RedisClaim(registry, number, token)
+    done = threading.Event()
+
+    def renew() -> None:
+        while not done.wait(RENEW_EVERY_SECONDS):
+            with contextlib.suppress(redis.RedisError):
+                claim.hold()
+
+    renewer = threading.Thread(target=renew, daemon=True)
+    renewer.start()
+    claim.empty()  # of what a session that died holding it left there
+    try:
+        yield claim
+    finally:
+        done.set()
+        renewer.join()
+        if claim.hold():
+            redis.Redis.from_url(claim.url).flushdb()  # mark and all: empty for anyone
+        registry.eval(_RELEASE, 1, claim.key, token)
+
+
+@pytest.fixture
+def redis_url(redis_claim: RedisClaim) -> Iterator[str]:
+    """The machine's Redis as tests use it: this session's own database, emptied after
+    each test."""
+    if not redis_claim.hold():
+        pytest.fail(f"another test session took Redis database {redis_claim.number} from this one")
+    yield redis_claim.url
+    redis_claim.empty()
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -10,17 +10,18 @@ the connection: a cell that failed (and vanished) ends the wait at once."""
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from servers import PORT_ATTEMPTS, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -29,12 +30,6 @@ FOREVER = 0  # Playwright's "no timeout": the waits below end on events only
 # marimo marks its root with the websocket's state; anything but OPEN once a page has
 # loaded means the server is gone.
 DISCONNECTED = '#App:not([data-connection-state="OPEN"])'
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _watch(server: subprocess.Popen[str], log: Path, announced: threading.Event) -> None:
@@ -54,26 +49,38 @@ def _watch(server: subprocess.Popen[str], log: Path, announced: threading.Event)
 
 @contextmanager
 def _serve(path: Path, env: dict[str, str], log: Path, *args: str) -> Iterator[str]:
-    port = _free_port()
+    """``marimo run PATH`` on a free port, under a path of its own: a server of a second
+    test suite that took the same port meanwhile never answers there, and ours, unable to
+    listen, exits and is started again on another port. Yields the app's base URL."""
+    prefix = f"/mlb-{uuid.uuid4().hex[:12]}"
     marimo = Path(sys.executable).with_name("marimo")
-    command = [str(marimo), "run", str(path), "--headless", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--no-token", *(["--", *args] if args else [])]
-    server = subprocess.Popen(
-        command,
-        env={**env, "PYTHONUNBUFFERED": "1"},  # each line reaches the watcher as printed
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    announced = threading.Event()
-    watcher = threading.Thread(target=_watch, args=(server, log, announced), daemon=True)
-    watcher.start()
-    base = f"http://127.0.0.1:{port}"
-    try:
+    for _ in range(PORT_ATTEMPTS):
+        port = free_port()
+        command = [str(marimo), "run", str(path), "--headless", "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--base-url", prefix, "--no-token"]
+        command += ["--", *args] if args else []
+        server = subprocess.Popen(
+            command,
+            env={**env, "PYTHONUNBUFFERED": "1"},  # each line reaches the watcher as printed
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        announced = threading.Event()
+        watcher = threading.Thread(target=_watch, args=(server, log, announced), daemon=True)
+        watcher.start()
+        base = f"http://127.0.0.1:{port}{prefix}"
         announced.wait()  # marimo prints its URL just before it listens
-        while not _healthy(base):
-            assert server.poll() is None, log.read_text()
+        while not _healthy(base) and server.poll() is None:
             time.sleep(0.05)  # the socket is a moment behind the URL line
+        if server.poll() is None:
+            break
+        watcher.join()
+        said = log.read_text()
+        assert "address already in use" in said.lower(), said
+    else:
+        pytest.fail(f"marimo found no free port in {PORT_ATTEMPTS} tries")
+    try:
         yield base
     finally:
         server.terminate()
@@ -208,7 +215,10 @@ def _finish(page, name: str, log: Path) -> None:
     while loading.count():
         loading.first.wait_for(state="detached", timeout=FOREVER)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    # Written whole, then renamed: a second suite of the same clone may be saving it too.
+    draft = SCREENSHOTS / f".{name}.{os.getpid()}.png"
+    draft.write_bytes(page.screenshot(full_page=True))
+    draft.replace(SCREENSHOTS / f"{name}.png")
     assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 

@@ -1,21 +1,17 @@
-"""The Redis feature cache against real Redis servers: the machine's, and one of our own
-that the test stops."""
+"""The Redis feature cache against real Redis servers: the machine's (in this session's
+own database, ``redis_url``), and ones of the test's own."""
 
-import contextlib
 import dataclasses
 import os
-import shutil
-import socket
 import stat
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 
 import msgpack
 import polars as pl
 import pytest
 import redis
+from servers import own_redis, refused_port
 
 from mlbcore.errors import MlbError
 from mlbcore.features.build import build_features
@@ -41,21 +37,7 @@ from mlbcore.store.feature_cache import (
 )
 from mlbcore.training.as_of import features_for
 
-DB = 13  # the tests' own database number on the machine's Redis
 SECRET = b"the tests' own feature cache key"
-
-
-@pytest.fixture
-def redis_url():
-    url = f"redis://127.0.0.1:6379/{DB}"
-    client = redis.Redis.from_url(url)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail("Redis must run on 127.0.0.1:6379 (.ci/run starts it)")
-    yield url
-    for key in client.scan_iter("mlb:features:*"):
-        client.delete(key)
 
 
 def _cached(snapshot, url, stats):
@@ -124,47 +106,14 @@ def test_an_old_format_value_is_a_miss():
     assert unpack_rows([b"\x93\x00\x01\x02", None], [b"a", b"b"], SECRET) == ([None, None], 1)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def own_redis(folder, *options: str) -> Iterator[str]:
-    """A Redis server of the test's own on a free loopback port: yields its URL, and is
-    stopped when the block ends."""
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server must be installed (.ci/run installs it)")
-    port = _free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(folder), *options],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    # Redis says when it listens: wait for that line (or its exit), not for a time.
-    started = []
-    for line in server.stdout or ():
-        started.append(line)
-        if "Ready to accept connections" in line:
-            break
-    assert server.poll() is None, "".join(started)
-    drain = threading.Thread(target=server.communicate, daemon=True)  # the rest of its log
-    drain.start()
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        drain.join()
-
-
 def test_redis_down_is_a_warning_and_the_same_features(demo_snapshot, tmp_path):
     computed = build_features(demo_snapshot)
     with own_redis(tmp_path) as url:
         _cached(demo_snapshot, url, CacheStats())
-    # The server is stopped now: same features, one warning.
-    stats = CacheStats()
-    assert _cached(demo_snapshot, url, stats).equals(computed)
+    # Down now: nothing answers at the address (a port held so that no other server can).
+    with refused_port() as port:
+        stats = CacheStats()
+        assert _cached(demo_snapshot, f"redis://127.0.0.1:{port}/0", stats).equals(computed)
     assert len(stats.warnings) == 1 and "feature cache unavailable" in stats.warnings[0]
 
 
@@ -305,7 +254,7 @@ def test_a_short_feature_cache_key_is_refused_without_echoing_it(monkeypatch):
 
 
 @pytest.mark.parametrize("case", ["state folder under a file", "junk key file"])
-def test_no_usable_key_turns_the_cache_off_with_a_warning(demo_snapshot, tmp_path, case):
+def test_no_usable_key_turns_the_cache_off_with_a_warning(demo_snapshot, tmp_path, redis_url, case):
     if case == "junk key file":
         state = tmp_path / "state"
         state.mkdir()
@@ -313,7 +262,7 @@ def test_no_usable_key_turns_the_cache_off_with_a_warning(demo_snapshot, tmp_pat
     else:
         (tmp_path / "file").write_text("x")
         state = tmp_path / "file" / "state"
-    settings = load_settings(mlb_state_dir=state, redis_url=f"redis://127.0.0.1:6379/{DB}")
+    settings = load_settings(mlb_state_dir=state, redis_url=redis_url)
     with pytest.raises(CacheKeyUnavailable):
         cache_secret(settings)
     stats = CacheStats()
@@ -333,7 +282,7 @@ def test_processes_racing_for_the_first_key_all_get_the_same_one(tmp_path):
         subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env, text=True)
         for _ in range(4)
     ]
-    keys = {racer.communicate(timeout=120)[0].strip() for racer in racers}
+    keys = {racer.communicate()[0].strip() for racer in racers}
     assert len(keys) == 1 and keys.pop() == (tmp_path / "state" / KEY_FILE).read_text().strip()
     assert [p.name for p in (tmp_path / "state").iterdir()] == [KEY_FILE]  # no drafts left
 

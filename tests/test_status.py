@@ -9,9 +9,9 @@ def test_status_on_the_embedded_default(state_dir, capsys):
 
 
 def test_status_reports_real_back_ends_with_latency_and_version(
-    monkeypatch, state_dir, pg_schema, capsys
+    monkeypatch, state_dir, pg_schema, redis_url, capsys
 ):
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/13")
+    monkeypatch.setenv("REDIS_URL", redis_url)
     # Its own schema, migrated and loaded here: never a schema an earlier run left behind.
     assert main(["db", "migrate"]) == 0
     assert main(["db", "load", "--data", str(DEMO_SNAPSHOT)]) == 0

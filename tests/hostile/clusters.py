@@ -4,18 +4,15 @@
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import psycopg
+import pytest
+from servers import PORT_ATTEMPTS, TAKEN, free_port
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+WAIT_FOREVER = "86400"  # pg_ctl's -t: a day stands for "until it happens" (default 60 s)
 
 
 def _postgres_bin(name: str) -> str:
@@ -27,8 +24,9 @@ def _postgres_bin(name: str) -> str:
 
 
 class PrivateCluster:
-    """A PostgreSQL cluster of the test's own, on a free port, to stop at will. initdb
-    refuses to run as root, so for root it runs as the postgres (else nobody) user."""
+    """A PostgreSQL cluster of the test's own, on a free port (another one, at each start,
+    if that port was taken meanwhile), to stop at will. initdb refuses to run as root, so
+    for root it runs as the postgres (else nobody) user."""
 
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="mlb-pg-"))
@@ -41,21 +39,37 @@ class PrivateCluster:
         self._as_owner(
             [_postgres_bin("initdb"), "-D", str(self.folder / "data"), "-U", "mlb", "-A", "trust"]
         )
-        self.url = f"postgresql://mlb@127.0.0.1:{self.port}/postgres"
 
-    def _as_owner(self, args: list[str], check: bool = True) -> None:
-        subprocess.run(args, check=check, capture_output=True, user=self.user)
+    @property
+    def url(self) -> str:
+        return f"postgresql://mlb@127.0.0.1:{self.port}/postgres"
+
+    def _as_owner(self, args: list[str], check: bool = True) -> int:
+        return subprocess.run(args, check=check, capture_output=True, user=self.user).returncode
 
     def start(self) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
-        self._as_owner(
-            [_postgres_bin("pg_ctl"), "-D", str(self.folder / "data"), "-o", options, "-w",
-             "-l", str(self.folder / "log"), "start"]
-        )  # fmt: skip
+        """Start the server and wait until it accepts connections (pg_ctl's wait ends on
+        that or on the server's exit; its time limit is set out of reach)."""
+        log = self.folder / "log"
+        for _ in range(PORT_ATTEMPTS):
+            logged = log.stat().st_size if log.exists() else 0
+            options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+            started = self._as_owner(
+                [_postgres_bin("pg_ctl"), "-D", str(self.folder / "data"), "-o", options,
+                 "-w", "-t", WAIT_FOREVER, "-l", str(log), "start"], check=False,
+            )  # fmt: skip
+            said = log.read_bytes()[logged:].decode(errors="replace")
+            if started == 0:
+                return
+            assert TAKEN in said, said
+            self.port = free_port()  # taken since it was free: another one
+        pytest.fail(f"PostgreSQL found no free port in {PORT_ATTEMPTS} tries")
 
     def stop(self, mode: str, check: bool = True) -> None:
         data = str(self.folder / "data")
-        self._as_owner([_postgres_bin("pg_ctl"), "-D", data, "-m", mode, "stop"], check)
+        self._as_owner(
+            [_postgres_bin("pg_ctl"), "-D", data, "-m", mode, "-t", WAIT_FOREVER, "stop"], check
+        )
 
     def games(self) -> int:
         with psycopg.connect(self.url) as conn:

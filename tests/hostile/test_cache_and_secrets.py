@@ -6,12 +6,8 @@ Redis faults use a redis-server of the test's own on a free port; secrets use th
 machine's PostgreSQL (trust authentication accepts any password, so a password in the URL
 is carried all the way through without being needed)."""
 
-import contextlib
 import json
-import socket
 import sqlite3
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -22,6 +18,7 @@ import numpy as np
 import psycopg
 import pytest
 import redis
+from servers import own_redis, refused_port
 
 from hostile.harness import (
     BAD_INPUT,
@@ -46,37 +43,6 @@ from mlbcore.store.feature_cache import (
 SECRET = "s3cr3t-8Zq"  # every password below; found nowhere after a run
 PG = "127.0.0.1:5432/test"
 SMALL = ["--targets", "run_total_regression", "--days", "30"]  # a few seconds' training
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def redis_server(folder: Path) -> Iterator[str]:
-    """A redis-server of the test's own on a free loopback port, stopped when the block
-    ends: yields its URL."""
-    port = _free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(folder), "--daemonize", "no"],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        client = redis.Redis.from_url(url)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def _no_traceback(outcome: Outcome, code: int = 0) -> str:
@@ -106,7 +72,7 @@ def _metrics(outcome: Outcome) -> dict:
 
 def test_a_poisoned_cache_is_rejected_and_training_sees_the_real_features(tmp_path):
     state = tmp_path / "state"
-    with redis_server(tmp_path) as url:
+    with own_redis(tmp_path) as url:
         env = {"REDIS_URL": url, "OMP_NUM_THREADS": "1"}  # one thread: the same fit twice
         first = run_mlb(["train", *SMALL, "--json"], state, env=env)
         assert "0 hits, 2430 misses" in _no_traceback(first)
@@ -131,7 +97,7 @@ def test_signed_rows_of_noise_still_cannot_promote_a_coin(tmp_path):
     state = tmp_path / "state"
     key = "a key the test holds, long enough"
     width = len(FEATURE_NAMES)
-    with redis_server(tmp_path) as url:
+    with own_redis(tmp_path) as url:
         keys = _game_keys(url, state, key.encode())
         noise = np.random.default_rng(3).uniform(0, 1, len(keys))  # one constant per game
         values = {
@@ -158,9 +124,8 @@ def _bench_store(url: str, state: Path) -> Outcome:
 
 
 def test_bench_store_with_redis_down_is_one_line_and_exit_1(tmp_path):
-    with redis_server(tmp_path) as url:
-        pass  # started and stopped: nothing listens there now
-    outcome = _bench_store(url, tmp_path / "state")
+    with refused_port() as port:  # nothing answers there, and nothing else can meanwhile
+        outcome = _bench_store(f"redis://127.0.0.1:{port}/0", tmp_path / "state")
     assert_one_clear_line(outcome, FAILED_BACKEND, mentions="Redis at redis://127.0.0.1")
 
 
@@ -179,7 +144,7 @@ JUNK_COUNTERS = [
 @pytest.mark.parametrize(("case", "junk", "says"), JUNK_COUNTERS, ids=[c[0] for c in JUNK_COUNTERS])
 def test_junk_counters_leave_a_healthy_redis_up(tmp_path, case, junk, says):
     state = tmp_path / "state"
-    with redis_server(tmp_path) as url:
+    with own_redis(tmp_path) as url:
         junk(redis.Redis.from_url(url))
         status = run_mlb(["status", "--check"], state, env={"REDIS_URL": url})
         train = run_mlb(["train", *SMALL], state, env={"REDIS_URL": url})
@@ -234,7 +199,7 @@ def test_no_form_of_password_is_shown(tmp_path, pg_schema, case, args, code):
 
 
 def test_status_shows_no_password_of_any_back_end(tmp_path, pg_schema):
-    with redis_server(tmp_path) as url:
+    with own_redis(tmp_path) as url:
         env = {
             "REDIS_URL": f"{url}?password={SECRET}",
             "DATABASE_HOST": "127.0.0.1",

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from servers import refused_port
 
-from hostile.clusters import free_port
 from hostile.harness import (
     _SCRUBBED,
     BAD_INPUT,
@@ -289,10 +289,11 @@ UNREACHABLE = {
 @pytest.mark.parametrize("case", UNREACHABLE)
 def test_an_unreachable_back_end_is_one_line_and_exit_1_before_any_work(case, snap, tmp_path):
     command, env = UNREACHABLE[case]
-    port = str(free_port())  # nothing listens there
-    env = {k: v.format(port=port) for k, v in env.items()} | {"MLB_DATA": str(snap)}
-    args = _args(command, snap=snap, port=port)
-    outcome = run_mlb(args, tmp_path / "state", cwd=tmp_path, env=QUIET | env)
+    with refused_port() as held:  # nothing listens there, and nothing else can meanwhile
+        port = str(held)
+        env = {k: v.format(port=port) for k, v in env.items()} | {"MLB_DATA": str(snap)}
+        args = _args(command, snap=snap, port=port)
+        outcome = run_mlb(args, tmp_path / "state", cwd=tmp_path, env=QUIET | env)
     assert_one_clear_line(outcome, FAILED_BACKEND, port)
     assert "secret" not in outcome.stdout + outcome.stderr
     assert "loading data" not in outcome.stderr  # the stores were asked first
@@ -440,7 +441,7 @@ def test_postgresql_dying_mid_load_is_one_line_and_loses_nothing(private_cluster
         time.sleep(0.05)
     private_cluster.stop("immediate")
     marker.unlink()
-    stdout, stderr = child.communicate(timeout=120)
+    stdout, stderr = child.communicate()
     assert_one_clear_line(
         Outcome(child.returncode, stdout, stderr), FAILED_BACKEND, "during the load"
     )
@@ -451,7 +452,7 @@ def test_postgresql_dying_mid_load_is_one_line_and_loses_nothing(private_cluster
 def _run_notebook(notebook: str, args: list[str], state: Path, env: dict[str, str]) -> Outcome:
     done = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "notebooks" / notebook), *args],
-        capture_output=True, text=True, env=_child_env(state, env), cwd=state.parent, timeout=600,
+        capture_output=True, text=True, env=_child_env(state, env), cwd=state.parent,
     )  # fmt: skip
     return Outcome(done.returncode, done.stdout, done.stderr)
 
