@@ -216,7 +216,8 @@ def run_reference(run_id: str, experiment_id: str, settings: Settings | None = N
     settings = settings or load_settings()
     if not settings.mlflow_ui_url:
         return f"`{run_id}`"
-    base = settings.mlflow_ui_url.rstrip("/")
+    # Everyone who opens the app sees the link: no user name, password or token in it.
+    base = masked(settings.mlflow_ui_url, drop_credentials=True).rstrip("/")
     return f"[`{run_id}`]({base}/#/experiments/{experiment_id}/runs/{run_id})"
 
 
