@@ -6,9 +6,20 @@ It finds passwords where people put them: ``user:password@`` (also with an unenc
 ``@`` in the password), query parameters such as ``?password=`` (libpq and redis-py both
 read them), and ``password=...`` in a conninfo string (``host=h dbname=d password=x``),
 also when the whole thing sits inside a longer message.
+
+``mask_every_output`` puts the same function between the libraries and the terminal: log
+records of every logger (MLflow, SQLAlchemy, alembic, psycopg, redis), warnings and the
+traceback of an uncaught exception.
 """
 
+import logging
 import re
+import sys
+import traceback
+import warnings
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
 
 # Query or conninfo keys whose values are secrets (libpq's password and sslpassword,
 # redis-py's password, and the usual names of tokens and keys).
@@ -42,7 +53,12 @@ def masked(text: str, drop_credentials: bool = False) -> str:
         )
     if _SCHEME.match(text):  # a location: all of it is the URL, spaces and all
         return _masked_url(text, drop_credentials)
-    # A message: the URLs in it, and KEY=value pairs (conninfo, settings) outside them.
+    return masked_message(text, drop_credentials)
+
+
+def masked_message(text: str, drop_credentials: bool = False) -> str:
+    """``text`` read as a message, even when it starts with a URL: each URL in it ends at
+    a space, and KEY=value pairs (conninfo, settings) outside them are masked too."""
     parts = re.split(f"({_URL.pattern})", text)
     return "".join(
         _masked_url(part, drop_credentials) if i % 2 else _SECRET_PAIR.sub(rf"\g<1>{_MASK}", part)
@@ -85,3 +101,60 @@ def _masked_url(url: str, drop_credentials: bool) -> str:
     else:
         rest = _SECRET_PARAM.sub(rf"\g<1>{_MASK}", rest)
     return f"{scheme}://{prefix}{rest}"
+
+
+def mask_every_output() -> None:
+    """From now on, what libraries write passes through ``masked_message``: every log
+    record, whichever logger made it and whichever handlers show it (the root's, MLflow's
+    own, logging's last resort), every warning, and the traceback of an uncaught
+    exception. For an entry point (the CLI, a notebook); calling it again changes
+    nothing."""
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "masks_secrets", False):
+        logging.setLogRecordFactory(_masking_records(factory))
+    if not getattr(warnings.formatwarning, "masks_secrets", False):
+        warnings.formatwarning = _masking_warnings(warnings.formatwarning)
+    if sys.excepthook is sys.__excepthook__:  # a debugger's or an IDE's hook stays
+        sys.excepthook = print_masked_traceback
+
+
+def print_masked_traceback(
+    kind: type[BaseException], error: BaseException, trace: TracebackType | None
+) -> None:
+    """Python's report of an uncaught exception, with every password masked: drivers and
+    MLflow put the URL they were given in their errors."""
+    sys.stderr.write(masked_message("".join(traceback.format_exception(kind, error, trace))))
+
+
+def _masking_records(factory: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    """A log record factory that renders each record's message (and its exception's
+    traceback) at once, masked: a filter on a handler would miss the handlers libraries
+    add later (MLflow adds its own when imported), and records rendered only there."""
+
+    def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format: logging reports it when the record is shown
+            return record
+        record.msg, record.args = masked_message(message), ()
+        if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+            shown = "".join(traceback.format_exception(*record.exc_info))
+            record.exc_text = masked_message(shown.removesuffix("\n"))
+        if record.stack_info:
+            record.stack_info = masked_message(record.stack_info)
+        return record
+
+    make.masks_secrets = True  # type: ignore[attr-defined]
+    return make
+
+
+def _masking_warnings(formatwarning: Callable[..., str]) -> Callable[..., str]:
+    """``warnings.formatwarning`` masked: Python's own display of warnings and logging's
+    ``captureWarnings`` both render through it."""
+
+    def format_masked(*args: Any, **kwargs: Any) -> str:
+        return masked_message(formatwarning(*args, **kwargs))
+
+    format_masked.masks_secrets = True  # type: ignore[attr-defined]
+    return format_masked

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mlbcore.clock import MAX_WINDOW_DAYS
 from mlbcore.errors import MlbError
-from mlbcore.masking import masked
+from mlbcore.masking import mask_every_output, masked, print_masked_traceback
 from mlbcore.settings import Settings, load_settings
 from mlbcore.targets import ALL_TARGETS, Target, parse_targets
 
@@ -24,14 +24,15 @@ def _known_errors_in_one_line(
 ) -> None:
     """A notebook run as a script ends on a known error (``MlbError``, raised so the
     script exits non-zero) with its one line, as the CLI does; anything else, or
-    ``MLB_DEBUG=1``, keeps the traceback."""
+    ``MLB_DEBUG=1``, keeps the traceback; both with passwords masked."""
     if isinstance(error, MlbError) and not os.environ.get("MLB_DEBUG"):
-        print(f"{Path(sys.argv[0]).name}: error: {error}", file=sys.stderr)
+        print(f"{Path(sys.argv[0]).name}: error: {masked(str(error))}", file=sys.stderr)
         return
-    sys.__excepthook__(kind, error, trace)
+    print_masked_traceback(kind, error, trace)
 
 
-if sys.excepthook is sys.__excepthook__:  # a debugger's or an IDE's hook stays
+mask_every_output()  # what MLflow and the drivers log or warn, in a script run or the app
+if sys.excepthook is print_masked_traceback:  # a debugger's or an IDE's hook stays
     sys.excepthook = _known_errors_in_one_line
 
 
@@ -215,7 +216,8 @@ def run_reference(run_id: str, experiment_id: str, settings: Settings | None = N
     settings = settings or load_settings()
     if not settings.mlflow_ui_url:
         return f"`{run_id}`"
-    base = settings.mlflow_ui_url.rstrip("/")
+    # Everyone who opens the app sees the link: no user name, password or token in it.
+    base = masked(settings.mlflow_ui_url, drop_credentials=True).rstrip("/")
     return f"[`{run_id}`]({base}/#/experiments/{experiment_id}/runs/{run_id})"
 
 

@@ -21,6 +21,7 @@ from mlbcore.errors import MlbError
 from mlbcore.features.registry import FEATURE_NAMES, FEATURE_SET_VERSION
 from mlbcore.files import shown, writable_file, write_atomically
 from mlbcore.settings import Settings
+from mlbcore.store.feature_cache import CacheStats
 from mlbcore.targets import Target
 from mlbcore.tracking import REGISTERED_MODEL_PREFIX, require_champion
 from mlbcore.training.as_of import features_for
@@ -74,7 +75,8 @@ def model_uri(target: Target, model: str, source: str) -> tuple[str, list[str]]:
 
 @dataclass
 class Predictions:
-    """The scored games, the registry URI of each target's model, and the data's notices."""
+    """The scored games, the registry URI of each target's model, and the notices to show
+    with them: the data's, the feature cache's (as `mlb train` shows them) and the models'."""
 
     frame: pl.DataFrame
     model_uris: dict[Target, str]
@@ -111,11 +113,12 @@ def predict_games(
     if end < start:
         raise MlbError(f"--end {end} is before --start {start}")
     snapshot = load_data(settings, data)
-    features = features_for(snapshot, settings).filter(pl.col("date").is_between(start, end))
+    cache = CacheStats()
+    features = features_for(snapshot, settings, cache).filter(pl.col("date").is_between(start, end))
     if features.is_empty():
         raise MlbError(f"no games from {start} to {end}; {coverage(snapshot.games['date'])}")
     tracking.configure(settings)
-    predictions, model_uris, notices = {}, {}, list(snapshot.notices)
+    predictions, model_uris, notices = {}, {}, [*snapshot.notices, *cache.lines()]
     for target in targets:
         uri, model_notices = model_uri(target, model, snapshot.games_source)
         notices += model_notices

@@ -138,6 +138,10 @@ def summary(mo, outcome):
     replay = outcome.value
     mo.vstack(
         [
+            # The feature cache's warnings and rejected rows (a poisoned cache), if any.
+            mo.callout(mo.md("\n\n".join(replay.notices)), kind="warn")
+            if replay.notices
+            else mo.md(""),
             mo.md(
                 "**Headline**: policy minus never, policy minus daily, and each policy "
                 "minus the market, on the same games, with the 95 % date-block bootstrap "

@@ -1,5 +1,9 @@
 """One masking function for every form a password takes in a data location or a message."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from mlbcore import notebook
@@ -112,3 +116,51 @@ def test_a_notebook_shows_an_error_without_its_password():
 
     outcome = notebook.run(job)
     assert outcome.error == "cannot connect to postgresql://u:***@h/db?password=***"
+
+
+# What a library writes, through each way it reaches the terminal: MLflow's own handler
+# (added when mlflow is imported, after the masking), the root's handler, logging's last
+# resort (a logger with no handler), a logged exception, a warning, an uncaught exception.
+LIBRARY_OUTPUT = """
+import logging, sys, warnings
+from mlbcore.masking import mask_every_output
+if sys.argv[1] == "masked":
+    mask_every_output()
+import mlflow  # noqa: F401
+url = "postgresql://root:secret@h/db?password=secret"
+logging.getLogger("mlflow.store.db.utils").warning("engine for %s failed", url)
+logging.getLogger("sqlalchemy.pool").error("no connection to " + url)
+logging.getLogger("alembic").addHandler(logging.StreamHandler(sys.stdout))
+logging.getLogger("alembic").warning("migrating %s", url)
+try:
+    raise ConnectionError(f"cannot reach {url}")
+except ConnectionError:
+    logging.getLogger("redis.connection").exception("lost redis://:secret@h:6379/0")
+logging.basicConfig(format="root: %(message)s")
+logging.getLogger("psycopg").warning("conninfo host=h password=secret dbname=d")
+warnings.warn(f"retrying {url}", RuntimeWarning, stacklevel=1)
+raise RuntimeError(f"API request to http://u:secret@h/api failed")
+"""
+
+
+@pytest.mark.parametrize("mode", ["plain", "masked"])
+def test_every_log_record_warning_and_traceback_is_masked(mode):
+    done = subprocess.run(
+        [sys.executable, "-c", LIBRARY_OUTPUT, mode],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PYTHONWARNINGS": "default"},
+    )
+    text = done.stdout + done.stderr
+    shown = [
+        "engine for postgresql://root:", "no connection to postgresql://root:",
+        "migrating postgresql://root:", "ConnectionError: cannot reach postgresql://root:",
+        "lost redis://:", "root: conninfo host=h password=", "RuntimeWarning: retrying",
+        "RuntimeError: API request to http://u:",
+    ]  # fmt: skip
+    assert all(line in text for line in shown), text  # every channel wrote its line
+    if mode == "plain":  # without the masking each of them shows the password
+        assert text.count("secret") >= len(shown), text
+    else:
+        assert "secret" not in text, text
+        assert text.count("***") >= len(shown), text

@@ -71,6 +71,23 @@ def test_run_ids_link_to_the_mlflow_ui_when_its_address_is_set(monkeypatch):
     assert run_reference("abc", "1") == "[`abc`](http://127.0.0.1:5000/#/experiments/1/runs/abc)"
 
 
+@pytest.mark.parametrize(
+    "ui_url",
+    [
+        "https://mlb:secret@mlflow.example/",
+        "https://mlflow.example?token=secret",
+        "https://mlflow.example/?access_token=secret&api_key=secret",
+    ],
+)
+def test_a_run_link_shows_no_credentials_of_the_mlflow_ui_url(monkeypatch, ui_url):
+    # Everyone who opens the app sees the link: it goes to the same page, without them.
+    from mlbcore.notebook import run_reference
+
+    monkeypatch.setenv("MLFLOW_UI_URL", ui_url)
+    link = run_reference("abc", "1")
+    assert link == "[`abc`](https://mlflow.example/#/experiments/1/runs/abc)"
+
+
 def test_lightgbm_threads_default_to_one_and_are_a_setting(monkeypatch):
     # One thread: measured fastest on the demo, quiet and loaded (README, "Speed").
     assert load_settings().training.num_threads == 1

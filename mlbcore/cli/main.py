@@ -11,7 +11,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, NoReturn
 
 from mlbcore.errors import BackendError, MlbError
-from mlbcore.masking import masked
+from mlbcore.masking import mask_every_output, masked
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -875,6 +875,7 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
+    mask_every_output()  # what MLflow and the drivers log, warn or raise names their URLs
     args = build_parser().parse_args(argv)
     if getattr(args, "kind", None) == "demo" and args.out is None:
         from mlbcore.settings import DEMO_SNAPSHOT
@@ -910,9 +911,14 @@ _BACKEND_MODULES = ("sqlite3", "psycopg", "sqlalchemy", "redis", "mlflow.store.d
 def _backend_failure(error: BaseException) -> bool:
     """A file system, database or server refused: ``OSError`` (read-only, full disk,
     connection refused) or an exception of a database driver."""
-    return isinstance(error, OSError) or any(
+    if isinstance(error, OSError) or any(
         kind.__module__.startswith(_BACKEND_MODULES) for kind in type(error).__mro__
-    )
+    ):
+        return True
+    # MLflow raises its own exception for a tracking server that fails a request.
+    cause = error.__cause__ or error.__context__
+    from_mlflow = type(error).__module__.startswith("mlflow")
+    return from_mlflow and cause is not None and _backend_failure(cause)
 
 
 def _one_line(error: BaseException) -> str:
@@ -920,7 +926,7 @@ def _one_line(error: BaseException) -> str:
     links below it), and how to see the rest."""
     first = next((line for line in str(error).splitlines() if line.strip()), "")
     what = f"{type(error).__name__}: {first.strip()}" if first else type(error).__name__
-    return f"{what[:300]} (a back end or the disk failed; MLB_DEBUG=1 shows the traceback)"
+    return f"{masked(what)[:300]} (a back end or the disk failed; MLB_DEBUG=1 shows the traceback)"
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Connecting to PostgreSQL with a short timeout, and showing URLs without passwords."""
 
+import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -44,7 +45,8 @@ def _refuse_unencoded_at(url: str) -> None:
 
 
 def connect(url: str) -> "psycopg.Connection":
-    """A connection, or a ``BackendError`` within the timeout that names the masked URL."""
+    """A connection, or a ``BackendError`` within the timeout that names the masked URL
+    (``MlbError`` for a URL that libpq cannot read)."""
     import psycopg
 
     plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
@@ -55,3 +57,16 @@ def connect(url: str) -> "psycopg.Connection":
     except psycopg.OperationalError as error:
         reason = masked(" ".join(str(error).split())) or "unreachable"
         raise BackendError(f"cannot connect to PostgreSQL at {masked(url)}: {reason}") from None
+    except psycopg.ProgrammingError as error:  # libpq cannot read the URL or conninfo
+        # Its message quotes the token it stopped at, which may be the password: only its
+        # own words (a '=', a parameter's name) are shown.
+        known = {"=", *(option.keyword.decode() for option in psycopg.pq.Conninfo.get_defaults())}
+        reason = re.sub(
+            r'"([^"]*)"',
+            lambda quoted: quoted.group() if quoted.group(1) in known else "(not shown)",
+            " ".join(str(error).split()),
+        )
+        raise MlbError(
+            f"libpq cannot read {masked(url)}: {reason}; percent-encode special characters "
+            "(% as %25, @ as %40) in a URL, quote values with spaces in conninfo"
+        ) from None

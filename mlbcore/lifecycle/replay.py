@@ -29,6 +29,7 @@ from mlbcore.errors import MlbError
 from mlbcore.lifecycle.assessment import champion_check, compare
 from mlbcore.lifecycle.decisions import Decision, decide, promotion
 from mlbcore.settings import RetrainingConfig, Settings
+from mlbcore.store.feature_cache import CacheStats
 from mlbcore.targets import Target
 from mlbcore.training import bootstrap
 from mlbcore.training.as_of import challenger_as_of, features_for, known_labelled
@@ -58,6 +59,8 @@ class Replay:
     summary: pl.DataFrame  # per policy and target: season metric, market, retrains, promotions
     headline: pl.DataFrame  # per target and comparison: difference, 95 % interval, verdict
     seconds: dict[str, float] = field(default_factory=dict)
+    # The feature cache's warnings and rejected rows, for the app to show beside the result.
+    notices: tuple[str, ...] = ()
 
 
 def check_days(days: list[date], schedule: str) -> set[date]:
@@ -378,7 +381,10 @@ def replay_season(
     season_days = sorted(games.filter(pl.col("season") == season)["date"].unique().to_list())
     if not season_days:
         raise MlbError(f"no games in season {season}; {coverage(games['date'])}")
-    features = features_for(snapshot, settings)
+    cache = CacheStats()
+    features = features_for(snapshot, settings, cache)
+    for line in cache.lines():
+        progress(line)
     checks = check_days(season_days, schedule)
     labels = {
         t.value: labelled_games(features, games, t).select(
@@ -420,5 +426,10 @@ def replay_season(
             seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - tick
     timeline = score_days(pl.concat(parts, how="diagonal_relaxed"), labels)
     return Replay(
-        season, timeline, summarise(timeline, labels), headline(timeline, labels), seconds
+        season,
+        timeline,
+        summarise(timeline, labels),
+        headline(timeline, labels),
+        seconds,
+        tuple(cache.lines()) if cache.troubled else (),
     )

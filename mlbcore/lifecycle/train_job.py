@@ -100,15 +100,8 @@ def train_models(
     progress(f"building features as of first pitch - {settings.ml_cutoff_minutes} min")
     cache = CacheStats()
     features = loaded[1] if loaded else features_for(snapshot, settings, cache)
-    for warning in cache.warnings:
-        progress(f"warning: {warning}")
-    if cache.hits or cache.misses:
-        rejected = (
-            f" ({cache.rejected} rejected: unsigned, wrongly signed or not valid rows)"
-            if cache.rejected
-            else ""
-        )
-        progress(f"feature cache: {cache.hits} hits, {cache.misses} misses{rejected}")
+    for line in cache.lines():
+        progress(line)
     seconds["features"] = time.perf_counter() - tick
 
     results = []

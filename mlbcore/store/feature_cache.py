@@ -66,6 +66,25 @@ class CacheStats:
     rejected: int = 0  # values found but unsigned, wrongly signed or not a valid row
     warnings: list[str] = field(default_factory=list)
 
+    def lines(self) -> list[str]:
+        """What a job shows of the cache (train, predict and replay alike): each warning,
+        and, when the cache was read, its hits and misses with the rows it rejected."""
+        lines = [f"warning: {warning}" for warning in self.warnings]
+        if self.hits or self.misses:
+            rejected = (
+                f" ({self.rejected} rejected: unsigned, wrongly signed or not valid rows)"
+                if self.rejected
+                else ""
+            )
+            lines.append(f"feature cache: {self.hits} hits, {self.misses} misses{rejected}")
+        return lines
+
+    @property
+    def troubled(self) -> bool:
+        """A warning or a rejected row: worth showing beside the result, not only as
+        progress."""
+        return bool(self.warnings or self.rejected)
+
 
 class CacheKeyUnavailable(Exception):
     """No signing key: the state folder cannot hold one, or its key file holds junk."""
