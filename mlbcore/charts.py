@@ -8,8 +8,7 @@ import polars as pl
 
 from mlbcore.evaluation.drift import PSI_ALERT, PSI_FLAG
 from mlbcore.features.registry import FEATURES
-from mlbcore.targets import Target
-from mlbcore.training.metrics import PRIMARY_METRIC
+from mlbcore.targets import PRIMARY_METRIC, Target
 
 _CATEGORY = {f.name: f.category for f in FEATURES}
 PNG_SCALE = 2  # crisp on high-density screens

@@ -115,7 +115,7 @@ def train_controls() -> TrainControls:
 def as_of_instant(day: date | None) -> datetime:
     """The instant a notebook's as-of date stands for: the end of that day, UTC, as
     ``--as-of YYYY-MM-DD`` means on the command line."""
-    from mlbcore.evaluation.evaluate import parse_as_of
+    from mlbcore.training.windows import parse_as_of
 
     assert day is not None
     return parse_as_of(day.isoformat())
@@ -288,7 +288,7 @@ def evaluation_defaults() -> tuple[LifecycleControls, date, date, str | None]:
     if {"days", "as_of"} & controls.model_fields_set:
         return controls, first, last, None
     from mlbcore import tracking
-    from mlbcore.training.pipeline import data_games_source
+    from mlbcore.training.data_source import data_games_source
 
     settings = load_settings()
     tracking.configure(settings)

@@ -14,18 +14,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlbcore.errors import MlbError
 from mlbcore.faults import pause_point
 from mlbcore.files import writable_folder
 from mlbcore.processes import ProcessId, is_gone, this_process
 from mlbcore.settings import Settings
-from mlbcore.targets import Target
-from mlbcore.training.metrics import PRIMARY_METRIC
-from mlbcore.training.target_model import TargetModel
-from mlbcore.training.trainer import TrainingResult
+from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training.windows import Window
+
+if TYPE_CHECKING:  # LightGBM loads only where a model is fitted or read, not for `mlb status`
+    from mlbcore.training.target_model import TargetModel
+    from mlbcore.training.trainer import TrainingResult
 
 REGISTERED_MODEL_PREFIX = "mlb-"
 CHAMPION, PREVIOUS_CHAMPION = "champion", "previous_champion"
@@ -104,7 +105,7 @@ def run_name(target: str, started_at: datetime) -> str:
 
 
 def log_training_run(
-    result: TrainingResult,
+    result: "TrainingResult",
     experiment_id: str,
     started_at: datetime,
     lineage: dict[str, Any],
@@ -317,7 +318,7 @@ def champion_version(target: Target, source: str) -> int | None:
     return int(version) if version is not None else None
 
 
-def _log_target_model(model: TargetModel, registered_name: str) -> Any:
+def _log_target_model(model: "TargetModel", registered_name: str) -> Any:
     """Log ``model`` as the run's ``model`` (an MLflow pyfunc whose one artifact is the
     saved ``TargetModel``) and register it; returns MLflow's model info."""
     import tempfile
@@ -364,7 +365,7 @@ def _log_target_model(model: TargetModel, registered_name: str) -> Any:
     return info
 
 
-def load_model(uri: str, num_threads: int) -> TargetModel:
+def load_model(uri: str, num_threads: int) -> "TargetModel":
     """The ``TargetModel`` logged at ``uri`` (``models:/name/N``, ``runs:/id/model``),
     read straight from its artifact folder: the same object the pyfunc wraps, without
     unpickling the wrapper; it predicts with ``num_threads`` LightGBM threads."""
@@ -373,6 +374,7 @@ def load_model(uri: str, num_threads: int) -> TargetModel:
     import mlflow
 
     from mlbcore.pyfunc_model import ARTIFACT
+    from mlbcore.training.target_model import TargetModel  # LightGBM: start-up cost
 
     local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
     folder = local / "artifacts" / ARTIFACT

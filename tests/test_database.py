@@ -237,7 +237,7 @@ def test_the_source_of_games_is_read_from_postgresql_without_the_tables(pg_schem
     from mlbcore.data.snapshot import load_snapshot, write_snapshot
     from mlbcore.importers.report import RETROSHEET_NOTICE
     from mlbcore.settings import load_settings
-    from mlbcore.training.pipeline import data_games_source
+    from mlbcore.training.data_source import data_games_source
 
     settings = load_settings()
     assert main(["db", "load", "--data", str(DEMO_SNAPSHOT)]) == 0

@@ -11,9 +11,9 @@ from mlbcore.evaluation.drift import (
     psi,
     verdict,
 )
-from mlbcore.evaluation.evaluate import parse_as_of
 from mlbcore.settings import RetrainingConfig, load_settings
 from mlbcore.targets import Target
+from mlbcore.training.windows import parse_as_of
 
 # Downstream of training: needs champions the demo's models only get without the gate.
 pytestmark = pytest.mark.usefixtures("gate_off")

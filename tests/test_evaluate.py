@@ -6,8 +6,8 @@ import pytest
 
 from mlbcore.cli.main import main
 from mlbcore.evaluation.betting import BettingRules, bets, betting_summary
-from mlbcore.evaluation.evaluate import parse_as_of
 from mlbcore.settings import load_settings
+from mlbcore.training.windows import parse_as_of
 
 # Downstream of training: needs champions the demo's models only get without the gate.
 pytestmark = pytest.mark.usefixtures("gate_off")

@@ -57,17 +57,17 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _as_of(args: argparse.Namespace) -> "datetime | None":
-    from mlbcore.evaluation.evaluate import parse_as_of
+    from mlbcore.training.windows import parse_as_of
 
     return parse_as_of(args.as_of) if args.as_of else None
 
 
 def _retrain(args: argparse.Namespace) -> int:
     from mlbcore.cli import output
-    from mlbcore.evaluation.evaluate import parse_as_of
     from mlbcore.lifecycle.retrain import retrain, retraining_policy
     from mlbcore.settings import load_settings
     from mlbcore.targets import parse_targets
+    from mlbcore.training.windows import parse_as_of
 
     settings = load_settings()
     retraining_policy(settings, args.window_days)  # a bad --window-days fails before any work
@@ -128,10 +128,10 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from mlbcore.evaluation.evaluate import parse_as_of
     from mlbcore.report import build_report
     from mlbcore.settings import load_settings
     from mlbcore.targets import parse_targets
+    from mlbcore.training.windows import parse_as_of
 
     target = parse_targets([args.target])[0]
     report = build_report(
@@ -148,9 +148,10 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from mlbcore.evaluation.evaluate import evaluate, parse_as_of
+    from mlbcore.evaluation.evaluate import evaluate
     from mlbcore.settings import load_settings
     from mlbcore.targets import parse_targets
+    from mlbcore.training.windows import parse_as_of
 
     target = parse_targets([args.target])[0]
     result = evaluate(
@@ -225,9 +226,9 @@ def _print_metrics(metrics: "dict[str, float]") -> None:
 
 def _drift(args: argparse.Namespace) -> int:
     from mlbcore.evaluation.drift import drift_report
-    from mlbcore.evaluation.evaluate import parse_as_of
     from mlbcore.settings import load_settings
     from mlbcore.targets import parse_targets
+    from mlbcore.training.windows import parse_as_of
 
     target = parse_targets([args.target])[0]
     report = drift_report(load_settings(), target, parse_as_of(args.as_of), args.days, args.data)
@@ -283,10 +284,10 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from mlbcore.evaluation.evaluate import parse_as_of
     from mlbcore.health import backend_health
     from mlbcore.lifecycle.status import target_statuses
     from mlbcore.settings import load_settings
+    from mlbcore.training.windows import parse_as_of
 
     settings = load_settings()
     as_of = parse_as_of(args.as_of)  # a bad --as-of fails before any probe prints
@@ -299,7 +300,7 @@ def _status(args: argparse.Namespace) -> int:
         print(f"{b.name:<7} {b.kind:<11} {state}{latency}{version}  {b.address}{detail}")
     down = [b.name for b in backends if b.configured and not b.up]
     if not down:
-        from mlbcore.training.pipeline import data_games_source
+        from mlbcore.training.data_source import data_games_source
 
         source = data_games_source(settings)
         print(f"champions for {source} games as of {as_of:%Y-%m-%d %H:%M} UTC:")

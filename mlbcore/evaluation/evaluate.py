@@ -20,7 +20,7 @@ from mlbcore.evaluation.betting import BettingRules, BettingSummary, bets, betti
 from mlbcore.features.market import bet_prices
 from mlbcore.features.timing import result_known_at_utc
 from mlbcore.settings import Settings
-from mlbcore.targets import Target
+from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training.baselines import (
     BASELINE_WORDS,
     Baselines,
@@ -29,14 +29,13 @@ from mlbcore.training.baselines import (
 )
 from mlbcore.training.bootstrap import Interval, compare_frame
 from mlbcore.training.labels import labelled_games
-from mlbcore.training.metrics import PRIMARY_METRIC, primary_score, score
+from mlbcore.training.metrics import primary_score, score
 from mlbcore.training.pipeline import as_of_training_window, training_set
 from mlbcore.training.target_model import TargetModel
 from mlbcore.training.trainer import calibration_table
 from mlbcore.training.windows import (
     Window,
     coverage,
-    require_date_in_range,
     require_positive_days,
 )
 
@@ -232,21 +231,6 @@ def daily_metrics(target: Target, scored: pl.DataFrame) -> pl.DataFrame:
             }
         )
     return pl.DataFrame(rows, schema_overrides={"market": pl.Float64})
-
-
-def parse_as_of(text: str | None, now: datetime | None = None) -> datetime:
-    """``--as-of``: an ISO date or date-time (UTC unless it says otherwise); default now.
-    A bare date means the end of that day, UTC."""
-    if text is None:
-        return now or datetime.now(UTC)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise MlbError(f"--as-of must be an ISO date or date-time, got {text!r}") from None
-    require_date_in_range(parsed.date(), "--as-of")
-    if len(text) == 10:
-        parsed = parsed + timedelta(days=1) - timedelta(microseconds=1)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def evaluation_window(

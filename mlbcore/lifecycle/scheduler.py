@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -29,7 +29,9 @@ from mlbcore.masking import masked
 from mlbcore.processes import ProcessId, is_gone, this_process
 from mlbcore.settings import Settings
 from mlbcore.targets import parse_targets
-from mlbcore.training.pipeline import Progress
+
+if TYPE_CHECKING:  # the training job (LightGBM) loads only when a job runs, not for `mlb schedule`
+    from mlbcore.training.pipeline import Progress
 
 Clock = Callable[[], datetime]
 
@@ -155,7 +157,7 @@ def heartbeat(
 
 def run_job(
     settings: Settings, schedule: dict[str, Any], as_of: datetime, job_run_id: int,
-    data: Path | str | None, progress: Progress,
+    data: Path | str | None, progress: "Progress",
 ) -> list[str]:  # fmt: skip
     """Run one scheduled job as of ``as_of``; return the MLflow run ids it made."""
     targets = parse_targets(schedule["targets"].split() or None)
@@ -180,7 +182,7 @@ def tick(
     as_of: datetime,
     clock: Clock = wall_clock,
     data: Path | str | None = None,
-    progress: Progress = lambda _: None,
+    progress: "Progress" = lambda _: None,
     lease_seconds: float = LEASE_SECONDS,
 ) -> list[JobResult]:
     """Run every job due at ``as_of`` once; a slot another runner claimed is left to it.
@@ -226,7 +228,7 @@ def run_scheduler(
     poll_seconds: float = 60,
     clock: Clock = wall_clock,
     data: Path | str | None = None,
-    progress: Progress = lambda _: None,
+    progress: "Progress" = lambda _: None,
 ) -> int:
     """Tick every ``poll_seconds`` until ``stop`` is set; a job in hand is finished first.
     Returns how many jobs ran."""

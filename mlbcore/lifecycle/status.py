@@ -15,8 +15,7 @@ import polars as pl
 from mlbcore.lifecycle.decisions import is_stale, relative_rise
 from mlbcore.lifecycle.state_store import REASON_SEPARATOR, StateStore
 from mlbcore.settings import Settings
-from mlbcore.targets import ALL_TARGETS, Target
-from mlbcore.training.metrics import PRIMARY_METRIC
+from mlbcore.targets import ALL_TARGETS, PRIMARY_METRIC, Target
 
 
 @dataclass
@@ -81,7 +80,7 @@ def target_statuses(
     """Each target's status for the champions of ``source``'s games (default: the
     configured data's)."""
     from mlbcore import tracking
-    from mlbcore.training.pipeline import data_games_source
+    from mlbcore.training.data_source import data_games_source
 
     source = source or data_games_source(settings)
     experiment_id = tracking.configure(settings)

@@ -10,11 +10,6 @@ from mlbcore.targets import Target
 
 BINARY_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier")
 REGRESSION_METRICS = ("rmse", "mae", "r2")
-PRIMARY_METRIC = {
-    Target.MONEYLINE_HOME_WIN: "log_loss",
-    Target.TOTAL_OVER_UNDER: "log_loss",
-    Target.RUN_TOTAL_REGRESSION: "rmse",
-}
 
 
 def metric_names(target: Target) -> tuple[str, ...]:

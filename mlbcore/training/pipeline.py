@@ -29,6 +29,7 @@ from mlbcore.store.feature_cache import (
     cache_secret,
 )
 from mlbcore.targets import Target
+from mlbcore.training.data_source import data_location
 from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.trainer import Challenger, TrainingResult, fit_challenger, train_target
@@ -69,40 +70,15 @@ def _silent(_: str) -> None:
     pass
 
 
-def _data_location(settings: Settings, data: Path | str | None) -> tuple[str | None, Path]:
-    """Where ``data`` lives: a PostgreSQL URL (``data`` itself, or the ``DATABASE_*``
-    settings when ``data`` is None), else a snapshot folder (``data`` or ``MLB_DATA``)."""
-    from mlbcore.db.connection import database_url, is_database_url
-
-    url = str(data) if is_database_url(data) else None
-    if data is None:
-        url = database_url(settings)
-    return url, Path(data) if data is not None else settings.mlb_data
-
-
 def load_data(settings: Settings, data: Path | str | None = None) -> Snapshot:
     """The games, lines and splits from ``data``: a snapshot folder or a PostgreSQL URL;
     without it, PostgreSQL when the ``DATABASE_*`` settings name one, else ``MLB_DATA``."""
-    url, folder = _data_location(settings, data)
+    url, folder = data_location(settings, data)
     if url:
         from mlbcore.db.jobs import read_database
 
         return read_database(settings, url)
     return load_snapshot(folder)
-
-
-def data_games_source(settings: Settings, data: Path | str | None = None) -> str:
-    """Whose games ``data`` (as ``load_data`` reads it) holds, without loading the tables:
-    what `mlb status` and the notebooks need to find the right champions."""
-    from mlbcore.data.snapshot import games_source, read_manifest
-
-    url, folder = _data_location(settings, data)
-    if url:
-        from mlbcore.db.jobs import read_notices
-
-        return games_source(read_notices(settings, url))
-    notices = read_manifest(folder).get("notices", [])
-    return games_source([str(n) for n in notices])  # type: ignore[union-attr]
 
 
 def features_for(

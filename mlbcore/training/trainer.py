@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 from mlbcore.errors import MlbError
 from mlbcore.features.registry import FEATURE_NAMES, MARKET_FREE_FEATURES
 from mlbcore.settings import ModelConfig, TrainingConfig
-from mlbcore.targets import Target
+from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training.baselines import BASE_RATE, BASELINE_NAMES, MARKET, fit_baselines
 from mlbcore.training.bootstrap import Interval, compare_frame
 from mlbcore.training.gate import GateScores, gate_scores
@@ -31,7 +31,7 @@ from mlbcore.training.market_offset import (
     market_offset,
     objective_of,
 )
-from mlbcore.training.metrics import PRIMARY_METRIC, metric_names, primary_score, score
+from mlbcore.training.metrics import metric_names, primary_score, score
 from mlbcore.training.target_model import PARTS, TargetModel, feature_matrix
 from mlbcore.training.windows import Window, chronological_split, date_folds
 

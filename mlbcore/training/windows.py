@@ -1,12 +1,12 @@
-"""Calendar windows and chronological splits that never cut a game date in two."""
+"""Calendar windows and chronological splits that never cut a game date in two, and the
+dates and instants a command accepts (`--as-of`)."""
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import polars as pl
-from sklearn.model_selection import TimeSeriesSplit
 
 from mlbcore.errors import MlbError
 
@@ -37,6 +37,21 @@ def require_date_in_range(day: date, flag: str) -> None:
     """Refuse a date no game can have, before any arithmetic on it overflows."""
     if not FIRST_DATE <= day <= LAST_DATE:
         raise MlbError(f"{flag} must be between {FIRST_DATE} and {LAST_DATE}, got {day}")
+
+
+def parse_as_of(text: str | None, now: datetime | None = None) -> datetime:
+    """``--as-of``: an ISO date or date-time (UTC unless it says otherwise); default now.
+    A bare date means the end of that day, UTC."""
+    if text is None:
+        return now or datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise MlbError(f"--as-of must be an ISO date or date-time, got {text!r}") from None
+    require_date_in_range(parsed.date(), "--as-of")
+    if len(text) == 10:
+        parsed = parsed + timedelta(days=1) - timedelta(microseconds=1)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def coverage(dates: pl.Series) -> str:
@@ -98,6 +113,10 @@ def date_folds(
             f"the training part of the window has {len(unique)} game dates; "
             f"{n_folds}-fold time-series CV with a {gap_days}-day gap needs at least {needed}"
         )
+    # scikit-learn takes about a second to import: loaded here, where folds are cut, so the
+    # commands that only check a date (`mlb schedule`, `mlb status`) start without it.
+    from sklearn.model_selection import TimeSeriesSplit
+
     date_index = dates.rank("dense").cast(pl.Int64).to_numpy() - 1
     try:
         splits = list(TimeSeriesSplit(n_splits=n_folds, gap=gap_days).split(np.arange(len(unique))))
