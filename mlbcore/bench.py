@@ -94,7 +94,8 @@ def bench_train(repeat: int = 5, data: Path | str | None = None, loaded: bool = 
     settings = load_settings()
     path = data or settings.mlb_data
     snapshot = load_data(settings, path)
-    build_features(snapshot)  # warm-up: first-call costs are not the steady state
+    # Warm-up: first-call costs are not the steady state.
+    features = build_features(snapshot, settings.ml_cutoff_minutes, settings.market_book)
     feature_times = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -173,15 +174,18 @@ def bench_replay(season: int, repeat: int = 3, data: Path | str | None = None) -
     alone (the goal) and with both baselines, medians over ``repeat`` runs."""
     from mlbcore.lifecycle.replay import replay_season
 
+    if repeat < 1:
+        raise MlbError(f"--repeat {repeat}: give at least 1 run")
     settings = load_settings()
     timings: dict[str, list[float]] = {}
+    replays = []
     for _ in range(repeat):
         started = time.perf_counter()
-        replay = replay_season(settings, season, data=data)
+        replays.append(replay_season(settings, season, data=data))
         timings.setdefault("all three policies, wall", []).append(time.perf_counter() - started)
-        for name, seconds in replay.seconds.items():
+        for name, seconds in replays[-1].seconds.items():
             timings.setdefault(name, []).append(seconds)
-    days = replay.timeline["date"].n_unique()
+    days = replays[-1].timeline["date"].n_unique()
     source = data or settings.mlb_data
     print(f"season {season}: {days} game days, 3 targets, daily checks; data {source}")
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
