@@ -175,7 +175,7 @@ def log_training_run(
         )
         if result.notes:
             mlflow.set_tag("notes", "; ".join(result.notes)[:4900])
-        mlflow.log_dict(result.feature_names, "feature_names.json")
+        mlflow.log_dict(result.feature_names, "feature_names.json")  # pyright: ignore[reportArgumentType]  # any JSON value works; hinted dict
         mlflow.log_dict({"importance": result.importance.to_dicts()}, "feature_importance.json")
         mlflow.log_dict({"calibration": result.calibration.to_dicts()}, "calibration.json")
         mlflow.log_text(json.dumps(result.quality, indent=2), "feature_quality.json")
@@ -371,12 +371,12 @@ def load_model(uri: str, num_threads: int) -> "TargetModel":
     unpickling the wrapper; it predicts with ``num_threads`` LightGBM threads."""
     from pathlib import Path
 
-    import mlflow
+    from mlflow.artifacts import download_artifacts
 
     from mlbcore.pyfunc_model import ARTIFACT
     from mlbcore.training.target_model import TargetModel  # LightGBM: start-up cost
 
-    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+    local = Path(download_artifacts(artifact_uri=uri))
     folder = local / "artifacts" / ARTIFACT
     if not folder.is_dir():
         raise MlbError(

@@ -2,9 +2,11 @@
 records them. A transaction-scoped advisory lock makes two processes migrating at once
 take turns, and applied versions are skipped, so running it twice changes nothing."""
 
+from typing import LiteralString
+
 from psycopg import Connection, sql
 
-MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+MIGRATIONS: tuple[tuple[int, str, LiteralString], ...] = (
     (
         1,
         "snapshot tables",

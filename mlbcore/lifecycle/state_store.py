@@ -129,12 +129,14 @@ class StateStore:
     def _connection(self) -> Iterator[Any]:
         """A connection in a transaction, committed on success, rolled back on error."""
         if self._url:
+            from psycopg import sql
+
             from mlbcore.db.connection import connect
             from mlbcore.db.migrations import migrate
 
             with connect(self._url) as conn:
                 migrate(conn, self._schema)
-                conn.execute(f'SET search_path TO "{self._schema}"')
+                conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self._schema)))
                 yield conn
             return
         writable_folder(Path(self._path).parent, "MLB_STATE_DIR")

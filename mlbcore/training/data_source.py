@@ -26,4 +26,4 @@ def data_games_source(settings: Settings, data: Path | str | None = None) -> str
 
         return games_source(read_notices(settings, url))
     notices = read_manifest(folder).get("notices", [])
-    return games_source([str(n) for n in notices])  # type: ignore[union-attr]
+    return games_source([str(n) for n in notices])

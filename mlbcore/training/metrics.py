@@ -24,7 +24,10 @@ def binary_metrics(y_true: np.ndarray, prob: np.ndarray) -> dict[str, float]:
     # training run's time (it scores every CV fold).
     with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
         precision, recall, f1, _ = metrics.precision_recall_fscore_support(
-            y_true, predicted, average="binary", zero_division=0
+            y_true,
+            predicted,
+            average="binary",
+            zero_division=0,  # pyright: ignore[reportArgumentType]  # untyped: pyright infers str from the default "warn"
         )
         return {
             "accuracy": metrics.accuracy_score(y_true, predicted),

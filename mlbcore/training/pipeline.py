@@ -259,7 +259,7 @@ def train_models(
         .filter(in_window(window))["result_known_at_utc"]
         .max()
     )
-    lineage["trained_as_of_utc"] = known_until.isoformat()  # type: ignore[union-attr]
+    lineage["trained_as_of_utc"] = known_until.isoformat()  # pyright: ignore[reportAttributeAccessIssue, reportOptionalMemberAccess]  # polars hints a max as any value
     trained = []
     for result in results:
         run_id, version = tracking.log_training_run(
