@@ -5,9 +5,8 @@ import altair as alt
 import polars as pl
 
 from mlbcore.features.registry import FEATURES
-from mlbcore.targets import Target
+from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.thresholds import PSI_ALERT, PSI_FLAG
-from mlbcore.training.metrics import PRIMARY_METRIC
 
 _CATEGORY = {f.name: f.category for f in FEATURES}
 PNG_SCALE = 2  # crisp on high-density screens
@@ -77,17 +76,18 @@ def importance_chart(target: Target, importance: pl.DataFrame, top: int = 15) ->
 
 def calibration_chart(
     target: Target, calibration: pl.DataFrame, games: str = "test games"
-) -> alt.LayerChart:
+) -> alt.TopLevelMixin:
     """Predicted against observed by bin; the diagonal is perfect."""
     binary = target.is_binary
     data = calibration.to_pandas()
     unit = "probability" if binary else "total runs"
+    both = pl.col("mean_predicted", "mean_observed")
     lo, hi = (
         (0.0, 1.0)
         if binary
         else (
-            float(min(data["mean_predicted"].min(), data["mean_observed"].min())) - 0.5,
-            float(max(data["mean_predicted"].max(), data["mean_observed"].max())) + 0.5,
+            float(calibration.select(pl.min_horizontal(both.min())).item()) - 0.5,
+            float(calibration.select(pl.max_horizontal(both.max())).item()) + 0.5,
         )
     )
     scale = alt.Scale(domain=[lo, hi])
@@ -188,7 +188,7 @@ def importance_change_chart(changes: pl.DataFrame, reference: str, top: int = 15
     )
 
 
-def psi_chart(distributions: pl.DataFrame, top: int = 25) -> alt.LayerChart:
+def psi_chart(distributions: pl.DataFrame, top: int = 25) -> alt.TopLevelMixin:
     """Each feature's PSI, training window against the recent window, coloured by the
     verdict of the corrected rule (KS p-values, Benjamini-Hochberg): PSI shows how far a
     feature moved, the colour whether that is more than noise. Dashed lines: PSI's usual
@@ -266,7 +266,9 @@ def job_history_chart(runs: pl.DataFrame) -> alt.Chart:
     )
 
 
-def replay_chart(timeline: pl.DataFrame, target: Target, smooth_days: int = 14) -> alt.LayerChart:
+def replay_chart(
+    timeline: pl.DataFrame, target: Target, smooth_days: int = 14
+) -> alt.TopLevelMixin:
     """The primary metric per policy over the season (a rolling mean of daily values),
     the market's beside it, and each promotion marked."""
     mine = timeline.filter(pl.col("target") == target.value).sort("policy", "date")

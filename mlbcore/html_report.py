@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import altair as alt
 import polars as pl
 
 from mlbcore import charts, tracking
@@ -55,8 +56,8 @@ def _table(rows: list[dict[str, object]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _figure(name: str, caption: str, chart: object) -> str:
-    svg = charts.to_svg(chart)  # type: ignore[arg-type]
+def _figure(name: str, caption: str, chart: alt.TopLevelMixin) -> str:
+    svg = charts.to_svg(chart)
     return (
         f'<figure class="chart" data-chart="{name}">{svg}'
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"
@@ -76,6 +77,7 @@ def build_report(
     Its evaluation scores only games after the champion's training data ended; with
     ``include_in_sample`` the others appear in a section of their own, labelled in-sample."""
     import mlflow
+    from mlflow.artifacts import download_artifacts
 
     if out.suffix.lower() not in (".html", ".htm"):
         raise MlbError(f"--out must end in .html, got {shown(out.name)}")
@@ -85,7 +87,7 @@ def build_report(
     tracking.configure(settings)
     champion = tracking.require_champion(target, loaded[0].games_source)
     run = mlflow.get_run(champion.run_id)
-    importance_file = mlflow.artifacts.download_artifacts(
+    importance_file = download_artifacts(
         run_id=champion.run_id, artifact_path="feature_importance.json"
     )
     importance = pl.DataFrame(json.loads(Path(importance_file).read_text())["importance"])

@@ -145,7 +145,7 @@ def _masking_records(factory: Callable[..., logging.LogRecord]) -> Callable[...,
             record.stack_info = masked_message(record.stack_info)
         return record
 
-    make.masks_secrets = True  # type: ignore[attr-defined]
+    make.masks_secrets = True  # pyright: ignore[reportFunctionMemberAccess]  # marks it installed
     return make
 
 
@@ -156,5 +156,5 @@ def _masking_warnings(formatwarning: Callable[..., str]) -> Callable[..., str]:
     def format_masked(*args: Any, **kwargs: Any) -> str:
         return masked_message(formatwarning(*args, **kwargs))
 
-    format_masked.masks_secrets = True  # type: ignore[attr-defined]
+    format_masked.masks_secrets = True  # pyright: ignore[reportFunctionMemberAccess]  # marks it installed
     return format_masked

@@ -49,7 +49,7 @@ class TrainControls(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     targets: list[Target] = Field(default_factory=lambda: list(ALL_TARGETS))
-    days: int = Field(90, ge=1, le=MAX_WINDOW_DAYS)
+    days: int = Field(default=90, ge=1, le=MAX_WINDOW_DAYS)
     end_date: date | None = None
 
     _words = field_validator("targets", mode="before")(lambda value: _words(value))
@@ -61,7 +61,7 @@ class LifecycleControls(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     target: Target = Target.MONEYLINE_HOME_WIN
-    days: int = Field(30, ge=1, le=MAX_WINDOW_DAYS)
+    days: int = Field(default=30, ge=1, le=MAX_WINDOW_DAYS)
     as_of: date | None = None  # default: the data's last date
 
 
@@ -333,7 +333,7 @@ def evaluation_summary(result: Any) -> tuple[str, list[dict[str, Any]]]:
         {
             "games": "out of sample, bets",
             "metric": f"betting {row['measure']}",
-            "value": round(float(row["value"]), 4),  # type: ignore[arg-type]
+            "value": round(float(row["value"]), 4),
             "95 % CI": row["95 % CI"],
             "verdict": row["verdict"],
         }

@@ -9,10 +9,10 @@ installed wherever the models are loaded); the boosters travel as LightGBM model
 from pathlib import Path
 from typing import Any
 
-import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 import polars as pl
+from mlflow.pyfunc.model import PythonModel
 
 from mlbcore.training.target_model import TargetModel
 
@@ -27,7 +27,7 @@ def model_input(frame: pl.DataFrame, features: tuple[str, ...]) -> pd.DataFrame:
     )
 
 
-class TargetModelPyfunc(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
+class TargetModelPyfunc(PythonModel):
     """MLflow's face of a ``TargetModel``."""
 
     # MLflow would validate inputs from predict's type hints (it accepts only list[...]) and
@@ -38,6 +38,6 @@ class TargetModelPyfunc(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
         self.model = TargetModel.load(Path(context.artifacts[ARTIFACT]))
 
     # Untyped on purpose: MLflow reads these hints as an input schema (see above).
-    def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
+    def predict(self, context, model_input, params=None):  # pyright: ignore[reportIncompatibleMethodOverride]  # hints would be an input schema
         frame = pl.from_pandas(pd.DataFrame(model_input), nan_to_null=False)
         return self.model.predict(frame)

@@ -44,12 +44,12 @@ class ModelConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    num_leaves: int = Field(7, ge=2)
-    learning_rate: float = Field(0.02, gt=0, le=1)
-    feature_fraction: float = Field(0.7, gt=0, le=1)
-    min_data_in_leaf: int = Field(200, ge=1)
-    bagging_fraction: float = Field(1.0, gt=0, le=1)
-    lambda_l2: float = Field(20.0, ge=0)
+    num_leaves: int = Field(default=7, ge=2)
+    learning_rate: float = Field(default=0.02, gt=0, le=1)
+    feature_fraction: float = Field(default=0.7, gt=0, le=1)
+    min_data_in_leaf: int = Field(default=200, ge=1)
+    bagging_fraction: float = Field(default=1.0, gt=0, le=1)
+    lambda_l2: float = Field(default=20.0, ge=0)
     # The market part boosts from the market's offset as it is ("market"), from its
     # recalibration a + b·offset fitted on the training games ("recalibrated"), or from
     # whichever the time-series CV folds score better at round 0 ("cv"; README).
@@ -88,19 +88,20 @@ class TrainingConfig(BaseModel):
     # Game dates (about 180 a season): 1000 reaches back to 2010 from 2016. On the 2013
     # season walked forward, a 1000-date window beat 90 dates by 0.0096 log loss
     # (95 % CI 0.0045 to 0.0142) for the market-free moneyline part (README).
-    training_window_days: int = Field(1000, ge=1)
-    cross_validation_folds: int = Field(5, ge=2, le=20)
-    test_size: float = Field(0.2, gt=0, lt=1)
+    training_window_days: int = Field(default=1000, ge=1)
+    cross_validation_folds: int = Field(default=5, ge=2, le=20)
+    test_size: float = Field(default=0.2, gt=0, lt=1)
     use_cached_features: bool = True  # no-op until a feature cache is configured
-    cv_gap_days: int = Field(1, ge=0)  # game dates left out between a CV fold's train and valid
-    early_stopping_rounds: int = Field(50, ge=1)
-    max_boost_rounds: int = Field(1000, ge=1)
-    min_training_games: int = Field(150, ge=10)
+    # game dates left out between a CV fold's train and valid
+    cv_gap_days: int = Field(default=1, ge=0)
+    early_stopping_rounds: int = Field(default=50, ge=1)
+    max_boost_rounds: int = Field(default=1000, ge=1)
+    min_training_games: int = Field(default=150, ge=10)
     seed: int = 42
     # LightGBM threads per fit and per prediction, set explicitly: its default (every
     # core) spins OpenMP threads that lose badly to other busy processes, and windows of a
     # few thousand rows gain nothing from a second thread (README, "Speed").
-    num_threads: int = Field(1, ge=1, le=256)
+    num_threads: int = Field(default=1, ge=1, le=256)
 
 
 class BettingConfig(BaseModel):
@@ -108,9 +109,9 @@ class BettingConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    edge_threshold: float = Field(0.02, ge=0, le=1)
-    kelly_fraction: float = Field(0.25, gt=0, le=1)
-    max_stake: float = Field(0.05, gt=0, le=1)
+    edge_threshold: float = Field(default=0.02, ge=0, le=1)
+    kelly_fraction: float = Field(default=0.25, gt=0, le=1)
+    max_stake: float = Field(default=0.05, gt=0, le=1)
 
 
 class PromotionGateConfig(BaseModel):
@@ -120,12 +121,12 @@ class PromotionGateConfig(BaseModel):
 
     # Off only to study models the gate would stop (tests of what happens downstream).
     enabled: bool = True
-    min_boost_rounds: int = Field(10, ge=1)
-    min_probability_spread: float = Field(0.01, ge=0)  # standard deviation across games
-    min_runs_spread: float = Field(0.1, ge=0)  # the same, for the run-total regression
+    min_boost_rounds: int = Field(default=10, ge=1)
+    min_probability_spread: float = Field(default=0.01, ge=0)  # standard deviation across games
+    min_runs_spread: float = Field(default=0.1, ge=0)  # the same, for the run-total regression
     # A binary model whose test ROC-AUC is within this of 0.5 (a coin's) and that boosted
     # fewer than min_boost_rounds in each part learned nothing, whatever fed it.
-    chance_auc_margin: float = Field(0.02, ge=0, le=0.5)
+    chance_auc_margin: float = Field(default=0.02, ge=0, le=0.5)
 
 
 class RetrainingConfig(BaseModel):
@@ -134,26 +135,30 @@ class RetrainingConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sliding_window_days: int = Field(7, ge=3, le=10)  # recent window a champion is judged on
-    min_samples_for_retrain: int = Field(100, ge=1)  # new labelled games since it was trained
-    retrain_schedule_hours: float = Field(24, gt=0)  # the schedule's interval between checks
-    performance_degradation_threshold: float = Field(0.05, gt=0, lt=1)  # relative, primary metric
+    # recent window a champion is judged on
+    sliding_window_days: int = Field(default=7, ge=3, le=10)
+    # new labelled games since it was trained
+    min_samples_for_retrain: int = Field(default=100, ge=1)
+    # the schedule's interval between checks
+    retrain_schedule_hours: float = Field(default=24, gt=0)
+    # relative, primary metric
+    performance_degradation_threshold: float = Field(default=0.05, gt=0, lt=1)
     retrain_on_drift: bool = True
     # Stale only after one schedule interval plus this grace: a champion checked daily is
     # not stale at its next check because the check ran a few minutes later than training.
-    stale_grace_hours: float = Field(12, ge=0)
+    stale_grace_hours: float = Field(default=12, ge=0)
     # A challenger is compared with the champion on the games of the ``comparison_days``
     # after the instant it was fitted as of, never on the games that triggered it.
-    comparison_days: int = Field(7, ge=1, le=30)
+    comparison_days: int = Field(default=7, ge=1, le=30)
     # ... and promoted only with at least this many such games and a paired date-block
     # bootstrap interval of challenger minus champion below zero ("better") ...
-    min_comparison_games: int = Field(60, ge=10)
+    min_comparison_games: int = Field(default=60, ge=10)
     # ... whose estimate improves the primary metric by at least this much (metric units).
-    min_improvement: float = Field(0.0, ge=0)
+    min_improvement: float = Field(default=0.0, ge=0)
     # Drift: per-feature two-sample KS tests, Benjamini-Hochberg at this false discovery
     # rate; below ``drift_min_recent_games`` recent games drift is not judged.
-    drift_fdr: float = Field(0.05, gt=0, lt=1)
-    drift_min_recent_games: int = Field(50, ge=10)
+    drift_fdr: float = Field(default=0.05, gt=0, lt=1)
+    drift_min_recent_games: int = Field(default=50, ge=10)
 
     @property
     def stale_after_hours(self) -> float:
@@ -192,20 +197,20 @@ class Settings(BaseSettings):
     )
 
     database_host: str | None = None
-    database_port: int = Field(5432, ge=1, le=65535)
+    database_port: int = Field(default=5432, ge=1, le=65535)
     database_name: str | None = None
     database_username: str | None = None
     database_password: SecretStr | None = None
-    database_schema: str = Field("mlb", pattern=r"^[a-z_][a-z0-9_]*$")
+    database_schema: str = Field(default="mlb", pattern=r"^[a-z_][a-z0-9_]*$")
     redis_url: str | None = None
     mlflow_tracking_uri: str | None = None
-    mlflow_experiment_name: str = Field("mlb_betting_predictions", min_length=1)
+    mlflow_experiment_name: str = Field(default="mlb_betting_predictions", min_length=1)
     mlflow_ui_url: str | None = None  # e.g. http://127.0.0.1:5000: notebooks link run ids
 
     mlb_state_dir: Path = PROJECT_ROOT / ".mlb_state"
     mlb_data: Path = DEMO_SNAPSHOT
-    ml_cutoff_minutes: int = Field(60, ge=0, le=24 * 60)
-    feature_cache_ttl_seconds: int = Field(15 * 60, ge=1)  # Redis feature cache entries
+    ml_cutoff_minutes: int = Field(default=60, ge=0, le=24 * 60)
+    feature_cache_ttl_seconds: int = Field(default=15 * 60, ge=1)  # Redis feature cache entries
     # Signs the feature cache's values (HMAC-SHA256): only values written with this key are
     # read back. Unset: a random key kept in the state folder (feature_cache.key, mode 0600).
     # Machines sharing one Redis share its entries only if they share this key.

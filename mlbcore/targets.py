@@ -16,6 +16,12 @@ class Target(StrEnum):
 
 
 ALL_TARGETS: tuple[Target, ...] = tuple(Target)
+# The metric each target is judged on (lower is better): promotion, retraining, status.
+PRIMARY_METRIC = {
+    Target.MONEYLINE_HOME_WIN: "log_loss",
+    Target.TOTAL_OVER_UNDER: "log_loss",
+    Target.RUN_TOTAL_REGRESSION: "rmse",
+}
 
 
 def parse_targets(names: list[str] | None) -> list[Target]:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlbcore.db import mlflow_artifacts
 from mlbcore.db.mlflow_artifacts import ARTIFACTS_URI
@@ -26,14 +26,14 @@ from mlbcore.faults import pause_inside_sqlite_writes, pause_point
 from mlbcore.files import writable_folder
 from mlbcore.masking import masked
 from mlbcore.processes import ProcessId, is_gone, this_process
-from mlbcore.pyfunc_model import ARTIFACT, TargetModelPyfunc, model_input
 from mlbcore.settings import Settings
-from mlbcore.targets import Target
+from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training.market_line import market_line
-from mlbcore.training.metrics import PRIMARY_METRIC
-from mlbcore.training.target_model import TargetModel
-from mlbcore.training.trainer import TrainingResult
 from mlbcore.training.windows import Window
+
+if TYPE_CHECKING:  # LightGBM loads only where a model is fitted or read, not for `mlb status`
+    from mlbcore.training.target_model import TargetModel
+    from mlbcore.training.trainer import TrainingResult
 
 REGISTERED_MODEL_PREFIX = "mlb-"
 CHAMPION, PREVIOUS_CHAMPION = "champion", "previous_champion"
@@ -160,7 +160,7 @@ def run_name(target: str, started_at: datetime) -> str:
 
 
 def log_training_run(
-    result: TrainingResult,
+    result: "TrainingResult",
     experiment_id: str,
     started_at: datetime,
     lineage: dict[str, Any],
@@ -229,7 +229,7 @@ def log_training_run(
         )
         if result.notes:
             mlflow.set_tag("notes", "; ".join(result.notes)[:4900])
-        mlflow.log_dict(result.feature_names, "feature_names.json")
+        mlflow.log_dict(result.feature_names, "feature_names.json")  # pyright: ignore[reportArgumentType]  # any JSON value works; hinted dict
         mlflow.log_dict({"importance": result.importance.to_dicts()}, "feature_importance.json")
         mlflow.log_dict({"calibration": result.calibration.to_dicts()}, "calibration.json")
         mlflow.log_text(json.dumps(result.quality, indent=2), "feature_quality.json")
@@ -378,7 +378,7 @@ def champion_version(target: Target, source: str) -> int | None:
     return int(version) if version is not None else None
 
 
-def _log_target_model(model: TargetModel, registered_name: str) -> Any:
+def _log_target_model(model: "TargetModel", registered_name: str) -> Any:
     """Log ``model`` as the run's ``model`` (an MLflow pyfunc whose one artifact is the
     saved ``TargetModel``) and register it; returns MLflow's model info."""
     import tempfile
@@ -389,6 +389,8 @@ def _log_target_model(model: TargetModel, registered_name: str) -> Any:
     import numpy as np
     import polars as pl
     from mlflow.models import infer_signature
+
+    from mlbcore.pyfunc_model import ARTIFACT, TargetModelPyfunc, model_input  # start-up cost
 
     # One row of missing values: the signature needs names and types (float64, so NaN
     # passes), and the prediction's type.
@@ -423,15 +425,18 @@ def _log_target_model(model: TargetModel, registered_name: str) -> Any:
     return info
 
 
-def load_model(uri: str, num_threads: int) -> TargetModel:
+def load_model(uri: str, num_threads: int) -> "TargetModel":
     """The ``TargetModel`` logged at ``uri`` (``models:/name/N``, ``runs:/id/model``),
     read straight from its artifact folder: the same object the pyfunc wraps, without
     unpickling the wrapper; it predicts with ``num_threads`` LightGBM threads."""
     from pathlib import Path
 
-    import mlflow
+    from mlflow.artifacts import download_artifacts
 
-    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+    from mlbcore.pyfunc_model import ARTIFACT
+    from mlbcore.training.target_model import TargetModel  # LightGBM: start-up cost
+
+    local = Path(download_artifacts(artifact_uri=uri))
     folder = local / "artifacts" / ARTIFACT
     if not folder.is_dir():
         raise MlbError(
@@ -515,6 +520,8 @@ def stored_problem(name: str, version: int) -> str | None:
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
     from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+    from mlbcore.pyfunc_model import ARTIFACT  # MLflow's pyfunc: start-up cost
 
     tags = MlflowClient().get_model_version(name, str(version)).tags or {}
     if tags.get(UNUSABLE):

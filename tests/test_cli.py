@@ -121,6 +121,12 @@ def test_bad_input_is_one_line_exit_2_and_no_run(state_dir, capsys, args, messag
     assert _mlflow_runs(state_dir) == []
 
 
+@pytest.mark.parametrize("bench", ["train", "replay"])
+def test_a_bench_of_no_runs_is_refused_in_one_line(state_dir, capsys, bench):
+    assert main(["bench", bench, "--repeat", "0"]) == 2
+    assert capsys.readouterr().err.strip() == "mlb: error: --repeat 0: give at least 1 run"
+
+
 def test_a_snapshot_whose_files_do_not_match_its_manifest_is_refused(state_dir, tmp_path, capsys):
     copy = tmp_path / "snap"
     shutil.copytree(DEMO_SNAPSHOT, copy)

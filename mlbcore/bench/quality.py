@@ -50,12 +50,12 @@ from mlbcore.importers.jobs import (
 from mlbcore.importers.report import RETROSHEET_NOTICE
 from mlbcore.importers.retrosplits import RETROSPLITS_NOTICE
 from mlbcore.settings import Settings, load_settings
-from mlbcore.targets import Target
+from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training.as_of import as_of_training_window, training_set
 from mlbcore.training.baselines import BASELINE_NAMES, BASELINE_WORDS, fit_baselines
 from mlbcore.training.bootstrap import BETTER, WORSE, Interval, compare_frame
 from mlbcore.training.labels import labelled_games
-from mlbcore.training.metrics import PRIMARY_METRIC, score
+from mlbcore.training.metrics import score
 from mlbcore.training.trainer import fit
 
 SEASONS = (2014, 2015, 2016)

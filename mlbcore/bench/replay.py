@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+from mlbcore.errors import MlbError
 from mlbcore.lifecycle.replay import replay_season
 from mlbcore.settings import load_settings
 
@@ -13,15 +14,18 @@ from mlbcore.settings import load_settings
 def bench_replay(season: int, repeat: int = 3, data: Path | str | None = None) -> None:
     """`mlb bench replay`: a full season replay, three targets, daily checks; the policy
     alone (the goal) and with both baselines, medians over ``repeat`` runs."""
+    if repeat < 1:
+        raise MlbError(f"--repeat {repeat}: give at least 1 run")
     settings = load_settings()
     timings: dict[str, list[float]] = {}
+    replays = []
     for _ in range(repeat):
         started = time.perf_counter()
-        replay = replay_season(settings, season, data=data)
+        replays.append(replay_season(settings, season, data=data))
         timings.setdefault("all three policies, wall", []).append(time.perf_counter() - started)
-        for name, seconds in replay.seconds.items():
+        for name, seconds in replays[-1].seconds.items():
             timings.setdefault(name, []).append(seconds)
-    days = replay.timeline["date"].n_unique()
+    days = replays[-1].timeline["date"].n_unique()
     source = data or settings.mlb_data
     print(f"season {season}: {days} game days, 3 targets, daily checks; data {source}")
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")

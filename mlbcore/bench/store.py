@@ -91,7 +91,7 @@ def bench_store(redis_url: str, repeat: int = 20, single_reads: int = 2000) -> N
         as_json = _median_seconds(
             lambda r=part_rows: [json.loads(json.dumps(x)) for x in r], repeat
         )
-        size_m = sum(len(msgpack.packb(x)) for x in part_rows)
+        size_m = sum(len(msgpack.packb(x)) for x in part_rows)  # pyright: ignore[reportArgumentType]  # bytes: no stream given
         size_j = sum(len(json.dumps(x).encode()) for x in part_rows)
         name = f"encode+decode {label}, ms"
         print(f"{name:<46} {packed * 1e3:>10.3f} {as_json * 1e3:>10.3f} {as_json / packed:>12.2f}x")

@@ -93,7 +93,8 @@ def bench_train(repeat: int = 5, data: Path | str | None = None, loaded: bool = 
     settings = load_settings()
     path = data or settings.mlb_data
     snapshot = load_data(settings, path)
-    build_features(snapshot)  # warm-up: first-call costs are not the steady state
+    # Warm-up: first-call costs are not the steady state.
+    features = build_features(snapshot, settings.ml_cutoff_minutes, settings.market_book)
     feature_times = []
     for _ in range(repeat):
         started = time.perf_counter()

@@ -422,7 +422,7 @@ def _snapshot_demo(args: argparse.Namespace) -> int:
     from mlbcore.data.demo import write_demo_snapshot
 
     manifest = write_demo_snapshot(args.out, seed=args.seed, force=args.force)
-    counts = ", ".join(f"{n} {t}" for t, n in manifest["row_counts"].items())  # type: ignore[union-attr]
+    counts = ", ".join(f"{n} {t}" for t, n in manifest["row_counts"].items())
     print(f"wrote {args.out}: {counts}; content hash {manifest['content_hash']}")
     return 0
 
@@ -433,9 +433,9 @@ def _print_report(report: "ImportReport", snapshot: "Path") -> None:
     for line in report.lines():
         print(line)
     manifest = read_manifest(snapshot)
-    counts = ", ".join(f"{n} {t}" for t, n in manifest["row_counts"].items())  # type: ignore[union-attr]
+    counts = ", ".join(f"{n} {t}" for t, n in manifest["row_counts"].items())
     print(f"snapshot {snapshot}: {counts}")
-    for notice in manifest.get("notices", []):  # type: ignore[union-attr]
+    for notice in manifest.get("notices", []):
         print(notice)
 
 

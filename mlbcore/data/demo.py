@@ -36,6 +36,7 @@ What is modelled, and why:
 """
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -501,7 +502,7 @@ def generate_demo_season(seed: int = 2016, season: int = 2016) -> dict[str, pl.D
 
 def write_demo_snapshot(
     out_dir: Path, seed: int = 2016, season: int = 2016, force: bool = False
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Generate the demo season and write it as a snapshot folder; return its manifest.
     Replaces a demo snapshot there; refuses anything else unless ``force`` (a snapshot of
     other games) as ``prepare_out`` says."""

@@ -121,7 +121,7 @@ def write_snapshot(
     out_dir: Path,
     description: str,
     notices: Sequence[str] = (),
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Write the tables and manifest to ``out_dir`` atomically; return the manifest.
 
     Everything is written to a temporary sibling folder which then replaces ``out_dir``,
@@ -148,7 +148,7 @@ def write_snapshot(
             path = staging / f"{name}.parquet"
             frame.write_parquet(path, compression="zstd", compression_level=9, statistics=False)
             files[path.name] = _file_sha256(path)
-        manifest: dict[str, object] = {
+        manifest: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "description": description,
             "content_hash": content_hash(frames),
@@ -216,7 +216,7 @@ class Manifest(BaseModel):
     notices: list[str] = Field(default_factory=list)
 
 
-def read_manifest(path: Path) -> dict[str, object]:
+def read_manifest(path: Path) -> dict[str, Any]:
     """The snapshot's manifest as a dict, validated; ``MlbError`` for a folder that is not
     a snapshot or a manifest that is not one."""
     return _manifest(Path(path)).model_dump()

@@ -33,4 +33,4 @@ def data_games_source(settings: Settings, data: Path | str | None = None) -> str
     if url:
         return games_source(read_notices(settings, url))
     notices = read_manifest(folder).get("notices", [])
-    return games_source([str(n) for n in notices])  # type: ignore[union-attr]
+    return games_source([str(n) for n in notices] if isinstance(notices, list) else [])

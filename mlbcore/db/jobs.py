@@ -6,7 +6,7 @@ import polars as pl
 
 from mlbcore.data.snapshot import Snapshot, load_snapshot
 from mlbcore.db import tables
-from mlbcore.db.connection import connect, database_url, masked
+from mlbcore.db.connection import connect, database_url, is_database_url, masked
 from mlbcore.db.migrations import ensure_migrated, migrate
 from mlbcore.db.mlflow_store import prepare_tracking_store
 from mlbcore.errors import BackendError, MlbError
@@ -25,7 +25,10 @@ def run_migrate(settings: Settings, url: str | None = None) -> tuple[str, list[i
     chosen = target_url(settings, url)
     with connect(chosen) as conn:
         applied = migrate(conn, settings.database_schema)
-    prepare_tracking_store(settings.tracking_uri, settings.artifact_location)
+    # The default SQLite store is made by the first command that opens it; building it here
+    # would load MLflow (seconds) for a file this command has no business with.
+    if is_database_url(settings.tracking_uri):
+        prepare_tracking_store(settings.tracking_uri, settings.artifact_location)
     return masked(chosen), applied
 
 

@@ -11,7 +11,7 @@ a SQLite form, which that store applies from this same list (``migrate_sqlite``)
 """
 
 import sqlite3
-from typing import NamedTuple
+from typing import LiteralString, NamedTuple
 
 import psycopg
 from psycopg import Connection, sql
@@ -22,7 +22,7 @@ from mlbcore.errors import MlbError
 class Migration(NamedTuple):
     version: int
     name: str
-    postgresql: str  # ``{schema}`` stands for the schema's identifier
+    postgresql: LiteralString  # ``{schema}`` stands for the schema's identifier
     sqlite: tuple[str, ...] = ()  # the SQLite state store's form, for lifecycle tables
 
 

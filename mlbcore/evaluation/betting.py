@@ -175,6 +175,6 @@ def betting_summary(placed: pl.DataFrame, resamples: int = 2000, seed: int = 0) 
         bets=n,
         flat_yield=yield_interval(placed, resamples=resamples, seed=seed),
         kelly_growth=growth_interval(placed, resamples=resamples, seed=seed),
-        clv_mean=float(clv.mean()) if clv.len() else float("nan"),  # type: ignore[arg-type]
-        win_rate=float(placed["won"].mean()),  # type: ignore[arg-type]
+        clv_mean=float(clv.mean()) if clv.len() else float("nan"),  # pyright: ignore[reportArgumentType]  # polars hints a column's mean as any value
+        win_rate=float(placed["won"].mean()),  # pyright: ignore[reportArgumentType]  # polars hints a column's mean as any value
     )

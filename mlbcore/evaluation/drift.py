@@ -69,7 +69,7 @@ def importance_drift(
     new_share = new_gain / new_gain.sum() if new_gain.sum() else new_gain
     top_old = set(np.array(names)[np.argsort(-old_gain)[:TOP_K]])
     top_new = set(np.array(names)[np.argsort(-new_gain)[:TOP_K]])
-    rho = spearmanr(old_gain, new_gain).statistic
+    rho = spearmanr(old_gain, new_gain).statistic  # pyright: ignore[reportAttributeAccessIssue]  # scipy makes its result classes at run time
     summary = {
         "spearman": float(rho) if np.isfinite(rho) else 0.0,
         "ndcg": float(ndcg_score([old_share], [new_share])),
@@ -127,7 +127,7 @@ def ks_p_value(old: np.ndarray, new: np.ndarray) -> float:
     if old.size < 2 or new.size < 2:
         return 1.0
     # The asymptotic distribution: the exact one is slow and warns on tied values.
-    return float(ks_2samp(old, new, method="asymp").pvalue)
+    return float(ks_2samp(old, new, method="asymp").pvalue)  # pyright: ignore[reportAttributeAccessIssue]  # scipy makes its result classes at run time
 
 
 def recent_features(features: pl.DataFrame, as_of: datetime, days: int) -> pl.DataFrame:

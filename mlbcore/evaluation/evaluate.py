@@ -23,7 +23,7 @@ from mlbcore.evaluation.betting import BettingRules, BettingSummary, bets, betti
 from mlbcore.features.market import bet_prices
 from mlbcore.prediction import model_uri
 from mlbcore.settings import Settings
-from mlbcore.targets import Target
+from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training.as_of import as_of_training_window, data_and_features, training_set
 from mlbcore.training.baselines import (
     BASELINE_WORDS,
@@ -33,7 +33,7 @@ from mlbcore.training.baselines import (
 )
 from mlbcore.training.bootstrap import Interval, compare_frame
 from mlbcore.training.labels import labelled_games
-from mlbcore.training.metrics import PRIMARY_METRIC, primary_score, score
+from mlbcore.training.metrics import primary_score, score
 from mlbcore.training.target_model import TargetModel
 from mlbcore.training.trainer import calibration_table
 from mlbcore.training.windows import Window, coverage
@@ -122,7 +122,7 @@ def fit_evaluation_baselines(
         window_from=window_from,
         trained_as_of=trained_as_of,
         games=train.height,
-        last_first_pitch_utc=train["first_pitch_utc"].max(),  # type: ignore[arg-type]
+        last_first_pitch_utc=train["first_pitch_utc"].max(),  # pyright: ignore[reportArgumentType]  # polars hints a column's max as any value
     )
 
 
@@ -349,7 +349,7 @@ def evaluate(
             f"{trained_as_of:%Y-%m-%d %H:%M} UTC), so scoring them would be in-sample; pass "
             "an --as-of after that (or --include-in-sample to see them, labelled in-sample)"
         )
-    model = tracking.load_model(uri, settings.training.num_threads)
+    target_model = tracking.load_model(uri, settings.training.num_threads)
     # The baselines learn from the model's own training window; a run that logged none
     # (older runs) gets the window `mlb train --as-of` would have used then.
     window, window_from = tracking.training_window(uri), WINDOW_FROM_RUN
@@ -361,7 +361,7 @@ def evaluate(
     try:
         baseline_fit = fit_evaluation_baselines(
             target, features, snapshot.games, window, window_from, trained_as_of,
-            model.input_features, settings.training.num_threads,
+            target_model.input_features, settings.training.num_threads,
         )  # fmt: skip
     except MlbError as error:
         baselines_not_fitted = str(error)
@@ -371,8 +371,10 @@ def evaluate(
             "compared with the market alone"
         )
     fitted = baseline_fit.baselines if baseline_fit else None
-    part = score_part(target, OUT_OF_SAMPLE, unseen, model, fitted)
-    in_sample = score_part(target, IN_SAMPLE, seen, model, fitted) if include_in_sample else None
+    part = score_part(target, OUT_OF_SAMPLE, unseen, target_model, fitted)
+    in_sample = (
+        score_part(target, IN_SAMPLE, seen, target_model, fitted) if include_in_sample else None
+    )
     if seen.height and not include_in_sample:
         notices.append(
             f"{seen.height} of the window's {labelled.height} games started before the model's "

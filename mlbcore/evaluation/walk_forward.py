@@ -100,7 +100,7 @@ def _predicted(
         prediction=pl.Series(model.predict(test), dtype=pl.Float64),
         scored_by=model.parts(test),
         rounds=pl.lit(_rounds(model)),
-        base_rate=pl.lit(float(train["label"].mean())),  # type: ignore[arg-type]
+        base_rate=pl.lit(float(train["label"].mean())),  # pyright: ignore[reportArgumentType]  # polars hints a column's mean as any value
         n_train=pl.lit(train.height),
     )
 

@@ -14,9 +14,9 @@ from mlbcore.evaluation.drift import distribution_drift, recent_features, verdic
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.lifecycle.decisions import ChampionCheck, Comparison
 from mlbcore.settings import RetrainingConfig
-from mlbcore.targets import Target
+from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training import bootstrap
-from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
+from mlbcore.training.metrics import primary_score
 from mlbcore.training.target_model import TargetModel
 
 

@@ -30,12 +30,12 @@ from mlbcore.lifecycle.assessment import champion_check, compare
 from mlbcore.lifecycle.decisions import Decision, decide, promotion
 from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.store.feature_cache import CacheStats
-from mlbcore.targets import Target
+from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training import bootstrap
 from mlbcore.training.as_of import challenger_as_of, features_for, known_labelled
 from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
-from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
+from mlbcore.training.metrics import primary_score
 from mlbcore.training.target_model import TargetModel
 from mlbcore.training.windows import coverage
 

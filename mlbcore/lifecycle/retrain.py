@@ -103,6 +103,7 @@ def retrain(
             )
         else:
             if champion is not None:
+                assert champion_model is not None  # loaded with the champion
                 check = champion_check(
                     target,
                     known.filter(pl.col("result_known_at_utc") <= split),
@@ -149,6 +150,7 @@ def retrain(
                 elif champion is None:
                     promote, why = True, "first champion"
                 else:
+                    assert champion_model is not None  # loaded with the champion
                     outcome.comparison = compare(
                         target,
                         known,

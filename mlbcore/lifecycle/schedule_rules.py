@@ -21,10 +21,10 @@ class ScheduleSpec(BaseModel):
 
     schedule_type: Literal["daily", "weekly"]
     hour_utc: int = Field(ge=0, le=23)
-    day_of_week: int | None = Field(None, ge=0, le=6)  # 0 = Monday
+    day_of_week: int | None = Field(default=None, ge=0, le=6)  # 0 = Monday
     job: Literal["train", "retrain"] = "retrain"
     # train: window; retrain: sliding window
-    days: int | None = Field(None, ge=1, le=MAX_WINDOW_DAYS)
+    days: int | None = Field(default=None, ge=1, le=MAX_WINDOW_DAYS)
     targets: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -17,20 +17,21 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from mlbcore.errors import MlbError
 from mlbcore.faults import pause_point
-from mlbcore.lifecycle.retrain import retrain
 from mlbcore.lifecycle.schedule_rules import DAYS_OF_WEEK, latest_slot, next_slot, schedule_spec
 from mlbcore.lifecycle.state_store import StateStore
-from mlbcore.lifecycle.train_job import Progress, train_models
 from mlbcore.masking import masked
 from mlbcore.processes import ProcessId, is_gone, this_process
 from mlbcore.settings import Settings
 from mlbcore.targets import parse_targets
+
+if TYPE_CHECKING:
+    from mlbcore.lifecycle.train_job import Progress
 
 Clock = Callable[[], datetime]
 
@@ -156,9 +157,13 @@ def heartbeat(
 
 def run_job(
     settings: Settings, schedule: dict[str, Any], as_of: datetime, job_run_id: int,
-    data: Path | str | None, progress: Progress,
+    data: Path | str | None, progress: "Progress",
 ) -> list[str]:  # fmt: skip
     """Run one scheduled job as of ``as_of``; return the MLflow run ids it made."""
+    # The jobs load LightGBM: only when one runs, not for `mlb schedule list`.
+    from mlbcore.lifecycle.retrain import retrain
+    from mlbcore.lifecycle.train_job import train_models
+
     targets = parse_targets(schedule["targets"].split() or None)
     if schedule["job"] == "train":
         run = train_models(
@@ -177,7 +182,7 @@ def tick(
     as_of: datetime,
     clock: Clock = wall_clock,
     data: Path | str | None = None,
-    progress: Progress = lambda _: None,
+    progress: "Progress" = lambda _: None,
     lease_seconds: float = LEASE_SECONDS,
 ) -> list[JobResult]:
     """Run every job due at ``as_of`` once; a slot another runner claimed is left to it.
@@ -223,7 +228,7 @@ def run_scheduler(
     poll_seconds: float = 60,
     clock: Clock = wall_clock,
     data: Path | str | None = None,
-    progress: Progress = lambda _: None,
+    progress: "Progress" = lambda _: None,
 ) -> int:
     """Tick every ``poll_seconds`` until ``stop`` is set; a job in hand is finished first.
     Returns how many jobs ran."""

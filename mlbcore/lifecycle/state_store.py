@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from psycopg import sql
 
 from mlbcore.db.connection import connect, database_url, masked
 from mlbcore.db.migrations import SQLITE_LATEST, ensure_migrated, migrate_sqlite, sqlite_version
@@ -60,7 +61,7 @@ class StateStore:
         if self._url:
             with connect(self._url) as conn:
                 ensure_migrated(conn, self._schema, f"PostgreSQL at {self.address}")
-                conn.execute(f'SET search_path TO "{self._schema}"')
+                conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self._schema)))
                 yield conn
             return
         writable_folder(Path(self._path).parent, "MLB_STATE_DIR")

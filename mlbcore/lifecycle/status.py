@@ -17,8 +17,7 @@ from mlbcore.data.source import data_games_source
 from mlbcore.lifecycle.decisions import is_stale, relative_rise
 from mlbcore.lifecycle.state_store import REASON_SEPARATOR, StateStore
 from mlbcore.settings import Settings
-from mlbcore.targets import ALL_TARGETS, Target
-from mlbcore.training.metrics import PRIMARY_METRIC
+from mlbcore.targets import ALL_TARGETS, PRIMARY_METRIC, Target
 
 
 @dataclass

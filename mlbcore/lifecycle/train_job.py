@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 
@@ -134,13 +135,11 @@ def train_models(
         "cv_gap_days": settings.training.cv_gap_days,
     }
     # The instant the model's knowledge ends: as-of, else when its last result came in.
-    known_until = (
-        as_of
-        or known_results(snapshot.games, None)
-        .filter(in_window(window))["result_known_at_utc"]
-        .max()
+    known_until = as_of or cast(
+        datetime,
+        known_results(snapshot.games, None).filter(in_window(window))["result_known_at_utc"].max(),
     )
-    lineage["trained_as_of_utc"] = known_until.isoformat()  # type: ignore[union-attr]
+    lineage["trained_as_of_utc"] = known_until.isoformat()
     trained = []
     for result in results:
         with logging_failed:

@@ -183,8 +183,9 @@ def unpack_rows(
         _decoded(value, key, secret) if value is not None else None
         for value, key in zip(values, keys, strict=True)
     ]
-    found = [i for i, row in enumerate(rows) if row is not None]
-    for i, consistent in zip(found, quality_consistent([rows[i] for i in found]), strict=True):
+    found = [(i, row) for i, row in enumerate(rows) if row is not None]
+    checks = quality_consistent([row for _, row in found])
+    for (i, _), consistent in zip(found, checks, strict=True):
         if not consistent:
             rows[i] = None
     return rows, sum(v is not None for v in values) - sum(r is not None for r in rows)
@@ -216,7 +217,7 @@ def quality_consistent(rows: list[list[Any]]) -> np.ndarray:
 def cache_counters(client: "redis.Redis") -> str:
     """The running totals at ``STATS_KEY`` in words for `mlb status`; a key that is not
     our hash of counts is named, never fatal (raises only redis connection errors)."""
-    kind = client.type(STATS_KEY).decode()
+    kind = client.type(STATS_KEY).decode()  # pyright: ignore[reportAttributeAccessIssue]  # bytes: the client does not decode responses
     if kind == "none":
         return "feature cache hits 0, misses 0"
     if kind != "hash":
@@ -224,7 +225,7 @@ def cache_counters(client: "redis.Redis") -> str:
     counts = {}
     for name, value in client.hgetall(STATS_KEY).items():
         try:
-            counts[name.decode(errors="replace")] = int(value)
+            counts[name.decode(errors="replace")] = int(value)  # pyright: ignore[reportAttributeAccessIssue]  # bytes: the client does not decode responses
         except ValueError:
             return f"feature cache counters unreadable: {STATS_KEY} holds a non-number"
     rejected = counts.get("rejected", 0)
@@ -265,7 +266,7 @@ class FeatureCache:
         if not game_ids:
             return [], 0
         keys = [self.key(g).encode() for g in game_ids]
-        return unpack_rows(self.client.mget(keys), keys, self.secret)
+        return unpack_rows(self.client.mget(keys), keys, self.secret)  # pyright: ignore[reportArgumentType]  # bytes: the client does not decode responses
 
     def write(self, frame: pl.DataFrame) -> None:
         """Every row of ``frame`` (a feature frame) in one pipelined round trip."""

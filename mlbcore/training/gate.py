@@ -22,8 +22,8 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from mlbcore.settings import PromotionGateConfig
-from mlbcore.targets import Target
-from mlbcore.training.metrics import PRIMARY_METRIC, primary_score
+from mlbcore.targets import PRIMARY_METRIC, Target
+from mlbcore.training.metrics import primary_score
 
 
 @dataclass(frozen=True)

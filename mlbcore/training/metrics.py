@@ -10,11 +10,6 @@ from mlbcore.targets import Target
 
 BINARY_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier")
 REGRESSION_METRICS = ("rmse", "mae", "r2")
-PRIMARY_METRIC = {
-    Target.MONEYLINE_HOME_WIN: "log_loss",
-    Target.TOTAL_OVER_UNDER: "log_loss",
-    Target.RUN_TOTAL_REGRESSION: "rmse",
-}
 
 
 def metric_names(target: Target) -> tuple[str, ...]:
@@ -29,7 +24,10 @@ def binary_metrics(y_true: np.ndarray, prob: np.ndarray) -> dict[str, float]:
     # training run's time (it scores every CV fold).
     with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
         precision, recall, f1, _ = metrics.precision_recall_fscore_support(
-            y_true, predicted, average="binary", zero_division=0
+            y_true,
+            predicted,
+            average="binary",
+            zero_division=0,  # pyright: ignore[reportArgumentType]  # untyped: pyright infers str from the default "warn"
         )
         return {
             "accuracy": metrics.accuracy_score(y_true, predicted),

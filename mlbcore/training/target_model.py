@@ -108,7 +108,9 @@ class TargetModel:
             predicted[priced] = link(raw, self.objective)
         if (~priced).any():
             x = feature_matrix(frame, self.market_free_features)[~priced]
-            predicted[~priced] = self.market_free.predict(x, num_threads=self.num_threads)
+            predicted[~priced] = np.asarray(
+                self.market_free.predict(x, num_threads=self.num_threads)
+            )
         return predicted
 
     def importance(self) -> pl.DataFrame:

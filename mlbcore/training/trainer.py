@@ -5,6 +5,7 @@ each fold's held-out dates picks each part's rounds (the market part's may be 0:
 market itself), a final fit on the whole training part, and an honest test on the last
 dates of the window beside the market's and the base rate's predictions."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from threadpoolctl import threadpool_limits
 from mlbcore.errors import MlbError
 from mlbcore.features.registry import FEATURE_NAMES, MARKET_FREE_FEATURES
 from mlbcore.settings import ModelConfig, TrainingConfig
-from mlbcore.targets import Target
+from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training.baselines import BASE_RATE, BASELINE_NAMES, MARKET, fit_baselines
 from mlbcore.training.bootstrap import Interval, compare_frame
 from mlbcore.training.gate import GateScores, gate_scores
@@ -31,7 +32,7 @@ from mlbcore.training.market_offset import (
     market_offset,
     objective_of,
 )
-from mlbcore.training.metrics import PRIMARY_METRIC, metric_names, primary_score, score
+from mlbcore.training.metrics import metric_names, primary_score, score
 from mlbcore.training.target_model import PARTS, TargetModel, feature_matrix
 from mlbcore.training.windows import Window, chronological_split, date_folds
 
@@ -133,7 +134,9 @@ def _fit(
     if valid is None:
         return lgb.train(params, train_set, num_boost_round=rounds)
     valid_set = lgb.Dataset(valid[0], valid[1], init_score=valid[2], reference=train_set)
-    callbacks = [lgb.early_stopping(early_stopping_rounds, verbose=False)]
+    callbacks: list[Callable[..., None]] = [
+        lgb.early_stopping(early_stopping_rounds, verbose=False)
+    ]
     if evals is not None:
         callbacks.append(lgb.record_evaluation(evals))
     return lgb.train(
@@ -296,10 +299,10 @@ def cross_validated_fit(
             early_stopping_rounds=training_config.early_stopping_rounds,
         )  # fmt: skip
         free_rounds.append(max(1, free.best_iteration))
-        predicted = free.predict(
+        predicted = np.asarray(free.predict(
             inputs.x_free[fold_valid], num_iteration=free.best_iteration,
             num_threads=params["num_threads"],
-        )  # fmt: skip
+        ))  # fmt: skip
         offset = offset_calibration(objective, inputs, fit, recalibrate).apply(inputs.offset)
         booster, rounds = None, 0
         if boost_market:
@@ -479,7 +482,7 @@ def _fit_split(
         held_out.market_rounds,
         test["label"].to_numpy(),
         predicted_test,
-        float(train["label"].mean()),  # type: ignore[arg-type]
+        float(train["label"].mean()),  # pyright: ignore[reportArgumentType]  # polars hints a column's mean as any value
         market_free_test_games=int((~held_out.priced(test)).sum()),
     )
     return Fit(
@@ -559,12 +562,13 @@ def train_target(
         "game_id", "date", "home_team", "away_team", "label", "market_prediction",
         "prediction", "scored_by",
     )  # fmt: skip
-    quality = {
-        "completeness_mean": float(labelled["completeness"].mean() or 0.0),
-        "completeness_min": float(labelled["completeness"].min() or 0.0),  # type: ignore[arg-type]
-        "games_with_market_share": float(labelled["sources"].list.contains("market").mean() or 0.0),
-        "games_with_splits_share": float(labelled["sources"].list.contains("splits").mean() or 0.0),
-    }
+    shares = labelled.select(
+        completeness_mean=pl.col("completeness").mean(),
+        completeness_min=pl.col("completeness").min(),
+        games_with_market_share=pl.col("sources").list.contains("market").mean(),
+        games_with_splits_share=pl.col("sources").list.contains("splits").mean(),
+    )
+    quality = {name: float(value or 0.0) for name, value in shares.row(0, named=True).items()}
     return TrainingResult(
         target=target,
         model=fitted.shipped,

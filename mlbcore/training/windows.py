@@ -1,4 +1,5 @@
-"""Calendar windows and chronological splits that never cut a game date in two."""
+"""Calendar windows and chronological splits that never cut a game date in two, and the
+dates and instants a command accepts (`--as-of`)."""
 
 import math
 from dataclasses import dataclass
@@ -6,7 +7,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
-from sklearn.model_selection import TimeSeriesSplit
 
 from mlbcore.clock import require_positive_days
 from mlbcore.errors import MlbError
@@ -80,6 +80,10 @@ def date_folds(
             f"the training part of the window has {len(unique)} game dates; "
             f"{n_folds}-fold time-series CV with a {gap_days}-day gap needs at least {needed}"
         )
+    # scikit-learn takes about a second to import: loaded here, where folds are cut, so the
+    # commands that only check a date (`mlb schedule`, `mlb status`) start without it.
+    from sklearn.model_selection import TimeSeriesSplit
+
     date_index = dates.rank("dense").cast(pl.Int64).to_numpy() - 1
     try:
         splits = list(TimeSeriesSplit(n_splits=n_folds, gap=gap_days).split(np.arange(len(unique))))
