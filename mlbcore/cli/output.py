@@ -13,6 +13,7 @@ from mlbcore.masking import masked
 from mlbcore.training.target_model import rounds_text
 
 if TYPE_CHECKING:
+    from mlbcore.evaluation.evaluate import ScoredPart
     from mlbcore.lifecycle.retrain import RetrainOutcome
 
 
@@ -75,3 +76,23 @@ def print_retrain_outcomes(outcomes: "list[RetrainOutcome]") -> None:
         print(f"{outcome.target}: {outcome.decision.action} ({before}) -> {after}")
         for reason in outcome.reasons:
             print(f"  - {reason}")
+
+
+def print_baselines(part: "ScoredPart") -> None:
+    """Model minus each baseline on the games both predicted, with interval and verdict."""
+    from mlbcore.training.baselines import BASELINE_WORDS
+
+    for name, interval in part.vs_baselines.items():
+        print(f"    vs {BASELINE_WORDS[name]}: {interval.metric} {interval.text()}")
+
+
+def print_metrics(metrics: "dict[str, float]") -> None:
+    """Model on every game, then model and market side by side on the priced games."""
+    for name, value in metrics.items():
+        if not name.startswith(("model_priced_", "market_")):
+            print(f"  {name:<28} {value:.4f}")
+    for name, value in metrics.items():
+        if name.startswith("model_priced_"):
+            metric = name.removeprefix("model_priced_")
+            market = metrics[f"market_{metric}"]
+            print(f"  {metric:<14} priced games: model {value:.4f}  market {market:.4f}")

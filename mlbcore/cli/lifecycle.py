@@ -1,0 +1,295 @@
+"""`mlb retrain`, `replay`, `status`, `schedule` and `scheduler`: keeping models fit.
+
+Each handler imports what its command needs when it runs, so `mlb --help` and the light
+commands start without the heavy libraries (a test checks which load)."""
+
+import argparse
+import signal
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mlbcore.cli.arguments import as_of
+from mlbcore.errors import MlbError
+
+
+def _retrain(args: argparse.Namespace) -> int:
+    from mlbcore.cli import output
+    from mlbcore.clock import parse_as_of
+    from mlbcore.lifecycle.retrain import retrain, retraining_policy
+    from mlbcore.settings import load_settings
+    from mlbcore.targets import parse_targets
+
+    settings = load_settings()
+    retraining_policy(settings, args.window_days)  # a bad --window-days fails before any work
+    outcomes = retrain(
+        settings,
+        parse_targets(args.model),
+        parse_as_of(args.as_of),
+        args.window_days,
+        args.force,
+        args.data,
+        output.progress_printer(),
+    )
+    output.print_retrain_outcomes(outcomes)
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from mlbcore.cli import output
+    from mlbcore.lifecycle.replay import POLICIES, parse_policy, replay_season
+    from mlbcore.prediction import output_format, write_predictions
+    from mlbcore.settings import load_settings
+    from mlbcore.targets import parse_targets
+
+    settings = load_settings()
+    policy = parse_policy(settings.retraining, args.policy or [])
+    unknown = set(args.policies) - set(POLICIES)
+    if unknown:
+        raise MlbError(f"--policies takes {', '.join(POLICIES)}; got {', '.join(unknown)}")
+    out = args.out or settings.mlb_state_dir / "replays" / f"replay_{args.season}.csv"
+    output_format(out)
+    replay = replay_season(
+        settings,
+        args.season,
+        args.schedule,
+        policy,
+        parse_targets(args.targets),
+        args.data,
+        tuple(args.policies),
+        output.progress_printer(),
+    )
+    timeline = replay.timeline
+    if out.suffix.lower() == ".csv":  # CSV holds no lists: the per-game columns stay out
+        timeline = timeline.drop("game_ids", "predictions", "scored_by")
+    write_predictions(timeline, out)
+    with pl.Config(tbl_rows=20, tbl_cols=12, tbl_width_chars=160, float_precision=4):
+        print(replay.summary.drop("market_games"))
+    headline_out = out.with_name(f"{out.stem}_headline{out.suffix}")
+    write_predictions(replay.headline, headline_out)
+    print("headline (same games; 95 % date-block bootstrap interval; verdict from the interval):")
+    for row in replay.headline.iter_rows(named=True):
+        print(f"  {row['target']}: {row['text']}")
+    print(f"headline written to {headline_out}")
+    print(f"timeline ({replay.timeline.height} rows) written to {out}")
+    print("seconds: " + ", ".join(f"{name} {value:.1f}" for name, value in replay.seconds.items()))
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from mlbcore.clock import parse_as_of
+    from mlbcore.health import backend_health
+    from mlbcore.lifecycle.status import target_statuses
+    from mlbcore.settings import load_settings
+
+    settings = load_settings()
+    as_of = parse_as_of(args.as_of)  # a bad --as-of fails before any probe prints
+    backends = backend_health(settings)
+    for b in backends:
+        state = b.state
+        latency = f" {b.latency_ms:.1f} ms" if b.latency_ms is not None else ""
+        version = f" v{b.version}" if b.version and args.detailed else ""
+        detail = f" ({b.detail})" if b.detail else ""
+        print(f"{b.name:<7} {b.kind:<11} {state}{latency}{version}  {b.address}{detail}")
+    down = [b.name for b in backends if b.configured and not b.up]
+    if not down:
+        from mlbcore.data.source import data_games_source
+
+        source = data_games_source(settings)
+        print(f"champions for {source} games as of {as_of:%Y-%m-%d %H:%M} UTC:")
+        for t in target_statuses(settings, as_of, source):
+            if t.version is None:
+                from mlbcore.tracking import no_champion_message
+
+                print(f"  {t.target:<21} {t.health:<9} {no_champion_message(t.target, source)}")
+                continue
+            assert t.trained_as_of_utc is not None and t.age_hours is not None
+            print(
+                f"  {t.target:<21} {t.health:<9} champion v{t.version}, trained as of "
+                f"{t.trained_as_of_utc:%Y-%m-%d %H:%M} UTC ({t.age_hours:.0f} h old)"
+            )
+            if args.detailed:
+                evaluated = ", ".join(
+                    f"{k} {v:.4f}"
+                    for k, v in t.last_evaluation.items()
+                    if not k.startswith(
+                        ("market_", "betting_", "vs_", "baseline_", "model_priced_")
+                    )
+                )
+                print(f"    at training: {t.metric_at_training:.4f}")
+                print(f"    last evaluation: {evaluated or 'none'}")
+            if t.last_decision:
+                print(f"    last decision: {t.last_decision}")
+                for reason in t.last_decision_reasons if args.detailed else []:
+                    print(f"      - {reason}")
+    return 1 if args.check and down else 0
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    from mlbcore.lifecycle.schedule_rules import parse_day_of_week
+    from mlbcore.lifecycle.scheduler import save_schedule, schedule_overview
+    from mlbcore.lifecycle.state_store import StateStore
+    from mlbcore.settings import load_settings
+
+    settings = load_settings()
+    store = StateStore(settings)
+    now = datetime.now(UTC)
+    if args.action == "list":
+        schedules = schedule_overview(settings, now)
+        if schedules.is_empty():
+            print("no schedules; add one with `mlb schedule --schedule-type daily --hour 6`")
+        for row in schedules.iter_rows(named=True):
+            days = f" --days {row['days']}" if row["days"] else ""
+            print(
+                f"{row['id']:>3}  {row['when']}  {row['job']} {row['targets']} targets{days}  "
+                f"next run {row['next_run_utc']:%Y-%m-%d %H:%M} UTC"
+            )
+        return 0
+    if args.action == "history":
+        runs = store.job_runs(args.limit)
+        if runs.is_empty():
+            print("no job has run yet")
+        for row in runs.iter_rows(named=True):
+            ended = f"{row['ended_at_utc']:%H:%M:%S}" if row["ended_at_utc"] else "-"
+            print(
+                f"{row['id']:>4}  schedule {row['schedule_id']}  {row['job']:<7} "
+                f"{row['status']:<9} as of {row['as_of_utc']:%Y-%m-%d %H:%M}  "
+                f"started {row['started_at_utc']:%Y-%m-%d %H:%M:%S} ended {ended}  "
+                f"runs {row['mlflow_run_ids'] or '-'}"
+                + (f"  attempt {row['attempt']}" if (row["attempt"] or 1) > 1 else "")
+                + (f"\n      error: {row['error']}" if row["error"] else "")
+            )
+        return 0
+    if args.action == "remove":
+        if args.id is None:
+            raise MlbError("say which schedule: mlb schedule remove ID (see `mlb schedule list`)")
+        if not store.remove_schedule(args.id):
+            raise MlbError(f"no schedule {args.id}; see `mlb schedule list`")
+        print(f"removed schedule {args.id}")
+        return 0
+    if args.schedule_type is None or args.hour is None:
+        raise MlbError("a schedule needs --schedule-type daily|weekly and --hour H (UTC)")
+    new_id, first_run = save_schedule(
+        settings,
+        now,
+        schedule_type=args.schedule_type,
+        hour_utc=args.hour,
+        day_of_week=parse_day_of_week(args.day_of_week),
+        job=args.job,
+        days=args.days,
+        targets=args.targets or [],
+    )
+    print(f"schedule {new_id} saved in {store.address}; next run {first_run:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+def _scheduler(args: argparse.Namespace) -> int:
+    from mlbcore.cli import output
+    from mlbcore.lifecycle import scheduler
+    from mlbcore.settings import load_settings
+
+    settings = load_settings()
+    progress = output.progress_printer()
+    if args.action == "tick":
+        tick_at = as_of(args) or scheduler.wall_clock()
+        results = scheduler.tick(settings, tick_at, data=args.data, progress=progress)
+        if not results:
+            print(f"nothing due at {tick_at:%Y-%m-%d %H:%M} UTC")
+        for r in results:
+            print(
+                f"schedule {r.schedule_id} slot {r.slot_utc:%Y-%m-%d %H:%M}: {r.job} {r.status}"
+                + (f" ({r.error})" if r.error else "")
+            )
+        return 1 if any(r.status == "failed" for r in results) else 0
+    import threading
+
+    stop = threading.Event()
+    # SIGTERM lets the job in hand finish, then the loop ends: no half-written run.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    scheduler.run_scheduler(settings, stop, args.poll_seconds, data=args.data, progress=progress)
+    return 0
+
+
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add this group's commands to ``commands``."""
+    retrain = commands.add_parser(
+        "retrain",
+        help="decide per target whether to retrain; promote a challenger only if clearly better",
+        description="For each target, judged as of the split (--as-of minus "
+        "RETRAINING__COMPARISON_DAYS): skip with too few new labelled games, else retrain when "
+        "the champion degraded, is stale or the features drifted. The challenger, fitted as of "
+        "the split, replaces the champion only when the bootstrap interval of challenger minus "
+        "champion on the games after the split lies below zero.",
+    )
+    retrain.add_argument("--model", nargs="+", metavar="TARGET", help="default: all three")
+    retrain.add_argument("--force", action="store_true", help="retrain whatever the checks say")
+    retrain.add_argument(
+        "--window-days", type=int, metavar="3..10", help="sliding window (default 7)"
+    )
+    retrain.add_argument("--as-of", metavar="DATETIME", help="ISO date or date-time, UTC")
+    retrain.add_argument("--data", metavar="PATH|URL")
+    retrain.set_defaults(handler=_retrain)
+
+    replay = commands.add_parser(
+        "replay",
+        help="replay a season day by day under the retrain policy, against never and daily",
+    )
+    replay.add_argument("--season", type=int, required=True)
+    replay.add_argument("--data", metavar="PATH|URL")
+    replay.add_argument("--schedule", choices=["daily", "weekly"], default="daily")
+    replay.add_argument(
+        "--policy",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a retraining setting, e.g. min_samples_for_retrain=50 (repeatable)",
+    )
+    replay.add_argument(
+        "--policies",
+        nargs="+",
+        default=["policy", "never", "daily"],
+        metavar="P",
+        help="which to run: policy never daily (default: all three)",
+    )
+    replay.add_argument("--targets", nargs="+", metavar="T", help="default: all three")
+    replay.add_argument("--out", type=Path, metavar="FILE.csv|FILE.parquet")
+    replay.set_defaults(handler=_replay)
+
+    status = commands.add_parser(
+        "status", help="health of each back end and each target's champion"
+    )
+    status.add_argument("--detailed", action="store_true", help="show versions too")
+    status.add_argument(
+        "--check", action="store_true", help="exit 1 when a configured back end is down"
+    )
+    status.add_argument("--as-of", metavar="DATETIME", help="ISO date or date-time, UTC")
+    status.set_defaults(handler=_status)
+
+    schedule = commands.add_parser(
+        "schedule",
+        help="save, list or remove schedules of train/retrain jobs; show the job history",
+        description="`mlb schedule --schedule-type daily --hour 6` saves a schedule; "
+        "`mlb schedule list`, `mlb schedule remove ID`, `mlb schedule history`.",
+    )
+    schedule.add_argument(
+        "action", nargs="?", default="add", choices=["add", "list", "remove", "history"]
+    )
+    schedule.add_argument("id", nargs="?", type=int, help="schedule id, for remove")
+    schedule.add_argument("--schedule-type", choices=["daily", "weekly"])
+    schedule.add_argument("--hour", type=int, metavar="H", help="hour of the day, UTC (0-23)")
+    schedule.add_argument("--day-of-week", metavar="D", help="weekly: mon..sun")
+    schedule.add_argument("--job", choices=["train", "retrain"], default="retrain")
+    schedule.add_argument(
+        "--days", type=int, help="train: window (default 90); retrain: sliding window 3..10"
+    )
+    schedule.add_argument("--targets", nargs="+", metavar="T", help="default: all three")
+    schedule.add_argument("--limit", type=int, default=20, help="history: how many runs")
+    schedule.set_defaults(handler=_schedule)
+
+    runner = commands.add_parser("scheduler", help="run scheduled jobs: tick once, or run")
+    runner.add_argument("action", choices=["tick", "run"])
+    runner.add_argument("--as-of", metavar="DATETIME", help="tick: run what is due then")
+    runner.add_argument("--poll-seconds", type=float, default=60, help="run: time between ticks")
+    runner.add_argument("--data", metavar="PATH|URL")
+    runner.set_defaults(handler=_scheduler)
