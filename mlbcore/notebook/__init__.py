@@ -1,0 +1,71 @@
+"""What the notebooks call, as ``from mlbcore import notebook as nb``: their controls and
+widgets (``controls``) and the jobs they run (``jobs``). Importing it masks every secret
+in what the libraries log, warn or raise."""
+
+from mlbcore.notebook.controls import (
+    LifecycleControls,
+    LifecycleWidgets,
+    ReplayControls,
+    TrainControls,
+    as_of_instant,
+    controls_from_command_line,
+    data_date_range,
+    data_seasons,
+    evaluation_defaults,
+    lifecycle_defaults,
+    lifecycle_widgets,
+    now,
+    picked_days,
+    progress_steps_of_training,
+    replay_controls,
+    run_reference,
+    script_mode,
+    train_controls,
+)
+from mlbcore.notebook.jobs import (
+    Outcome,
+    drift,
+    evaluate,
+    evaluation_summary,
+    home_overview,
+    replay,
+    run,
+    save_schedule,
+    schedules_and_history,
+    train,
+)
+from mlbcore.settings import load_settings
+from mlbcore.targets import Target
+
+__all__ = [
+    "LifecycleControls",
+    "LifecycleWidgets",
+    "Outcome",
+    "ReplayControls",
+    "Target",
+    "TrainControls",
+    "as_of_instant",
+    "controls_from_command_line",
+    "data_date_range",
+    "data_seasons",
+    "drift",
+    "evaluate",
+    "evaluation_defaults",
+    "evaluation_summary",
+    "home_overview",
+    "lifecycle_defaults",
+    "lifecycle_widgets",
+    "load_settings",
+    "now",
+    "picked_days",
+    "progress_steps_of_training",
+    "replay",
+    "replay_controls",
+    "run",
+    "run_reference",
+    "save_schedule",
+    "schedules_and_history",
+    "script_mode",
+    "train",
+    "train_controls",
+]

@@ -1,0 +1,215 @@
+"""The jobs the notebooks run, each one call into mlbcore, with a known error turned into
+the message the page shows (or, in a script run, the one line the CLI prints)."""
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from mlbcore.errors import MlbError
+from mlbcore.masking import mask_every_output, masked, print_masked_traceback
+from mlbcore.notebook.controls import as_of_instant, now, script_mode
+from mlbcore.settings import load_settings
+from mlbcore.targets import Target, parse_targets
+
+
+def _known_errors_in_one_line(
+    kind: type[BaseException], error: BaseException, trace: TracebackType | None
+) -> None:
+    """A notebook run as a script ends on a known error (``MlbError``, raised so the
+    script exits non-zero) with its one line, as the CLI does; anything else, or
+    ``MLB_DEBUG=1``, keeps the traceback; both with passwords masked."""
+    if isinstance(error, MlbError) and not os.environ.get("MLB_DEBUG"):
+        print(f"{Path(sys.argv[0]).name}: error: {masked(str(error))}", file=sys.stderr)
+        return
+    print_masked_traceback(kind, error, trace)
+
+
+mask_every_output()  # what MLflow and the drivers log or warn, in a script run or the app
+if sys.excepthook is print_masked_traceback:  # a debugger's or an IDE's hook stays
+    sys.excepthook = _known_errors_in_one_line
+
+
+@dataclass
+class Outcome:
+    """A job's result, or the one-line message saying why there is none."""
+
+    value: Any = None
+    error: str | None = None
+
+
+def run(job: Callable[..., Any], *args: Any, **kwargs: Any) -> Outcome:
+    """Run a job; expected failures (``MlbError``) become ``Outcome.error``, except in a
+    script run, where they raise so the script exits non-zero."""
+    try:
+        return Outcome(value=job(*args, **kwargs))
+    except MlbError as error:
+        if script_mode():
+            raise
+        return Outcome(error=masked(str(error)))
+
+
+def train(
+    targets: list[str], days: int, end_date: date | None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Outcome:  # fmt: skip
+    from mlbcore.lifecycle.train_job import train_models
+
+    return run(
+        lambda: train_models(
+            load_settings(),
+            parse_targets(targets),
+            days=days,
+            end_date=end_date,
+            progress=progress,
+        )
+    )
+
+
+def evaluate(target: str, days: int, as_of: date) -> Outcome:
+    from mlbcore.evaluation.evaluate import evaluate as evaluate_champion
+
+    return run(
+        lambda: evaluate_champion(load_settings(), Target(target), days, as_of_instant(as_of))
+    )
+
+
+def drift(target: str, days: int, as_of: date) -> Outcome:
+    from mlbcore.evaluation.drift import drift_report
+
+    return run(lambda: drift_report(load_settings(), Target(target), as_of_instant(as_of), days))
+
+
+def replay(
+    season: int, schedule: str, targets: list[str], policies: list[str],
+    policy_values: dict[str, Any], progress: Callable[[str], None] = lambda _: None,
+) -> Outcome:  # fmt: skip
+    from mlbcore.lifecycle.replay import parse_policy, replay_season
+
+    def job() -> Any:
+        settings = load_settings()
+        policy = parse_policy(settings.retraining, [f"{k}={v}" for k, v in policy_values.items()])
+        return replay_season(
+            settings,
+            season,
+            schedule,
+            policy,
+            parse_targets(targets),
+            policies=tuple(policies),
+            progress=progress,
+        )
+
+    return run(job)
+
+
+def save_schedule(values: dict[str, Any]) -> Outcome:
+    from mlbcore.lifecycle.scheduler import save_schedule as save
+
+    return run(lambda: save(load_settings(), now(), **values))
+
+
+def schedules_and_history(as_of: date | None) -> Outcome:
+    """Schedules with next runs, the job history and each target's status."""
+    from mlbcore.lifecycle.scheduler import schedule_overview
+    from mlbcore.lifecycle.state_store import StateStore
+    from mlbcore.lifecycle.status import status_table, target_statuses
+
+    def job() -> dict[str, Any]:
+        settings = load_settings()
+        instant = as_of_instant(as_of) if as_of else now()
+        return {
+            "schedules": schedule_overview(settings, now()),
+            "history": StateStore(settings).job_runs(100),
+            "status": status_table(target_statuses(settings, instant)),
+        }
+
+    return run(job)
+
+
+def home_overview() -> Outcome:
+    """For the landing notebook: each back end's health and each target's status now."""
+    import polars as pl
+
+    from mlbcore.health import backend_health
+    from mlbcore.lifecycle.status import status_table, target_statuses
+
+    def job() -> dict[str, Any]:
+        settings = load_settings()
+        backends = backend_health(settings)
+        down = [b.name for b in backends if b.configured and not b.up]
+        return {
+            "backends": pl.DataFrame(
+                [
+                    {
+                        "backend": b.name,
+                        "kind": b.kind,
+                        "state": b.state,
+                        "latency_ms": round(b.latency_ms, 1) if b.latency_ms is not None else None,
+                        "address": b.address,
+                        "detail": b.detail,
+                    }
+                    for b in backends
+                ],
+                schema_overrides={"latency_ms": pl.Float64},
+            ),
+            "down": down,
+            # Model status needs the MLflow store: skipped (and said so) when a back end is down.
+            "status": None if down else status_table(target_statuses(settings, now())),
+        }
+
+    return run(job)
+
+
+def evaluation_summary(result: Any) -> tuple[str, list[dict[str, Any]]]:
+    """An evaluation as the notebook shows it: a headline and one row per number, each
+    labelled with the games it was measured on (in-sample ones apart, and saying so)."""
+    headline = (
+        f"`{result.model_uri}` (trained as of {result.trained_as_of:%Y-%m-%d %H:%M} UTC) "
+        f"out of sample on **{result.games} games** from {result.start_utc:%Y-%m-%d %H:%M} to "
+        f"{result.as_of:%Y-%m-%d %H:%M} UTC, {result.market_games} of them priced by the market; "
+        f"{result.out_of_sample.parts_text()}."
+    )
+    if result.vs_market is not None:
+        headline += (
+            f"\n\nModel minus market ({result.vs_market.metric}, same games): "
+            f"{result.vs_market.text().replace(result.vs_market.verdict, '')}"
+            f"**{result.vs_market.verdict}**"
+        )
+    rows = _metric_rows(result.metrics, "out of sample")
+    rows += [
+        {
+            "games": "out of sample, bets",
+            "metric": f"betting {row['measure']}",
+            "value": round(float(row["value"]), 4),
+            "95 % CI": row["95 % CI"],
+            "verdict": row["verdict"],
+        }
+        for row in (result.betting.rows() if result.betting else [])
+    ]
+    if result.in_sample is not None:
+        rows += _metric_rows(result.in_sample.metrics, "IN-SAMPLE (not a result)")
+    return headline, rows
+
+
+def _metric_rows(metrics: dict[str, float], games: str) -> list[dict[str, Any]]:
+    def which(name: str) -> str:
+        if name.startswith("model_priced_"):
+            return f"{games}, priced games, model"
+        if name.startswith("market_"):
+            return f"{games}, priced games, market"
+        return f"{games}, all games, model"
+
+    return [
+        {
+            "games": which(name),
+            "metric": name.removeprefix("model_priced_").removeprefix("market_"),
+            "value": round(value, 4),
+            "95 % CI": "",
+            "verdict": "",
+        }
+        for name, value in metrics.items()
+    ]
