@@ -9,9 +9,10 @@ from pathlib import Path
 import msgpack
 import pytest
 import redis
+from servers import own_redis
 
 from hostile.harness import Outcome, run_mlb
-from hostile.test_cache_and_secrets import SMALL, _game_keys, redis_server
+from hostile.test_cache_and_secrets import SMALL, _game_keys
 from mlbcore import notebook
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.store.feature_cache import FORMAT
@@ -41,7 +42,7 @@ def _output(outcome: Outcome) -> str:
 def test_predict_and_replay_show_the_rows_a_poisoned_cache_had_rejected(tmp_path):
     state = tmp_path / "state"
     predict = [*PREDICT, "--out", str(tmp_path / "predictions.csv")]
-    with redis_server(tmp_path) as url:
+    with own_redis(tmp_path) as url:
         env = {"REDIS_URL": url}
         assert "0 hits, 2430 misses" in _output(run_mlb(["train", *SMALL], state, env=env))
         _poison(url, state)
@@ -58,7 +59,7 @@ def test_predict_and_replay_show_the_rows_a_poisoned_cache_had_rejected(tmp_path
 
 def test_the_replay_notebook_gets_the_rejections_to_show(tmp_path, monkeypatch: pytest.MonkeyPatch):
     state = tmp_path / "state"
-    with redis_server(tmp_path) as url:
+    with own_redis(tmp_path) as url:
         assert "0 hits" in _output(run_mlb(["train", *SMALL], state, env={"REDIS_URL": url}))
         _poison(url, state)
         monkeypatch.setenv("MLB_STATE_DIR", str(state))
