@@ -16,20 +16,14 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from servers import own_redis, refused_port
 
 from hostile.harness import BAD_INPUT, FAILED_BACKEND, Outcome, assert_one_clear_line, run_mlb
-from hostile.test_cache_and_secrets import redis_server
 
 SECRET = "pw-Lq7-secret"  # every password below; found nowhere in any output
 PG = "127.0.0.1:5432"
 SMALL = ["--targets", "run_total_regression", "--days", "30"]  # a few seconds' training
 WARNINGS_SHOWN = {"PYTHONWARNINGS": "default"}
-
-
-def _unused_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _output(outcome: Outcome) -> str:
@@ -122,7 +116,7 @@ def test_mlflow_creating_its_tables_in_postgresql_shows_no_password(tmp_path, ml
     # A first run: MLflow and alembic create the schema, SQLAlchemy opens its engine, with
     # the password in the user info and in the query; the feature cache's Redis has one too.
     uri = f"postgresql+psycopg://root:{SECRET}@{PG}/{mlflow_database}?password={SECRET}"
-    with redis_server(tmp_path) as url:
+    with own_redis(tmp_path) as url:
         env = WARNINGS_SHOWN | {"MLFLOW_TRACKING_URI": uri, "REDIS_URL": f"{url}?password={SECRET}"}
         outcome = run_mlb(["train", *SMALL], tmp_path / "state", env=env)
     assert outcome.code == 0, outcome
@@ -154,7 +148,7 @@ DOWN = [
 @pytest.mark.parametrize(("case", "env"), DOWN, ids=[c[0] for c in DOWN])
 @pytest.mark.parametrize("command", [["status"], ["train", *SMALL]])
 def test_a_back_end_that_is_down_is_named_without_its_password(tmp_path, case, env, command):
-    port = str(_unused_port())
-    env = {name: value.replace("PORT", port) for name, value in env.items()}
-    outcome = run_mlb(command, tmp_path / "state", env=WARNINGS_SHOWN | env)
+    with refused_port() as port:  # held bound: nothing else can answer there meanwhile
+        env = {name: value.replace("PORT", str(port)) for name, value in env.items()}
+        outcome = run_mlb(command, tmp_path / "state", env=WARNINGS_SHOWN | env)
     assert "Traceback" not in _output(outcome)
