@@ -1,8 +1,6 @@
 """Features built from other features: sharp money, market efficiency, differentials and
 interactions. Each is a small named expression so its lineage reads from its inputs."""
 
-from functools import partial
-
 import polars as pl
 
 from mlbcore.features.declared import Feature
@@ -60,23 +58,27 @@ def consensus_vs_form() -> pl.Expr:
     return pl.col("market_no_vig_home_prob") - log5_home_prob()
 
 
-# Declared output columns with their expressions (the registry is built from these).
+# Declared output columns with their expressions (the registry is built from these). Each
+# expression is looked up when the features are built, not here: a test plants a leak by
+# replacing one of the functions above.
 CALENDAR = (
-    Feature("month", "temporal", "schedule", "calendar month of the game (local date)", month),
-    Feature("weekday", "temporal", "schedule", "day of the week, Monday = 1", weekday),
-    Feature("is_night", "temporal", "schedule", "1 for a night game", is_night),
+    Feature(
+        "month", "temporal", "schedule", "calendar month of the game (local date)", lambda: month()
+    ),
+    Feature("weekday", "temporal", "schedule", "day of the week, Monday = 1", lambda: weekday()),
+    Feature("is_night", "temporal", "schedule", "1 for a night game", lambda: is_night()),
     Feature(
         "doubleheader_game",
         "temporal",
         "schedule",
         "0 single game, 1 or 2 of a doubleheader",
-        doubleheader_game,
+        lambda: doubleheader_game(),
     ),
 )
 
 
 def _difference(name: str, of: str, source: str, text: str) -> Feature:
-    return Feature(name, "derived", source, f"home minus away {text}", partial(differential, of))
+    return Feature(name, "derived", source, f"home minus away {text}", lambda: differential(of))
 
 
 DERIVED = (
@@ -85,21 +87,21 @@ DERIVED = (
         "derived",
         "splits",
         "home money % minus home ticket %",
-        ml_sharp_intensity,
+        lambda: ml_sharp_intensity(),
     ),
     Feature(
         "over_sharp_intensity",
         "derived",
         "splits",
         "over money % minus over ticket %",
-        over_sharp_intensity,
+        lambda: over_sharp_intensity(),
     ),
     Feature(
         "market_efficiency",
         "derived",
         "market",
         "1 / (1 + overround): share of a fair payout returned",
-        market_efficiency,
+        lambda: market_efficiency(),
     ),
     _difference("win_pct_diff", "win_pct", "results", "season win %"),
     _difference("pythagorean_diff", "pythagorean_win_pct", "results", "Pythagorean expectation"),
@@ -128,20 +130,20 @@ DERIVED = (
         "derived",
         "results",
         "log5 head-to-head home probability from Pythagorean records",
-        log5_home_prob,
+        lambda: log5_home_prob(),
     ),
     Feature(
         "ml_sharp_vs_public",
         "interaction",
         "splits",
         "sharp lean against the public's moneyline side",
-        ml_sharp_vs_public,
+        lambda: ml_sharp_vs_public(),
     ),
     Feature(
         "consensus_vs_form",
         "interaction",
         "market",
         "market home probability minus log5 form probability",
-        consensus_vs_form,
+        lambda: consensus_vs_form(),
     ),
 )
