@@ -22,12 +22,8 @@ from mlbcore.features.timing import result_known_at_utc
 from mlbcore.health import preflight
 from mlbcore.masking import masked
 from mlbcore.settings import Settings
-from mlbcore.store.feature_cache import (
-    CacheKeyUnavailable,
-    CacheStats,
-    build_features_cached,
-    cache_secret,
-)
+from mlbcore.store.cached_features import build_features_cached
+from mlbcore.store.feature_cache import CacheKeyUnavailable, CacheStats, cache_secret
 from mlbcore.targets import Target
 from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
