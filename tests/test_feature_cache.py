@@ -21,7 +21,7 @@ from hostile.harness import BAD_INPUT, FAILED_BACKEND, assert_one_clear_line, ru
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from mlbcore.data.snapshot import Snapshot
+from mlbcore.data.snapshot import Snapshot, load_snapshot
 from mlbcore.errors import MlbError
 from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_NAMES, LISTED_STARTERS, QUALITY_MARKERS, SOURCES
@@ -776,3 +776,18 @@ def test_mlb_features_warm_fills_a_dates_slate_then_finds_it_cached(redis_url, t
 def test_mlb_features_warm_without_a_cache_is_one_clear_line(tmp_path, env, code, says):
     outcome = run_mlb(["features", "warm", "--date", "2016-07-02"], tmp_path / "state", env=env)
     assert_one_clear_line(outcome, code, says)
+
+
+def test_real_results_no_game_knew_yet_change_no_row_and_no_key(real_snapshot_dir, redis_url):
+    # Retrosheet's 2015-16 games under the next-morning rule: a team's doubleheader
+    # results are known at one instant. Their order once depended on how a sort broke the
+    # tie, and so on which other games were in the data: the last day's results, known
+    # after every cutoff, changed "last 10" features of games a year before, and a warm
+    # cache served rows build_features no longer gave.
+    snapshot = load_snapshot(real_snapshot_dir)
+    before = before_results_from(snapshot, snapshot.games["date"].max())
+    assert build_features(before).equals(build_features(snapshot))
+    _cached(snapshot, redis_url, CacheStats())
+    stats = CacheStats()
+    assert _cached(before, redis_url, stats).equals(build_features(before))
+    assert (stats.hits, stats.misses) == (snapshot.games.height, 0)
