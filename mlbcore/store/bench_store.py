@@ -173,14 +173,14 @@ def _through_the_cache(
 ) -> None:
     """(a) every game cold and warm, (b) the next day's read after a day's results,
     (c) the slate of the data's last date served warm."""
-    # Namespaces of the bench's own, new each run: one for seasons, one for the slate (so
-    # that its first read is cold).
-    secret, slate_secret = secrets.token_bytes(32), secrets.token_bytes(32)
+    # Namespaces of the bench's own, new each run, one per part, so that each part's first
+    # read finds nothing another part wrote.
+    secret, next_day_secret, slate_secret = (secrets.token_bytes(32) for _ in range(3))
 
-    def season(snap: Snapshot) -> tuple[pl.DataFrame, CacheStats]:
+    def season(snap: Snapshot, key: bytes = secret) -> tuple[pl.DataFrame, CacheStats]:
         stats = CacheStats()
         frame = build_features_cached(
-            snap, CUTOFF_MINUTES, None, redis_url, 3600, stats, secret=secret, prefix=BENCH_PREFIX
+            snap, CUTOFF_MINUTES, None, redis_url, 3600, stats, secret=key, prefix=BENCH_PREFIX
         )
         return frame, _checked(stats)
 
@@ -207,8 +207,8 @@ def _through_the_cache(
     dates = snapshot.games["date"].unique().sort()
     yesterday, today = dates[-2], dates[-1]
     before, after = before_results_from(snapshot, yesterday), before_results_from(snapshot, today)
-    season(before)
-    (read, next_day), seconds = _timed(lambda: season(after))
+    season(before, next_day_secret)
+    (read, next_day), seconds = _timed(lambda: season(after, next_day_secret))
     same = "yes" if read.equals(build_features(after)) else "NO"
     _line(
         f"(b) after {yesterday}'s results: {next_day.misses:,} of {games:,} recomputed, s",
