@@ -15,9 +15,9 @@ from mlbcore.data.snapshot import read_manifest
 from mlbcore.db.connection import connect, database_url, is_database_url, masked
 from mlbcore.db.mlflow_store import roll_back_hot_journal
 from mlbcore.errors import BackendError, MlbError
+from mlbcore.feature_cache.store import cache_counters
 from mlbcore.files import shown, unwritable, writable_folder
 from mlbcore.settings import Settings
-from mlbcore.store.feature_cache import cache_counters
 
 
 @dataclass

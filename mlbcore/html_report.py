@@ -17,10 +17,10 @@ from mlbcore.clock import require_positive_days
 from mlbcore.errors import MlbError
 from mlbcore.evaluation.drift import drift_report
 from mlbcore.evaluation.evaluate import baseline_table, daily_metrics, evaluate
+from mlbcore.feature_cache.cached_features import data_and_features
 from mlbcore.files import shown, writable_file, write_atomically
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
-from mlbcore.training.as_of import data_and_features
 from mlbcore.training.metrics import metric_names
 
 STYLE = """

@@ -18,13 +18,13 @@ from mlbcore import tracking
 from mlbcore.data.source import load_data
 from mlbcore.db.tables import PredictionColumns
 from mlbcore.errors import MlbError
+from mlbcore.feature_cache.cached_features import features_for
+from mlbcore.feature_cache.store import CacheStats
 from mlbcore.features.registry import FEATURE_NAMES, FEATURE_SET_VERSION
 from mlbcore.files import shown, writable_file, write_atomically
 from mlbcore.settings import Settings
-from mlbcore.store.feature_cache import CacheStats
 from mlbcore.targets import Target
 from mlbcore.tracking import REGISTERED_MODEL_PREFIX, require_champion
-from mlbcore.training.as_of import features_for
 from mlbcore.training.windows import coverage
 
 MARKET_COLUMNS = ("market_no_vig_home_prob", "market_total", "market_no_vig_over_prob")

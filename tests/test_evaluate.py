@@ -196,8 +196,8 @@ def test_baselines_are_fitted_only_on_the_models_training_games(state_dir, capsy
     from mlbcore.data.source import load_data
     from mlbcore.data.timing import result_known_at_utc
     from mlbcore.evaluation.evaluate import WINDOW_FROM_RUN, baseline_table, evaluate
+    from mlbcore.feature_cache.cached_features import features_for
     from mlbcore.targets import Target
-    from mlbcore.training.as_of import features_for
 
     args = ["train", "--targets", "moneyline_home_win", "--days", "60", "--end-date", "2016-05-31"]
     assert main(args) == 0

@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("data", ("mlbcore.data", "mlbcore.importers", "mlbcore.db")),
-    ("features", ("mlbcore.features", "mlbcore.store", "mlbcore.health")),
+    ("features", ("mlbcore.features", "mlbcore.feature_cache", "mlbcore.health")),
     ("training", ("mlbcore.training",)),
     # Pure: data in, an Altair chart out. Low enough that whoever has a chart can log it.
     ("charts", ("mlbcore.charts",)),

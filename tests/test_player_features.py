@@ -16,12 +16,12 @@ from mlbcore.data.schema import (
 )
 from mlbcore.data.snapshot import Snapshot
 from mlbcore.errors import MlbError
+from mlbcore.feature_cache.cached_features import features_for
 from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_NAMES, FEATURES, SOURCES
 from mlbcore.features.shrinkage import FALLBACK_K, league_priors, shrunk_rate
 from mlbcore.features.team_carryover import PRIOR_SEASON_GAMES
 from mlbcore.settings import load_settings
-from mlbcore.training.as_of import features_for
 
 
 def _game(game_id, when, home, away, hs=3, as_=2, hsp="hp", asp="ap", minutes=180, dh=0):

@@ -37,7 +37,8 @@ def _bench_store(args: argparse.Namespace) -> int:
     from mlbcore.bench.store import bench_store
     from mlbcore.settings import load_settings
 
-    bench_store(args.redis_url or load_settings().redis_url or "redis://127.0.0.1:6379/0")
+    url = args.redis_url or load_settings().redis_url or "redis://127.0.0.1:6379/0"
+    bench_store(url, data=args.data, slate_reads=args.slate_reads)
     return 0
 
 
@@ -104,4 +105,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "store", help="MessagePack vs JSON and Redis feature-cache reads on loopback"
     )
     bench_store.add_argument("--redis-url", default=None, help="default: REDIS_URL, else local")
+    bench_store.add_argument(
+        "--data", type=Path, default=None, metavar="DIR", help="snapshot (default: MLB_DATA)"
+    )
+    bench_store.add_argument("--slate-reads", type=int, default=200, metavar="N")
     bench_store.set_defaults(handler=_bench_store)

@@ -31,11 +31,12 @@ from mlbcore import tracking
 from mlbcore.clock import require_positive_days
 from mlbcore.data.snapshot import Snapshot
 from mlbcore.errors import MlbError
+from mlbcore.feature_cache.cached_features import data_and_features
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.targets import Target
 from mlbcore.thresholds import NDCG_FLAG, PSI_BINS, TOP_K, TOP_K_OVERLAP_FLAG
-from mlbcore.training.as_of import challenger_as_of, data_and_features
+from mlbcore.training.as_of import challenger_as_of
 from mlbcore.training.windows import coverage
 
 DRIFT, STABLE, TOO_FEW_GAMES = "drift", "stable", "too few games"

@@ -20,11 +20,12 @@ from mlbcore.data.snapshot import Snapshot
 from mlbcore.data.timing import result_known_at_utc
 from mlbcore.errors import MlbError
 from mlbcore.evaluation.betting import BettingRules, BettingSummary, bets, betting_summary
+from mlbcore.feature_cache.cached_features import data_and_features
 from mlbcore.features.market import bet_prices
 from mlbcore.prediction import model_uri
 from mlbcore.settings import Settings
 from mlbcore.targets import PRIMARY_METRIC, Target
-from mlbcore.training.as_of import as_of_training_window, data_and_features, training_set
+from mlbcore.training.as_of import as_of_training_window, training_set
 from mlbcore.training.baselines import (
     BASELINE_WORDS,
     Baselines,

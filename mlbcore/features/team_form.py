@@ -52,6 +52,8 @@ def team_results(games: pl.DataFrame) -> pl.DataFrame:
             "season",
             "date",
             "result_known_at_utc",
+            "first_pitch_utc",
+            "game_id",
             team=pl.col(f"{me}_team"),
             is_home=pl.lit(me == "home"),
             runs_scored=pl.col(f"{me}_score").cast(pl.Int32),
@@ -59,8 +61,13 @@ def team_results(games: pl.DataFrame) -> pl.DataFrame:
         )
         for me, them in (("home", "away"), ("away", "home"))
     ]
+    # A team's results known at one instant (a doubleheader under the next-morning rule)
+    # in the order they were played: "last 10" and the last game date never depend on how
+    # a sort happened to order ties, nor, through that, on which other games are in the data.
     long = (
-        pl.concat(sides).sort("result_known_at_utc", "team").with_columns(one=pl.lit(1, pl.Int32))
+        pl.concat(sides)
+        .sort("result_known_at_utc", "team", "first_pitch_utc", "game_id")
+        .with_columns(one=pl.lit(1, pl.Int32))
     )
     counters = {
         "games": pl.col("one"),

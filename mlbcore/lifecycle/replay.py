@@ -26,13 +26,14 @@ import polars as pl
 
 from mlbcore.data.source import load_data
 from mlbcore.errors import MlbError
+from mlbcore.feature_cache.cached_features import features_for
+from mlbcore.feature_cache.store import CacheStats
 from mlbcore.lifecycle.assessment import champion_check, compare
 from mlbcore.lifecycle.decisions import Decision, decide, promotion
 from mlbcore.settings import RetrainingConfig, Settings
-from mlbcore.store.feature_cache import CacheStats
 from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training import bootstrap
-from mlbcore.training.as_of import challenger_as_of, features_for, known_labelled
+from mlbcore.training.as_of import challenger_as_of, known_labelled
 from mlbcore.training.gate import gate_failures
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import primary_score

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from mlbcore import tracking
 from mlbcore.errors import MlbError
+from mlbcore.feature_cache.cached_features import data_and_features
 from mlbcore.health import preflight
 from mlbcore.lifecycle.assessment import champion_check, compare
 from mlbcore.lifecycle.decisions import Comparison, Decision, decide, promotion
@@ -28,7 +29,7 @@ from mlbcore.lifecycle.train_job import Progress, train_models
 from mlbcore.processes import this_process
 from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.targets import Target
-from mlbcore.training.as_of import data_and_features, known_labelled
+from mlbcore.training.as_of import known_labelled
 
 
 @dataclass

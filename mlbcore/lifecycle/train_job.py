@@ -21,13 +21,14 @@ from mlbcore.clock import require_positive_days
 from mlbcore.data.snapshot import Snapshot
 from mlbcore.data.source import load_data
 from mlbcore.faults import pause_point
+from mlbcore.feature_cache.cached_features import features_for
+from mlbcore.feature_cache.store import CacheStats
 from mlbcore.features.registry import FEATURE_SET_VERSION
 from mlbcore.health import preflight
 from mlbcore.masking import masked
 from mlbcore.settings import Settings
-from mlbcore.store.feature_cache import CacheStats
 from mlbcore.targets import Target
-from mlbcore.training.as_of import as_of_training_window, features_for, known_results, training_set
+from mlbcore.training.as_of import as_of_training_window, known_results, training_set
 from mlbcore.training.gate import gate_failures
 from mlbcore.training.trainer import TrainingResult, train_target
 from mlbcore.training.windows import in_window, resolve_window

@@ -1,57 +1,16 @@
 """What a model trained as of an instant may see: the results known by then, the
-window of game dates before it, the labelled training set, and every game's features
-(through the feature cache when one is configured)."""
+window of game dates before it, and the labelled training set."""
 
 from datetime import datetime
-from pathlib import Path
 
 import polars as pl
 
-from mlbcore.data.snapshot import Snapshot
-from mlbcore.data.source import load_data
 from mlbcore.data.timing import result_known_at_utc
-from mlbcore.features.build import build_features
 from mlbcore.settings import Settings
-from mlbcore.store.feature_cache import (
-    CacheKeyUnavailable,
-    CacheStats,
-    build_features_cached,
-    cache_secret,
-)
 from mlbcore.targets import Target
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.trainer import Challenger, fit_challenger
 from mlbcore.training.windows import Window, as_of_window, in_window
-
-
-def features_for(
-    snapshot: Snapshot, settings: Settings, stats: CacheStats | None = None
-) -> pl.DataFrame:
-    """Every game's features (lineup features as ``FEATURES__LINEUPS`` says), through the
-    Redis cache when ``REDIS_URL`` is set and ``use_cached_features`` is on (hits and
-    misses counted in ``stats``). Without a signing key the cache is skipped, with a
-    warning."""
-    lineups = settings.features.lineups
-    stats = stats if stats is not None else CacheStats()
-    if settings.redis_url and settings.training.use_cached_features:
-        try:
-            secret = cache_secret(settings)
-        except CacheKeyUnavailable as error:
-            stats.warnings.append(f"feature cache off: {error}")
-        else:
-            return build_features_cached(
-                snapshot,
-                settings.ml_cutoff_minutes,
-                settings.market_book,
-                settings.redis_url,
-                settings.feature_cache_ttl_seconds,
-                stats,
-                secret=secret,
-                lineups=lineups,
-            )
-    return build_features(
-        snapshot, settings.ml_cutoff_minutes, settings.market_book, lineups=lineups
-    )
 
 
 def known_results(games: pl.DataFrame, as_of: datetime | None) -> pl.DataFrame:
@@ -103,16 +62,3 @@ def training_set(
     return labelled_games(
         features.filter(in_window(window)).join(known, on="game_id", how="semi"), games, target
     )
-
-
-def data_and_features(
-    settings: Settings,
-    data: Path | str | None,
-    loaded: tuple[Snapshot, pl.DataFrame] | None = None,
-) -> tuple[Snapshot, pl.DataFrame]:
-    """``loaded`` when a caller already has the data and its features (a report runs
-    several jobs on them), else both read now."""
-    if loaded is not None:
-        return loaded
-    snapshot = load_data(settings, data)
-    return snapshot, features_for(snapshot, settings)

@@ -29,9 +29,8 @@ from hostile.harness import (
     tree_digest,
 )
 from mlbcore.data.snapshot import load_snapshot
-from mlbcore.features.registry import FEATURE_NAMES
-from mlbcore.settings import DEMO_SNAPSHOT
-from mlbcore.store.feature_cache import (
+from mlbcore.feature_cache.cached_features import keyed_games
+from mlbcore.feature_cache.store import (
     FORMAT,
     KEY_FILE,
     STATS_KEY,
@@ -39,6 +38,8 @@ from mlbcore.store.feature_cache import (
     feature_namespace,
     signed,
 )
+from mlbcore.features.registry import FEATURE_NAMES
+from mlbcore.settings import DEMO_SNAPSHOT
 
 SECRET = "s3cr3t-8Zq"  # every password below; found nowhere after a run
 PG = "127.0.0.1:5432/test"
@@ -56,10 +57,9 @@ def _game_keys(url: str, state: Path, secret: bytes | None = None) -> list[bytes
     """The Redis keys of the demo season's rows as `mlb train` with this state folder
     writes them (the key id comes from its signing key)."""
     snapshot = load_snapshot(DEMO_SNAPSHOT)
-    namespace = feature_namespace(snapshot.data_version, 60, None, True)
     key = secret or (state / KEY_FILE).read_text().strip().encode()
-    cache = FeatureCache(url, namespace, key)
-    return [cache.key(g).encode() for g in snapshot.games["game_id"]]
+    cache = FeatureCache(url, feature_namespace(60, None, True), key)
+    return cache.keys(keyed_games(snapshot, 60))
 
 
 def _metrics(outcome: Outcome) -> dict:

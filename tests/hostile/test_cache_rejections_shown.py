@@ -14,8 +14,8 @@ from servers import own_redis
 from hostile.harness import Outcome, run_mlb
 from hostile.test_cache_and_secrets import SMALL, _game_keys
 from mlbcore import notebook
+from mlbcore.feature_cache.store import FORMAT
 from mlbcore.features.registry import FEATURE_NAMES
-from mlbcore.store.feature_cache import FORMAT
 
 REJECTED = (
     "feature cache: 0 hits, 2430 misses"

@@ -1,9 +1,13 @@
 """A Redis cache of per-game feature rows, serialised with MessagePack and signed.
 
-Keys carry the feature-set version, the data version and the cutoff, so new features or
-new data never read stale rows. Reads and writes are one round trip each (MGET, and a
-pipeline of SETs with the TTL). The cache only ever saves work: Redis down, slow or
-holding junk means a warning and the features computed as if there were no cache.
+A game's key carries the feature-set version, the cutoff, the book, the lineups switch,
+the signing key's id and a hash of what the game's features could know at its cutoff
+(``knowledge``: the rule is written there), so new features, new settings or new data
+never read stale rows, and new results make new keys only for the games after them.
+Reads and writes are one round trip each (MGET, and a pipeline of SETs with the TTL);
+``cached_features`` reads seasons and slates through it. The cache only ever saves work:
+Redis down, slow or holding junk means a warning and the features computed as if there
+were no cache.
 
 Anyone who can write to the Redis could otherwise feed training whatever rows they like.
 So each value carries an HMAC of its key and row under this deployment's secret
@@ -13,6 +17,7 @@ columns. Anything else is a miss, counted as rejected, and overwritten.
 """
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import os
@@ -27,9 +32,7 @@ import numpy as np
 import polars as pl
 
 from mlbcore.data.schema import GAMES, UTC
-from mlbcore.data.snapshot import Snapshot
-from mlbcore.data.timing import cutoff_utc
-from mlbcore.features.build import GAME_COLUMNS, build_features
+from mlbcore.features.build import GAME_COLUMNS
 from mlbcore.features.registry import (
     FEATURE_NAMES,
     FEATURE_SET_VERSION,
@@ -37,7 +40,6 @@ from mlbcore.features.registry import (
     QUALITY_MARKERS,
     SOURCES,
 )
-from mlbcore.masking import masked
 from mlbcore.settings import MIN_CACHE_KEY_CHARS, Settings
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ _MISSING_NAMES = frozenset((*FEATURE_NAMES, *QUALITY_MARKERS))
 _SOURCE_NAMES = frozenset((*SOURCES, *LISTED_STARTERS))
 _FEATURE_TYPES = {float, type(None)}
 _COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
+_FEATURE_COLUMNS = pl.Schema(dict.fromkeys(FEATURE_NAMES, pl.Float64))
 
 
 @dataclass
@@ -234,9 +237,21 @@ def cache_counters(client: "redis.Redis") -> str:
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _client(url: str, timeout_seconds: float) -> "redis.Redis":
+    """One client (and connection pool) per Redis URL in a process: a slate read then
+    costs a round trip, not a connection and its handshake. Raises ``ValueError`` for a
+    URL that is not a Redis URL."""
+    import redis
+
+    return redis.Redis.from_url(
+        url, socket_timeout=timeout_seconds, socket_connect_timeout=timeout_seconds
+    )
+
+
 class FeatureCache:
-    """Signed feature rows in Redis, one key per game under
-    ``{prefix}:{feature set}:{data version}:{cutoff}:{book}:{lineups}:{key id}:{game_id}``.
+    """Signed feature rows in Redis, one key per game and knowledge hash under
+    ``{prefix}:{feature set}:{cutoff}:{book}:{lineups}:{key id}:{game_id}:{knowledge}``.
     Raises ``ValueError`` for a URL that is not a Redis URL."""
 
     def __init__(
@@ -248,29 +263,32 @@ class FeatureCache:
         prefix: str = "mlb:features",
         timeout_seconds: float = 1.0,
     ) -> None:
-        import redis
-
-        self.client = redis.Redis.from_url(
-            url, socket_timeout=timeout_seconds, socket_connect_timeout=timeout_seconds
-        )
+        self.client = _client(url, timeout_seconds)
         self.key_prefix = f"{prefix}:{namespace}:{key_id(secret)}:"
         self.secret = secret
         self.ttl_seconds = ttl_seconds
 
-    def key(self, game_id: str) -> str:
-        return self.key_prefix + game_id
+    def key(self, game_id: str, knowledge: int) -> str:
+        return f"{self.key_prefix}{game_id}:{knowledge}"
 
-    def read(self, game_ids: list[str]) -> tuple[list[list[Any] | None], int]:
-        """Rows for ``game_ids`` in one MGET (None for a miss), and how many values were
+    def keys(self, keyed: pl.DataFrame) -> list[bytes]:
+        """The keys of ``keyed``'s games (``game_id`` and ``knowledge`` columns), in its
+        order: one string expression for all of them."""
+        text = pl.concat_str(
+            pl.lit(self.key_prefix), "game_id", pl.lit(":"), pl.col("knowledge").cast(pl.String)
+        )
+        return [k.encode() for k in keyed.select(text).to_series()]
+
+    def read(self, keys: list[bytes]) -> tuple[list[list[Any] | None], int]:
+        """Rows at ``keys`` in one MGET (None for a miss), and how many values were
         rejected; raises redis errors for the caller to handle."""
-        if not game_ids:
+        if not keys:
             return [], 0
-        keys = [self.key(g).encode() for g in game_ids]
         return unpack_rows(self.client.mget(keys), keys, self.secret)  # pyright: ignore[reportArgumentType]  # bytes: the client does not decode responses
 
-    def write(self, frame: pl.DataFrame) -> None:
-        """Every row of ``frame`` (a feature frame) in one pipelined round trip."""
-        keys = [self.key(g).encode() for g in frame["game_id"]]
+    def write(self, frame: pl.DataFrame, keys: list[bytes]) -> None:
+        """Every row of ``frame`` (a feature frame) at ``keys`` (in its order) in one
+        pipelined round trip."""
         pipe = self.client.pipeline(transaction=False)
         for key, value in zip(keys, pack_rows(frame, keys, self.secret), strict=True):
             pipe.set(key, value, ex=self.ttl_seconds)
@@ -279,35 +297,39 @@ class FeatureCache:
 
 def rows_to_frame(games: pl.DataFrame, rows: list[list[Any]], schema: pl.Schema) -> pl.DataFrame:
     """Cached rows (one per game of ``games``, in its order) back into a feature frame,
-    with identity columns from ``games``. Built column by column, the quality lists from
-    joined names: a fraction of the time polars takes for rows of lists."""
-    *features, completeness, missing, sources = zip(*rows, strict=True)
-    values = pl.DataFrame(
-        [
-            *(
-                pl.Series(name, column, dtype=pl.Float64)
-                for name, column in zip(FEATURE_NAMES, features, strict=True)
-            ),
-            pl.Series("completeness", completeness, dtype=pl.Float64),
-            pl.Series("missing_features", [",".join(names) for names in missing], pl.String),
-            pl.Series("sources", [",".join(names) for names in sources], pl.String),
-        ]
-    ).with_columns(
-        pl.when(pl.col(name) == "")
-        .then(pl.lit([], dtype=pl.List(pl.String)))
-        .otherwise(pl.col(name).str.split(","))
-        .alias(name)
-        for name in ("missing_features", "sources")
+    with identity columns from ``games``. The features as one row-oriented Float64 block
+    (None null, NaN NaN), the quality lists from joined names: a fraction of the time
+    polars takes for rows of lists."""
+    width = len(FEATURE_NAMES)
+    values = (
+        pl.DataFrame([row[:width] for row in rows], schema=_FEATURE_COLUMNS, orient="row")
+        .with_columns(
+            pl.Series("completeness", [row[width] for row in rows], dtype=pl.Float64),
+            *[
+                pl.Series(name, [",".join(row[width + i]) for row in rows], pl.String)
+                for i, name in ((1, "missing_features"), (2, "sources"))
+            ],
+        )
+        .with_columns(
+            pl.when(pl.col(name) == "")
+            .then(pl.lit([], dtype=pl.List(pl.String)))
+            .otherwise(pl.col(name).str.split(","))
+            .alias(name)
+            for name in ("missing_features", "sources")
+        )
     )
-    return pl.concat([games.select(IDENTITY), values], how="horizontal").select(schema.names())
+    frame = pl.concat([games.select(IDENTITY), values], how="horizontal")
+    return frame if frame.columns == schema.names() else frame.select(schema.names())
 
 
+@functools.cache
 def feature_schema() -> pl.Schema:
-    """The feature frame's column types, as ``build_features`` returns them."""
+    """The feature frame's column types, as ``build_features`` returns them (one object:
+    do not change it)."""
     return pl.Schema(
         {
             **{c: UTC if c == "cutoff_utc" else GAMES[c] for c in IDENTITY},
-            **dict.fromkeys(FEATURE_NAMES, pl.Float64),
+            **_FEATURE_COLUMNS,
             "completeness": pl.Float64,
             "missing_features": pl.List(pl.String),
             "sources": pl.List(pl.String),
@@ -315,73 +337,10 @@ def feature_schema() -> pl.Schema:
     )
 
 
-def feature_namespace(
-    data_version: str, cutoff_minutes: int, market_book: str | None, lineups: bool
-) -> str:
-    """What a cached row depends on besides its game: the feature set, the data, the
-    cutoff, the book, and whether lineup features were computed."""
+def feature_namespace(cutoff_minutes: int, market_book: str | None, lineups: bool) -> str:
+    """What a cached row depends on besides its game and what it knew: the feature set,
+    the cutoff, the book, and whether lineup features were computed."""
     return (
-        f"{FEATURE_SET_VERSION}:{data_version[:16]}:{cutoff_minutes}:{market_book or '-'}"
+        f"{FEATURE_SET_VERSION}:{cutoff_minutes}:{market_book or '-'}"
         f":{'lineups' if lineups else 'no-lineups'}"
     )
-
-
-def build_features_cached(
-    snapshot: "Snapshot",
-    cutoff_minutes: int,
-    market_book: str | None,
-    redis_url: str,
-    ttl_seconds: int,
-    stats: CacheStats,
-    *,
-    secret: bytes,
-    lineups: bool = True,
-) -> pl.DataFrame:
-    """``build_features`` through the cache: when every game is cached nothing is
-    computed; otherwise the frame is computed and the missing rows written back, signed
-    with ``secret``. Only values signed with ``secret`` that are valid rows are read; any
-    other is a miss (counted in ``stats.rejected``) and is overwritten. Any Redis failure,
-    or a ``redis_url`` that is not a Redis URL, is a warning in ``stats`` and the computed
-    frame, never an error."""
-    import redis
-
-    namespace = feature_namespace(snapshot.data_version, cutoff_minutes, market_book, lineups)
-    games = snapshot.games.with_columns(cutoff_utc(cutoff_minutes)).sort(
-        "first_pitch_utc", "game_id"
-    )
-    ids = games["game_id"].to_list()
-    try:
-        cache = FeatureCache(redis_url, namespace, secret, ttl_seconds)
-        rows, stats.rejected = cache.read(ids)
-    except ValueError:  # redis-py's word for a URL it cannot read
-        stats.warnings.append(
-            f"REDIS_URL {masked(redis_url)!r} is not a redis://, rediss:// or unix:// URL; "
-            "computing features without the cache (fix or unset REDIS_URL)"
-        )
-        return build_features(snapshot, cutoff_minutes, market_book, lineups=lineups)
-    except redis.RedisError as error:
-        stats.warnings.append(
-            f"feature cache unavailable ({masked(str(error))}); computing features without it"
-        )
-        return build_features(snapshot, cutoff_minutes, market_book, lineups=lineups)
-    found = [row for row in rows if row is not None]
-    stats.hits, stats.misses = len(found), len(rows) - len(found)
-    try:  # running totals for `mlb status`
-        pipe = cache.client.pipeline(transaction=False)
-        counts = {"hits": stats.hits, "misses": stats.misses, "rejected": stats.rejected}
-        for name, count in counts.items():
-            pipe.hincrby(STATS_KEY, name, count)
-        pipe.execute()
-    except redis.RedisError as error:
-        stats.warnings.append(f"feature cache counters not updated ({masked(str(error))})")
-    if found and not stats.misses:
-        return rows_to_frame(games, found, feature_schema())
-    frame = build_features(snapshot, cutoff_minutes, market_book, lineups=lineups)
-    missing = [game_id for game_id, row in zip(ids, rows, strict=True) if row is None]
-    try:
-        cache.write(frame.filter(pl.col("game_id").is_in(missing)))
-    except redis.RedisError as error:
-        stats.warnings.append(
-            f"feature cache write failed ({masked(str(error))}); results are unaffected"
-        )
-    return frame

@@ -1,1 +1,0 @@
-"""Back-end stores: the Redis feature cache."""
