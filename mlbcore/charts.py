@@ -1,5 +1,8 @@
 """Altair charts shared by the notebooks and reports, so the app, a script run and a
-report draw the same thing."""
+report draw the same thing.
+
+Over ~300 lines on purpose: one short function per chart, sharing styles.
+"""
 
 import altair as alt
 import polars as pl

@@ -3,7 +3,12 @@ costs seconds a fit), with the model registered as ``mlb-{games source}-{target}
 
 Champions are kept per source of games (``demo``, ``retrosheet``; see
 ``Snapshot.games_source``): a model of the synthetic season is never the champion that
-real games are scored with, and importing more seasons does not start a new registry."""
+real games are scored with, and importing more seasons does not start a new registry.
+
+Over ~300 lines on purpose: every MLflow call of the project: runs, champions and
+artifact checks share the registry's names, tags and recovery; splitting it into a
+package is still to do.
+"""
 
 import contextlib
 import hashlib

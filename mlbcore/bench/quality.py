@@ -19,6 +19,8 @@ the regularised linear model, the base rate and SBR's close; the model minus eac
 its paired date-block 95 % interval, and the words "better" / "worse" / "no clear
 difference" from the interval only. The market-free part of each model (what scores a
 game the market did not price) is scored on every game too.
+
+Over ~300 lines on purpose: the walk, its baselines and its report are one benchmark.
 """
 
 import os

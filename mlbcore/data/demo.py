@@ -33,6 +33,9 @@ What is modelled, and why:
 * **Players.** Lineups, team pitching lines and the prior season's platoon splits come from
   :mod:`mlbcore.data.demo_players`, on a random stream of their own (``[seed, 1]``), so the
   tables above are the same numbers with them as without them.
+
+Over ~300 lines on purpose: one generator of one season, whose parts share its random
+state.
 """
 
 from pathlib import Path

@@ -21,6 +21,8 @@ What is modelled, and why:
 
 Drawn from their own random stream, so the games, lines and betting splits of a seed are
 the same with these tables as without them.
+
+Over ~300 lines on purpose: the demo's player tables, generated together.
 """
 
 import numpy as np

@@ -5,6 +5,8 @@ every load, so a damaged or hand-edited snapshot is refused) and a content hash 
 data itself (the *data version* logged with every model). The content hash is taken
 over a canonical CSV rendering of each table in its sort order, so it does not change
 when a Parquet writer encodes the same data differently.
+
+Over ~300 lines on purpose: a snapshot's files, manifest and checks belong together.
 """
 
 import hashlib

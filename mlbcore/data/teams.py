@@ -27,6 +27,8 @@ Time zones: :data:`PARK_TIME_ZONES` covers every Retrosheet park id in the 2010-
 logs (including neutral sites: San Juan, Tokyo, Sydney, Fort Bragg) and the parks of
 2017-2025 we know; :func:`park_time_zone` falls back to the home team's zone for any other
 park, which is right for every temporary home of a US team.
+
+Over ~300 lines on purpose: most of it is the table of team names by source and era.
 """
 
 from collections.abc import Callable

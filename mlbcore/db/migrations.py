@@ -8,6 +8,8 @@ says to run `mlb db migrate` rather than altering a shared database on its own.
 
 The lifecycle tables also live in the embedded SQLite state store: their migrations carry
 a SQLite form, which that store applies from this same list (``migrate_sqlite``).
+
+Over ~300 lines on purpose: most of it is the migrations' SQL, in both dialects.
 """
 
 import sqlite3

@@ -12,6 +12,8 @@ first, once, under a lock:
   store and renamed onto it, so a process killed meanwhile leaves the store as it was. A
   half-migrated store left by an older version is rebuilt when it holds nothing, and
   refused with one line when it holds runs.
+
+Over ~300 lines on purpose: the store's set-up, repair and relinking share its lock.
 """
 
 import fcntl

@@ -5,7 +5,11 @@ as an evaluation run.
 The baselines (the market, the recalibrated market, a regularised logistic or linear
 model, the base rate) are fitted on the model's own training games: the labelled games of
 the training window its run logged whose results were known when its training data ended
-(``trained_as_of_utc``), never on a game the evaluation scores."""
+(``trained_as_of_utc``), never on a game the evaluation scores.
+
+Over ~300 lines on purpose: scoring, the baselines and the evaluation run's logging
+share the scored frame.
+"""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta

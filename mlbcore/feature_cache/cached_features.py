@@ -6,6 +6,9 @@ know at its cutoff (``knowledge``). Only the misses are computed, by ``build_fea
 on the history they need (``knowledge.history_for``), and written back. What comes out
 equals ``build_features`` on the whole snapshot (the wanted games' rows, in its order),
 whatever was cached. Redis down, or junk in it, is a warning and the computed rows.
+
+Over ~300 lines on purpose: the season, slate and warm reads share one read-through
+path.
 """
 
 from dataclasses import dataclass

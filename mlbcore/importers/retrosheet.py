@@ -18,6 +18,8 @@ A line is malformed (named, skipped) when it has the wrong number of fields or a
 no game can have: a date of no season, a negative score, a length beyond 240 outs. A
 file none of whose lines is a game is refused, as are empty, binary and cut-off files
 (see ``source_files``).
+
+Over ~300 lines on purpose: one file format, its validation and its report.
 """
 
 import csv

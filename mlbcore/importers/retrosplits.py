@@ -12,6 +12,8 @@ right before one.
 A teams file lists a game once per Retrosheet account of it (event file, deduced event
 file, box score). One line per team and game is kept: the event file's (play by play, so
 it has pitch counts and batters faced), else the deduced file's, else the box score's.
+
+Over ~300 lines on purpose: three file formats behind one validation path.
 """
 
 import dataclasses

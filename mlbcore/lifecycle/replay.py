@@ -12,6 +12,8 @@ Three policies run on the same games: the configured policy; "never" (the first 
 all season); "daily" (a challenger every check day that always replaces the champion).
 The headline compares them, and each with the market, on the same games with a paired
 date-block bootstrap interval: a verdict comes from the interval, not the point estimate.
+
+Over ~300 lines on purpose: the day loop and its three policies share a season's state.
 """
 
 import time

@@ -3,7 +3,11 @@
 schedule and results features (``TargetModel``). Time-series CV with early stopping on
 each fold's held-out dates picks each part's rounds (the market part's may be 0: the
 market itself), a final fit on the whole training part, and an honest test on the last
-dates of the window beside the market's and the base rate's predictions."""
+dates of the window beside the market's and the base rate's predictions.
+
+Over ~300 lines on purpose: one target's fit (CV, refit, intervals, comparisons) reads
+as one procedure.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
