@@ -15,6 +15,7 @@ traceback of an uncaught exception.
 import logging
 import re
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Callable
@@ -116,6 +117,8 @@ def mask_every_output() -> None:
         warnings.formatwarning = _masking_warnings(warnings.formatwarning)
     if sys.excepthook is sys.__excepthook__:  # a debugger's or an IDE's hook stays
         sys.excepthook = print_masked_traceback
+    if threading.excepthook is threading.__excepthook__:  # a job's heartbeat, a worker
+        threading.excepthook = _print_masked_thread_traceback
 
 
 def print_masked_traceback(
@@ -124,6 +127,15 @@ def print_masked_traceback(
     """Python's report of an uncaught exception, with every password masked: drivers and
     MLflow put the URL they were given in their errors."""
     sys.stderr.write(masked_message("".join(traceback.format_exception(kind, error, trace))))
+
+
+def _print_masked_thread_traceback(args: threading.ExceptHookArgs) -> None:
+    """Python's report of an exception uncaught in a thread, masked like the main one's."""
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    sys.stderr.write(f"Exception in thread {name}:\n")
+    print_masked_traceback(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
 
 
 def _masking_records(factory: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:

@@ -120,9 +120,10 @@ def test_a_notebook_shows_an_error_without_its_password():
 
 # What a library writes, through each way it reaches the terminal: MLflow's own handler
 # (added when mlflow is imported, after the masking), the root's handler, logging's last
-# resort (a logger with no handler), a logged exception, a warning, an uncaught exception.
+# resort (a logger with no handler), a logged exception, a warning, an exception uncaught
+# in a thread, and one uncaught in the main thread.
 LIBRARY_OUTPUT = """
-import logging, sys, warnings
+import logging, sys, threading, warnings
 from mlbcore.masking import mask_every_output
 if sys.argv[1] == "masked":
     mask_every_output()
@@ -139,6 +140,11 @@ except ConnectionError:
 logging.basicConfig(format="root: %(message)s")
 logging.getLogger("psycopg").warning("conninfo host=h password=secret dbname=d")
 warnings.warn(f"retrying {url}", RuntimeWarning, stacklevel=1)
+def beat():
+    raise OSError(f"heartbeat to {url} lost")
+worker = threading.Thread(target=beat)
+worker.start()
+worker.join()
 raise RuntimeError(f"API request to http://u:secret@h/api failed")
 """
 
@@ -156,7 +162,7 @@ def test_every_log_record_warning_and_traceback_is_masked(mode):
         "engine for postgresql://root:", "no connection to postgresql://root:",
         "migrating postgresql://root:", "ConnectionError: cannot reach postgresql://root:",
         "lost redis://:", "root: conninfo host=h password=", "RuntimeWarning: retrying",
-        "RuntimeError: API request to http://u:",
+        "RuntimeError: API request to http://u:", "OSError: heartbeat to postgresql://root:",
     ]  # fmt: skip
     assert all(line in text for line in shown), text  # every channel wrote its line
     if mode == "plain":  # without the masking each of them shows the password
