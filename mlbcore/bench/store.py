@@ -26,7 +26,7 @@ from mlbcore.feature_cache.cached_features import (
     slate_features_cached,
 )
 from mlbcore.feature_cache.knowledge import RESULT_COLUMNS
-from mlbcore.feature_cache.store import QUALITY, CacheStats, FeatureCache
+from mlbcore.feature_cache.store import QUALITY, CacheStats, FeatureCache, reachable_cache
 from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.masking import masked
@@ -56,23 +56,15 @@ def _timed(work: Callable[[], Result]) -> tuple[Result, float]:
 
 def _reachable_cache(redis_url: str) -> FeatureCache:
     """The bench's cache (its own key prefix and a throw-away signing key), answering a
-    PING; ``MlbError`` for a URL that is not Redis's, ``BackendError`` when the server
-    does not answer. Checked before the minutes of feature building, not after."""
-    where = masked(redis_url)
-    try:
-        cache = FeatureCache(redis_url, "bench", secrets.token_bytes(32), prefix=BENCH_PREFIX)
-    except ValueError:
-        raise MlbError(
-            f"{where!r} is not a redis://, rediss:// or unix:// URL; pass --redis-url"
-        ) from None
-    try:
-        cache.client.ping()
-    except redis.RedisError as error:
-        raise BackendError(
-            f"Redis at {where} is not answering ({masked(str(error))}); start it or pass "
-            "--redis-url"
-        ) from None
-    return cache
+    PING; checked before the minutes of feature building, not after."""
+    return reachable_cache(
+        redis_url,
+        "bench",
+        secrets.token_bytes(32),
+        named="",
+        fix="pass --redis-url",
+        prefix=BENCH_PREFIX,
+    )
 
 
 def before_results_from(snapshot: Snapshot, day: date) -> Snapshot:

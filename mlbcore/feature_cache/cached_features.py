@@ -30,6 +30,7 @@ from mlbcore.feature_cache.store import (
     cache_secret,
     feature_namespace,
     feature_schema,
+    reachable_cache,
     rows_to_frame,
 )
 from mlbcore.features.build import build_features
@@ -202,46 +203,43 @@ def slate_features(
     need."""
     stats = stats if stats is not None else CacheStats()
     lineups = settings.features.lineups
-    if settings.redis_url and settings.training.use_cached_features:
-        try:
-            secret = cache_secret(settings)
-        except CacheKeyUnavailable as error:
-            stats.warnings.append(f"feature cache off: {error}")
-        else:
-            return slate_features_cached(
-                snapshot,
-                day,
-                settings.ml_cutoff_minutes,
-                settings.market_book,
-                settings.redis_url,
-                settings.feature_cache_ttl_seconds,
-                stats,
-                secret=secret,
-                lineups=lineups,
-            )
+    secret = _configured_secret(settings, stats)
+    if settings.redis_url and secret is not None:
+        return slate_features_cached(
+            snapshot,
+            day,
+            settings.ml_cutoff_minutes,
+            settings.market_book,
+            settings.redis_url,
+            settings.feature_cache_ttl_seconds,
+            stats,
+            secret=secret,
+            lineups=lineups,
+        )
     games = keyed_games(snapshot, settings.ml_cutoff_minutes, lineups, day).drop("knowledge")
     return features_of(snapshot, games, settings.ml_cutoff_minutes, settings.market_book, lineups)
+
+
+def _configured_secret(settings: Settings, stats: CacheStats) -> bytes | None:
+    """The signing key when ``settings`` turn the cache on (``REDIS_URL`` set and
+    ``use_cached_features``); None when they don't, or, with a warning in ``stats``,
+    when no key can be had."""
+    if not (settings.redis_url and settings.training.use_cached_features):
+        return None
+    try:
+        return cache_secret(settings)
+    except CacheKeyUnavailable as error:
+        stats.warnings.append(f"feature cache off: {error}")
+        return None
 
 
 def cache_to_warm(settings: Settings) -> bytes:
     """The signing key of the cache ``settings`` name, once its Redis answers: checked
     before a warming job loads any data. Raises ``MlbError`` without a usable
     ``REDIS_URL`` or signing key, ``BackendError`` when Redis does not answer."""
-    import redis
-
     if not settings.redis_url:
         raise MlbError("REDIS_URL is unset, so there is no feature cache to warm; set it")
-    where = masked(settings.redis_url)
-    try:
-        FeatureCache(settings.redis_url, "-", b"-").client.ping()
-    except ValueError:
-        raise MlbError(
-            f"REDIS_URL {where!r} is not a redis://, rediss:// or unix:// URL; fix it"
-        ) from None
-    except redis.RedisError as error:
-        raise BackendError(
-            f"Redis at {where} is not answering ({masked(str(error))}); start it or fix REDIS_URL"
-        ) from None
+    reachable_cache(settings.redis_url, "-", b"-", named="REDIS_URL ", fix="fix REDIS_URL")
     try:
         return cache_secret(settings)
     except CacheKeyUnavailable as error:
@@ -281,22 +279,18 @@ def features_for(
     warning."""
     lineups = settings.features.lineups
     stats = stats if stats is not None else CacheStats()
-    if settings.redis_url and settings.training.use_cached_features:
-        try:
-            secret = cache_secret(settings)
-        except CacheKeyUnavailable as error:
-            stats.warnings.append(f"feature cache off: {error}")
-        else:
-            return build_features_cached(
-                snapshot,
-                settings.ml_cutoff_minutes,
-                settings.market_book,
-                settings.redis_url,
-                settings.feature_cache_ttl_seconds,
-                stats,
-                secret=secret,
-                lineups=lineups,
-            )
+    secret = _configured_secret(settings, stats)
+    if settings.redis_url and secret is not None:
+        return build_features_cached(
+            snapshot,
+            settings.ml_cutoff_minutes,
+            settings.market_book,
+            settings.redis_url,
+            settings.feature_cache_ttl_seconds,
+            stats,
+            secret=secret,
+            lineups=lineups,
+        )
     return build_features(
         snapshot, settings.ml_cutoff_minutes, settings.market_book, lineups=lineups
     )

@@ -34,6 +34,7 @@ import numpy as np
 import polars as pl
 
 from mlbcore.data.schema import GAMES, UTC
+from mlbcore.errors import BackendError, MlbError
 from mlbcore.features.build import GAME_COLUMNS
 from mlbcore.features.registry import (
     FEATURE_NAMES,
@@ -42,6 +43,7 @@ from mlbcore.features.registry import (
     QUALITY_MARKERS,
     SOURCES,
 )
+from mlbcore.masking import masked
 from mlbcore.settings import MIN_CACHE_KEY_CHARS, Settings
 
 if TYPE_CHECKING:
@@ -295,6 +297,31 @@ class FeatureCache:
         for key, value in zip(keys, pack_rows(frame, keys, self.secret), strict=True):
             pipe.set(key, value, ex=self.ttl_seconds)
         pipe.execute()
+
+
+def reachable_cache(
+    url: str, namespace: str, secret: bytes, *, named: str, fix: str, prefix: str = "mlb:features"
+) -> FeatureCache:
+    """A cache at ``url`` whose Redis answered a PING, checked before any work. Otherwise
+    one line: ``MlbError`` for a URL that is not Redis's, ``BackendError`` when the server
+    does not answer. ``named`` says where the URL came from (``"REDIS_URL "`` or ``""``),
+    ``fix`` what to do about it."""
+    import redis
+
+    where = masked(url)
+    try:
+        cache = FeatureCache(url, namespace, secret, prefix=prefix)
+    except ValueError:  # redis-py's word for a URL it cannot read
+        raise MlbError(
+            f"{named}{where!r} is not a redis://, rediss:// or unix:// URL; {fix}"
+        ) from None
+    try:
+        cache.client.ping()
+    except redis.RedisError as error:
+        raise BackendError(
+            f"Redis at {where} is not answering ({masked(str(error))}); start it or {fix}"
+        ) from None
+    return cache
 
 
 def rows_to_frame(games: pl.DataFrame, rows: list[list[Any]], schema: pl.Schema) -> pl.DataFrame:
