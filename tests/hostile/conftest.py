@@ -1,8 +1,10 @@
 """Fixtures the hostile cases share."""
 
 import shutil
+import uuid
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 
 from hostile.clusters import PrivateCluster
@@ -18,3 +20,15 @@ def private_cluster() -> Iterator[PrivateCluster]:
     finally:
         cluster.stop("immediate", check=False)
         shutil.rmtree(cluster.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def mlflow_database() -> Iterator[str]:
+    """A PostgreSQL database of the test's own (on the machine's server) for an MLflow
+    store; dropped after it."""
+    name = f"mlflow_hostile_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect("postgresql://root@127.0.0.1:5432/test", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield name
+    with psycopg.connect("postgresql://root@127.0.0.1:5432/test", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

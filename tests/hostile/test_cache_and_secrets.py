@@ -223,17 +223,6 @@ def test_a_short_feature_cache_key_is_refused_without_echoing_it(tmp_path):
     assert "hunter2" not in outcome.stdout + outcome.stderr
 
 
-@pytest.fixture
-def mlflow_database() -> Iterator[str]:
-    """A PostgreSQL database of the test's own for an MLflow store."""
-    name = f"mlflow_secrets_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(f"postgresql://root@{PG}", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield name
-    with psycopg.connect(f"postgresql://root@{PG}", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def _rows_holding(database: str, text: str) -> list[str]:
     """Every table of ``database`` whose rows, as text, hold ``text``."""
     with psycopg.connect(f"postgresql://root@127.0.0.1:5432/{database}") as conn:

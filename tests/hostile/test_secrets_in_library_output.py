@@ -11,10 +11,8 @@ import contextlib
 import http.server
 import socket
 import threading
-import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from servers import own_redis, refused_port
 
@@ -99,17 +97,6 @@ def test_a_password_libpq_cannot_read_is_refused_without_echoing_it(tmp_path, ca
     outcome = run_mlb(args, tmp_path / "state", env=WARNINGS_SHOWN | env)
     assert_one_clear_line(outcome, BAD_INPUT, mentions="percent-encoded")
     _output(outcome)
-
-
-@pytest.fixture
-def mlflow_database() -> Iterator[str]:
-    """A PostgreSQL database of the test's own for an MLflow store."""
-    name = f"mlflow_logs_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(f"postgresql://root@{PG}/test", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield name
-    with psycopg.connect(f"postgresql://root@{PG}/test", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_mlflow_creating_its_tables_in_postgresql_shows_no_password(tmp_path, mlflow_database):
