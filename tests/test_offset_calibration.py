@@ -9,6 +9,8 @@ from mlbcore.errors import MlbError
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.settings import load_settings
 from mlbcore.targets import Target
+from mlbcore.training.boosting import PartInputs, lightgbm_params, recalibrates_offset
+from mlbcore.training.cross_validation import cross_validated_fit, fit_target_model
 from mlbcore.training.market_offset import (
     BINARY,
     IDENTITY,
@@ -19,13 +21,6 @@ from mlbcore.training.market_offset import (
     market_offset,
 )
 from mlbcore.training.target_model import TargetModel
-from mlbcore.training.trainer import (
-    _Inputs,
-    cross_validated_fit,
-    fit_target_model,
-    lightgbm_params,
-    recalibrates_offset,
-)
 
 RNG_SEED = 7
 
@@ -84,7 +79,7 @@ def test_the_folds_choose_the_recalibration_only_where_it_scores_better():
     shaded, honest = _frame(150, 0.5), _frame(150, 1.0)
     chosen = {}
     for name, frame in (("shaded", shaded), ("honest", honest)):
-        inputs = _Inputs.of(target, frame, REGRESSION, FEATURE_NAMES, use_market=True)
+        inputs = PartInputs.of(target, frame, REGRESSION, FEATURE_NAMES, use_market=True)
         dates = frame["date"]
         chosen[name] = recalibrates_offset(REGRESSION, inputs, dates, training, "cv")
         # Configuration overrides the folds either way.
@@ -100,14 +95,14 @@ def test_the_folds_judge_the_priced_dates_even_when_the_window_is_mostly_unprice
     frame = _frame(750, 0.5).with_columns(
         market_total=pl.when(pl.int_range(pl.len()) >= 600 * 12).then(pl.col("market_total"))
     )
-    inputs = _Inputs.of(
+    inputs = PartInputs.of(
         Target.RUN_TOTAL_REGRESSION, frame, REGRESSION, FEATURE_NAMES, use_market=True
     )
     assert recalibrates_offset(REGRESSION, inputs, frame["date"], training, "cv") is True
     few = frame.with_columns(
         market_total=pl.when(pl.int_range(pl.len()) >= 746 * 12).then(pl.col("market_total"))
     )
-    few_inputs = _Inputs.of(
+    few_inputs = PartInputs.of(
         Target.RUN_TOTAL_REGRESSION, few, REGRESSION, FEATURE_NAMES, use_market=True
     )
     assert recalibrates_offset(REGRESSION, few_inputs, few["date"], training, "cv") is False

@@ -11,18 +11,14 @@ from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_NAMES, FEATURES, MARKET_FREE_FEATURES
 from mlbcore.settings import PromotionGateConfig, load_settings
 from mlbcore.targets import Target
+from mlbcore.training.boosting import lightgbm_params, stopping_loss
 from mlbcore.training.bootstrap import Interval
+from mlbcore.training.cross_validation import cross_validated_fit, fit_target_model
 from mlbcore.training.gate import GateScores, gate_failures
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.market_line import market_line
 from mlbcore.training.market_offset import OFFSET_SOURCE, link, market_offset
 from mlbcore.training.target_model import MARKET, MARKET_FREE, TargetModel, feature_matrix
-from mlbcore.training.trainer import (
-    cross_validated_fit,
-    fit_target_model,
-    lightgbm_params,
-    stopping_loss,
-)
 from mlbcore.training.windows import chronological_split, in_window, resolve_window
 
 

@@ -56,9 +56,9 @@ from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training.as_of import as_of_training_window, training_set
 from mlbcore.training.baselines import BASELINE_NAMES, BASELINE_WORDS, fit_baselines
 from mlbcore.training.bootstrap import BETTER, WORSE, Interval, compare_frame
+from mlbcore.training.held_out import fit
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import score
-from mlbcore.training.trainer import fit
 
 SEASONS = (2014, 2015, 2016)
 FIRST_SEASON = 2010

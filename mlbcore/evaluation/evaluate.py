@@ -38,9 +38,8 @@ from mlbcore.training.baselines import (
 )
 from mlbcore.training.bootstrap import Interval, compare_frame
 from mlbcore.training.labels import labelled_games
-from mlbcore.training.metrics import primary_score, score
+from mlbcore.training.metrics import calibration_table, primary_score, score
 from mlbcore.training.target_model import TargetModel
-from mlbcore.training.trainer import calibration_table
 from mlbcore.training.windows import Window, coverage
 
 OUT_OF_SAMPLE, IN_SAMPLE = "out of sample", "in-sample"

@@ -24,10 +24,12 @@ from mlbcore.data.timing import UNKNOWN_END_KNOWN_AT
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.training.as_of import as_of_training_window, training_set
+from mlbcore.training.boosting import lightgbm_params
+from mlbcore.training.cross_validation import cross_validated_fit
 from mlbcore.training.gate import gate_failures
+from mlbcore.training.held_out import fit
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.target_model import TargetModel
-from mlbcore.training.trainer import cross_validated_fit, fit, lightgbm_params
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ import polars as pl
 from mlbcore.data.timing import result_known_at_utc
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
+from mlbcore.training.held_out import Challenger, fit_challenger
 from mlbcore.training.labels import labelled_games
-from mlbcore.training.trainer import Challenger, fit_challenger
 from mlbcore.training.windows import Window, as_of_window, in_window
 
 

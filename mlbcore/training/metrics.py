@@ -1,8 +1,10 @@
-"""Model metrics, all from scikit-learn."""
+"""Model metrics, all from scikit-learn, and the calibration table (predicted against
+observed by bin)."""
 
 import math
 
 import numpy as np
+import polars as pl
 import sklearn
 from sklearn import metrics
 
@@ -65,3 +67,25 @@ def primary_score(target: Target, y_true: np.ndarray, predicted: np.ndarray) -> 
         if target.is_binary:
             return float(metrics.log_loss(y_true, predicted, labels=[0, 1]))
         return float(metrics.root_mean_squared_error(y_true, predicted))
+
+
+def calibration_table(
+    target: Target, label: np.ndarray, predicted: np.ndarray, bins: int = 10
+) -> pl.DataFrame:
+    """Predicted versus observed by bin: probability deciles of width 0.1 for a binary
+    target, equal-count bins of the predicted total for the regression."""
+    frame = pl.DataFrame({"predicted": predicted, "observed": label})
+    if target.is_binary:
+        bin_expr = (pl.col("predicted") * bins).floor().clip(0, bins - 1).cast(pl.Int32)
+    else:
+        bin_expr = pl.col("predicted").rank("ordinal").sub(1).mul(bins).floordiv(pl.len())
+    return (
+        frame.with_columns(bin=bin_expr.cast(pl.Int32))
+        .group_by("bin")
+        .agg(
+            mean_predicted=pl.col("predicted").mean(),
+            mean_observed=pl.col("observed").mean(),
+            games=pl.len(),
+        )
+        .sort("bin")
+    )
