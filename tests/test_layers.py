@@ -124,3 +124,19 @@ def test_the_map_catches_an_upward_import():
     # The check itself can fail: training reaching up into tracking is caught.
     assert layer_of("mlbcore.tracking") > layer_of("mlbcore.training.as_of")
     assert layer_of("mlbcore.charts") < layer_of("mlbcore.evaluation.drift")
+
+
+LONG_MODULE_LINES = 300
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_a_long_module_says_at_its_top_why(module):
+    # A module is read in one sitting; one that grows past ~300 lines says why it stays whole.
+    path = MODULES[module]
+    if len(path.read_text().splitlines()) <= LONG_MODULE_LINES:
+        return
+    docstring = ast.get_docstring(ast.parse(path.read_text())) or ""
+    assert "over ~300 lines" in docstring.lower(), (
+        f"{module} has over {LONG_MODULE_LINES} lines: split it, or say at its top why not "
+        "(a docstring paragraph starting 'Over ~300 lines on purpose:')"
+    )
