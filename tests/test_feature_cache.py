@@ -30,16 +30,13 @@ from mlbcore.feature_cache.cached_features import (
     slate_features_cached,
 )
 from mlbcore.feature_cache.knowledge import RESULT_COLUMNS
-from mlbcore.feature_cache.store import (
+from mlbcore.feature_cache.rows import (
     FORMAT,
     IDENTITY,
     KEY_FILE,
     QUALITY,
-    STATS_KEY,
     TAG_BYTES,
     CacheKeyUnavailable,
-    CacheStats,
-    cache_counters,
     cache_secret,
     feature_schema,
     pack_rows,
@@ -47,6 +44,7 @@ from mlbcore.feature_cache.store import (
     signed,
     unpack_rows,
 )
+from mlbcore.feature_cache.store import STATS_KEY, CacheStats, cache_counters
 from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_NAMES, LISTED_STARTERS, QUALITY_MARKERS, SOURCES
 from mlbcore.settings import load_settings
@@ -296,7 +294,7 @@ def test_no_usable_key_turns_the_cache_off_with_a_warning(demo_snapshot, tmp_pat
 def test_processes_racing_for_the_first_key_all_get_the_same_one(tmp_path):
     script = (
         "from mlbcore.settings import load_settings;"
-        "from mlbcore.feature_cache.store import cache_secret;"
+        "from mlbcore.feature_cache.rows import cache_secret;"
         "print(cache_secret(load_settings()).decode())"
     )
     env = dict(os.environ, MLB_STATE_DIR=str(tmp_path / "state"))

@@ -26,7 +26,8 @@ from mlbcore.feature_cache.cached_features import (
     slate_features_cached,
 )
 from mlbcore.feature_cache.knowledge import RESULT_COLUMNS
-from mlbcore.feature_cache.store import QUALITY, CacheStats, FeatureCache, reachable_cache
+from mlbcore.feature_cache.rows import QUALITY
+from mlbcore.feature_cache.store import CacheStats, FeatureCache, reachable_cache
 from mlbcore.features.build import build_features
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.masking import masked

@@ -22,16 +22,18 @@ from mlbcore.data.source import load_data
 from mlbcore.data.timing import cutoff_utc
 from mlbcore.errors import BackendError, MlbError
 from mlbcore.feature_cache.knowledge import history_for, knowledge_hashes
+from mlbcore.feature_cache.rows import (
+    CacheKeyUnavailable,
+    cache_secret,
+    feature_schema,
+    rows_to_frame,
+)
 from mlbcore.feature_cache.store import (
     STATS_KEY,
-    CacheKeyUnavailable,
     CacheStats,
     FeatureCache,
-    cache_secret,
     feature_namespace,
-    feature_schema,
     reachable_cache,
-    rows_to_frame,
 )
 from mlbcore.features.build import build_features
 from mlbcore.masking import masked

@@ -30,14 +30,8 @@ from hostile.harness import (
 )
 from mlbcore.data.snapshot import load_snapshot
 from mlbcore.feature_cache.cached_features import keyed_games
-from mlbcore.feature_cache.store import (
-    FORMAT,
-    KEY_FILE,
-    STATS_KEY,
-    FeatureCache,
-    feature_namespace,
-    signed,
-)
+from mlbcore.feature_cache.rows import FORMAT, KEY_FILE, signed
+from mlbcore.feature_cache.store import STATS_KEY, FeatureCache, feature_namespace
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.settings import DEMO_SNAPSHOT
 

@@ -14,7 +14,7 @@ from servers import own_redis
 from hostile.harness import Outcome, run_mlb
 from hostile.test_cache_and_secrets import SMALL, _game_keys
 from mlbcore import notebook
-from mlbcore.feature_cache.store import FORMAT
+from mlbcore.feature_cache.rows import FORMAT
 from mlbcore.features.registry import FEATURE_NAMES
 
 REJECTED = (
