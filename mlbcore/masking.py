@@ -149,7 +149,8 @@ def _masking_records(factory: Callable[..., logging.LogRecord]) -> Callable[...,
             message = record.getMessage()
         except Exception:  # a bad format: logging reports it when the record is shown
             return record
-        record.msg, record.args = masked_message(message), ()
+        if masked_message(message) != message:
+            _mask_record_message(record, message)
         if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
             shown = "".join(traceback.format_exception(*record.exc_info))
             record.exc_text = masked_message(shown.removesuffix("\n"))
@@ -159,6 +160,24 @@ def _masking_records(factory: Callable[..., logging.LogRecord]) -> Callable[...,
 
     make.masks_secrets = True  # pyright: ignore[reportFunctionMemberAccess]  # marks it installed
     return make
+
+
+def _mask_record_message(record: logging.LogRecord, message: str) -> None:
+    """Mask ``record``'s message in place. Its arguments keep their shape where masking
+    them one by one is enough: formatters such as uvicorn's access log unpack them."""
+    args = record.args
+    if isinstance(args, tuple):
+        record.args = tuple(masked_message(a) if isinstance(a, str) else a for a in args)
+    elif isinstance(args, dict):
+        record.args = {k: masked_message(v) if isinstance(v, str) else v for k, v in args.items()}
+    if isinstance(record.msg, str):
+        record.msg = masked_message(record.msg)
+    try:
+        clean = masked_message(record.getMessage()) == record.getMessage()
+    except Exception:
+        clean = False
+    if not clean:  # the secret was in an argument that is not a string: render it masked
+        record.msg, record.args = masked_message(message), ()
 
 
 def _masking_warnings(formatwarning: Callable[..., str]) -> Callable[..., str]:

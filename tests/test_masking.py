@@ -1,12 +1,13 @@
 """One masking function for every form a password takes in a data location or a message."""
 
+import logging
 import os
 import subprocess
 import sys
 
 import pytest
 
-from mlbcore import notebook
+from mlbcore import masking, notebook
 from mlbcore.db.connection import masked as masked_in_db
 from mlbcore.errors import MlbError
 from mlbcore.masking import masked
@@ -170,3 +171,27 @@ def test_every_log_record_warning_and_traceback_is_masked(mode):
     else:
         assert "secret" not in text, text
         assert text.count("***") >= len(shown), text
+
+
+def test_a_masked_record_keeps_the_arguments_its_formatter_unpacks(capsys):
+    # uvicorn's access log unpacks a record's five arguments in its formatter: a record
+    # flattened to a message with no arguments broke every request's log line.
+    class AccessFormatter(logging.Formatter):
+        def formatMessage(self, record):  # logging's name
+            client, method, path, _version, status = record.args
+            return f"{client} {method} {path} {status}"
+
+    masking.mask_every_output()
+    handler = logging.StreamHandler()
+    handler.setFormatter(AccessFormatter())
+    access = logging.getLogger("test.access")
+    access.addHandler(handler)
+    try:
+        for path in ("/slate", "/x?db=postgresql://root:secret@h/d"):
+            access.warning('%s - "%s %s HTTP/%s" %d', "127.0.0.1", "GET", path, "1.1", 200)
+    finally:
+        access.removeHandler(handler)
+    err = capsys.readouterr().err
+    assert "127.0.0.1 GET /slate 200" in err
+    assert "127.0.0.1 GET /x?db=postgresql://root:***@h/d 200" in err
+    assert "secret" not in err and "Logging error" not in err
