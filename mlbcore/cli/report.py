@@ -1,10 +1,13 @@
-"""`mlb report`: a champion's self-contained HTML report.
+"""`mlb app`: the notebooks served as one web app; `mlb report`: a champion's
+self-contained HTML report.
 
 Each handler imports what its command needs when it runs, so `mlb --help` and the light
 commands start without the heavy libraries (a test checks which load)."""
 
 import argparse
 from pathlib import Path
+
+from mlbcore.errors import MlbError
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -27,6 +30,28 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _app(args: argparse.Namespace) -> int:
+    from mlbcore.notebook.server import serve
+
+    token = None
+    if args.token_password_file is not None:
+        try:
+            token = args.token_password_file.read_text().strip()
+        except OSError as error:
+            raise MlbError(
+                f"--token-password-file {args.token_password_file}: cannot read it "
+                f"({error.strerror}); give a readable file holding the password"
+            ) from None
+        if not token:
+            raise MlbError(f"--token-password-file {args.token_password_file} is empty")
+    where = (
+        "" if args.host in ("127.0.0.1", "localhost", "::1") else " (reachable off this machine)"
+    )
+    print(f"serving the app on http://{args.host}:{args.port}/{where}; Ctrl-C stops it", flush=True)
+    serve(args.host, args.port, token)
+    return 0
+
+
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add this group's commands to ``commands``."""
     report = commands.add_parser(
@@ -43,3 +68,18 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help="also show the window's games inside the champion's training data, labelled in-sample",
     )
     report.set_defaults(handler=_report)
+
+    app = commands.add_parser(
+        "app",
+        help="serve the notebooks as one web app: home at /, then /slate, /evaluate, /train, "
+        "/drift, /schedule, /replay",
+    )
+    app.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
+    app.add_argument("--port", type=int, default=2718, help="default 2718")
+    app.add_argument(
+        "--token-password-file",
+        type=Path,
+        metavar="FILE",
+        help="require this password (marimo's access token) to open the app",
+    )
+    app.set_defaults(handler=_app)
