@@ -187,8 +187,8 @@ def evaluation_defaults() -> tuple[LifecycleControls, date, date, str | None]:
             last,
             (
                 f"The {controls.target} champion was trained on data up to {trained_until}, the "
-                "data's last date: no game after its training is left to score. Train it as of an "
-                "earlier date (`mlb train --as-of`) or bring in newer games to evaluate it."
+                "data's last date: no game after its training is left to score. Train one as of an "
+                "earlier date on the Train page, or bring in newer games to evaluate it."
             ),
         )
     days = (last - trained_until).days

@@ -13,6 +13,7 @@ from typing import Any
 from mlbcore.errors import MlbError
 from mlbcore.masking import mask_every_output, masked, print_masked_traceback
 from mlbcore.notebook.controls import as_of_instant, now, script_mode
+from mlbcore.notebook.words import in_app_words
 from mlbcore.settings import load_settings
 from mlbcore.targets import Target, parse_targets
 
@@ -50,7 +51,7 @@ def run(job: Callable[..., Any], *args: Any, **kwargs: Any) -> Outcome:
     except MlbError as error:
         if script_mode():
             raise
-        return Outcome(error=masked(str(error)))
+        return Outcome(error=in_app_words(masked(str(error))))
 
 
 def train(
