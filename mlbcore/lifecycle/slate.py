@@ -174,7 +174,9 @@ def _slate_frame(
             price_b=pl.col(f"price_{b}"),
             prob=pl.col("model") if target.is_binary else pl.lit(None, pl.Float64),
             won_a=won_a.cast(pl.Int8),
-            push=(runs == pl.col("total_line")) if not target.is_binary else pl.lit(False),
+            push=(runs == pl.col("total_line")).fill_null(False)
+            if target is not Target.MONEYLINE_HOME_WIN
+            else pl.lit(False),
         )
     )
     priced = base.drop_nulls(["price_a", "price_b", "prob"])
@@ -246,7 +248,7 @@ def _for_people(frame: pl.DataFrame, target: Target, bankroll: float) -> pl.Data
         pl.when(bet).then(stake).alias("stake"),
         pl.col("model_version"),
         pl.col("scored_by"),
-        _result(target).alias("result"),
+        _result(target, home, away).alias("result"),
         pl.when(settled)
         .then(pl.when(pl.col("push")).then(0.0).otherwise(stake * pl.col("flat_profit")))
         .alias("profit"),
@@ -254,13 +256,14 @@ def _for_people(frame: pl.DataFrame, target: Target, bankroll: float) -> pl.Data
     )
 
 
-def _result(target: Target) -> pl.Expr:
-    """The final score, and for totals the runs against the line; null before the end."""
-    score = pl.format("{}-{}", pl.col("away_score"), pl.col("home_score"))
+def _result(target: Target, home: pl.Expr, away: pl.Expr) -> pl.Expr:
+    """The winner and the score, and for totals the runs against the line; null before
+    the game is over."""
+    h, a = pl.col("home_score"), pl.col("away_score")
     if target is Target.MONEYLINE_HOME_WIN:
-        text = score
+        winner = pl.when(h > a).then(home).otherwise(away)
+        text = pl.format("{} {}-{}", winner, pl.max_horizontal(h, a), pl.min_horizontal(h, a))
     else:
-        runs = pl.col("home_score").cast(pl.Int32) + pl.col("away_score").cast(pl.Int32)
         side = (
             pl.when(pl.col("push"))
             .then(pl.lit("push"))
@@ -270,10 +273,8 @@ def _result(target: Target) -> pl.Expr:
             .then(pl.lit("Under"))
             .otherwise(pl.lit("no line"))
         )
-        text = pl.format("{} ({} runs, {})", score, runs, side)
-    return pl.when(pl.col("home_score").is_not_null() & pl.col("away_score").is_not_null()).then(
-        text
-    )
+        text = pl.format("{} runs, {}", h.cast(pl.Int32) + a.cast(pl.Int32), side)
+    return pl.when(h.is_not_null() & a.is_not_null()).then(text)
 
 
 def slate_totals(frame: pl.DataFrame) -> SlateTotals:
