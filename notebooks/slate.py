@@ -93,6 +93,10 @@ def games(mo, people_table, result):
                 people_table(result),
                 selection=None,
                 pagination=False,
+                show_column_summaries=False,
+                show_data_types=False,
+                show_download=False,
+                freeze_columns_left=["game"],
                 label=f"{result.frame.height} games",
             ),
         ]
