@@ -170,3 +170,14 @@ def test_the_cli_prints_the_slate_for_people_and_writes_csv(champions, tmp_path,
         rows[0]
     )
     assert os.path.getsize(out) > 0
+
+
+def test_team_names_follow_renames_by_season():
+    from mlbcore.data.team_names import team_name
+
+    frame = pl.DataFrame({"team": ["CLE", "CLE", "MIA", "OAK", "XYZ"]})
+    seasons = pl.Series("season", [2016, 2022, 2011, 2025, 2016])
+    named = frame.with_columns(seasons).select(team_name(pl.col("team"), pl.col("season")))
+    assert named.to_series().to_list() == [
+        "Cleveland Indians", "Cleveland Guardians", "Florida Marlins", "Athletics", "XYZ",
+    ]  # fmt: skip
