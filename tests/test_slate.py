@@ -181,3 +181,26 @@ def test_team_names_follow_renames_by_season():
     assert named.to_series().to_list() == [
         "Cleveland Indians", "Cleveland Guardians", "Florida Marlins", "Athletics", "XYZ",
     ]  # fmt: skip
+
+
+def test_before_the_games_the_bets_are_staked_but_not_settled(champions, demo_snapshot):
+    day = date(2016, 9, 20)
+    unplayed = demo_snapshot.games.with_columns(
+        [
+            pl.when(pl.col("date") == day).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("home_score", "away_score", "game_end_utc")
+        ]
+    )
+    snapshot = Snapshot(
+        games=unplayed,
+        odds_lines=demo_snapshot.odds_lines,
+        betting_splits=demo_snapshot.betting_splits,
+        data_version="the day not played yet",
+        source="test",
+    )
+    result = slate(load_settings(), day, TARGET, 0.0, 500.0, snapshot=snapshot)
+    placed = result.frame.filter(pl.col("bet").is_not_null())
+    assert placed.height >= 2 and not result.past
+    assert result.frame["result"].is_null().all() and result.frame["profit"].is_null().all()
+    assert (result.totals.settled, result.totals.profit) == (0, 0.0)
+    assert result.totals.text().endswith("no result yet")
