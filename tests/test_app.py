@@ -320,6 +320,51 @@ def test_replay_walks_a_season_from_its_controls(app_env, browser, tmp_path):
         context.close()
 
 
+# How wide the page's content is: the page, marimo's own scrolling container and every
+# cell, each of which would scroll sideways if wider than the screen (a table that scrolls
+# inside itself clips its overflow, so it does not count).
+WIDEST_CONTENT = """() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth,
+    ...[...document.querySelectorAll('#App, #App *, .marimo-cell')]
+        .filter(e => getComputedStyle(e).overflowX !== 'visible' || e.matches('.marimo-cell'))
+        .map(e => e.scrollWidth))"""
+
+
+def test_slate_shows_a_past_dates_profit_and_fits_a_phone(app_env, browser, tmp_path, monkeypatch):
+    """The over/under slate of a past date with its bets' profit, as the library computes
+    it; then at 390 px wide the page does not scroll sideways (wide tables scroll inside)."""
+    from datetime import date
+
+    from mlbcore.lifecycle.slate import slate
+    from mlbcore.settings import load_settings
+    from mlbcore.targets import Target
+
+    monkeypatch.setenv("MLB_STATE_DIR", app_env["MLB_STATE_DIR"])
+    day, target = date(2016, 9, 20), Target.TOTAL_OVER_UNDER
+    expected = slate(load_settings(), day, target, 0.02, 1000.0).totals
+    assert expected.settled > 0
+    log = tmp_path / "slate.log"
+    args = ("--date", day.isoformat(), "--target", target.value)
+    with _serve(NOTEBOOKS / "slate.py", app_env, log, *args) as base:
+        context = _new_context(browser)
+        page = _open(context.new_page(), base, "", "controls")
+        totals = _cell(page, "totals")
+        _shows(totals, "profit", unless="No slate:")
+        _shows(totals, f"{expected.profit:+.2f}")
+        _shows(totals, f"{expected.yield_pct:+.1f} %")
+        games = _cell(page, "games")
+        _shows(games, "15 games")
+        _shows(games, "v1 market")
+        assert "unique:" not in _text(games)  # no column summaries or dtype labels
+        _shows(_cell(page, "download"), "Download the slate")
+        _finish(page, "slate", log)
+        page.set_viewport_size({"width": 390, "height": 844})
+        _until_true(page, "() => window.innerWidth === 390", None)
+        wide = page.evaluate(WIDEST_CONTENT)
+        assert wide <= 390, f"the page scrolls sideways at 390 px: {wide} px wide"
+        _finish(page, "slate-390", log)
+        context.close()
+
+
 def test_expected_failures_are_messages_not_tracebacks(app_env, browser, tmp_path):
     """No model yet: the home page says so and the evaluate notebook says what to do."""
     env = dict(app_env, MLB_STATE_DIR=str(tmp_path / "empty-state"))

@@ -121,7 +121,7 @@ def test_bad_input_is_one_line_exit_2_and_no_run(state_dir, capsys, args, messag
     assert _mlflow_runs(state_dir) == []
 
 
-@pytest.mark.parametrize("bench", ["train", "replay"])
+@pytest.mark.parametrize("bench", ["train", "replay", "slate"])
 def test_a_bench_of_no_runs_is_refused_in_one_line(state_dir, capsys, bench):
     assert main(["bench", bench, "--repeat", "0"]) == 2
     assert capsys.readouterr().err.strip() == "mlb: error: --repeat 0: give at least 1 run"

@@ -90,6 +90,22 @@ def test_lifecycle_notebooks_exit_non_zero_on_bad_input_or_no_models(state_dir):
     assert done.returncode != 0 and "no games in season 1999" in done.stderr
 
 
+def test_slate_notebook_runs_headless_says_what_it_found_and_writes_its_csv(state_dir, tmp_path):
+    from mlbcore.cli.main import main
+
+    assert main(["train", "--as-of", "2016-09-01", "--targets", "total_over_under"]) == 0
+    out = tmp_path / "slate.csv"
+    args = ("--date", "2016-09-20", "--target", "total_over_under", "--out", str(out))
+    done = _run("slate.py", *args)
+    assert done.returncode == 0, done.stderr
+    assert "total_over_under slate of 2016-09-20" in done.stdout
+    assert "day's totals: 15 games" in done.stdout and "profit" in done.stdout
+    assert len(out.read_text().splitlines()) == 1 + 15
+    done = _run("slate.py", "--date", "2016-12-25")
+    assert done.returncode != 0 and "no games on 2016-12-25" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_the_schedule_notebook_shows_status_schedules_and_history(state_dir):
     """Run as an app would be, in process: its cells' values are there to inspect."""
     import importlib.util

@@ -49,6 +49,16 @@ def _bench_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_slate(args: argparse.Namespace) -> int:
+    from mlbcore.bench.slate import bench_slate
+    from mlbcore.cli.arguments import parse_date
+    from mlbcore.targets import parse_targets
+
+    day = parse_date(args.date, "--date") if args.date else None
+    bench_slate(args.data, day, args.repeat, parse_targets([args.target])[0])
+    return 0
+
+
 def _bench_train(args: argparse.Namespace) -> int:
     from mlbcore.bench.train import bench_train
 
@@ -74,6 +84,22 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     bench_replay.add_argument("--repeat", type=int, default=3)
     bench_replay.add_argument("--data", default=None, metavar="PATH|URL")
     bench_replay.set_defaults(handler=_bench_replay)
+    bench_slate = benches.add_parser(
+        "slate", help="the slate of one date, first and after, and the home page's data"
+    )
+    bench_slate.add_argument("--data", default=None, metavar="PATH|URL")
+    bench_slate.add_argument(
+        "--date", metavar="YYYY-MM-DD", help="default: the data's latest date with games"
+    )
+    bench_slate.add_argument(
+        "--target",
+        default="moneyline_home_win",
+        metavar="T",
+        help="moneyline_home_win, total_over_under or run_total_regression "
+        "(default: moneyline_home_win)",
+    )
+    bench_slate.add_argument("--repeat", type=int, default=5, help="runs per step (default 5)")
+    bench_slate.set_defaults(handler=_bench_slate)
     bench_quality = benches.add_parser(
         "quality",
         help="walk-forward model quality on real 2014-2016 games, beside the market",

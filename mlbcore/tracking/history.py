@@ -93,10 +93,14 @@ def version_history(target: Target, source: str) -> list[VersionRecord]:
     return sorted(records, key=lambda r: -r.version)
 
 
-def champion_as_of(target: Target, source: str, as_of: datetime) -> Champion | None:
+def champion_as_of(
+    target: Target, source: str, as_of: datetime, history: list[VersionRecord] | None = None
+) -> Champion | None:
     """The champion in place at ``as_of`` (a UTC instant of the data's time; see the
-    module's words), or None when no champion had been trained by then."""
-    history = version_history(target, source)
+    module's words), or None when no champion had been trained by then. ``history`` is
+    ``version_history(target, source)`` when the caller has it (a slate asks for many
+    instants), else it is read."""
+    history = version_history(target, source) if history is None else history
     current = next((r for r in history if r.status == "champion"), None)
     if current is not None and current.champion.trained_as_of_utc <= as_of:
         return current.champion
