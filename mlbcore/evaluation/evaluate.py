@@ -268,8 +268,10 @@ def betting_frame(
         games.with_columns(cutoff_utc=pl.col("first_pitch_utc")), odds_lines, book
     )
     a, b = ("home", "away") if target is Target.MONEYLINE_HOME_WIN else ("over", "under")
+    # Teams and the total line ride along for the bets table people read.
+    shown = [c for c in ("season", "home_team", "away_team", "market_total") if c in scored.columns]
     return (
-        scored.select("game_id", "date", "first_pitch_utc", "prob", won_a=pl.col("label"))
+        scored.select("game_id", "date", "first_pitch_utc", *shown, "prob", won_a=pl.col("label"))
         .join(at_cutoff.select("game_id", price_a=f"price_{a}", price_b=f"price_{b}"), on="game_id")
         .join(at_close.select("game_id", close_a=f"price_{a}", close_b=f"price_{b}"), on="game_id")
         .drop_nulls(["price_a", "price_b"])
