@@ -106,11 +106,8 @@ def calibration_chart(
         .mark_line(strokeDash=[4, 4], color="gray")
         .encode(x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale))
     )
-    colour = alt.Color(
-        "source:N",
-        title=None,
-        scale=alt.Scale(domain=["model", "market"], range=["#1f77b4", "#ff7f0e"]),
-    )
+    # The same colours as the metrics-over-time chart (market, then model, by name).
+    colour = alt.Color("source:N", title=None, sort=["market", "model"])
     base = alt.Chart(curves.to_pandas()).encode(
         x=alt.X("mean_predicted:Q", title=f"mean predicted {unit}", scale=scale),
         y=alt.Y("mean_observed:Q", title=f"mean observed {unit}", scale=scale),

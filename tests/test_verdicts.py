@@ -56,6 +56,7 @@ def test_too_few_games_or_no_market_is_never_a_verdict():
     assert verdict_card(ML, _interval(-0.01, -0.02, -0.001, games=12), None).colour == "neutral"
     card = verdict_card(ML, None, None)
     assert card.colour == "neutral" and card.vs_market == "no market price on these games"
+    assert card.betting == "no bets: no market price to bet against"
 
 
 def test_a_card_shows_yield_as_a_percentage_and_bets_as_an_integer():

@@ -193,9 +193,11 @@ def vs_market_text(vs_market: Interval | None) -> str:
     )
 
 
-def betting_text(target: Target, numbers: BettingNumbers | None) -> str:
+def betting_text(target: Target, numbers: BettingNumbers | None, priced: bool = True) -> str:
     if not target.is_binary:
         return "not bet (run totals)"
+    if not priced:
+        return "no bets: no market price to bet against"
     if numbers is None or not numbers.bets:
         return "no bets: no edge cleared the threshold"
     return (
@@ -208,7 +210,7 @@ def betting_text(target: Target, numbers: BettingNumbers | None) -> str:
 
 def clv_text(numbers: BettingNumbers | None) -> str:
     if numbers is None or numbers.clv_mean is None or numbers.clv_mean != numbers.clv_mean:
-        return "CLV -"
+        return "CLV: no bets to measure it on"
     return f"CLV {percent(numbers.clv_mean, sign=True)} per bet"
 
 
@@ -227,7 +229,7 @@ def verdict_card(
         colour=card_colour(vs_market, warnings),
         verdict=market_verdict(vs_market),
         vs_market=vs_market_text(vs_market),
-        betting=betting_text(target, betting),
+        betting=betting_text(target, betting, priced=vs_market is not None),
         clv=clv_text(betting),
         health=health,
         detail=detail,
