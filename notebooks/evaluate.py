@@ -100,7 +100,7 @@ def summary(as_of, cards, days, evaluation_card, last_run, log_box, mo, target):
         ),
     )
     result = last_run.outcome.value
-    mo.vstack([shown, cards.verdict_cards([evaluation_card(result)])])
+    mo.vstack([shown, cards.verdict_cards([evaluation_card(result, last_run.health)])])
     return (result,)
 
 

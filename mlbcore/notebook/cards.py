@@ -92,6 +92,7 @@ class EvaluationRun:
     as_of: date
     log: bool
     outcome: Any  # jobs.Outcome: the Evaluation, or the one line saying why there is none
+    health: str | None = None  # the champion's health word as of the evaluation's as-of
     pressed_utc: datetime = field(default_factory=now)
 
     def parameters(self) -> str:

@@ -81,10 +81,17 @@ def evaluate(target: str, days: int, as_of: date, log: bool = True) -> Outcome:
 
 
 def evaluate_run(target: str, days: int, as_of: date, log: bool) -> Any:
-    """One press of Evaluate, with the controls it ran with (``cards.EvaluationRun``)."""
+    """One press of Evaluate, with the controls it ran with and the champion's health word
+    as of the same instant, for its card (``cards.EvaluationRun``)."""
+    from mlbcore.lifecycle.status import target_statuses
     from mlbcore.notebook.cards import EvaluationRun
 
-    return EvaluationRun(target, days, as_of, log, evaluate(target, days, as_of, log))
+    outcome = evaluate(target, days, as_of, log)
+    health = None
+    if outcome.value is not None:
+        statuses = target_statuses(load_settings(), outcome.value.as_of)
+        health = next(s.health for s in statuses if s.target == Target(target))
+    return EvaluationRun(target, days, as_of, log, outcome, health)
 
 
 def drift(target: str, days: int, as_of: date) -> Outcome:
