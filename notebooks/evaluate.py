@@ -62,7 +62,7 @@ def controls(control_defaults, first_date, last_date, mo, nb, nothing_to_score):
     log_box = mo.ui.checkbox(value=bool(control_defaults.log), label="Log to MLflow")
     evaluate_button = mo.ui.run_button(label="Evaluate", kind="success")
     mo.vstack(
-        [widgets.row(mo.hstack([log_box, evaluate_button], justify="start", wrap=True))]
+        [widgets.row(mo.hstack([log_box, evaluate_button], justify="start", align="center"))]
         + ([mo.callout(mo.md(nothing_to_score), kind="warn")] if nothing_to_score else [])
     )
     return as_of, days, evaluate_button, log_box, target
