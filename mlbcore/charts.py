@@ -78,19 +78,26 @@ def importance_chart(target: Target, importance: pl.DataFrame, top: int = 15) ->
 
 
 def calibration_chart(
-    target: Target, calibration: pl.DataFrame, games: str = "test games"
+    target: Target,
+    calibration: pl.DataFrame,
+    games: str = "test games",
+    market: pl.DataFrame | None = None,
 ) -> alt.TopLevelMixin:
-    """Predicted against observed by bin; the diagonal is perfect."""
+    """Predicted against observed by bin, the model's curve beside the market's own on its
+    priced games (``market``: the same table of the market's predictions), dots sized by
+    games; under it, how many games each bin holds. The diagonal is perfect."""
     binary = target.is_binary
-    data = calibration.to_pandas()
+    curves = calibration.with_columns(source=pl.lit("model"))
+    if market is not None and market.height:
+        curves = pl.concat([curves, market.with_columns(source=pl.lit("market"))])
     unit = "probability" if binary else "total runs"
     both = pl.col("mean_predicted", "mean_observed")
     lo, hi = (
         (0.0, 1.0)
         if binary
         else (
-            float(calibration.select(pl.min_horizontal(both.min())).item()) - 0.5,
-            float(calibration.select(pl.max_horizontal(both.max())).item()) + 0.5,
+            float(curves.select(pl.min_horizontal(both.min())).item()) - 0.5,
+            float(curves.select(pl.max_horizontal(both.max())).item()) + 0.5,
         )
     )
     scale = alt.Scale(domain=[lo, hi])
@@ -99,24 +106,41 @@ def calibration_chart(
         .mark_line(strokeDash=[4, 4], color="gray")
         .encode(x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale))
     )
-    base = alt.Chart(data).encode(
+    # The same colours as the metrics-over-time chart (market, then model, by name).
+    colour = alt.Color("source:N", title=None, sort=["market", "model"])
+    base = alt.Chart(curves.to_pandas()).encode(
         x=alt.X("mean_predicted:Q", title=f"mean predicted {unit}", scale=scale),
         y=alt.Y("mean_observed:Q", title=f"mean observed {unit}", scale=scale),
+        color=colour,
     )
     # Dots sized by games in the bin, joined by a plain line (a size encoding on the line
     # itself would set its stroke width and shrink the dots to specks).
     dots = base.mark_circle(opacity=0.85).encode(
         size=alt.Size("games:Q", scale=alt.Scale(range=[30, 400]), legend=None),
         tooltip=[
+            "source:N",
             "bin:Q",
             alt.Tooltip("mean_predicted:Q", format=".3f"),
             alt.Tooltip("mean_observed:Q", format=".3f"),
-            "games:Q",
+            alt.Tooltip("games:Q", title="games"),
         ],
     )
     points = base.mark_line(strokeWidth=1.5) + dots
     title = f"{target}: calibration on the {games}"
-    return (diagonal + points).properties(title=title, width=320, height=320)
+    curve = (diagonal + points).properties(title=title, width=320, height=320)
+    counts = (
+        alt.Chart(curves.to_pandas())
+        .mark_bar(opacity=0.7)
+        .encode(
+            x=alt.X("mean_predicted:Q", title=f"mean predicted {unit} of the bin", scale=scale),
+            y=alt.Y("games:Q", title="games in the bin"),
+            xOffset=alt.XOffset("source:N"),
+            color=colour,
+            tooltip=["source:N", "bin:Q", alt.Tooltip("games:Q", title="games")],
+        )
+        .properties(width=320, height=90)
+    )
+    return alt.vconcat(curve, counts).resolve_scale(color="shared")
 
 
 def _metric_title(target: Target) -> str:

@@ -9,8 +9,9 @@ def imports():
     import marimo as mo
 
     from mlbcore import notebook as nb
+    from mlbcore.notebook import cards
 
-    return mo, nb
+    return cards, mo, nb
 
 
 @app.cell
@@ -20,27 +21,48 @@ def header(mo):
 
     LightGBM models for the moneyline, the over/under and the run total, trained on
     what was known an hour before first pitch, tracked in MLflow and kept fresh by a
-    retraining policy. Start here: is everything up, and how is each model doing?
+    retraining policy. Start here: does each champion beat the market, and is it healthy?
     """)
     return
 
 
 @app.cell
-def overview(mo, nb):
+def overview(mo):
     refresh_button = mo.ui.run_button(label="Refresh")
-    home = nb.home_overview()
     refresh_button
-    return home, refresh_button
+    return (refresh_button,)
 
 
 @app.cell
-def backends(home, mo, refresh_button):
+def reading(mo, nb, refresh_button):
     refresh_button.value  # re-read on Refresh
+    home = nb.home_overview()
     mo.stop(
         home.error is not None,
         mo.callout(mo.md(f"**Cannot read the set-up:** {home.error}"), kind="danger"),
     )
     state = home.value
+    return (state,)
+
+
+@app.cell
+def models(cards, mo, state):
+    mo.stop(state["status"] is None, mo.md("*Model status needs the back ends below.*"))
+    mo.vstack(
+        [
+            mo.md(
+                "**Each target's champion**: its last out-of-sample evaluation against the "
+                "market (green only when the model clearly beats it) and its health word."
+            ),
+            cards.verdict_cards(state["cards"]),
+            cards.people_table(state["status"], label="Models"),
+        ]
+    )
+    return
+
+
+@app.cell
+def backends(cards, mo, state):
     mo.vstack(
         [
             mo.md("**Back ends** in use (data, MLflow store, feature cache)."),
@@ -53,35 +75,7 @@ def backends(home, mo, refresh_button):
             )
             if state["down"]
             else mo.md(""),
-            mo.ui.table(state["backends"], selection=None, label="Back ends"),
-        ]
-    )
-    return (state,)
-
-
-@app.cell
-def models(mo, state):
-    mo.stop(state["status"] is None, mo.md("*Model status needs the back ends above.*"))
-    kinds = {"healthy": "success", "stale": "warn", "degraded": "danger", "no_models": "neutral"}
-    cards = [
-        mo.callout(
-            mo.md(
-                f"**{row['target']}**\n\n# {row['health']}\n\n"
-                + (
-                    f"champion v{row['champion_version']}, {row['age']} old"
-                    if row["champion_version"] is not None
-                    else "no champion: run `mlb train`"
-                )
-            ),
-            kind=kinds.get(row["health"], "neutral"),
-        )
-        for row in state["status"].iter_rows(named=True)
-    ]
-    mo.vstack(
-        [
-            mo.md("**Each target's champion** and its health word, as of now."),
-            mo.hstack(cards, widths="equal"),
-            mo.ui.table(state["status"], selection=None, label="Models"),
+            cards.people_table(state["backends"], label="Back ends"),
         ]
     )
     return

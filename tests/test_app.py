@@ -227,6 +227,7 @@ def test_home_shows_back_ends_and_each_champions_health(served, page):
     _open(page, base, "home.py", "models")
     models = _cell(page, "models")
     _shows(models, "stale")
+    assert models.locator(".mlb-card").count() == 3  # a verdict card per target, first
     assert models.get_by_text("champion v1").count() == 3
     _shows(_cell(page, "backends"), "snapshot")
     page.get_by_role("button", name="Refresh").click()
@@ -243,7 +244,10 @@ def test_evaluate_scores_the_chosen_target(served, page):
     page.get_by_role("button", name="Evaluate").click()
     summary = _cell(page, "summary")
     _shows(summary, "mlb-demo-total_over_under", unless="No evaluation:")
-    _shows(summary, "games from")
+    assert summary.locator(".mlb-card").count() == 1  # the verdict first
+    _shows(summary, "from the market")
+    _shows(_cell(page, "metrics"), "games from")
+    _shows(_cell(page, "metrics"), "MLflow run not logged")  # the box is unticked
     baselines = _cell(page, "baselines")
     _shows(baselines, "fitted on the model's training games")
     _shows(baselines, "a regularised logistic model")
@@ -270,8 +274,71 @@ def test_evaluate_scores_the_chosen_target(served, page):
     )
     assert int(re.search(r"(\d+) game dates", _text(table)).group(1)) < every_day
     assert "bankroll" in _spec(page, "bankroll")
-    assert "calibration" in _spec(page, "calibration")
+    calibration = _spec(page, "calibration")
+    assert (
+        "calibration" in calibration
+        and "market" in calibration
+        and "games in the bin" in (calibration)
+    )
+    # Bets by team and side, not side a/b; no dtype labels.
+    bets = _text(_cell(page, "bankroll"))
+    assert " at " in bets and "price_a" not in bets and ("over " in bets or "under " in bets)
+    # A control changed: the last result stays, with what it ran with.
+    controls.locator("select").select_option("moneyline_home_win")
+    _shows(summary, "The controls have changed since")
+    _shows(summary, "mlb-demo-total_over_under")
+    assert "bankroll" in _spec(page, "bankroll")
     _finish(page, "evaluate", log)
+
+
+@pytest.fixture(scope="module")
+def constant_model_env(app_env, tmp_path_factory) -> dict[str, str]:
+    """A degenerate champion: the demo without prices (every game scored by the
+    market-free part) and leaves too big to split, so every prediction is the base rate."""
+    from mlbcore.data.snapshot import load_snapshot, write_snapshot
+    from mlbcore.settings import DEMO_SNAPSHOT
+
+    demo = load_snapshot(DEMO_SNAPSHOT)
+    data = tmp_path_factory.mktemp("no-prices") / "snapshot"
+    tables = {"games": demo.games, "odds_lines": demo.odds_lines.clear()}
+    write_snapshot(tables, data, "the demo without prices")
+    env = dict(app_env, MLB_DATA=str(data), MLB_STATE_DIR=str(tmp_path_factory.mktemp("flat")))
+    env["MODELS__MONEYLINE_HOME_WIN__MIN_DATA_IN_LEAF"] = "100000"
+    mlb = [sys.executable, "-m", "mlbcore.cli.main", "train", "--targets", "moneyline_home_win"]
+    subprocess.run([*mlb, "--as-of", "2016-09-01"], env=env, check=True, capture_output=True)
+    return env
+
+
+def test_evaluate_flags_a_degenerate_model_in_words(constant_model_env, browser, tmp_path):
+    log = tmp_path / "server.log"
+    with _serve(NOTEBOOKS / "evaluate.py", constant_model_env, log) as base:
+        context = _new_context(browser)
+        page = _open(context.new_page(), base, "", "controls")
+        page.get_by_role("button", name="Evaluate").click()
+        summary = _cell(page, "summary")
+        _shows(summary, "predictions nearly constant", unless="No evaluation:")
+        _shows(summary, "one calibration bin holds 100 % of the games")
+        assert summary.locator(".mlb-card [data-kind*='neutral']").count() == 1  # not green
+        _finish(page, "evaluate-degenerate", log)
+        context.close()
+
+
+def test_home_has_no_sideways_scroll_on_a_phone(served, browser):
+    base, log = served
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.set_default_timeout(FOREVER)
+    context.set_default_navigation_timeout(FOREVER)
+    page = _open(context.new_page(), base, "home.py", "models")
+    _shows(_cell(page, "models"), "champion v1")
+    cards = _cell(page, "models").locator(".mlb-card")
+    assert cards.count() == 3
+    boxes = [cards.nth(i).bounding_box() for i in range(3)]
+    assert all(box["x"] >= 0 and box["x"] + box["width"] <= 390 for box in boxes), boxes
+    assert boxes[1]["y"] > boxes[0]["y"]  # wrapped onto rows, not squeezed side by side
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= 390, f"the page is {wide} px wide at 390 px"
+    _finish(page, "home-390", log)
+    context.close()
 
 
 def test_drift_measures_and_gives_a_verdict(served, page):

@@ -67,7 +67,10 @@ def test_evaluate_logs_an_evaluation_run_linked_to_the_model(state_dir, capsys, 
     assert "log_loss" in out and "priced games: model" in out and "betting bets" in out
     # The market's comparison is printed once, among the baselines'.
     assert "model minus market on the" not in out and out.count("    vs the market: ") == 1
-    assert "warning" not in out  # these days were never in the model's training window
+    # These days were never in the model's training window: no in-sample warning. Its
+    # card flags what these light trees do: bet on most games.
+    assert "before the model's training data ended" not in out and "left out" not in out
+    assert "warning: bets on " in out and "% of the priced games" in out
     run_id = out.split("MLflow run ")[1].split()[0]
     settings = load_settings()
     mlflow.set_tracking_uri(settings.tracking_uri)

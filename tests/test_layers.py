@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "mlbcore.faults",
             "mlbcore.clock",
             "mlbcore.thresholds",
+            "mlbcore.formatting",
         ),
     ),
     ("data", ("mlbcore.data", "mlbcore.importers", "mlbcore.db")),

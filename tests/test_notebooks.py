@@ -70,6 +70,12 @@ def test_lifecycle_notebooks_run_headless_with_their_command_line_values(state_d
     for name in ("market", "recalibrated_market", "logistic", "base_rate"):
         assert f"eval_vs_{name}_log_loss_diff_ci_high" in evaluation.data.metrics, name
         assert evaluation.data.tags[f"verdict_vs_{name}"]
+    # Logged only when asked: `--log false` is the app's unticked checkbox.
+    done = _run("evaluate.py", "--target", "total_over_under", "--days", "20", "--log", "false")
+    assert done.returncode == 0, done.stderr
+    assert len(_experiment_runs("evaluation")) == 1
+    done = _run("home.py")  # its cards read that evaluation back
+    assert done.returncode == 0, done.stderr
 
     done = _run(
         "drift.py", "--target", "run_total_regression", "--days", "7", "--as-of", "2016-09-20"

@@ -51,11 +51,15 @@ def _evaluate(args: argparse.Namespace) -> int:
         args.data,
         args.model,
         include_in_sample=args.include_in_sample,
+        log=not args.no_log,
     )
+    from mlbcore.evaluation.evaluation_card import evaluation_card
+
+    print("\n".join(evaluation_card(result).lines()) + "\n")
     print(
         f"{target}  {result.model_uri} (trained as of {result.trained_as_of:%Y-%m-%d %H:%M} UTC)"
         f"  window {result.start_utc:%Y-%m-%d %H:%M} to {result.as_of:%Y-%m-%d %H:%M} UTC"
-        f"  MLflow run {result.run_id}"
+        f"  MLflow run {result.run_id or 'not logged (--no-log)'}"
     )
     for notice in result.notices:
         print(f"warning: {notice}")
@@ -207,6 +211,11 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         action="store_true",
         help="also score the window's games inside the model's training data, apart and "
         "labelled in-sample (never a result)",
+    )
+    evaluate.add_argument(
+        "--no-log",
+        action="store_true",
+        help="do not record the evaluation in MLflow (default: log it as an evaluation run)",
     )
     evaluate.set_defaults(handler=_evaluate)
 

@@ -478,3 +478,54 @@ def per_time_zone(
     for zone in zones.unique().to_list():
         out = pl.select(pl.when(zones == zone).then(convert(zone)).otherwise(out)).to_series()
     return out
+
+
+def _full_names() -> pl.DataFrame:
+    """Each team's name as people read it, by season: the first "name" alias of the team
+    valid in the season (``_NAMES`` lists the full name of each era first)."""
+    return pl.DataFrame(
+        {
+            "order": list(range(len(_NAMES))),
+            "team": [team for _, _, _, team in _NAMES],
+            "name": [alias for alias, _, _, _ in _NAMES],
+            "first_season": [first or FIRST_SEASON for _, first, _, _ in _NAMES],
+            "last_season": [last for _, _, last, _ in _NAMES],
+        },
+        schema_overrides={"first_season": pl.Int32, "last_season": pl.Int32},
+    )
+
+
+TEAM_FULL_NAMES: pl.DataFrame = _full_names()
+
+
+def team_names(frame: pl.DataFrame, columns: list[str], season_column: str) -> pl.DataFrame:
+    """Replace each named column's canonical team codes by the team's full name in that
+    row's season ("CIN" -> "Cincinnati Reds"); a code with no name is kept as it is.
+    Rows and their order are unchanged; one join per column, no loop over rows."""
+    _check_columns(frame, [*columns, season_column])
+    season = pl.col("__teams_season")
+    out = frame.with_columns(__teams_season=pl.col(season_column).cast(pl.Int32))
+    for column in columns:
+        keys = out.select(__teams_code=pl.col(column), __teams_season=season).unique()
+        named = (
+            keys.join(TEAM_FULL_NAMES, left_on="__teams_code", right_on="team")
+            .filter(
+                (season >= pl.col("first_season"))
+                & (pl.col("last_season").is_null() | (season <= pl.col("last_season")))
+            )
+            .sort("order")
+            .unique(["__teams_code", "__teams_season"], keep="first")
+            .select("__teams_code", "__teams_season", __teams_name=pl.col("name"))
+        )
+        out = (
+            out.join(
+                named,
+                left_on=[column, "__teams_season"],
+                right_on=["__teams_code", "__teams_season"],
+                how="left",
+                maintain_order="left",
+            )
+            .with_columns(pl.coalesce("__teams_name", column).alias(column))
+            .drop("__teams_name")
+        )
+    return out.drop("__teams_season")

@@ -24,6 +24,7 @@ from mlbcore.data.snapshot import Snapshot
 from mlbcore.data.timing import result_known_at_utc
 from mlbcore.errors import MlbError
 from mlbcore.evaluation.betting import BettingRules, BettingSummary, bets, betting_summary
+from mlbcore.evaluation.verdicts import DegenerateMeasures, degenerate_measures
 from mlbcore.feature_cache.cached_features import data_and_features
 from mlbcore.features.market import bet_prices
 from mlbcore.prediction import model_uri
@@ -64,6 +65,8 @@ class ScoredPart:
     # each baseline's metrics on those games; empty when the baselines were not fitted.
     vs_baselines: dict[str, Interval] = field(default_factory=dict)
     baseline_metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    # The market's own calibration on the priced games, beside the model's; None unpriced.
+    market_calibration: pl.DataFrame | None = None
 
     def games_by_part(self) -> dict[str, int]:
         """How many games each part of the model scored (market, market_free)."""
@@ -182,6 +185,10 @@ class Evaluation:
     notices: list[str] = field(default_factory=list)
     baselines: BaselineFit | None = None  # None: too few training games to fit them
     baselines_not_fitted: str = ""  # why, when they were not
+    # Games of the window that started before the model's training data ended: left out
+    # (or scored apart, in-sample); any at all and no verdict may be green.
+    games_before_training: int = 0
+    degenerate: DegenerateMeasures | None = None
 
     # The out-of-sample part's numbers, by the names readers use.
     @property
@@ -261,8 +268,10 @@ def betting_frame(
         games.with_columns(cutoff_utc=pl.col("first_pitch_utc")), odds_lines, book
     )
     a, b = ("home", "away") if target is Target.MONEYLINE_HOME_WIN else ("over", "under")
+    # Teams and the total line ride along for the bets table people read.
+    shown = [c for c in ("season", "home_team", "away_team", "market_total") if c in scored.columns]
     return (
-        scored.select("game_id", "date", "first_pitch_utc", "prob", won_a=pl.col("label"))
+        scored.select("game_id", "date", "first_pitch_utc", *shown, "prob", won_a=pl.col("label"))
         .join(at_cutoff.select("game_id", price_a=f"price_{a}", price_b=f"price_{b}"), on="game_id")
         .join(at_close.select("game_id", close_a=f"price_{a}", close_b=f"price_{b}"), on="game_id")
         .drop_nulls(["price_a", "price_b"])
@@ -289,7 +298,7 @@ def score_part(
     y = scored["label"].to_numpy()
     metrics = score(target, y, predicted) if scored.height else {}
     priced = scored.drop_nulls("market_prediction")
-    vs_market = None
+    vs_market, market_calibration = None, None
     if priced.height:
         y_priced = priced["label"].to_numpy()
         metrics |= {
@@ -301,6 +310,9 @@ def score_part(
             for k, v in score(target, y_priced, priced["market_prediction"].to_numpy()).items()
         }
         vs_market = compare_frame(PRIMARY_METRIC[target], priced, "prediction", "market_prediction")
+        market_calibration = calibration_table(
+            target, y_priced, priced["market_prediction"].to_numpy()
+        )
     calibration = calibration_table(target, y, predicted)
     vs_baselines: dict[str, Interval] = {}
     baseline_metrics: dict[str, dict[str, float]] = {}
@@ -312,7 +324,7 @@ def score_part(
             baseline_metrics[name] = score(target, both["label"].to_numpy(), both[name].to_numpy())
     return ScoredPart(
         label, scored.height, metrics, priced.height, vs_market, calibration, scored,
-        vs_baselines, baseline_metrics,
+        vs_baselines, baseline_metrics, market_calibration,
     )  # fmt: skip
 
 
@@ -393,10 +405,16 @@ def evaluate(
             betting_frame(target, with_prob, snapshot.odds_lines, settings.market_book), rules
         )
         summary = betting_summary(placed)
+    bet_count = placed.height if target.is_binary else None
+    degenerate = (
+        degenerate_measures(part.scored, part.calibration, bet_count) if part.games else None
+    )
     figures = {}
     if part.games:
         figures = {
-            "calibration": charts.calibration_chart(target, part.calibration, "window's games"),
+            "calibration": charts.calibration_chart(
+                target, part.calibration, "window's games", part.market_calibration
+            ),
             "metrics_over_time": charts.metrics_over_time_chart(
                 target, daily_metrics(target, part.scored)
             ),
@@ -420,6 +438,7 @@ def evaluate(
             figures,
             baseline_fit,
             baselines_not_fitted,
+            degenerate,
         )
     )
     return Evaluation(
@@ -436,6 +455,8 @@ def evaluate(
         notices=notices,
         baselines=baseline_fit,
         baselines_not_fitted=baselines_not_fitted,
+        games_before_training=seen.height,
+        degenerate=degenerate,
     )
 
 
@@ -443,7 +464,7 @@ def _log(
     settings: Settings, experiment_id: str, target: Target, uri: str, as_of: datetime, days: int,
     data_version: str, part: ScoredPart, in_sample: ScoredPart | None,
     betting: BettingSummary | None, figures: dict[str, Any], baseline_fit: BaselineFit | None,
-    baselines_not_fitted: str,
+    baselines_not_fitted: str, degenerate: DegenerateMeasures | None,
 ) -> str:  # fmt: skip
     """An evaluation run: eval_* are out-of-sample metrics only (the model minus each
     baseline as eval_vs_{name}_*, each baseline's own as eval_baseline_{name}_*); in-sample
@@ -502,6 +523,10 @@ def _log(
         if in_sample is not None:
             metrics |= {f"in_sample_{k}": v for k, v in in_sample.metrics.items()}
         metrics |= {f"betting_{k}": v for k, v in betting_metrics.items() if v == v}
+        if degenerate is not None:  # read back by the landing page's verdict cards
+            metrics |= {
+                f"eval_degenerate_{k}": v for k, v in degenerate.as_dict().items() if v == v
+            }
         mlflow.log_metrics(metrics)
         mlflow.log_dict({"calibration": part.calibration.to_dicts()}, "calibration.json")
         tracking.log_figures({name: charts.to_png(chart) for name, chart in figures.items()})

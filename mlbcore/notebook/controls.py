@@ -43,6 +43,14 @@ class LifecycleControls(BaseModel):
     as_of: date | None = None  # default: the data's last date
 
 
+class EvaluateControls(LifecycleControls):
+    """The evaluate notebook's controls: ``log`` records the evaluation in MLflow; unset,
+    it logs in a script run (as ``mlb evaluate`` does) and not in the app, where it is a
+    checkbox to tick."""
+
+    log: bool | None = None
+
+
 class ReplayControls(BaseModel):
     """The replay notebook's controls (policy values default to the settings')."""
 
@@ -159,7 +167,7 @@ def lifecycle_defaults() -> tuple[LifecycleControls, date, date]:
     return controls_from_command_line(LifecycleControls), *data_date_range()
 
 
-def evaluation_defaults() -> tuple[LifecycleControls, date, date, str | None]:
+def evaluation_defaults() -> tuple[EvaluateControls, date, date, str | None]:
     """The evaluate notebook's control defaults, the data's date range, and a note when
     there is nothing out of sample to score.
 
@@ -167,7 +175,9 @@ def evaluation_defaults() -> tuple[LifecycleControls, date, date, str | None]:
     champion's training data ended to the data's last date: an evaluation there is out of
     sample. When the champion was trained up to the last date there is no such window, and
     the note says so (evaluating would refuse)."""
-    controls = controls_from_command_line(LifecycleControls)
+    controls = controls_from_command_line(EvaluateControls)
+    if controls.log is None:
+        controls = controls.model_copy(update={"log": script_mode()})
     first, last = data_date_range()
     if {"days", "as_of"} & controls.model_fields_set:
         return controls, first, last, None

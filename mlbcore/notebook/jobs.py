@@ -71,12 +71,28 @@ def train(
     )
 
 
-def evaluate(target: str, days: int, as_of: date) -> Outcome:
+def evaluate(target: str, days: int, as_of: date, log: bool = True) -> Outcome:
     from mlbcore.evaluation.evaluate import evaluate as evaluate_champion
 
     return run(
-        lambda: evaluate_champion(load_settings(), Target(target), days, as_of_instant(as_of))
+        lambda: evaluate_champion(
+            load_settings(), Target(target), days, as_of_instant(as_of), log=log
+        )
     )
+
+
+def evaluate_run(target: str, days: int, as_of: date, log: bool) -> Any:
+    """One press of Evaluate, with the controls it ran with and the champion's health word
+    as of the same instant, for its card (``cards.EvaluationRun``)."""
+    from mlbcore.lifecycle.status import target_statuses
+    from mlbcore.notebook.cards import EvaluationRun
+
+    outcome = evaluate(target, days, as_of, log)
+    health = None
+    if outcome.value is not None:
+        statuses = target_statuses(load_settings(), outcome.value.as_of)
+        health = next(s.health for s in statuses if s.target == Target(target))
+    return EvaluationRun(target, days, as_of, log, outcome, health)
 
 
 def drift(target: str, days: int, as_of: date) -> Outcome:
@@ -132,16 +148,21 @@ def schedules_and_history(as_of: date | None) -> Outcome:
 
 
 def home_overview() -> Outcome:
-    """For the landing notebook: each back end's health and each target's status now."""
+    """For the landing notebook: each target's verdict card (champion health and its last
+    out-of-sample evaluation against the market), each back end's health and each
+    target's status now."""
     import polars as pl
 
     from mlbcore.health import backend_health
     from mlbcore.lifecycle.status import status_table, target_statuses
+    from mlbcore.notebook.cards import home_cards
 
     def job() -> dict[str, Any]:
         settings = load_settings()
         backends = backend_health(settings)
         down = [b.name for b in backends if b.configured and not b.up]
+        # Model status needs the MLflow store: skipped (and said so) when a back end is down.
+        statuses = None if down else target_statuses(settings, now())
         return {
             "backends": pl.DataFrame(
                 [
@@ -158,59 +179,8 @@ def home_overview() -> Outcome:
                 schema_overrides={"latency_ms": pl.Float64},
             ),
             "down": down,
-            # Model status needs the MLflow store: skipped (and said so) when a back end is down.
-            "status": None if down else status_table(target_statuses(settings, now())),
+            "status": None if statuses is None else status_table(statuses),
+            "cards": None if statuses is None else home_cards(statuses),
         }
 
     return run(job)
-
-
-def evaluation_summary(result: Any) -> tuple[str, list[dict[str, Any]]]:
-    """An evaluation as the notebook shows it: a headline and one row per number, each
-    labelled with the games it was measured on (in-sample ones apart, and saying so)."""
-    headline = (
-        f"`{result.model_uri}` (trained as of {result.trained_as_of:%Y-%m-%d %H:%M} UTC) "
-        f"out of sample on **{result.games} games** from {result.start_utc:%Y-%m-%d %H:%M} to "
-        f"{result.as_of:%Y-%m-%d %H:%M} UTC, {result.market_games} of them priced by the market; "
-        f"{result.out_of_sample.parts_text()}."
-    )
-    if result.vs_market is not None:
-        headline += (
-            f"\n\nModel minus market ({result.vs_market.metric}, same games): "
-            f"{result.vs_market.text().replace(result.vs_market.verdict, '')}"
-            f"**{result.vs_market.verdict}**"
-        )
-    rows = _metric_rows(result.metrics, "out of sample")
-    rows += [
-        {
-            "games": "out of sample, bets",
-            "metric": f"betting {row['measure']}",
-            "value": round(float(row["value"]), 4),
-            "95 % CI": row["95 % CI"],
-            "verdict": row["verdict"],
-        }
-        for row in (result.betting.rows() if result.betting else [])
-    ]
-    if result.in_sample is not None:
-        rows += _metric_rows(result.in_sample.metrics, "IN-SAMPLE (not a result)")
-    return headline, rows
-
-
-def _metric_rows(metrics: dict[str, float], games: str) -> list[dict[str, Any]]:
-    def which(name: str) -> str:
-        if name.startswith("model_priced_"):
-            return f"{games}, priced games, model"
-        if name.startswith("market_"):
-            return f"{games}, priced games, market"
-        return f"{games}, all games, model"
-
-    return [
-        {
-            "games": which(name),
-            "metric": name.removeprefix("model_priced_").removeprefix("market_"),
-            "value": round(value, 4),
-            "95 % CI": "",
-            "verdict": "",
-        }
-        for name, value in metrics.items()
-    ]

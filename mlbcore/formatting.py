@@ -1,0 +1,55 @@
+"""Numbers as people read them, in one place for the CLI, the notebooks and the reports:
+rates and yields as percentages, other measures to 4 significant digits, counts as
+integers. Pure functions of plain values; nothing here knows about a page or a terminal."""
+
+import math
+
+SIGNIFICANT_DIGITS = 4
+
+
+def is_missing(value: float | int | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def significant(value: float | int | None, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """``value`` to ``digits`` significant digits, never in scientific notation for
+    numbers people meet here (0.6931, 8.512, 1234); "-" when there is none."""
+    if is_missing(value):
+        return "-"
+    assert value is not None
+    if value == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(value)))
+    decimals = max(0, digits - 1 - magnitude)
+    return f"{round(value, decimals):.{decimals}f}"
+
+
+def signed(value: float | None, decimals: int = 4) -> str:
+    """A difference of metrics with its sign, to fixed decimals so a column of them lines
+    up: "+0.0123", "-0.0045"."""
+    return "-" if is_missing(value) else f"{value:+.{decimals}f}"
+
+
+def percent(value: float | None, decimals: int = 1, sign: bool = False) -> str:
+    """A fraction as a percentage: 0.0553 -> "5.5 %" (with ``sign``, "+5.5 %")."""
+    if is_missing(value):
+        return "-"
+    assert value is not None
+    return f"{value * 100:{'+' if sign else ''}.{decimals}f} %"
+
+
+def count(value: float | int | None) -> str:
+    """A count as an integer: 133.0 -> "133"."""
+    return "-" if is_missing(value) else f"{round(value or 0):d}"
+
+
+def interval(
+    low: float | None, high: float | None, as_percent: bool = False, sign: bool = True
+) -> str:
+    """A 95 % interval, "-0.0123 to +0.0045" or "-8.1 % to +2.3 %"; "-" when none."""
+    if is_missing(low) or is_missing(high):
+        return "-"
+    if as_percent:
+        return f"{percent(low, sign=sign)} to {percent(high, sign=sign)}"
+    show = signed if sign else significant
+    return f"{show(low)} to {show(high)}"
