@@ -12,7 +12,7 @@ import pytest
 from mlbcore import tracking
 from mlbcore.cli.main import main
 from mlbcore.data.snapshot import Snapshot
-from mlbcore.data.team_names import TEAM_NAMES
+from mlbcore.data.teams import TEAM_CODES
 from mlbcore.lifecycle.slate import NO_PRICE, slate
 from mlbcore.lifecycle.slate_scoring import NO_CHAMPION
 from mlbcore.settings import load_settings
@@ -56,7 +56,7 @@ def test_one_row_per_game_of_the_date_with_team_names(champions, demo_snapshot):
     assert frame.height == games.height and frame["game_id"].is_unique().all()
     assert set(frame["game_id"]) == set(games["game_id"])
     for side in ("home", "away"):  # names, never codes
-        assert not frame[side].is_in(list(TEAM_NAMES)).any()
+        assert not frame[side].is_in(list(TEAM_CODES)).any()
         assert frame[side].str.contains(" ").all()
     assert frame["first_pitch_local"].str.contains(r"^\d\d:\d\d [A-Z]{3}$").all()
     assert frame["total_line"].is_not_null().all()
@@ -170,17 +170,6 @@ def test_the_cli_prints_the_slate_for_people_and_writes_csv(champions, tmp_path,
         rows[0]
     )
     assert os.path.getsize(out) > 0
-
-
-def test_team_names_follow_renames_by_season():
-    from mlbcore.data.team_names import team_name
-
-    frame = pl.DataFrame({"team": ["CLE", "CLE", "MIA", "OAK", "XYZ"]})
-    seasons = pl.Series("season", [2016, 2022, 2011, 2025, 2016])
-    named = frame.with_columns(seasons).select(team_name(pl.col("team"), pl.col("season")))
-    assert named.to_series().to_list() == [
-        "Cleveland Indians", "Cleveland Guardians", "Florida Marlins", "Athletics", "XYZ",
-    ]  # fmt: skip
 
 
 def test_before_the_games_the_bets_are_staked_but_not_settled(champions, demo_snapshot):

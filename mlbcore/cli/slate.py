@@ -74,8 +74,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 
 def _slate(args: argparse.Namespace) -> int:
-    from mlbcore.lifecycle.slate import slate, write_slate_csv
-    from mlbcore.lifecycle.slate_view import slate_text
+    from mlbcore.lifecycle.slate import slate
+    from mlbcore.lifecycle.slate_view import slate_text, write_slate_csv
     from mlbcore.settings import load_settings
     from mlbcore.targets import parse_targets
 

@@ -19,8 +19,7 @@ import polars as pl
 
 from mlbcore.data.snapshot import Snapshot
 from mlbcore.data.source import load_data
-from mlbcore.data.team_names import team_name
-from mlbcore.data.teams import local_time_zones, per_time_zone
+from mlbcore.data.teams import local_time_zones, per_time_zone, team_names
 from mlbcore.data.timing import cutoff_utc
 from mlbcore.errors import MlbError
 from mlbcore.evaluation.betting import BettingRules, bets
@@ -28,7 +27,7 @@ from mlbcore.feature_cache.cached_features import slate_features
 from mlbcore.feature_cache.store import CacheStats
 from mlbcore.features.market import bet_prices
 from mlbcore.features.odds import no_vig_prob
-from mlbcore.files import shown, writable_file, write_atomically
+from mlbcore.files import shown
 from mlbcore.lifecycle.slate_scoring import score_as_of_cutoffs
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
@@ -194,8 +193,12 @@ def _slate_frame(
 def _for_people(frame: pl.DataFrame, target: Target, bankroll: float) -> pl.DataFrame:
     """The slate's columns, named for people and by their zone and unit."""
     a = _sides(target)[0]
-    season = pl.col("season")
-    home, away = team_name(pl.col("home_team"), season), team_name(pl.col("away_team"), season)
+    frame = team_names(
+        frame.with_columns(home_name=pl.col("home_team"), away_name=pl.col("away_team")),
+        ["home_name", "away_name"],
+        "season",
+    )
+    home, away = pl.col("home_name"), pl.col("away_name")
     name_a, name_b = (home, away) if target is Target.MONEYLINE_HOME_WIN else (
         pl.lit("Over"), pl.lit("Under"),
     )  # fmt: skip
@@ -289,11 +292,3 @@ def slate_totals(frame: pl.DataFrame) -> SlateTotals:
         profit=float(settled["profit"].sum()),
         settled_stake=float(settled["stake"].sum()),
     )
-
-
-def write_slate_csv(result: Slate, out: Path) -> None:
-    """The slate's frame as CSV, written to a temporary file then renamed."""
-    if out.suffix.lower() != ".csv":
-        raise MlbError(f"the slate is written as CSV: give a file ending in .csv, got {out.name}")
-    writable_file(out, "--out")
-    write_atomically(out, result.frame.write_csv)

@@ -1,8 +1,12 @@
 """A slate as people read it, in the app and the CLI: team names, percentages, money with
 two decimals, American odds with their sign, and the day's totals in words."""
 
+from pathlib import Path
+
 import polars as pl
 
+from mlbcore.errors import MlbError
+from mlbcore.files import writable_file, write_atomically
 from mlbcore.lifecycle.slate import Slate
 from mlbcore.targets import Target
 
@@ -101,3 +105,11 @@ def slate_text(result: Slate) -> str:
     ):
         table = str(people_table(result))
     return f"{slate_heading(result)}\n\n{table}\n\nday's totals: {result.totals.text()}"
+
+
+def write_slate_csv(result: Slate, out: Path) -> None:
+    """The slate's frame as CSV, written to a temporary file then renamed."""
+    if out.suffix.lower() != ".csv":
+        raise MlbError(f"the slate is written as CSV: give a file ending in .csv, got {out.name}")
+    writable_file(out, "--out")
+    write_atomically(out, result.frame.write_csv)

@@ -125,8 +125,7 @@ def report_script_run(result: Any, out: Path | None) -> None:
     """In a script run, say what the slate found and write ``--out``."""
     if not script_mode():
         return
-    from mlbcore.lifecycle.slate import write_slate_csv
-    from mlbcore.lifecycle.slate_view import slate_heading
+    from mlbcore.lifecycle.slate_view import slate_heading, write_slate_csv
 
     print(slate_heading(result))
     print(f"day's totals: {result.totals.text()}")
