@@ -95,6 +95,11 @@ def test_train_prints_a_results_table_with_baselines(state_dir, capsys):
     assert (
         "total_over_under" in out and "market" in out and "base_rate" in out and "log_loss" in out
     )
+    # Every column shown (none hidden behind "…"), no dtype row, no `shape:` line.
+    (header,) = [line for line in out.splitlines() if "metric" in line and "cv_mean" in line]
+    columns = {cell.strip() for cell in header.strip("│|").replace("┆", "|").split("|")}
+    assert {"train", "cv_std", "test", "base_rate", "market", "logistic"} <= columns, header
+    assert "…" not in out and "shape:" not in out and " f64 " not in out
 
 
 @pytest.mark.parametrize(
@@ -166,3 +171,20 @@ def test_help_imports_no_heavy_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_cli_table_shows_every_row_and_column_and_whole_names():
+    import polars as pl
+
+    from mlbcore.cli.tables import table_text
+
+    long_name = "market_free_part_vs_recalibrated_market_on_priced_games"  # 55 characters
+    frame = pl.DataFrame(
+        {"name": [long_name] + [f"row {n}" for n in range(30)]}
+        | {f"column_{n}": [0.123456789] * 31 for n in range(15)}
+        | {"games": [133] * 31}
+    )
+    text = table_text(frame)
+    assert long_name in text and "row 29" in text and "column_14" in text
+    assert "133" in text and "133.0" not in text and "0.1235" in text
+    assert "…" not in text and "shape:" not in text and "f64" not in text and "str" not in text

@@ -36,6 +36,7 @@ from pathlib import Path
 import polars as pl
 from threadpoolctl import threadpool_limits
 
+from mlbcore.cli.tables import print_table
 from mlbcore.data.snapshot import load_snapshot
 from mlbcore.data.timing import cutoff_utc
 from mlbcore.errors import MlbError
@@ -417,10 +418,7 @@ def bench_quality(
         "games; logistic/linear: regularised scikit-learn model on the same features; "
         "sbr_close: SBR's closing line (known at first pitch: a yardstick, never an input)"
     )
-    with pl.Config(tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
-                   float_precision=4, tbl_rows=60, tbl_width_chars=220,
-                   tbl_cols=20, fmt_str_lengths=40):  # fmt: skip
-        print(bench.table)
+    print_table(bench.table)
     print("\n".join(report_lines(bench)))
     for line in bench.skipped:
         print(f"not scored: {line}")

@@ -35,9 +35,8 @@ def _retrain(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    import polars as pl
-
     from mlbcore.cli import output
+    from mlbcore.cli.tables import print_table
     from mlbcore.lifecycle.replay import POLICIES, parse_policy, replay_season
     from mlbcore.prediction import output_format, write_predictions
     from mlbcore.settings import load_settings
@@ -64,8 +63,7 @@ def _replay(args: argparse.Namespace) -> int:
     if out.suffix.lower() == ".csv":  # CSV holds no lists: the per-game columns stay out
         timeline = timeline.drop("game_ids", "predictions", "scored_by")
     write_predictions(timeline, out)
-    with pl.Config(tbl_rows=20, tbl_cols=12, tbl_width_chars=160, float_precision=4):
-        print(replay.summary.drop("market_games"))
+    print_table(replay.summary.drop("market_games"))
     headline_out = out.with_name(f"{out.stem}_headline{out.suffix}")
     write_predictions(replay.headline, headline_out)
     print("headline (same games; 95 % date-block bootstrap interval; verdict from the interval):")
