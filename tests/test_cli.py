@@ -188,3 +188,16 @@ def test_the_cli_table_shows_every_row_and_column_and_whole_names():
     assert long_name in text and "row 29" in text and "column_14" in text
     assert "133" in text and "133.0" not in text and "0.1235" in text
     assert "…" not in text and "shape:" not in text and "f64" not in text and "str" not in text
+
+
+def test_metrics_print_counts_as_integers(capsys):
+    from mlbcore.cli.output import print_metrics
+
+    print_metrics({"log_loss": 0.693147, "bets": 133.0, "games": 405.0, "n_train": 360.0})
+    lines = capsys.readouterr().out.split("\n")
+    assert [line.split() for line in lines if line] == [
+        ["log_loss", "0.6931"],
+        ["bets", "133"],
+        ["games", "405"],
+        ["n_train", "360"],
+    ]

@@ -76,6 +76,7 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from mlbcore.cli.tables import metric_text
     from mlbcore.clock import parse_as_of
     from mlbcore.health import backend_health
     from mlbcore.lifecycle.status import target_statuses
@@ -109,7 +110,7 @@ def _status(args: argparse.Namespace) -> int:
             )
             if args.detailed:
                 evaluated = ", ".join(
-                    f"{k} {v:.4f}"
+                    f"{k} {metric_text(k, v)}"
                     for k, v in t.last_evaluation.items()
                     if not k.startswith(
                         ("market_", "betting_", "vs_", "baseline_", "model_priced_")

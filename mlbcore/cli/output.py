@@ -5,7 +5,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from mlbcore.cli.tables import print_table
+from mlbcore.cli.tables import metric_text, print_table
 from mlbcore.lifecycle.train_job import Progress, TrainingRun
 from mlbcore.lifecycle.train_summary import comparison_lines, metrics_table, summary
 from mlbcore.masking import masked
@@ -82,7 +82,7 @@ def print_metrics(metrics: "dict[str, float]") -> None:
     """Model on every game, then model and market side by side on the priced games."""
     for name, value in metrics.items():
         if not name.startswith(("model_priced_", "market_")):
-            print(f"  {name:<28} {value:.4f}")
+            print(f"  {name:<28} {metric_text(name, value)}")
     for name, value in metrics.items():
         if name.startswith("model_priced_"):
             metric = name.removeprefix("model_priced_")

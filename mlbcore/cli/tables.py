@@ -19,5 +19,19 @@ def table_text(frame: pl.DataFrame, float_precision: int = 4) -> str:
         return str(frame)
 
 
+def metric_text(name: str, value: float | int) -> str:
+    """A measure as the CLI prints it: a count (bets, games, rows) as an integer even when
+    it comes back from MLflow as a float (133, not 133.0000); other measures to 4
+    decimals."""
+    count = (
+        isinstance(value, int)
+        or name.endswith(("bets", "games", "rows"))
+        or (name.startswith("n_"))
+    )
+    if count and value == value:
+        return f"{round(value)}"
+    return f"{value:.4f}"
+
+
 def print_table(frame: pl.DataFrame, float_precision: int = 4) -> None:
     print(table_text(frame, float_precision))
