@@ -201,3 +201,39 @@ def test_metrics_print_counts_as_integers(capsys):
         ["games", "405"],
         ["n_train", "360"],
     ]
+
+
+def _every_parser(parser, path="mlb"):
+    import argparse
+
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _every_parser(sub, f"{path} {name}")
+
+
+def test_every_help_lists_the_valid_targets_and_the_defaults():
+    import argparse
+
+    from mlbcore.cli.main import build_parser
+    from mlbcore.targets import ALL_TARGETS
+
+    missing = []
+    for path, parser in _every_parser(build_parser()):
+        formatter = parser._get_formatter()
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
+                continue
+            name = f"{path} {'/'.join(action.option_strings) or action.dest}"
+            text = formatter._expand_help(action) if action.help else ""
+            if not text:
+                missing.append(f"{name}: no help")
+            elif (action.dest in ("target", "targets") or action.metavar == "TARGET") and not all(
+                t.value in text for t in ALL_TARGETS
+            ):
+                missing.append(f"{name}: the valid targets are not listed: {text}")
+            takes_value = action.option_strings and action.nargs != 0
+            if text and takes_value and not action.required and "default" not in text:
+                missing.append(f"{name}: its default is not said: {text}")
+    assert not missing, "\n".join(missing)

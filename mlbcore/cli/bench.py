@@ -6,6 +6,7 @@ commands start without the heavy libraries (a test checks which load)."""
 import argparse
 from pathlib import Path
 
+from mlbcore.cli.arguments import DATA_HELP
 from mlbcore.errors import MlbError
 
 
@@ -61,8 +62,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     bench = commands.add_parser("bench", help="benchmarks that print numbers")
     benches = bench.add_subparsers(dest="bench", required=True, metavar="BENCH")
     bench_train = benches.add_parser("train", help="feature build and `mlb train` wall time")
-    bench_train.add_argument("--repeat", type=int, default=5)
-    bench_train.add_argument("--data", default=None, metavar="PATH|URL")
+    bench_train.add_argument("--repeat", type=int, default=5, help="timed runs")
+    bench_train.add_argument("--data", default=None, metavar="PATH|URL", help=DATA_HELP)
     bench_train.add_argument(
         "--loaded",
         action="store_true",
@@ -70,9 +71,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     )
     bench_train.set_defaults(handler=_bench_train)
     bench_replay = benches.add_parser("replay", help="a full season's replay, each policy timed")
-    bench_replay.add_argument("--season", type=int, default=2016)
-    bench_replay.add_argument("--repeat", type=int, default=3)
-    bench_replay.add_argument("--data", default=None, metavar="PATH|URL")
+    bench_replay.add_argument("--season", type=int, default=2016, help="the season to replay")
+    bench_replay.add_argument("--repeat", type=int, default=3, help="timed runs")
+    bench_replay.add_argument("--data", default=None, metavar="PATH|URL", help=DATA_HELP)
     bench_replay.set_defaults(handler=_bench_replay)
     bench_quality = benches.add_parser(
         "quality",
@@ -108,5 +109,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     bench_store.add_argument(
         "--data", type=Path, default=None, metavar="DIR", help="snapshot (default: MLB_DATA)"
     )
-    bench_store.add_argument("--slate-reads", type=int, default=200, metavar="N")
+    bench_store.add_argument(
+        "--slate-reads", type=int, default=200, metavar="N", help="slate reads timed"
+    )
     bench_store.set_defaults(handler=_bench_store)
