@@ -25,12 +25,13 @@ def _seasons(text: str) -> tuple[int, ...]:
 
 def _bench_quality(args: argparse.Namespace) -> int:
     from mlbcore.bench.quality import bench_quality
+    from mlbcore.cli import output
     from mlbcore.settings import PROJECT_ROOT
 
     shared = args.shared_data or PROJECT_ROOT.parent / "shared" / "data"
     if not (shared / "retrosheet").is_dir():
         raise MlbError(f"{shared} has no retrosheet/ folder; pass --shared-data DIR")
-    bench_quality(shared, args.out, args.seasons, args.workers)
+    bench_quality(shared, args.out, args.seasons, args.workers, output.progress_printer())
     return 0
 
 
