@@ -103,9 +103,13 @@ def test_summary_gives_yield_and_bankroll_with_date_block_intervals():
         "kelly_bankroll": "no clear difference",
     }
     assert metrics["bets"] == 3 and metrics["win_rate"] == pytest.approx(2 / 3)
-    assert "kelly_bankroll 1.0750  (95 % CI 1.0000 to 1.1556): no clear difference" in (
-        summary.lines()
-    )
+    assert summary.lines() == [
+        "bets           3",  # a count: never 3.0000
+        "flat_yield     +50.0 %  (95 % CI +0.0 % to +150.0 %): no clear difference",
+        "kelly_bankroll 1.0750  (95 % CI 1.0000 to 1.1556): no clear difference",
+        "clv_mean       -",
+        "win_rate       66.7 %",
+    ]
 
 
 def test_a_clear_loser_is_worse_and_no_bets_is_said():

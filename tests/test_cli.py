@@ -95,6 +95,11 @@ def test_train_prints_a_results_table_with_baselines(state_dir, capsys):
     assert (
         "total_over_under" in out and "market" in out and "base_rate" in out and "log_loss" in out
     )
+    # Every column shown (none hidden behind "…"), no dtype row, no `shape:` line.
+    (header,) = [line for line in out.splitlines() if "metric" in line and "cv_mean" in line]
+    columns = {cell.strip() for cell in header.strip("│|").replace("┆", "|").split("|")}
+    assert {"train", "cv_std", "test", "base_rate", "market", "logistic"} <= columns, header
+    assert "…" not in out and "shape:" not in out and " f64 " not in out
 
 
 @pytest.mark.parametrize(
@@ -166,3 +171,69 @@ def test_help_imports_no_heavy_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_cli_table_shows_every_row_and_column_and_whole_names():
+    import polars as pl
+
+    from mlbcore.cli.tables import table_text
+
+    long_name = "market_free_part_vs_recalibrated_market_on_priced_games"  # 55 characters
+    frame = pl.DataFrame(
+        {"name": [long_name] + [f"row {n}" for n in range(30)]}
+        | {f"column_{n}": [0.123456789] * 31 for n in range(15)}
+        | {"games": [133] * 31}
+    )
+    text = table_text(frame)
+    assert long_name in text and "row 29" in text and "column_14" in text
+    assert "133" in text and "133.0" not in text and "0.1235" in text
+    assert "…" not in text and "shape:" not in text and "f64" not in text and "str" not in text
+
+
+def test_metrics_print_counts_as_integers(capsys):
+    from mlbcore.cli.output import print_metrics
+
+    print_metrics({"log_loss": 0.693147, "bets": 133.0, "games": 405.0, "n_train": 360.0})
+    lines = capsys.readouterr().out.split("\n")
+    assert [line.split() for line in lines if line] == [
+        ["log_loss", "0.6931"],
+        ["bets", "133"],
+        ["games", "405"],
+        ["n_train", "360"],
+    ]
+
+
+def _every_parser(parser, path="mlb"):
+    import argparse
+
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _every_parser(sub, f"{path} {name}")
+
+
+def test_every_help_lists_the_valid_targets_and_the_defaults():
+    import argparse
+
+    from mlbcore.cli.main import build_parser
+    from mlbcore.targets import ALL_TARGETS
+
+    missing = []
+    for path, parser in _every_parser(build_parser()):
+        formatter = parser._get_formatter()
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
+                continue
+            name = f"{path} {'/'.join(action.option_strings) or action.dest}"
+            text = formatter._expand_help(action) if action.help else ""
+            if not text:
+                missing.append(f"{name}: no help")
+            elif (action.dest in ("target", "targets") or action.metavar == "TARGET") and not all(
+                t.value in text for t in ALL_TARGETS
+            ):
+                missing.append(f"{name}: the valid targets are not listed: {text}")
+            takes_value = action.option_strings and action.nargs != 0
+            if text and takes_value and not action.required and "default" not in text:
+                missing.append(f"{name}: its default is not said: {text}")
+    assert not missing, "\n".join(missing)

@@ -2,7 +2,7 @@
 
 import shutil
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -13,7 +13,7 @@ from mlbcore.data.snapshot import content_hash, load_snapshot, read_manifest, wr
 from mlbcore.errors import MlbError
 from mlbcore.features.build import build_features
 from mlbcore.importers.jobs import import_pinnacle, import_retrosheet, import_sbr
-from mlbcore.importers.report import RETROSHEET_NOTICE
+from mlbcore.importers.report import RETROSHEET_NOTICE, ImportReport
 from mlbcore.importers.retrosheet import read_game_logs
 from mlbcore.importers.starters import apply_listings, resolve_listings
 
@@ -88,6 +88,18 @@ def test_imports_are_idempotent(real_snapshot_dir, shared_data, tmp_path):
     import_pinnacle(copy, pinnacle / "mlb2016_games.csv", pinnacle / "mlb2016_lines.csv.gz")
     import_retrosheet([retro / "GL2015.TXT", retro / "GL2016.TXT"], copy)
     assert read_manifest(copy)["content_hash"] == before
+
+
+def test_unmatched_rows_are_listed_as_people_read_them_not_as_python_tuples():
+    report = ImportReport("pinnacle")
+    report.unmatched = pl.DataFrame(
+        {"line": [12], "retro_game_id": ["NL201607130"], "date": [date(2016, 7, 12)]}
+    ).with_columns(home=pl.lit(None, pl.String))
+    lines = report.lines()
+    assert lines[1:] == [
+        "1 rows matched no game in the snapshot:",
+        "  line 12, retro_game_id NL201607130, date 2016-07-12, home -",
+    ]
 
 
 def test_pinnacle_lines_attach_by_id_or_local_date_and_unmatched_games_are_listed(

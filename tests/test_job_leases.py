@@ -4,12 +4,13 @@ and a live process on this host keep their job. On SQLite and PostgreSQL, and a 
 store from before leases is migrated with its history."""
 
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from mlbcore.db.migrations import MIGRATIONS
-from mlbcore.lifecycle.scheduler import LEASE_SECONDS, due, expire_leases
+from mlbcore.lifecycle.scheduler import LEASE_SECONDS, due, expire_leases, heartbeat
 from mlbcore.lifecycle.state_store import StateStore
 from mlbcore.processes import ProcessId, this_process
 from mlbcore.settings import load_settings
@@ -57,6 +58,28 @@ def test_a_renewed_lease_and_a_live_process_here_keep_their_job(store):
     abandoned = expire_leases(store, T0 + 3 * LEASE)
     assert [r.slot_utc for r in abandoned] == [SLOT]  # only the one elsewhere
     assert not store.renew(job, T0 + 3 * LEASE, T0 + 4 * LEASE)  # abandoned: no renewing
+
+
+def test_the_heartbeat_renews_the_lease_while_the_job_runs(store):
+    job = _claim(store, ELSEWHERE)  # judged by its lease alone, as a runner elsewhere is
+    assert job is not None
+    later = T0 + 10 * LEASE
+    beats = 0
+    renewed = threading.Event()
+
+    def clock() -> datetime:
+        # Called once per beat: the second call comes after the first beat's renewal.
+        nonlocal beats
+        beats += 1
+        if beats == 2:
+            renewed.set()
+        return later
+
+    with heartbeat(store, job, clock, lease_seconds=0.2):
+        assert renewed.wait(timeout=120)  # an event: the beat happened, not a time budget
+    (lease,) = store.running()["lease_expires_at_utc"].to_list()
+    assert lease > later
+    assert expire_leases(store, later) == []  # without beats its lease ended at T0 + LEASE
 
 
 def test_a_job_whose_process_is_gone_is_abandoned_at_once(store):

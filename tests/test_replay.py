@@ -14,8 +14,18 @@ def test_replay_walks_the_season_and_compares_policies(state_dir, tmp_path, caps
     out = tmp_path / "replay.parquet"
     args = ["replay", "--season", "2016", "--targets", "run_total_regression"]
     assert main([*args, "--policies", "policy", "never", "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert "policy" in printed and "never" in printed and "timeline (" in printed
+    assert "shape:" not in printed and " f64 " not in printed  # a table for people
+    # Progress on stderr: a line as each month of each policy's walk begins.
+    for name in ("policy", "never"):
+        started = [
+            line.split(": ", 1)[1].split()[0]
+            for line in captured.err.splitlines()
+            if f"run_total_regression, policy {name}: " in line
+        ]
+        assert started == [f"2016-{month:02d}" for month in range(4, 11)], captured.err
     # The headline: policy minus never and each against the market, with intervals.
     assert "run_total_regression: policy minus never, rmse: " in printed
     assert "run_total_regression: never minus market, rmse: " in printed

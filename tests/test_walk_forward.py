@@ -83,9 +83,19 @@ def test_every_comparison_carries_an_interval_and_words_from_it(demo_snapshot, d
     # The demo has one book; relabelled, it stands in for SBR's closing line here.
     odds = demo_snapshot.odds_lines.with_columns(book=pl.lit("sbr"))
     closing = closing_prices(demo_snapshot.games, odds)
+    said: list[str] = []
     predictions, skipped = walk(
-        demo_features, demo_snapshot.games, (2016,), (Target.MONEYLINE_HOME_WIN,), workers=1
+        demo_features,
+        demo_snapshot.games,
+        (2016,),
+        (Target.MONEYLINE_HOME_WIN,),
+        workers=1,
+        progress=said.append,
     )
+    # Progress: a line as each month begins (the bench takes minutes).
+    assert [line.split(":")[0] for line in said] == [
+        f"moneyline_home_win 2016-{month:02d}" for month in range(4, 11)
+    ]
     # April has no earlier games in the demo: not scored, and said so.
     assert any(line.startswith("moneyline_home_win 2016-04") for line in skipped)
     assert predictions["date"].min() >= date(2016, 5, 1)

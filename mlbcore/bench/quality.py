@@ -24,9 +24,10 @@ Over ~300 lines on purpose: the walk, its baselines and its report are one bench
 """
 
 import os
+import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
@@ -36,6 +37,7 @@ from pathlib import Path
 import polars as pl
 from threadpoolctl import threadpool_limits
 
+from mlbcore.cli.tables import print_table
 from mlbcore.data.snapshot import load_snapshot
 from mlbcore.data.timing import cutoff_utc
 from mlbcore.errors import MlbError
@@ -116,7 +118,12 @@ def closing_prices(games: pl.DataFrame, odds_lines: pl.DataFrame) -> pl.DataFram
 
 
 def walk_season(
-    target: Target, season: int, features: pl.DataFrame, games: pl.DataFrame, settings: Settings
+    target: Target,
+    season: int,
+    features: pl.DataFrame,
+    games: pl.DataFrame,
+    settings: Settings,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> tuple[pl.DataFrame, list[str]]:
     """Every labelled game of ``season`` predicted by the model and baselines of its
     month, each trained on the games `mlb train --as-of <the month's 1st>` would use. A
@@ -127,6 +134,7 @@ def walk_season(
     # The season's last month ends with the year: the next season is not its games.
     for month, test in month_slices(labelled, month_starts(season), date(season + 1, 1, 1)):
         as_of = month_as_of(month)
+        progress(f"{target} {month:%Y-%m}: training, then predicting {test.height} games")
         try:
             window = as_of_training_window(games, settings.training.training_window_days, as_of)
             train = training_set(features, games, target, window, as_of)
@@ -167,14 +175,32 @@ def worker_threads(workers: int, configured: int) -> int:
 
 
 def _walk_task(
-    task: tuple[Target, int], features: pl.DataFrame, games: pl.DataFrame, threads: int
+    task: tuple[Target, int],
+    features: pl.DataFrame,
+    games: pl.DataFrame,
+    threads: int,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> tuple[pl.DataFrame, list[str]]:
     target, season = task
     settings = load_settings()
     training = settings.training.model_copy(update={"num_threads": threads})
     return walk_season(
-        target, season, features, games, settings.model_copy(update={"training": training})
+        target,
+        season,
+        features,
+        games,
+        settings.model_copy(update={"training": training}),
+        progress,
     )
+
+
+def _to_stderr(line: str) -> None:
+    """A walk worker's progress line (a function of the module: workers get it pickled)."""
+    print(f"[walk] {line}", file=sys.stderr, flush=True)
+
+
+def _quiet(_: str) -> None:
+    pass
 
 
 def _limit_threads(threads: int) -> None:
@@ -190,16 +216,19 @@ def walk(
     seasons: Sequence[int] = SEASONS,
     targets: Sequence[Target] = tuple(Target),
     workers: int = 2,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[pl.DataFrame, list[str]]:
     """``walk_season`` of every target and season, ``workers`` processes at a time, each
     with its share of the cores in OpenMP and BLAS threads (``worker_threads``: one on two
     cores; small windows gain nothing from threads, FIELD-NOTES; LightGBM is deterministic
     whatever the threads, but BLAS sums by thread and the linear baseline would move in
-    the 15th digit). ``workers`` 1 runs in this process with TRAINING__NUM_THREADS."""
+    the 15th digit). ``workers`` 1 runs in this process with TRAINING__NUM_THREADS.
+    ``progress`` gets a line as each month begins (from the workers: on stderr)."""
     tasks = [(target, season) for target in targets for season in seasons]
     configured = load_settings().training.num_threads
     if workers <= 1:
-        frames = [_walk_task(task, features, games, configured) for task in tasks]
+        tell = progress or _quiet
+        frames = [_walk_task(task, features, games, configured, tell) for task in tasks]
     else:
         threads = worker_threads(workers, configured)
         # spawn, not fork: a forked OpenMP runtime can hang in the child.
@@ -210,7 +239,10 @@ def walk(
             initargs=(threads,),
         ) as pool:
             n = len(tasks)
-            frames = list(pool.map(_walk_task, tasks, [features] * n, [games] * n, [threads] * n))
+            tell = _to_stderr if progress else _quiet  # a closure would not pickle
+            frames = list(
+                pool.map(_walk_task, tasks, [features] * n, [games] * n, [threads] * n, [tell] * n)
+            )
     predictions = pl.concat([frame for frame, _ in frames], how="diagonal_relaxed")
     skipped = [
         f"{target.value} {line}"
@@ -339,22 +371,29 @@ def quality_table(
     seasons: Sequence[int] = SEASONS,
     targets: Sequence[Target] = tuple(Target),
     workers: int = 2,
+    progress: Callable[[str], None] | None = None,
 ) -> QualityBench:
     settings = load_settings()
+    tell = progress or _quiet
     tick = time.perf_counter()
+    tell(f"importing the shared data into a snapshot (seasons to {max(seasons)})")
     with tempfile.TemporaryDirectory(prefix="mlb-quality-") as folder:
         out = Path(folder) / "snapshot"
         build_real_snapshot(shared, out, max(seasons))
         snapshot = load_snapshot(out)
     seconds = {"import": time.perf_counter() - tick}
     tick = time.perf_counter()
+    tell("building features")
     features = build_features(
         snapshot, settings.ml_cutoff_minutes, lineups=settings.features.lineups
     )
     closing = closing_prices(snapshot.games, snapshot.odds_lines)
     seconds["features"] = time.perf_counter() - tick
     tick = time.perf_counter()
-    predictions, skipped = walk(features, snapshot.games, seasons, targets, workers)
+    tell(
+        f"walking {len(targets) * len(seasons)} target-seasons month by month, {workers} at a time"
+    )
+    predictions, skipped = walk(features, snapshot.games, seasons, targets, workers, progress)
     seconds["walk"] = time.perf_counter() - tick
     tick = time.perf_counter()
     table, comparisons, market_free = score_walk(predictions, closing)
@@ -401,10 +440,11 @@ def bench_quality(
     out: Path,
     seasons: Sequence[int] = SEASONS,
     workers: int = 2,
+    progress: Callable[[str], None] | None = None,
 ) -> None:
     started = time.perf_counter()
     settings = load_settings()
-    bench = quality_table(shared, seasons, workers=workers)
+    bench = quality_table(shared, seasons, workers=workers, progress=progress)
     days = settings.training.training_window_days
     print(
         f"walk-forward through {', '.join(map(str, seasons))} (Retrosheet and retrosplits "
@@ -417,10 +457,7 @@ def bench_quality(
         "games; logistic/linear: regularised scikit-learn model on the same features; "
         "sbr_close: SBR's closing line (known at first pitch: a yardstick, never an input)"
     )
-    with pl.Config(tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
-                   float_precision=4, tbl_rows=60, tbl_width_chars=220,
-                   tbl_cols=20, fmt_str_lengths=40):  # fmt: skip
-        print(bench.table)
+    print_table(bench.table)
     print("\n".join(report_lines(bench)))
     for line in bench.skipped:
         print(f"not scored: {line}")

@@ -6,6 +6,7 @@ commands start without the heavy libraries (a test checks which load)."""
 import argparse
 from pathlib import Path
 
+from mlbcore.cli.arguments import DATA_HELP
 from mlbcore.errors import MlbError
 
 
@@ -24,12 +25,13 @@ def _seasons(text: str) -> tuple[int, ...]:
 
 def _bench_quality(args: argparse.Namespace) -> int:
     from mlbcore.bench.quality import bench_quality
+    from mlbcore.cli import output
     from mlbcore.settings import PROJECT_ROOT
 
     shared = args.shared_data or PROJECT_ROOT.parent / "shared" / "data"
     if not (shared / "retrosheet").is_dir():
         raise MlbError(f"{shared} has no retrosheet/ folder; pass --shared-data DIR")
-    bench_quality(shared, args.out, args.seasons, args.workers)
+    bench_quality(shared, args.out, args.seasons, args.workers, output.progress_printer())
     return 0
 
 
@@ -71,8 +73,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     bench = commands.add_parser("bench", help="benchmarks that print numbers")
     benches = bench.add_subparsers(dest="bench", required=True, metavar="BENCH")
     bench_train = benches.add_parser("train", help="feature build and `mlb train` wall time")
-    bench_train.add_argument("--repeat", type=int, default=5)
-    bench_train.add_argument("--data", default=None, metavar="PATH|URL")
+    bench_train.add_argument("--repeat", type=int, default=5, help="timed runs")
+    bench_train.add_argument("--data", default=None, metavar="PATH|URL", help=DATA_HELP)
     bench_train.add_argument(
         "--loaded",
         action="store_true",
@@ -80,9 +82,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     )
     bench_train.set_defaults(handler=_bench_train)
     bench_replay = benches.add_parser("replay", help="a full season's replay, each policy timed")
-    bench_replay.add_argument("--season", type=int, default=2016)
-    bench_replay.add_argument("--repeat", type=int, default=3)
-    bench_replay.add_argument("--data", default=None, metavar="PATH|URL")
+    bench_replay.add_argument("--season", type=int, default=2016, help="the season to replay")
+    bench_replay.add_argument("--repeat", type=int, default=3, help="timed runs")
+    bench_replay.add_argument("--data", default=None, metavar="PATH|URL", help=DATA_HELP)
     bench_replay.set_defaults(handler=_bench_replay)
     bench_slate = benches.add_parser(
         "slate", help="the slate of one date, first and after, and the home page's data"
@@ -134,5 +136,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     bench_store.add_argument(
         "--data", type=Path, default=None, metavar="DIR", help="snapshot (default: MLB_DATA)"
     )
-    bench_store.add_argument("--slate-reads", type=int, default=200, metavar="N")
+    bench_store.add_argument(
+        "--slate-reads", type=int, default=200, metavar="N", help="slate reads timed"
+    )
     bench_store.set_defaults(handler=_bench_store)

@@ -97,7 +97,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     snapshot = commands.add_parser("snapshot", help="create data snapshots")
     kinds = snapshot.add_subparsers(dest="kind", required=True, metavar="KIND")
     demo = kinds.add_parser("demo", help="generate the synthetic demo season")
-    demo.add_argument("--seed", type=int, default=2016)
+    demo.add_argument("--seed", type=int, default=2016, help="random seed of the made-up season")
     demo.add_argument(
         "--out", type=Path, default=None, help="folder (default: data_snapshots/demo)"
     )
@@ -113,7 +113,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "retrosheet",
         help="Retrosheet game logs (GLYYYY.TXT or glYYYY.zip) as a new snapshot",
     )
-    retrosheet.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    retrosheet.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="game log files (GLyyyy.TXT) or zips"
+    )
     retrosheet.add_argument("--out", type=Path, help=f"snapshot folder (default {imported})")
     retrosheet.add_argument(
         "--strict", action="store_true", help="fail on the first malformed line"
@@ -127,7 +129,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help="team game lines and platoon splits (teams-, pitching-platoon-, "
         "batting-platoon-YYYY.csv) into a snapshot's seasons",
     )
-    retrosplits.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    retrosplits.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="retrosplits CSV files"
+    )
     retrosplits.add_argument("--data", type=Path, help=f"snapshot folder (default {imported})")
     retrosplits.add_argument(
         "--strict", action="store_true", help="fail on the first malformed row"
@@ -136,10 +140,12 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     odds = sources.add_parser("odds", help="attach betting lines to a snapshot's games")
     books = odds.add_subparsers(dest="book", required=True, metavar="BOOK")
     pinnacle = books.add_parser("pinnacle", help="Pinnacle's time-stamped line history")
-    pinnacle.add_argument("games", type=Path, metavar="PATH_GAMES")
-    pinnacle.add_argument("lines", type=Path, metavar="PATH_LINES")
+    pinnacle.add_argument("games", type=Path, metavar="PATH_GAMES", help="Pinnacle's games file")
+    pinnacle.add_argument(
+        "lines", type=Path, metavar="PATH_LINES", help="Pinnacle's lines file (.csv or .csv.gz)"
+    )
     sbr = books.add_parser("sbr", help="sportsbookreviewsonline archive workbooks (.xlsx)")
-    sbr.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    sbr.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="SBR odds spreadsheets")
     for parser_ in (pinnacle, sbr):
         parser_.add_argument("--data", type=Path, help=f"snapshot folder (default {imported})")
         parser_.add_argument(
@@ -168,7 +174,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_migrate = db_commands.add_parser("migrate", help="apply pending schema migrations")
     db_load = db_commands.add_parser("load", help="load a snapshot's tables (replacing them)")
-    db_load.add_argument("--data", type=Path, required=True, metavar="SNAPSHOT")
+    db_load.add_argument(
+        "--data", type=Path, required=True, metavar="SNAPSHOT", help="the snapshot folder to load"
+    )
     for parser_ in (db_migrate, db_load):
         parser_.add_argument("--url", help="postgresql:// URL (default: the DATABASE_* settings)")
     db_migrate.set_defaults(handler=_db_migrate)

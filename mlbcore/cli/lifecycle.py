@@ -8,7 +8,7 @@ import signal
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mlbcore.cli.arguments import as_of
+from mlbcore.cli.arguments import AS_OF_HELP, DATA_HELP, TARGETS_HELP, as_of
 from mlbcore.errors import MlbError
 
 
@@ -35,9 +35,8 @@ def _retrain(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    import polars as pl
-
     from mlbcore.cli import output
+    from mlbcore.cli.tables import print_table
     from mlbcore.lifecycle.replay import POLICIES, parse_policy, replay_season
     from mlbcore.prediction import output_format, write_predictions
     from mlbcore.settings import load_settings
@@ -64,8 +63,7 @@ def _replay(args: argparse.Namespace) -> int:
     if out.suffix.lower() == ".csv":  # CSV holds no lists: the per-game columns stay out
         timeline = timeline.drop("game_ids", "predictions", "scored_by")
     write_predictions(timeline, out)
-    with pl.Config(tbl_rows=20, tbl_cols=12, tbl_width_chars=160, float_precision=4):
-        print(replay.summary.drop("market_games"))
+    print_table(replay.summary.drop("market_games"))
     headline_out = out.with_name(f"{out.stem}_headline{out.suffix}")
     write_predictions(replay.headline, headline_out)
     print("headline (same games; 95 % date-block bootstrap interval; verdict from the interval):")
@@ -78,6 +76,7 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from mlbcore.cli.tables import metric_text
     from mlbcore.clock import parse_as_of
     from mlbcore.health import backend_health
     from mlbcore.lifecycle.status import target_statuses
@@ -111,7 +110,7 @@ def _status(args: argparse.Namespace) -> int:
             )
             if args.detailed:
                 evaluated = ", ".join(
-                    f"{k} {v:.4f}"
+                    f"{k} {metric_text(k, v)}"
                     for k, v in t.last_evaluation.items()
                     if not k.startswith(
                         ("market_", "betting_", "vs_", "baseline_", "model_priced_")
@@ -223,27 +222,33 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "the split, replaces the champion only when the bootstrap interval of challenger minus "
         "champion on the games after the split lies below zero.",
     )
-    retrain.add_argument("--model", nargs="+", metavar="TARGET", help="default: all three")
+    retrain.add_argument("--model", nargs="+", metavar="TARGET", help=TARGETS_HELP)
     retrain.add_argument("--force", action="store_true", help="retrain whatever the checks say")
     retrain.add_argument(
         "--window-days", type=int, metavar="3..10", help="sliding window (default 7)"
     )
-    retrain.add_argument("--as-of", metavar="DATETIME", help="ISO date or date-time, UTC")
-    retrain.add_argument("--data", metavar="PATH|URL")
+    retrain.add_argument("--as-of", metavar="DATETIME", help=AS_OF_HELP)
+    retrain.add_argument("--data", metavar="PATH|URL", help=DATA_HELP)
     retrain.set_defaults(handler=_retrain)
 
     replay = commands.add_parser(
         "replay",
         help="replay a season day by day under the retrain policy, against never and daily",
     )
-    replay.add_argument("--season", type=int, required=True)
-    replay.add_argument("--data", metavar="PATH|URL")
-    replay.add_argument("--schedule", choices=["daily", "weekly"], default="daily")
+    replay.add_argument("--season", type=int, required=True, help="the season to replay, e.g. 2016")
+    replay.add_argument("--data", metavar="PATH|URL", help=DATA_HELP)
+    replay.add_argument(
+        "--schedule",
+        choices=["daily", "weekly"],
+        default="daily",
+        help="how often the policy checks: daily or weekly (Mondays)",
+    )
     replay.add_argument(
         "--policy",
         action="append",
         metavar="KEY=VALUE",
-        help="override a retraining setting, e.g. min_samples_for_retrain=50 (repeatable)",
+        help="override a retraining setting, e.g. min_samples_for_retrain=50 (repeatable; "
+        "default: the RETRAINING__* settings)",
     )
     replay.add_argument(
         "--policies",
@@ -252,8 +257,13 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         metavar="P",
         help="which to run: policy never daily (default: all three)",
     )
-    replay.add_argument("--targets", nargs="+", metavar="T", help="default: all three")
-    replay.add_argument("--out", type=Path, metavar="FILE.csv|FILE.parquet")
+    replay.add_argument("--targets", nargs="+", metavar="T", help=TARGETS_HELP)
+    replay.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE.csv|FILE.parquet",
+        help="the day-by-day timeline (default: MLB_STATE_DIR/replays/replay_SEASON.csv)",
+    )
     replay.set_defaults(handler=_replay)
 
     status = commands.add_parser(
@@ -263,7 +273,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     status.add_argument(
         "--check", action="store_true", help="exit 1 when a configured back end is down"
     )
-    status.add_argument("--as-of", metavar="DATETIME", help="ISO date or date-time, UTC")
+    status.add_argument("--as-of", metavar="DATETIME", help=AS_OF_HELP)
     status.set_defaults(handler=_status)
 
     schedule = commands.add_parser(
@@ -273,23 +283,46 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "`mlb schedule list`, `mlb schedule remove ID`, `mlb schedule history`.",
     )
     schedule.add_argument(
-        "action", nargs="?", default="add", choices=["add", "list", "remove", "history"]
+        "action",
+        nargs="?",
+        default="add",
+        choices=["add", "list", "remove", "history"],
+        help="add (the default), list, remove ID or history",
     )
     schedule.add_argument("id", nargs="?", type=int, help="schedule id, for remove")
-    schedule.add_argument("--schedule-type", choices=["daily", "weekly"])
-    schedule.add_argument("--hour", type=int, metavar="H", help="hour of the day, UTC (0-23)")
-    schedule.add_argument("--day-of-week", metavar="D", help="weekly: mon..sun")
-    schedule.add_argument("--job", choices=["train", "retrain"], default="retrain")
+    schedule.add_argument(
+        "--schedule-type",
+        choices=["daily", "weekly"],
+        help="daily or weekly (no default: add needs it)",
+    )
+    schedule.add_argument(
+        "--hour",
+        type=int,
+        metavar="H",
+        help="hour of the day, UTC, 0-23 (no default: add needs it)",
+    )
+    schedule.add_argument(
+        "--day-of-week", metavar="D", help="weekly: mon..sun (no default: weekly needs it)"
+    )
+    schedule.add_argument(
+        "--job", choices=["train", "retrain"], default="retrain", help="train or retrain"
+    )
     schedule.add_argument(
         "--days", type=int, help="train: window (default 90); retrain: sliding window 3..10"
     )
-    schedule.add_argument("--targets", nargs="+", metavar="T", help="default: all three")
+    schedule.add_argument("--targets", nargs="+", metavar="T", help=TARGETS_HELP)
     schedule.add_argument("--limit", type=int, default=20, help="history: how many runs")
     schedule.set_defaults(handler=_schedule)
 
     runner = commands.add_parser("scheduler", help="run scheduled jobs: tick once, or run")
-    runner.add_argument("action", choices=["tick", "run"])
-    runner.add_argument("--as-of", metavar="DATETIME", help="tick: run what is due then")
+    runner.add_argument(
+        "action",
+        choices=["tick", "run"],
+        help="tick: run what is due once; run: tick until stopped",
+    )
+    runner.add_argument(
+        "--as-of", metavar="DATETIME", help="tick: run what is due then (default: now)"
+    )
     runner.add_argument("--poll-seconds", type=float, default=60, help="run: time between ticks")
-    runner.add_argument("--data", metavar="PATH|URL")
+    runner.add_argument("--data", metavar="PATH|URL", help=DATA_HELP)
     runner.set_defaults(handler=_scheduler)

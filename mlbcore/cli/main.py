@@ -12,6 +12,7 @@ from types import FrameType
 from typing import NoReturn
 
 from mlbcore.cli import bench, data, features, lifecycle, report, slate, train
+from mlbcore.cli.arguments import HelpFormatter
 from mlbcore.errors import BackendError, MlbError
 from mlbcore.masking import mask_every_output, masked
 from mlbcore.settings import DEMO_SNAPSHOT, IMPORTED_SNAPSHOT
@@ -32,7 +33,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in (train, slate, lifecycle, report, data, features, bench):
         group.register(commands)
+    _say_defaults(parser)
     return parser
+
+
+def _say_defaults(parser: argparse.ArgumentParser) -> None:
+    """Every command's help says its options' defaults (``HelpFormatter``)."""
+    parser.formatter_class = HelpFormatter
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                _say_defaults(command)
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

@@ -5,8 +5,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-import polars as pl
-
+from mlbcore.cli.tables import metric_text, print_table
 from mlbcore.lifecycle.train_job import Progress, TrainingRun
 from mlbcore.lifecycle.train_summary import comparison_lines, metrics_table, summary
 from mlbcore.masking import masked
@@ -34,28 +33,21 @@ def print_training_run(run: TrainingRun, as_json: bool) -> None:
         return
     version = run.data_version[:12]
     print(f"data {run.data_source} (version {version}), features {run.feature_set_version}")
-    with pl.Config(
-        tbl_hide_dataframe_shape=True,
-        tbl_hide_column_data_types=True,
-        float_precision=4,
-        tbl_rows=20,
-        tbl_width_chars=120,
-    ):
-        for trained in run.trained:
-            result = trained.result
-            print(
-                f"\n{result.target}  window {result.window.start_date}..{result.window.end_date}"
-                f"  train {result.n_train} / test {result.n_test} games"
-                f"  market part: {result.model.market_words}; market-free part: "
-                f"{rounds_text(result.market_free_rounds)}  MLflow run {trained.run_id}"
-            )
-            print(
-                "  test = the held-out last dates of the window (the estimate); the registered"
-                " model is then refitted on the whole window; train is in-sample"
-            )
-            print(metrics_table(trained))
-            for line in comparison_lines(trained):
-                print(f"  {line}")
+    for trained in run.trained:
+        result = trained.result
+        print(
+            f"\n{result.target}  window {result.window.start_date}..{result.window.end_date}"
+            f"  train {result.n_train} / test {result.n_test} games"
+            f"  market part: {result.model.market_words}; market-free part: "
+            f"{rounds_text(result.market_free_rounds)}  MLflow run {trained.run_id}"
+        )
+        print(
+            "  test = the held-out last dates of the window (the estimate); the registered"
+            " model is then refitted on the whole window; train is in-sample"
+        )
+        print_table(metrics_table(trained))
+        for line in comparison_lines(trained):
+            print(f"  {line}")
     for notice in run.notices:
         print(f"\n{notice}")
 
@@ -90,7 +82,7 @@ def print_metrics(metrics: "dict[str, float]") -> None:
     """Model on every game, then model and market side by side on the priced games."""
     for name, value in metrics.items():
         if not name.startswith(("model_priced_", "market_")):
-            print(f"  {name:<28} {value:.4f}")
+            print(f"  {name:<28} {metric_text(name, value)}")
     for name, value in metrics.items():
         if name.startswith("model_priced_"):
             metric = name.removeprefix("model_priced_")

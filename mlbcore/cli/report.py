@@ -7,6 +7,7 @@ commands start without the heavy libraries (a test checks which load)."""
 import argparse
 from pathlib import Path
 
+from mlbcore.cli.arguments import AS_OF_HELP, DATA_HELP, TARGET_HELP
 from mlbcore.errors import MlbError
 
 
@@ -57,11 +58,13 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     report = commands.add_parser(
         "report", help="a self-contained HTML report of a champion: training, evaluation, drift"
     )
-    report.add_argument("target", metavar="TARGET")
-    report.add_argument("--out", type=Path, required=True, metavar="FILE.html")
+    report.add_argument("target", metavar="TARGET", help=TARGET_HELP)
+    report.add_argument(
+        "--out", type=Path, required=True, metavar="FILE.html", help="the report file to write"
+    )
     report.add_argument("--days", type=int, default=30, help="evaluation window (default 30)")
-    report.add_argument("--as-of", metavar="DATETIME", help="ISO date or date-time, UTC")
-    report.add_argument("--data", metavar="PATH|URL")
+    report.add_argument("--as-of", metavar="DATETIME", help=AS_OF_HELP)
+    report.add_argument("--data", metavar="PATH|URL", help=DATA_HELP)
     report.add_argument(
         "--include-in-sample",
         action="store_true",

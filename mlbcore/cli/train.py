@@ -6,7 +6,14 @@ commands start without the heavy libraries (a test checks which load)."""
 import argparse
 from pathlib import Path
 
-from mlbcore.cli.arguments import as_of, parse_date
+from mlbcore.cli.arguments import (
+    AS_OF_HELP,
+    DATA_HELP,
+    TARGET_HELP,
+    TARGETS_HELP,
+    as_of,
+    parse_date,
+)
 from mlbcore.errors import MlbError
 
 
@@ -186,7 +193,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "--as-of",
         metavar="DATETIME",
         help="train as of this instant (ISO, UTC): the last --days game dates whose results "
-        "were known then",
+        "were known then (default: none; the window ends at --end-date)",
     )
     train.add_argument("--json", action="store_true", help="print the results as JSON")
     train.add_argument(
@@ -199,12 +206,12 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     evaluate = commands.add_parser(
         "evaluate", help="score a target's champion on the most recent window, with betting results"
     )
-    evaluate.add_argument("target", metavar="TARGET")
+    evaluate.add_argument("target", metavar="TARGET", help=TARGET_HELP)
     evaluate.add_argument("--days", type=int, default=7, help="window before --as-of (default 7)")
     evaluate.add_argument(
         "--as-of", metavar="DATETIME", help="ISO date or date-time, UTC (default: now)"
     )
-    evaluate.add_argument("--data", metavar="PATH|URL")
+    evaluate.add_argument("--data", metavar="PATH|URL", help=DATA_HELP)
     evaluate.add_argument("--model", default="champion", help="champion or an MLflow run id")
     evaluate.add_argument(
         "--include-in-sample",
@@ -220,25 +227,30 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     evaluate.set_defaults(handler=_evaluate)
 
     drift = commands.add_parser("drift", help="importance and feature-distribution drift")
-    drift.add_argument("target", metavar="TARGET")
+    drift.add_argument("target", metavar="TARGET", help=TARGET_HELP)
     drift.add_argument("--days", type=int, default=7, help="recent window before --as-of")
-    drift.add_argument("--as-of", metavar="DATETIME", help="ISO date or date-time, UTC")
-    drift.add_argument("--data", metavar="PATH|URL")
+    drift.add_argument("--as-of", metavar="DATETIME", help=AS_OF_HELP)
+    drift.add_argument("--data", metavar="PATH|URL", help=DATA_HELP)
     drift.set_defaults(handler=_drift)
 
     predict = commands.add_parser(
         "predict", help="score the games of a date range with the registered models"
     )
-    predict.add_argument("--targets", nargs="+", metavar="T", help="default: all three")
-    predict.add_argument("--start", required=True, metavar="YYYY-MM-DD")
-    predict.add_argument("--end", required=True, metavar="YYYY-MM-DD")
-    predict.add_argument("--data", metavar="PATH|URL", help="snapshot folder or postgresql:// URL")
+    predict.add_argument("--targets", nargs="+", metavar="T", help=TARGETS_HELP)
+    predict.add_argument("--start", required=True, metavar="YYYY-MM-DD", help="first game date")
+    predict.add_argument("--end", required=True, metavar="YYYY-MM-DD", help="last game date")
+    predict.add_argument("--data", metavar="PATH|URL", help=DATA_HELP)
     predict.add_argument(
         "--model",
         default="champion",
         help="champion (the alias, else the newest version) or an MLflow run id",
     )
-    predict.add_argument("--out", type=Path, metavar="FILE.csv|FILE.parquet")
+    predict.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE.csv|FILE.parquet",
+        help="where the predictions go (default: none; give --out and/or --to-db)",
+    )
     predict.add_argument(
         "--to-db", action="store_true", help="also upsert into the PostgreSQL predictions table"
     )

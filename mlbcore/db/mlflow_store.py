@@ -270,6 +270,7 @@ def _locked(handle: IO[str], path: Path, timeout: float = LOCK_TIMEOUT_SECONDS) 
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             break
         except BlockingIOError:
+            pause_point("mlflow-lock-busy")  # tests: proof that a second process waited here
             if time.monotonic() > deadline:
                 raise StoreFault(
                     f"another process has held {path} for {timeout:.0f} s while setting up "

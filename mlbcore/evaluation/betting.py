@@ -152,16 +152,36 @@ class BettingSummary:
         ]
 
     def lines(self) -> list[str]:
-        """One line per measure for the CLI."""
+        """One line per measure for the CLI: the count of bets as an integer, the yield,
+        CLV and win rate as percentages, the bankroll as a multiple of its start."""
+        m = self.metrics()
 
-        def number(value: object) -> str:
-            return f"{value:.4f}" if isinstance(value, float) else str(value)
+        def value(name: str, number: object) -> str:
+            if name == "bets" and isinstance(number, int | float):
+                return f"{round(number)}"  # a count, even when it arrives as 133.0
+            if not isinstance(number, float) or number != number:
+                return "-" if number != number else str(number)
+            if name in _PERCENTAGES:
+                return f"{number * 100:{'+' if name != 'win_rate' else ''}.1f} %"
+            return f"{number:.4f}"
+
+        def interval(name: str) -> str:
+            low, high = m[f"{name}_ci_low"], m[f"{name}_ci_high"]
+            return "-" if low != low else f"{value(name, low)} to {value(name, high)}"
 
         return [
-            f"{row['measure']:<14} {number(row['value'])}"
-            + (f"  (95 % CI {row['95 % CI']}): {row['verdict']}" if row["verdict"] else "")
+            f"{row['measure']:<14} {value(str(row['measure']), row['value'])}"
+            + (
+                f"  (95 % CI {interval(str(row['measure']))}): {row['verdict']}"
+                if row["verdict"]
+                else ""
+            )
             for row in self.rows()
         ]
+
+
+# Shown to people as percentages: yields and rates.
+_PERCENTAGES = ("flat_yield", "clv_mean", "win_rate")
 
 
 def betting_summary(placed: pl.DataFrame, resamples: int = 2000, seed: int = 0) -> BettingSummary:

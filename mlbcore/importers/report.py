@@ -66,10 +66,16 @@ class ImportReport:
                 out.append(f"  ... and {len(self.problems) - show} more")
         if self.unmatched is not None and self.unmatched.height:
             out.append(f"{self.unmatched.height} rows matched no game in the snapshot:")
-            out += [f"  {row}" for row in self.unmatched.head(show).rows()]
+            out += [f"  {row_text(row)}" for row in self.unmatched.head(show).iter_rows(named=True)]
             if self.unmatched.height > show:
                 out.append(f"  ... and {self.unmatched.height - show} more")
         return out + self.notes
+
+
+def row_text(row: dict[str, object]) -> str:
+    """A source row as people read it: "line 12, event_id 9, date 2016-07-12, home NL"
+    (not a Python tuple of reprs); a missing value is "-"."""
+    return ", ".join(f"{name} {'-' if value is None else value}" for name, value in row.items())
 
 
 def collect_problems(

@@ -134,8 +134,10 @@ def replay_target(
     checks: set[date],
     settings: Settings,
     first: tuple[Champion | None, str] | None = None,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> pl.DataFrame:
-    """One policy's season for one target: a row per day.
+    """One policy's season for one target: a row per day (``progress``: a line as each
+    month begins).
 
     Under "policy", a challenger is not judged on the day it is fitted: it waits as a
     pending challenger (the champion keeps predicting) and is compared with the champion
@@ -149,7 +151,15 @@ def replay_target(
     rows = []
     versions = 1 if champion else 0
     last_trained = champion.trained_as_of if champion else None
+    # A line a month: a replay takes minutes, and shows it moves.
+    months = {d.replace(day=1): n for n, d in reversed(list(enumerate(season_days)))}
+    first_days = {season_days[n]: month for month, n in months.items()}
     for day in season_days:
+        if day in first_days:
+            progress(
+                f"{target}, policy {policy_name}: {first_days[day]:%Y-%m} "
+                f"(day {months[first_days[day]] + 1} of {len(season_days)})"
+            )
         as_of = datetime(day.year, day.month, day.day, CHECK_HOUR_UTC, tzinfo=UTC)
         action, reasons, promoted = "", [], False
         if first is not None and day == season_days[0]:
@@ -424,6 +434,7 @@ def replay_season(
                     checks,
                     settings,
                     (first, failure),
+                    progress,
                 )
             )
             seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - tick

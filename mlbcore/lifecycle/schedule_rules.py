@@ -50,14 +50,30 @@ def parse_day_of_week(text: str | None) -> int | None:
     return DAYS_OF_WEEK.index(key)
 
 
+# The flag of `mlb schedule` that sets each field: an error names what the user typed.
+FLAGS = {
+    "schedule_type": "--schedule-type",
+    "hour_utc": "--hour",
+    "day_of_week": "--day-of-week",
+    "job": "--job",
+    "days": "--days",
+    "targets": "--targets",
+}
+
+
 def schedule_spec(**values: object) -> ScheduleSpec:
     try:
         return ScheduleSpec.model_validate(values)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
         message = str(first["msg"]).removeprefix("Value error, ")
-        raise MlbError(f"bad schedule{' ' + where if where else ''}: {message}") from None
+        if not first["loc"]:  # a rule across fields: its message names the flags
+            raise MlbError(f"bad schedule: {message}") from None
+        field = str(first["loc"][0])
+        flag = FLAGS.get(field, field)
+        # "Input should be less than or equal to 23" -> "--hour should be ... 23, got 25"
+        what = message.removeprefix("Input ") if message.startswith("Input ") else message
+        raise MlbError(f"bad schedule: {flag} {what}, got {first['input']!r}") from None
 
 
 def latest_slot(

@@ -57,6 +57,20 @@ def start_paused(
 ) -> subprocess.Popen[bytes]:
     """``mlb ARGS`` started and waited for until it pauses at ``step`` (its marker file
     appears); it stays paused until the marker is removed."""
+    process = start(args, state_dir, step, marker, **env)
+    # An event, not a time budget: the marker appears, or the process ends without pausing.
+    while not marker.exists():
+        if process.poll() is not None:
+            pytest.fail(f"never paused at {step}: {marker.with_suffix('.log').read_text()}")
+        time.sleep(0.05)
+    return process
+
+
+def start(
+    args: list[str], state_dir: Path, step: str, marker: Path, **env: str
+) -> subprocess.Popen[bytes]:
+    """``mlb ARGS`` started, to pause at ``step`` if it gets there (its output in
+    ``marker``'s .log file)."""
     base = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
     variables = (
         base
@@ -70,17 +84,11 @@ def start_paused(
         }
     )
     log = marker.with_suffix(".log").open("wb")
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-c", "import sys; from mlbcore.cli.main import main; sys.exit(main())",
          *args],
         env=variables, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    # An event, not a time budget: the marker appears, or the process ends without pausing.
-    while not marker.exists():
-        if process.poll() is not None:
-            pytest.fail(f"never paused at {step}: {marker.with_suffix('.log').read_text()}")
-        time.sleep(0.05)
-    return process
 
 
 def schema_revision(db: Path) -> str:
@@ -109,19 +117,21 @@ def test_killed_while_creating_the_store_the_next_command_works(tmp_path):
 
 def test_two_first_runs_at_once_both_work(tmp_path):
     state = tmp_path / "state"
-    marker = tmp_path / "first"
-    first = start_paused("mlflow-schema", ["status"], state, marker)  # holds the lock
-    second = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from mlbcore.cli.main import main; sys.exit(main())",
-         "status"],
-        env={k: v for k, v in os.environ.items() if k not in _SCRUBBED}
-        | {"MLB_STATE_DIR": str(state), "PYTHONWARNINGS": "ignore"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    marker.unlink()  # the first goes on and creates the schema; the second waited for it
-    assert first.wait() == 0, marker.with_suffix(".log").read_text()
-    out, _ = second.communicate()
+    first_marker, second_marker = tmp_path / "first", tmp_path / "second"
+    first = start_paused("mlflow-schema", ["status"], state, first_marker)  # holds the lock
+    # The second pauses when it finds the lock held: proof that it waits for the first
+    # instead of building the schema beside it.
+    second = start(["status"], state, "mlflow-lock-busy", second_marker)
+    while not second_marker.exists() and second.poll() is None:
+        time.sleep(0.05)
+    second_waited = second_marker.exists()
+    second_marker.unlink(missing_ok=True)  # it goes on waiting for the lock
+    first_marker.unlink()  # the first goes on and creates the schema; then the second runs
+    assert first.wait() == 0, first_marker.with_suffix(".log").read_text()
+    second.wait()
+    out = second_marker.with_suffix(".log").read_text()
     assert second.returncode == 0 and "Traceback" not in out, out
+    assert second_waited, f"the second run never waited for the first's lock: {out}"
     assert schema_revision(state / "mlflow.db") == head_revision()
 
 
