@@ -89,7 +89,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     bench_slate = benches.add_parser(
         "slate", help="the slate of one date, first and after, and the home page's data"
     )
-    bench_slate.add_argument("--data", default=None, metavar="PATH|URL")
+    bench_slate.add_argument("--data", default=None, metavar="PATH|URL", help=DATA_HELP)
     bench_slate.add_argument(
         "--date", metavar="YYYY-MM-DD", help="default: the data's latest date with games"
     )

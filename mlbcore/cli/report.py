@@ -83,6 +83,6 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "--token-password-file",
         type=Path,
         metavar="FILE",
-        help="require this password (marimo's access token) to open the app",
+        help="require this password (marimo's access token) to open the app (default: none)",
     )
     app.set_defaults(handler=_app)

@@ -63,7 +63,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         metavar="B",
         help=f"money the Kelly stakes are a fraction of (default: {DEFAULT_BANKROLL:.0f})",
     )
-    slate.add_argument("--out", type=Path, metavar="FILE.csv", help="also write the slate as CSV")
+    slate.add_argument(
+        "--out", type=Path, metavar="FILE.csv", help="also write the slate as CSV (default: none)"
+    )
     slate.add_argument(
         "--data",
         metavar="PATH|URL",
