@@ -112,35 +112,43 @@ def save_schedule(values: dict[str, Any]) -> Outcome:
     return run(lambda: save(load_settings(), now(), **values))
 
 
-def schedules_and_history(as_of: date | None) -> Outcome:
-    """Schedules with next runs, the job history and each target's status."""
+def schedules_and_history(as_of: date | None = None) -> Outcome:
+    """Schedules with next runs (wall clock: schedules run in real time), the job history
+    and each target's status as of the end of ``as_of`` (default: the data's last result;
+    ``as_of_basis`` says which, for the page to show)."""
     from mlbcore.lifecycle.scheduler import schedule_overview
     from mlbcore.lifecycle.state_store import StateStore
-    from mlbcore.lifecycle.status import status_table, target_statuses
+    from mlbcore.lifecycle.status import status_as_of, status_table, target_statuses
 
     def job() -> dict[str, Any]:
         settings = load_settings()
-        instant = as_of_instant(as_of) if as_of else now()
+        instant = status_as_of(settings, as_of_instant(as_of) if as_of else None)
         return {
             "schedules": schedule_overview(settings, now()),
             "history": StateStore(settings).job_runs(100),
-            "status": status_table(target_statuses(settings, instant)),
+            "status": status_table(target_statuses(settings, instant=instant)),
+            "as_of_basis": instant.basis,
         }
 
     return run(job)
 
 
-def home_overview() -> Outcome:
-    """For the landing notebook: each back end's health and each target's status now."""
+def home_overview(as_of: date | None = None) -> Outcome:
+    """For the landing notebook: each back end's health and each target's status as of
+    the end of ``as_of`` (default: when the data's last result became known, never the
+    wall clock; ``as_of_basis`` says which, for the page to show)."""
     import polars as pl
 
     from mlbcore.health import backend_health
-    from mlbcore.lifecycle.status import status_table, target_statuses
+    from mlbcore.lifecycle.status import status_as_of, status_table, target_statuses
 
     def job() -> dict[str, Any]:
         settings = load_settings()
         backends = backend_health(settings)
         down = [b.name for b in backends if b.configured and not b.up]
+        given = as_of_instant(as_of) if as_of else None
+        # Model status needs the data and the MLflow store: skipped (said so) when one is down.
+        instant = None if down else status_as_of(settings, given)
         return {
             "backends": pl.DataFrame(
                 [
@@ -157,8 +165,10 @@ def home_overview() -> Outcome:
                 schema_overrides={"latency_ms": pl.Float64},
             ),
             "down": down,
-            # Model status needs the MLflow store: skipped (and said so) when a back end is down.
-            "status": None if down else status_table(target_statuses(settings, now())),
+            "status": None
+            if instant is None
+            else status_table(target_statuses(settings, instant=instant)),
+            "as_of_basis": None if instant is None else instant.basis,
         }
 
     return run(job)
