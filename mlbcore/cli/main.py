@@ -1,6 +1,7 @@
 """The `mlb` command: the parser and the one place errors become a line and an exit code.
-Each command group registers its commands from a module of its own (cli/train, lifecycle,
-data, features, bench, report); a group's handlers load the heavy libraries only when they run."""
+Each command group registers its commands from a module of its own (cli/train, champions,
+lifecycle, data, features, bench, report); a group's handlers load the heavy libraries only
+when they run."""
 
 import argparse
 import os
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import NoReturn
 
-from mlbcore.cli import bench, data, features, lifecycle, report, train
+from mlbcore.cli import bench, champions, data, features, lifecycle, report, train
 from mlbcore.errors import BackendError, MlbError
 from mlbcore.masking import mask_every_output, masked
 from mlbcore.settings import DEMO_SNAPSHOT, IMPORTED_SNAPSHOT
@@ -29,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train and track LightGBM models of MLB games for betting.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (train, lifecycle, report, data, features, bench):
+    for group in (train, champions, lifecycle, report, data, features, bench):
         group.register(commands)
     return parser
 
