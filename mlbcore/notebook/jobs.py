@@ -40,6 +40,7 @@ class Outcome:
 
     value: Any = None
     error: str | None = None
+    asked: str = ""  # what was asked, in words, shown with a result kept on the page
 
 
 def run(job: Callable[..., Any], *args: Any, **kwargs: Any) -> Outcome:
@@ -55,19 +56,25 @@ def run(job: Callable[..., Any], *args: Any, **kwargs: Any) -> Outcome:
 
 def train(
     targets: list[str], days: int, end_date: date | None,
-    progress: Callable[[str], None] = lambda _: None,
+    progress: Callable[[str], None] = lambda _: None, promote: bool = False,
 ) -> Outcome:  # fmt: skip
+    """Train and register; the champions move only when ``promote`` (the notebook leaves
+    that to its Promote button)."""
     from mlbcore.lifecycle.train_job import train_models
 
-    return run(
+    outcome = run(
         lambda: train_models(
             load_settings(),
             parse_targets(targets),
             days=days,
             end_date=end_date,
             progress=progress,
+            promote=promote,
         )
     )
+    ending = f"ending {end_date}" if end_date else "ending on the data's last date"
+    outcome.asked = f"{', '.join(targets)}; a {days}-day window {ending}"
+    return outcome
 
 
 def evaluate(target: str, days: int, as_of: date) -> Outcome:
