@@ -151,9 +151,7 @@ def metrics(comparison_lines, metrics_table, mo, run):
 @app.cell
 def champion_controls(mo, nb, outcome):
     outcome  # the picker lists the versions a training just registered
-    version_picker = mo.ui.dropdown(
-        options=nb.version_choices(), label="Version to promote", searchable=True
-    )
+    version_picker = mo.ui.dropdown(options=nb.version_choices(), label="Version to promote")
     rollback_target = mo.ui.dropdown(
         options=[t.value for t in nb.Target],
         value=nb.Target.MONEYLINE_HOME_WIN.value,
