@@ -399,3 +399,29 @@ def test_train_page_promotes_and_rolls_back_the_champion(served, app_env, page):
     assert "moneyline_home_win    stale     champion v1," in _mlb(app_env, "status")
     _shows(_cell(page, "history"), "rolled back")
     _finish(page, "train-champions", log)
+
+
+# An age as the pages print it, negative: "-2218 h", "-3 days".
+NEGATIVE_AGE = re.compile(r"(?<![\d:])-\d+(\.\d+)? ?(h|days|years)\b")
+
+
+def test_ages_and_champions_are_in_the_datas_time(served, page):
+    """Home measures ages as of the data's last result, not the wall clock (the demo ends
+    in 2016: no card is years old); the schedules page, as of a date before every
+    champion was trained, shows none of them, and never a negative age."""
+    base, log = served
+    _open(page, base, "home.py", "models")
+    models = _cell(page, "models")
+    _shows(models, "champion v1")
+    said = _text(models)
+    assert "years" not in said and not NEGATIVE_AGE.search(said), said
+
+    _open(page, base, "schedule.py", "view_controls")
+    day = _cell(page, "view_controls").locator('input[type="date"]').first
+    day.fill("2016-08-01")
+    day.press("Enter")
+    overview = _cell(page, "overview")
+    _shows(overview, "no champion yet as of 2016-08-01")
+    said = _text(overview)
+    assert not NEGATIVE_AGE.search(said), said
+    _finish(page, "schedule-before-the-champions", log)
