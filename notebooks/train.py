@@ -24,9 +24,12 @@ def header(mo):
     boosts from the market's price at the cutoff (games without a price are scored by a
     market-free part); it is trained with time-series cross-validation on the window's
     earlier dates and tested on its last 20 % of dates, beside the betting market's own
-    price, then refitted on the whole window. A model that is degenerate or worse than
-    the base rate on its test dates is logged but not promoted. Every run is logged to
-    MLflow. Features use only what was known 60 minutes before first pitch.
+    price, then refitted on the whole window. Every run is logged to MLflow and its model
+    registered; features use only what was known 60 minutes before first pitch.
+
+    **Training here does not change the champions.** Each new version is shown beside
+    the champion in place; **Promote** makes a version the champion and **Roll back**
+    puts back the one before, each with your reason kept on the version in MLflow.
     """)
     return
 
@@ -60,26 +63,40 @@ def controls(control_defaults, first_date, last_date, mo):
 
 
 @app.cell
-def training(days, end_date, mo, nb, targets, train_button):
-    # Training waits for the button in the app; a script run trains at once.
-    mo.stop(
-        not (train_button.value or nb.script_mode()),
-        mo.md("Press **Train** to train the selected targets."),
+def memory(mo):
+    # The last training stays on the page until Train is pressed again: changing a
+    # control re-runs the cells below, and they show what was kept here.
+    get_last_training, set_last_training = mo.state(None)
+    return get_last_training, set_last_training
+
+
+@app.cell
+def training(days, end_date, get_last_training, mo, nb, set_last_training, targets, train_button):
+    # Training waits for the button in the app; a script run trains at once. It
+    # registers the new versions without promoting them.
+    if train_button.value or nb.script_mode():
+        with mo.status.progress_bar(
+            total=nb.progress_steps_of_training(targets.value), title="Training"
+        ) as bar:
+            set_last_training(
+                nb.train(
+                    targets.value,
+                    days.value,
+                    end_date.value,
+                    lambda step: bar.update(subtitle=step),
+                )
+            )
+    outcome = get_last_training()
+    mo.md("Press **Train** to train the selected targets.") if outcome is None else mo.md(
+        f"Showing the last training: {outcome.asked}. Changing the controls keeps it; "
+        "press **Train** to train again."
     )
-    with mo.status.progress_bar(
-        total=nb.progress_steps_of_training(targets.value), title="Training"
-    ) as bar:
-        outcome = nb.train(
-            targets.value,
-            days.value,
-            end_date.value,
-            lambda step: bar.update(subtitle=step),
-        )
     return (outcome,)
 
 
 @app.cell
 def status(market_lines, mo, nb, outcome):
+    mo.stop(outcome is None)
     mo.stop(
         outcome.error is not None,
         mo.callout(mo.md(f"**Training did not run:** {outcome.error}"), kind="danger"),
@@ -129,6 +146,82 @@ def metrics(comparison_lines, metrics_table, mo, run):
         ]
     )
     return
+
+
+@app.cell
+def champion_controls(mo, nb, outcome):
+    outcome  # the picker lists the versions a training just registered
+    version_picker = mo.ui.dropdown(options=nb.version_choices(), label="Version to promote")
+    rollback_target = mo.ui.dropdown(
+        options=[t.value for t in nb.Target],
+        value=nb.Target.MONEYLINE_HOME_WIN.value,
+        label="Target to roll back",
+    )
+    reason = mo.ui.text(placeholder="why: kept on the version in MLflow", label="Reason")
+    promote_button = mo.ui.run_button(label="Promote", kind="warn")
+    rollback_button = mo.ui.run_button(label="Roll back", kind="danger")
+    mo.vstack(
+        [
+            mo.md(
+                "**Champions.** Promote a version, or roll a target back to the champion "
+                "before the current one. The reason is tagged on the version."
+            ),
+            mo.hstack(
+                [version_picker, promote_button, rollback_target, rollback_button],
+                justify="start",
+                align="end",
+            ),
+            reason,
+        ]
+    )
+    return promote_button, reason, rollback_button, rollback_target, version_picker
+
+
+@app.cell
+def moving(mo, nb, promote_button, reason, rollback_button, rollback_target, version_picker):
+    # Only the button just pressed acts; a control changed since leaves both unpressed.
+    moved = nb.pressed_champion_move(
+        promote_button.value,
+        version_picker.value,
+        rollback_button.value,
+        rollback_target.value,
+        reason.value,
+    )
+    mo.md("") if moved is None else mo.callout(
+        mo.md(moved.error or f"**Done:** {moved.value}"),
+        kind="danger" if moved.error else "success",
+    )
+    return (moved,)
+
+
+@app.cell
+def versus(mo, moved, nb, run):
+    moved  # a promotion or a rollback changes the champion shown here
+    side_by_side = nb.new_beside_champion(run)
+    mo.vstack(
+        [
+            mo.md(
+                "**New beside champion**: each version's primary metric on its own "
+                "held-out test dates and model minus market on the test games the market "
+                "priced (negative: the model is better), with the 95 % interval and the "
+                "verdict it supports."
+            ),
+            mo.md(side_by_side.value or side_by_side.error or ""),
+        ]
+    )
+    return
+
+
+@app.cell
+def history(mo, moved, nb, outcome):
+    moved, outcome  # re-read after a training, a promotion or a rollback
+    histories = nb.version_histories()
+    mo.stop(histories.error is not None, mo.callout(mo.md(histories.error or ""), kind="danger"))
+    mo.vstack(
+        [mo.md("**Version history** of each target, newest first.")]
+        + [mo.md(f"### {target}\n\n{table}") for target, table in histories.value.items()]
+    )
+    return (histories,)
 
 
 @app.cell

@@ -450,8 +450,8 @@ def test_expected_failures_are_messages_not_tracebacks(app_env, browser, tmp_pat
         context.close()
 
 
-# Training in the app replaces the champions with ones trained up to the data's last
-# date, after which nothing is left out of sample to evaluate: it runs after the others.
+# Training in the app registers versions trained up to the data's last date without
+# promoting them; it runs after the others all the same, as the champion tests below.
 def test_train_trains_on_the_chosen_window_and_draws_its_charts(served, page):
     base, log = served
     _open(page, base, "train.py", "controls")
@@ -469,3 +469,71 @@ def test_train_trains_on_the_chosen_window_and_draws_its_charts(served, page):
     _cell(page, "chart_target").locator("select").select_option("run_total_regression")
     _wait_for_spec(page, "importance", "run_total_regression: feature importance")
     _finish(page, "train", log)
+
+
+def _mlb(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "mlbcore.cli.main", *args], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_train_page_promotes_and_rolls_back_the_champion(served, app_env, page):
+    """A version registered without promotion is promoted with the button, with a reason,
+    then rolled back: the champion alias moves each time, as `mlb status` reads it."""
+    base, log = served
+    _mlb(app_env, "train", "--targets", "moneyline_home_win", "--as-of", "2016-09-15",
+         "--no-promote")  # fmt: skip
+    assert "moneyline_home_win    stale     champion v1," in _mlb(app_env, "status")
+    _open(page, base, "train.py", "champion_controls")
+    controls = _cell(page, "champion_controls")
+    picker = controls.locator("select").nth(0)
+    _until(picker.locator("option", has_text="moneyline_home_win v"))
+    newest = next(
+        text.strip()
+        for text in picker.locator("option").all_inner_texts()
+        if text.strip().startswith("moneyline_home_win v")
+    )
+    version = newest.rpartition(" v")[2]
+    picker.select_option(label=newest)
+    reason = controls.get_by_role("textbox")
+    reason.fill("beats v1 on September")
+    reason.press("Enter")
+    page.get_by_role("button", name="Promote").click()
+    moving = _cell(page, "moving")
+    _shows(moving, f"champion v1 -> v{version} (beats v1 on September)")
+    assert f"champion v{version}," in _mlb(app_env, "status")
+    _shows(_cell(page, "history"), "beats v1 on September")
+
+    page.get_by_role("button", name="Roll back").click()
+    _shows(moving, f"champion v{version} -> v1")
+    assert "moneyline_home_win    stale     champion v1," in _mlb(app_env, "status")
+    _shows(_cell(page, "history"), "rolled back")
+    _finish(page, "train-champions", log)
+
+
+# An age as the pages print it, negative: "-2218 h", "-3 days".
+NEGATIVE_AGE = re.compile(r"(?<![\d:])-\d+(\.\d+)? ?(h|days|years)\b")
+
+
+def test_ages_and_champions_are_in_the_datas_time(served, page):
+    """Home measures ages as of the data's last result, not the wall clock (the demo ends
+    in 2016: no card is years old); the schedules page, as of a date before every
+    champion was trained, shows none of them, and never a negative age."""
+    base, log = served
+    _open(page, base, "home.py", "models")
+    models = _cell(page, "models")
+    _shows(models, "champion v1")
+    said = _text(models)
+    assert "years" not in said and not NEGATIVE_AGE.search(said), said
+
+    _open(page, base, "schedule.py", "view_controls")
+    day = _cell(page, "view_controls").locator('input[type="date"]').first
+    day.fill("2016-08-01")
+    day.press("Enter")
+    overview = _cell(page, "overview")
+    _shows(overview, "no champion yet as of 2016-08-01")
+    said = _text(overview)
+    assert not NEGATIVE_AGE.search(said), said
+    _finish(page, "schedule-before-the-champions", log)

@@ -94,7 +94,8 @@ def test_retrain_decisions_promotion_and_refusal(trained, capsys):
     assert main(["retrain", "--model", "total_over_under", "--as-of", "2016-06-21"]) == 0
     assert "skip" in capsys.readouterr().out
 
-    assert main(["status", "--as-of", "2016-06-20", "--detailed"]) == 0
+    # As of the day of the last decision: a status never counts one made after its as-of.
+    assert main(["status", "--as-of", "2016-06-21", "--detailed"]) == 0
     out = capsys.readouterr().out
     assert "moneyline_home_win    stale     champion v1" in out
     assert "total_over_under      stale     champion v1" in out

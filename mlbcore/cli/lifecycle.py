@@ -77,13 +77,12 @@ def _replay(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     from mlbcore.cli.tables import metric_text
-    from mlbcore.clock import parse_as_of
     from mlbcore.health import backend_health
-    from mlbcore.lifecycle.status import target_statuses
+    from mlbcore.lifecycle.status import age_text, status_as_of, target_statuses
     from mlbcore.settings import load_settings
 
     settings = load_settings()
-    as_of = parse_as_of(args.as_of)  # a bad --as-of fails before any probe prints
+    given = as_of(args)  # a bad --as-of fails before any probe prints
     backends = backend_health(settings)
     for b in backends:
         state = b.state
@@ -96,17 +95,20 @@ def _status(args: argparse.Namespace) -> int:
         from mlbcore.data.source import data_games_source
 
         source = data_games_source(settings)
-        print(f"champions for {source} games as of {as_of:%Y-%m-%d %H:%M} UTC:")
-        for t in target_statuses(settings, as_of, source):
+        # Ages in the data's time: its last result unless --as-of names another instant.
+        instant = status_as_of(settings, given)
+        print(f"champions for {source} games as of {instant.basis}:")
+        for t in target_statuses(settings, source=source, instant=instant):
             if t.version is None:
                 from mlbcore.tracking import no_champion_message
 
-                print(f"  {t.target:<21} {t.health:<9} {no_champion_message(t.target, source)}")
+                why = t.note or no_champion_message(t.target, source)
+                print(f"  {t.target:<21} {t.health:<9} {why}")
                 continue
             assert t.trained_as_of_utc is not None and t.age_hours is not None
             print(
                 f"  {t.target:<21} {t.health:<9} champion v{t.version}, trained as of "
-                f"{t.trained_as_of_utc:%Y-%m-%d %H:%M} UTC ({t.age_hours:.0f} h old)"
+                f"{t.trained_as_of_utc:%Y-%m-%d %H:%M} UTC ({age_text(t.age_hours)} old)"
             )
             if args.detailed:
                 evaluated = ", ".join(
@@ -273,7 +275,12 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     status.add_argument(
         "--check", action="store_true", help="exit 1 when a configured back end is down"
     )
-    status.add_argument("--as-of", metavar="DATETIME", help=AS_OF_HELP)
+    status.add_argument(
+        "--as-of",
+        metavar="DATETIME",
+        help="judge champions, ages and health as of this instant (ISO date or date-time, "
+        "UTC; default: when the data's last result became known, not the wall clock)",
+    )
     status.set_defaults(handler=_status)
 
     schedule = commands.add_parser(

@@ -36,6 +36,7 @@ def _train(args: argparse.Namespace) -> int:
         data=args.data,
         progress=output.progress_printer(),
         as_of=as_of(args),
+        promote=not args.no_promote,
     )
     output.print_training_run(run, as_json=args.json)
     rejected = [t for t in run.trained if t.rejected_reasons]
@@ -200,6 +201,13 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "--strict",
         action="store_true",
         help="exit 3 when a model fails the promotion gate (default: say so and exit 0)",
+    )
+    train.add_argument(
+        "--no-promote",
+        action="store_true",
+        help="log and register the models but leave the champions as they are (default: "
+        "each model that passes the promotion gate becomes its target's champion; "
+        "`mlb promote` does it later)",
     )
     train.set_defaults(handler=_train)
 

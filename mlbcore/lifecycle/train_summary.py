@@ -54,6 +54,8 @@ def comparison_lines(trained: TrainedTarget) -> list[str]:
         lines.append("NOT promoted: " + "; ".join(trained.rejected_reasons))
     elif trained.promoted:
         lines.append(f"promoted: version {trained.version} is the champion")
+    else:
+        lines.append(f"not promoted (promotion off): version {trained.version} is registered")
     return lines
 
 

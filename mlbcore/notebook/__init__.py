@@ -2,6 +2,13 @@
 widgets (``controls``) and the jobs they run (``jobs``). Importing it masks every secret
 in what the libraries log, warn or raise."""
 
+from mlbcore.notebook.champions import (
+    move_champion,
+    new_beside_champion,
+    pressed_champion_move,
+    version_choices,
+    version_histories,
+)
 from mlbcore.notebook.controls import (
     LifecycleControls,
     LifecycleWidgets,
@@ -56,8 +63,11 @@ __all__ = [
     "lifecycle_defaults",
     "lifecycle_widgets",
     "load_settings",
+    "move_champion",
+    "new_beside_champion",
     "now",
     "picked_days",
+    "pressed_champion_move",
     "progress_steps_of_training",
     "replay",
     "replay_controls",
@@ -68,4 +78,6 @@ __all__ = [
     "script_mode",
     "train",
     "train_controls",
+    "version_choices",
+    "version_histories",
 ]

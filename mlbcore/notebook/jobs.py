@@ -41,6 +41,7 @@ class Outcome:
 
     value: Any = None
     error: str | None = None
+    asked: str = ""  # what was asked, in words, shown with a result kept on the page
 
 
 def run(job: Callable[..., Any], *args: Any, **kwargs: Any) -> Outcome:
@@ -56,19 +57,25 @@ def run(job: Callable[..., Any], *args: Any, **kwargs: Any) -> Outcome:
 
 def train(
     targets: list[str], days: int, end_date: date | None,
-    progress: Callable[[str], None] = lambda _: None,
+    progress: Callable[[str], None] = lambda _: None, promote: bool = False,
 ) -> Outcome:  # fmt: skip
+    """Train and register; the champions move only when ``promote`` (the notebook leaves
+    that to its Promote button)."""
     from mlbcore.lifecycle.train_job import train_models
 
-    return run(
+    outcome = run(
         lambda: train_models(
             load_settings(),
             parse_targets(targets),
             days=days,
             end_date=end_date,
             progress=progress,
+            promote=promote,
         )
     )
+    ending = f"ending {end_date}" if end_date else "ending on the data's last date"
+    outcome.asked = f"{', '.join(targets)}; a {days}-day window {ending}"
+    return outcome
 
 
 def evaluate(target: str, days: int, as_of: date, log: bool = True) -> Outcome:
@@ -129,40 +136,46 @@ def save_schedule(values: dict[str, Any]) -> Outcome:
     return run(lambda: save(load_settings(), now(), **values))
 
 
-def schedules_and_history(as_of: date | None) -> Outcome:
-    """Schedules with next runs, the job history and each target's status."""
+def schedules_and_history(as_of: date | None = None) -> Outcome:
+    """Schedules with next runs (wall clock: schedules run in real time), the job history
+    and each target's status as of the end of ``as_of`` (default: the data's last result;
+    ``as_of_basis`` says which, for the page to show)."""
     from mlbcore.lifecycle.scheduler import schedule_overview
     from mlbcore.lifecycle.state_store import StateStore
-    from mlbcore.lifecycle.status import status_table, target_statuses
+    from mlbcore.lifecycle.status import status_as_of, status_table, target_statuses
 
     def job() -> dict[str, Any]:
         settings = load_settings()
-        instant = as_of_instant(as_of) if as_of else now()
+        instant = status_as_of(settings, as_of_instant(as_of) if as_of else None)
         return {
             "schedules": schedule_overview(settings, now()),
             "history": StateStore(settings).job_runs(100),
-            "status": status_table(target_statuses(settings, instant)),
+            "status": status_table(target_statuses(settings, instant=instant)),
+            "as_of_basis": instant.basis,
         }
 
     return run(job)
 
 
-def home_overview() -> Outcome:
+def home_overview(as_of: date | None = None) -> Outcome:
     """For the landing notebook: each target's verdict card (champion health and its last
     out-of-sample evaluation against the market), each back end's health and each
-    target's status now."""
+    target's status as of the end of ``as_of`` (default: when the data's last result
+    became known, never the wall clock; ``as_of_basis`` says which, for the page to show)."""
     import polars as pl
 
     from mlbcore.health import backend_health
-    from mlbcore.lifecycle.status import status_table, target_statuses
+    from mlbcore.lifecycle.status import status_as_of, status_table, target_statuses
     from mlbcore.notebook.cards import home_cards
 
     def job() -> dict[str, Any]:
         settings = load_settings()
         backends = backend_health(settings)
         down = [b.name for b in backends if b.configured and not b.up]
-        # Model status needs the MLflow store: skipped (and said so) when a back end is down.
-        statuses = None if down else target_statuses(settings, now())
+        given = as_of_instant(as_of) if as_of else None
+        # Model status needs the data and the MLflow store: skipped (said so) when one is down.
+        instant = None if down else status_as_of(settings, given)
+        statuses = None if instant is None else target_statuses(settings, instant=instant)
         return {
             "backends": pl.DataFrame(
                 [
@@ -181,6 +194,7 @@ def home_overview() -> Outcome:
             "down": down,
             "status": None if statuses is None else status_table(statuses),
             "cards": None if statuses is None else home_cards(statuses),
+            "as_of_basis": None if instant is None else instant.basis,
         }
 
     return run(job)
