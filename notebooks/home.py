@@ -52,7 +52,8 @@ def models(cards, mo, state):
         [
             mo.md(
                 "**Each target's champion**: its last out-of-sample evaluation against the "
-                "market (green only when the model clearly beats it) and its health word."
+                "market (green only when the model clearly beats it) and its health word, "
+                f"with ages as of {state['as_of_basis']}."
             ),
             cards.verdict_cards(state["cards"]),
             cards.people_table(state["status"], label="Models"),
