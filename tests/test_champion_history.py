@@ -51,3 +51,17 @@ def test_version_history_names_each_version_newest_first(two_champions):
     assert [r.status for r in history] == ["champion", "previous champion"]
     assert history[0].champion.trained_as_of_utc > history[1].champion.trained_as_of_utc
     assert history[0].created_utc.tzinfo is not None
+
+
+def test_evaluate_scores_the_champion_in_place_at_its_as_of(two_champions):
+    from mlbcore.errors import MlbError
+    from mlbcore.evaluation.evaluate import evaluate
+
+    settings = load_settings()
+    then = evaluate(settings, TARGET, days=10, as_of=_utc("2016-06-25"), log=False)
+    assert then.model_uri.endswith("/1")  # v2 was trained as of 2016-07-01: never used before it
+    assert any("the champion in place" in n for n in then.notices)
+    now = evaluate(settings, TARGET, days=10, as_of=_utc("2016-07-20"), log=False)
+    assert now.model_uri.endswith("/2") and not any("in place" in n for n in now.notices)
+    with pytest.raises(MlbError, match="no moneyline_home_win champion had been trained by"):
+        evaluate(settings, TARGET, days=10, as_of=_utc("2016-05-20"), log=False)

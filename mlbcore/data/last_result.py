@@ -26,6 +26,11 @@ def last_result_utc(settings: Settings, data: Path | str | None = None) -> datet
             games = pl.read_parquet(Path(folder) / "games.parquet", columns=list(_COLUMNS))
     if games is None:  # PostgreSQL; or a snapshot load_data says, in one line, is damaged
         games = load_data(settings, url or folder).games.select(_COLUMNS)
+    return latest_result_utc(games)
+
+
+def latest_result_utc(games: pl.DataFrame) -> datetime | None:
+    """When the last finished game of ``games`` became known, UTC; None without one."""
     known = finished_results(games)["result_known_at_utc"].max()
     assert known is None or isinstance(known, datetime)
     return known

@@ -20,6 +20,7 @@ import polars as pl
 
 from mlbcore import charts, tracking
 from mlbcore.clock import require_positive_days
+from mlbcore.data.last_result import latest_result_utc
 from mlbcore.data.snapshot import Snapshot
 from mlbcore.data.timing import result_known_at_utc
 from mlbcore.errors import MlbError
@@ -328,6 +329,26 @@ def score_part(
     )  # fmt: skip
 
 
+def champion_in_place(target: Target, source: str, as_of: datetime) -> tuple[str, list[str]]:
+    """The URI of the champion in place at ``as_of`` (never one trained later), and a
+    notice when it is not today's champion."""
+    found = tracking.champion_as_of(target, source, as_of)
+    if found is None:
+        current = tracking.require_champion(target, source)  # none at all: says what to do
+        raise MlbError(
+            f"no {target} champion had been trained by {as_of:%Y-%m-%d %H:%M} UTC (the "
+            f"champion, v{current.version}, was trained as of "
+            f"{current.trained_as_of_utc:%Y-%m-%d %H:%M} UTC); pick a later as-of"
+        )
+    notices = []
+    if found.version != tracking.champion_version(target, source):
+        notices.append(
+            f"scored with v{found.version}, the champion in place at "
+            f"{as_of:%Y-%m-%d %H:%M} UTC: today's champion was trained after it"
+        )
+    return found.uri, notices
+
+
 def evaluate(
     settings: Settings,
     target: Target,
@@ -344,8 +365,9 @@ def evaluate(
     ``include_in_sample``, scored apart and labelled in-sample. ``log`` records it as an
     MLflow evaluation run (off for reports, which only read)."""
     require_positive_days(days)
-    as_of = as_of or datetime.now(UTC)
     snapshot, features = data_and_features(settings, data, loaded)
+    # The data's time, not the wall clock: by default, when its last result became known.
+    as_of = as_of or latest_result_utc(snapshot.games) or datetime.now(UTC)
     window = evaluation_window(features, snapshot.games, as_of, days)
     labelled = labelled_games(window, snapshot.games, target)
     if labelled.is_empty():
@@ -354,7 +376,11 @@ def evaluate(
             f"{coverage(snapshot.games['date'])} (pass --as-of inside it)"
         )
     experiment_id = tracking.configure(settings)
-    uri, notices = model_uri(target, model, snapshot.games_source)
+    uri, notices = (
+        champion_in_place(target, snapshot.games_source, as_of)
+        if model == "champion"
+        else model_uri(target, model, snapshot.games_source)
+    )
     trained_as_of = tracking.trained_as_of(uri)
     after = pl.col("first_pitch_utc") > trained_as_of
     unseen, seen = labelled.filter(after), labelled.filter(~after)
