@@ -300,6 +300,11 @@ def job_history_chart(runs: pl.DataFrame) -> alt.Chart:
     )
 
 
+# One colour per replay policy, and the market's, the same in every replay chart.
+POLICY_COLOURS = {"policy": "#2a6fdb", "never": "#e08a1e", "daily": "#2e9e5b", "market": "#555555"}
+POLICY_SCALE = alt.Scale(domain=list(POLICY_COLOURS), range=list(POLICY_COLOURS.values()))
+
+
 def replay_chart(
     timeline: pl.DataFrame, target: Target, smooth_days: int = 14
 ) -> alt.TopLevelMixin:
@@ -330,7 +335,7 @@ def replay_chart(
                 title=f"{PRIMARY_METRIC[target]}, {smooth_days}-day rolling mean",
                 scale=alt.Scale(zero=False),
             ),
-            color=alt.Color("source:N", title=None),
+            color=alt.Color("source:N", title=None, scale=POLICY_SCALE),
             tooltip=["date:T", "source:N", alt.Tooltip("value:Q", format=".4f")],
         )
     )
@@ -343,7 +348,7 @@ def replay_chart(
         .mark_rule(opacity=0.35)
         .encode(
             x="date:T",
-            color=alt.Color("policy:N", title=None),
+            color=alt.Color("policy:N", title=None, scale=POLICY_SCALE),
             tooltip=["date:T", "policy:N", "action:N", "reasons:N"],
         )
     )
