@@ -103,7 +103,6 @@ def distributions(charts, mo, ops, report):
     feature_rows = mo.ui.table(
         feature_table,
         selection="single",
-        initial_selection=[0],
         style_cell=ops.greyed_unjudged(feature_table),
         page_size=15,
         label="Every feature: pick one to see its histograms below",
@@ -128,7 +127,7 @@ def feature_picker(feature_table, mo):
     feature_choice = mo.ui.dropdown(
         options=feature_table["feature"].to_list(),
         value=feature_table["feature"][0],
-        label="Or pick a feature",
+        label="Feature (a row picked in the table wins)",
     )
     feature_choice
     return (feature_choice,)

@@ -58,7 +58,8 @@ def retrain_outcome_text(outcome: Any) -> str:
     champion = (
         f"champion v{outcome.champion_version}" if outcome.champion_version else "no champion"
     )
-    text = f"**{outcome.decision.action}** ({champion}): " + "; ".join(outcome.reasons)
+    reasons = outcome.reasons or outcome.decision.reasons
+    text = f"**{outcome.decision.action}** ({champion}): " + "; ".join(reasons)
     if outcome.challenger_version is not None:
         ending = "promoted: it is the champion now" if outcome.promoted else "not promoted"
         text += f"\n\nChallenger v{outcome.challenger_version} {ending}."
