@@ -253,7 +253,15 @@ def feature_histogram_chart(histograms: pl.DataFrame, feature: str) -> alt.Chart
             x=alt.X("bin_low:Q", bin="binned", title=feature),
             x2="bin_high:Q",
             y=alt.Y("share:Q", stack=None, title="share of games", axis=alt.Axis(format="%")),
-            color=alt.Color("window:N", title=None, scale=alt.Scale(range=["#5b8fd0", "#d0504a"])),
+            color=alt.Color(
+                "window:N",
+                title=None,
+                # Training first, in blue; recent in red, whatever their labels say.
+                scale=alt.Scale(
+                    domain=mine["window"].unique(maintain_order=True).to_list(),
+                    range=["#5b8fd0", "#d0504a"],
+                ),
+            ),
             tooltip=[
                 "window:N",
                 alt.Tooltip("bin_low:Q", format=".3g", title="from"),
