@@ -374,6 +374,8 @@ def test_replay_cancel_stops_after_the_day_in_hand(app_env, browser, tmp_path):
         _shows(progress, "Cancelled after")
         done = int(re.search(r"Cancelled after (\d+) days", _text(progress)).group(1))
         assert 0 < done < total
+        # The charts cover the days walked.
+        assert "rolling mean" in _spec(page, "timeline")
         _finish(page, "replay-cancelled", log)
         context.close()
 
