@@ -155,7 +155,7 @@ def progress(mo, replay_job, ticker):
     ticker.value  # redrawn at every tick
     mo.callout(
         mo.md(replay_job.status_text()),
-        kind="success" if replay_job.done else "info",
+        kind="info" if not replay_job.done else "warn" if replay_job.cancelled else "success",
     )
     return
 

@@ -129,6 +129,10 @@ class ReplayJob:
     def cancel(self) -> None:
         self.tracker.cancel()
 
+    @property
+    def cancelled(self) -> bool:
+        return self.tracker.cancelled
+
     def deliver(self, notify: Callable[[Any], None]) -> None:
         """Call ``notify`` once, when the replay has ended (the page's state setter)."""
         if self.done and not self.delivered:
