@@ -267,7 +267,7 @@ def drift_report(
     if recent.is_empty():
         raise MlbError(
             f"no games in the {days} days before {as_of:%Y-%m-%d %H:%M} UTC; "
-            f"{coverage(snapshot.games['date'])} (pass --as-of inside it)"
+            f"{coverage(snapshot.games['date'])}: pick an as-of date inside it"
         )
     tracking.configure(settings)
     champion = tracking.require_champion(target, snapshot.games_source)

@@ -161,7 +161,12 @@ def start_replay(
 
     def work(tracker: Any) -> Any:
         settings = load_settings()
-        policy = parse_policy(settings.retraining, [f"{k}={v}" for k, v in policy_values.items()])
+        try:
+            policy = parse_policy(
+                settings.retraining, [f"{k}={v}" for k, v in policy_values.items()]
+            )
+        except MlbError as error:  # the page has fields, not flags
+            raise MlbError(str(error).replace("--policy ", "policy setting ")) from None
         return replay_season(
             settings, season, schedule, policy, parse_targets(targets),
             policies=tuple(policies), tracker=tracker,
