@@ -112,15 +112,17 @@ def view_controls(mo, nb):
 
 @app.cell
 def notices(mo):
-    # What the last run-now or delete did: kept across the redraw it causes.
+    # What the last run-now or delete did, and a count of changes made, which redraws
+    # the tables; a mere warning redraws nothing, so a picked row stays picked.
     get_notice, set_notice = mo.state(None)
-    return get_notice, set_notice
+    get_changes, set_changes = mo.state(0)
+    return get_changes, get_notice, set_changes, set_notice
 
 
 @app.cell
-def overview(get_notice, mo, ops, refresh_button, saved, status_as_of):
+def overview(get_changes, mo, ops, refresh_button, saved, status_as_of):
     refresh_button.value, saved  # re-read after a refresh or a save
-    notice = get_notice()  # and after a run or a delete
+    get_changes()  # and after a run or a delete
     outcome = ops.schedule_page(status_as_of.value)
     mo.stop(
         outcome.error is not None,
@@ -130,7 +132,6 @@ def overview(get_notice, mo, ops, refresh_button, saved, status_as_of):
     runner = state["runner"]
     mo.vstack(
         [
-            mo.callout(mo.md(notice[1]), kind=notice[0]) if notice else mo.md(""),
             mo.callout(mo.md(runner.text), kind="success" if runner.alive else "warn"),
             mo.md(
                 f"**Each target's champion** and its health word as of the end of "
@@ -169,8 +170,8 @@ def schedule_list(mo, state):
 
 @app.cell
 def acting(
-    confirm_delete, delete_button, mo, ops, run_now_button, schedule_rows, set_notice,
-    status_as_of,
+    confirm_delete, delete_button, mo, ops, run_now_button, schedule_rows, set_changes,
+    set_notice, status_as_of,
 ):  # fmt: skip
     picked = schedule_rows.value
     chosen = int(picked["id"][0]) if len(picked) else None
@@ -183,6 +184,7 @@ def acting(
         if ran.error:
             set_notice(("danger", f"**Not run:** {ran.error}"))
         else:
+            set_changes(lambda count: count + 1)
             result = ran.value
             set_notice(
                 (
@@ -195,11 +197,19 @@ def acting(
         set_notice(("warn", f"Tick **Yes, delete it** to delete schedule {chosen}."))
     elif delete_button.value:
         deleted = ops.delete_schedule(chosen)
+        set_changes(lambda count: count + 1)
         set_notice(
             ("danger", f"**Not deleted:** {deleted.error}")
             if deleted.error
             else ("success", f"Deleted schedule {chosen}; its past runs stay in the history.")
         )
+    return
+
+
+@app.cell
+def notice(get_notice, mo):
+    last_notice = get_notice()
+    mo.callout(mo.md(last_notice[1]), kind=last_notice[0]) if last_notice else mo.md("")
     return
 
 
