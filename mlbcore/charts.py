@@ -222,7 +222,7 @@ def psi_chart(distributions: pl.DataFrame, top: int = 25) -> alt.TopLevelMixin:
     0.1 and 0.25 bands, for reference only. Calendar features come after the rest."""
     ranked = distributions.sort(
         pl.col("level") == "calendar", pl.col("psi"), descending=[False, True]
-    ).head(top)
+    ).head(top)  # calendar features last: shown, not judged
     order = ranked["feature"].to_list()
     data = ranked.to_pandas()
     bars = (
@@ -235,8 +235,8 @@ def psi_chart(distributions: pl.DataFrame, top: int = 25) -> alt.TopLevelMixin:
                 "level:N",
                 title="KS + BH verdict",
                 scale=alt.Scale(
-                    domain=["ok", "drift", "calendar"],
-                    range=["#8fbc8f", "#d0504a", "#b0b0b0"],
+                    domain=["ok", "drift", "data source", "calendar"],
+                    range=["#8fbc8f", "#d0504a", "#e0a040", "#b0b0b0"],
                 ),
             ),
             tooltip=[
@@ -256,6 +256,45 @@ def psi_chart(distributions: pl.DataFrame, top: int = 25) -> alt.TopLevelMixin:
     )
     title = f"feature drift: top {len(data)} by PSI, coloured by the corrected test"
     return (bars + lines).properties(title=title, width=420, height=max(160, 16 * len(data)))
+
+
+def feature_histogram_chart(histograms: pl.DataFrame, feature: str) -> alt.Chart:
+    """One feature's distribution in the training window against the recent window: the
+    share of each window's present values per bin, the two windows overlaid on the same
+    bins. The legend gives each window's games and missing share."""
+    mine = histograms.filter(pl.col("feature") == feature).with_columns(
+        window=pl.format(
+            "{} ({} games, {}% missing)",
+            "window",
+            "games",
+            (100 * pl.col("missing_share")).round(0).cast(pl.Int64),
+        )
+    )
+    return (
+        alt.Chart(mine.to_pandas(), title=f"{feature}: training window vs recent window")
+        .mark_bar(opacity=0.55, binSpacing=0)
+        .encode(
+            x=alt.X("bin_low:Q", bin="binned", title=feature),
+            x2="bin_high:Q",
+            y=alt.Y("share:Q", stack=None, title="share of games", axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "window:N",
+                title=None,
+                # Training first, in blue; recent in red, whatever their labels say.
+                scale=alt.Scale(
+                    domain=mine["window"].unique(maintain_order=True).to_list(),
+                    range=["#5b8fd0", "#d0504a"],
+                ),
+            ),
+            tooltip=[
+                "window:N",
+                alt.Tooltip("bin_low:Q", format=".3g", title="from"),
+                alt.Tooltip("bin_high:Q", format=".3g", title="to"),
+                alt.Tooltip("share:Q", format=".1%"),
+            ],
+        )
+        .properties(width=420, height=200)
+    )
 
 
 def job_history_chart(runs: pl.DataFrame) -> alt.Chart:
@@ -293,6 +332,11 @@ def job_history_chart(runs: pl.DataFrame) -> alt.Chart:
     )
 
 
+# One colour per replay policy, and the market's, the same in every replay chart.
+POLICY_COLOURS = {"policy": "#2a6fdb", "never": "#e08a1e", "daily": "#2e9e5b", "market": "#555555"}
+POLICY_SCALE = alt.Scale(domain=list(POLICY_COLOURS), range=list(POLICY_COLOURS.values()))
+
+
 def replay_chart(
     timeline: pl.DataFrame, target: Target, smooth_days: int = 14
 ) -> alt.TopLevelMixin:
@@ -323,7 +367,7 @@ def replay_chart(
                 title=f"{PRIMARY_METRIC[target]}, {smooth_days}-day rolling mean",
                 scale=alt.Scale(zero=False),
             ),
-            color=alt.Color("source:N", title=None),
+            color=alt.Color("source:N", title=None, scale=POLICY_SCALE),
             tooltip=["date:T", "source:N", alt.Tooltip("value:Q", format=".4f")],
         )
     )
@@ -336,7 +380,7 @@ def replay_chart(
         .mark_rule(opacity=0.35)
         .encode(
             x="date:T",
-            color=alt.Color("policy:N", title=None),
+            color=alt.Color("policy:N", title=None, scale=POLICY_SCALE),
             tooltip=["date:T", "policy:N", "action:N", "reasons:N"],
         )
     )

@@ -10,8 +10,9 @@ def imports():
 
     from mlbcore import charts
     from mlbcore import notebook as nb
+    from mlbcore.notebook import operations as ops
 
-    return charts, mo, nb
+    return charts, mo, nb, ops
 
 
 @app.cell
@@ -28,6 +29,11 @@ def header(mo):
     fewer than `RETRAINING__DRIFT_MIN_RECENT_GAMES` (50) recent games it says "too few
     games". PSI and the Wasserstein distance (in training standard deviations) show how
     far a feature moved; they do not make the verdict. The verdict feeds `mlb retrain`.
+
+    A change of data source is not drift: a feature that was missing in the training
+    window and is present now (a new feed such as betting splits), or the reverse, or a
+    change in which books priced the games. The verdict then says "data source changed"
+    and names it; those features, like the calendar ones, are shown in grey and not judged.
     """)
     return
 
@@ -73,7 +79,7 @@ def verdict(mo, outcome):
             f"**Verdict: {report.verdict}.** Importance against {report.reference}: "
             f"{importance_line}." + "".join(f"\n\n- {reason}" for reason in report.reasons)
         ),
-        kind="warn" if report.verdict == "drift" else "success",
+        kind={"drift": "warn", "data source changed": "info"}.get(report.verdict, "success"),
     )
     return (report,)
 
@@ -91,20 +97,90 @@ def importance(charts, mo, report):
 
 
 @app.cell
-def distributions(charts, mo, report):
+def distributions(charts, mo, ops, report):
     psi_chart = charts.psi_chart(report.distributions)
+    feature_table = ops.drift_table(report.distributions)
+    feature_rows = mo.ui.table(
+        feature_table,
+        selection="single",
+        style_cell=ops.greyed_unjudged(feature_table),
+        page_size=15,
+        label="Every feature: pick one to see its histograms below",
+    )
     mo.vstack(
         [
             mo.md(
                 "Each feature's PSI, training window against recent window, coloured by the "
                 "corrected KS test (red: drift at the FDR); dashed lines at PSI's usual 0.1 "
-                "and 0.25, for reference. Grey: calendar features, shown but not judged."
+                "and 0.25, for reference. Orange: moved by a change of data source; grey: "
+                "calendar features. Both are shown, not judged, and listed last."
             ),
             psi_chart,
-            mo.ui.table(report.distributions, selection=None, label="Every feature"),
+            feature_rows,
         ]
     )
-    return (psi_chart,)
+    return feature_rows, feature_table, psi_chart
+
+
+@app.cell
+def feature_picker(feature_table, mo):
+    feature_choice = mo.ui.dropdown(
+        options=feature_table["feature"].to_list(),
+        value=feature_table["feature"][0],
+        label="Feature (a row picked in the table wins)",
+    )
+    feature_choice
+    return (feature_choice,)
+
+
+@app.cell
+def histogram(charts, feature_choice, feature_rows, mo, ops, report):
+    # A row picked in the table wins; the dropdown serves when none is picked.
+    drilled_feature = ops.picked_feature(feature_rows.value, feature_choice.value)
+    histogram_chart = charts.feature_histogram_chart(report.histograms, drilled_feature)
+    mo.vstack(
+        [
+            mo.md(
+                f"**{drilled_feature}**: its values in the champion's training window "
+                "against the recent window, each as a share of its games."
+            ),
+            histogram_chart,
+        ]
+    )
+    return drilled_feature, histogram_chart
+
+
+@app.cell
+def challenger_controls(mo):
+    challenger_button = mo.ui.run_button(label="Fit challenger", kind="warn")
+    mo.vstack(
+        [
+            mo.md(
+                "**Act on it.** *Fit challenger* makes the retrain decision for this target "
+                "as of the date above, as the scheduled retrain does: the policy decides "
+                "whether to fit a challenger, and the challenger becomes the champion only "
+                "if it beats it on games neither has seen. It logs to MLflow."
+            ),
+            challenger_button,
+        ]
+    )
+    return (challenger_button,)
+
+
+@app.cell
+def challenger(as_of, challenger_button, mo, ops, target):
+    mo.stop(not challenger_button.value, mo.md(""))
+    with mo.status.spinner(title="Retrain decision", subtitle=f"{target.value}"):
+        fitted = ops.fit_challenger(target.value, as_of.value)
+    mo.callout(
+        mo.md(
+            f"**No decision:** {fitted.error}"
+            if fitted.error
+            else f"Retrain decision for {target.value}: {fitted.value}"
+        ),
+        kind="danger" if fitted.error else "info",
+    )
+    return (fitted,)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,9 @@ def imports():
 
     from mlbcore import charts
     from mlbcore import notebook as nb
+    from mlbcore.notebook import operations as ops
 
-    return charts, mo, nb
+    return charts, mo, nb, ops
 
 
 @app.cell
@@ -27,7 +28,9 @@ def header(mo):
     hand. The same games are predicted under "never retrain" and "retrain every day",
     beside the market, and the headline compares them with 95 % intervals: a verdict
     comes from the interval, and "no clear difference" means exactly that.
-    A full season with all three policies and targets takes a few minutes.
+    A full season with all three policies and targets takes a few minutes: the page shows
+    the days walked and an estimate of the time left, and **Cancel** stops after the day
+    in hand, with a summary of the days walked so far.
     """)
     return
 
@@ -99,33 +102,69 @@ def controls(control_defaults, mo, policy_defaults, seasons):
 
 
 @app.cell
+def finish_state(mo):
+    # Set once when a replay ends, so the summary is drawn once, not at every refresh.
+    get_finished, set_finished = mo.state(0)
+    return get_finished, set_finished
+
+
+@app.cell
 def replaying(
-    comparison_days, comparison_games, degradation, grace_hours, min_samples, mo, nb, policies,
-    replay_button, schedule, season, stale_hours, targets,
+    comparison_days, comparison_games, degradation, grace_hours, min_samples, mo, nb, ops,
+    policies, replay_button, schedule, season, stale_hours, targets,
 ):  # fmt: skip
     mo.stop(
         not (replay_button.value or nb.script_mode()),
         mo.md("Press **Replay** to walk the season."),
     )
-    # One step per target and policy, each a season of daily decisions.
-    with mo.status.progress_bar(
-        total=len(targets.value) * len(policies.value), title="Replaying"
-    ) as bar:
-        outcome = nb.replay(
-            int(season.value),
-            schedule.value,
-            targets.value,
-            policies.value,
-            {
-                "min_samples_for_retrain": min_samples.value,
-                "performance_degradation_threshold": degradation.value,
-                "retrain_schedule_hours": stale_hours.value,
-                "stale_grace_hours": grace_hours.value,
-                "comparison_days": comparison_days.value,
-                "min_comparison_games": comparison_games.value,
-            },
-            lambda step: bar.update(subtitle=step),
-        )
+    # On a thread of its own: the page stays live for the progress and the cancel.
+    replay_job = ops.start_replay(
+        int(season.value),
+        schedule.value,
+        targets.value,
+        policies.value,
+        {
+            "min_samples_for_retrain": min_samples.value,
+            "performance_degradation_threshold": degradation.value,
+            "retrain_schedule_hours": stale_hours.value,
+            "stale_grace_hours": grace_hours.value,
+            "comparison_days": comparison_days.value,
+            "min_comparison_games": comparison_games.value,
+        },
+    )
+    return (replay_job,)
+
+
+@app.cell
+def replay_controls(mo, replay_job, set_finished):
+    ticker = mo.ui.refresh(
+        options=["1s"],
+        default_interval="1s",
+        label="progress",
+        on_change=lambda _: replay_job.deliver(set_finished),
+    )
+    cancel_button = mo.ui.button(
+        label="Cancel", kind="danger", on_click=lambda _: replay_job.cancel()
+    )
+    mo.hstack([cancel_button, ticker], justify="start", align="center")
+    return cancel_button, ticker
+
+
+@app.cell
+def progress(mo, replay_job, ticker):
+    ticker.value  # redrawn at every tick
+    mo.callout(
+        mo.md(replay_job.status_text()),
+        kind="info" if not replay_job.done else "warn" if replay_job.cancelled else "success",
+    )
+    return
+
+
+@app.cell
+def replay_outcome(get_finished, mo, replay_job):
+    get_finished()  # drawn again when the replay ends
+    mo.stop(not replay_job.done, mo.md("*The summary appears when the replay ends.*"))
+    outcome = replay_job.outcome
     return (outcome,)
 
 
@@ -138,6 +177,15 @@ def summary(mo, outcome):
     replay = outcome.value
     mo.vstack(
         [
+            mo.callout(
+                mo.md(
+                    "**Cancelled**: the tables and charts cover only the days walked before "
+                    "the cancel."
+                ),
+                kind="warn",
+            )
+            if replay.cancelled
+            else mo.md(""),
             # The feature cache's warnings and rejected rows (a poisoned cache), if any.
             mo.callout(mo.md("\n\n".join(replay.notices)), kind="warn")
             if replay.notices
@@ -150,7 +198,9 @@ def summary(mo, outcome):
             mo.md("\n".join(f"- {row}" for row in replay.headline["text"])),
             mo.md(
                 "**Season summary**: each policy's primary metric on the games all of them "
-                "predicted, the market's on the priced ones, and how often each trained."
+                "predicted, the market's on the priced ones, and how often each trained. "
+                "*winner*: the lowest metric per target; whether it is clearly better is "
+                "the headline's interval to say."
             ),
             mo.ui.table(replay.summary, selection=None, label="Summary"),
         ]
@@ -159,7 +209,8 @@ def summary(mo, outcome):
 
 
 @app.cell
-def headline_chart(charts, replay):
+def headline_chart(charts, mo, replay):
+    mo.stop(replay.headline.is_empty(), mo.md("*No game predicted yet: no headline.*"))
     interval_chart = charts.replay_headline_chart(replay.headline)
     interval_chart
     return (interval_chart,)
@@ -167,7 +218,7 @@ def headline_chart(charts, replay):
 
 @app.cell
 def timeline_target(mo, replay):
-    replay_targets = replay.summary["target"].unique(maintain_order=True).to_list()
+    replay_targets = replay.timeline["target"].unique(maintain_order=True).to_list()
     chart_target = mo.ui.dropdown(options=replay_targets, value=replay_targets[0], label="Chart")
     chart_target
     return (chart_target,)

@@ -10,8 +10,9 @@ def imports():
 
     from mlbcore import charts
     from mlbcore import notebook as nb
+    from mlbcore.notebook import operations as ops
 
-    return charts, mo, nb
+    return charts, mo, nb, ops
 
 
 @app.cell
@@ -22,6 +23,8 @@ def header(mo):
     Schedules run `train` or `retrain` jobs daily or weekly at an hour (UTC); they are
     kept in the state store and run by `mlb scheduler run` (a long-running runner) or
     `mlb scheduler tick` (from cron). A slot missed while nothing ran is run once.
+    A running runner writes a heartbeat to the state store: the page says whether one is
+    alive. **Run now** runs a schedule's job once, as of the date below, outside its slots.
     """)
     return
 
@@ -52,11 +55,11 @@ def new_schedule(mo):
     mo.vstack(
         [
             mo.md("**New schedule**"),
+            # Wraps rather than clipping on a narrow page.
             mo.hstack(
-                [schedule_type, hour, day_of_week, job, targets, save_button],
-                justify="start",
-                align="end",
+                [schedule_type, hour, day_of_week, job], justify="start", align="end", wrap=True
             ),
+            mo.hstack([targets, save_button], justify="start", align="end", wrap=True),
         ]
     )
     return day_of_week, hour, job, save_button, schedule_type, targets
@@ -95,35 +98,119 @@ def saving(day_of_week, hour, job, mo, nb, save_button, schedule_type, targets):
 
 @app.cell
 def view_controls(mo, nb):
-    first_date = nb.data_date_range()[0]
+    first_date, last_date = nb.data_date_range()
     status_as_of = mo.ui.date(
-        start=first_date, stop=nb.now().date(), value=nb.now().date(), label="Health as of"
+        start=first_date,
+        stop=max(last_date, nb.now().date()),
+        value=last_date,
+        label="Health as of (end of day, UTC)",
     )
     refresh_button = mo.ui.run_button(label="Refresh")
-    mo.hstack([status_as_of, refresh_button], justify="start", align="end")
+    mo.hstack([status_as_of, refresh_button], justify="start", align="end", wrap=True)
     return refresh_button, status_as_of
 
 
 @app.cell
-def overview(mo, nb, refresh_button, saved, status_as_of):
+def notices(mo):
+    # What the last run-now or delete did, and a count of changes made, which redraws
+    # the tables; a mere warning redraws nothing, so a picked row stays picked.
+    get_notice, set_notice = mo.state(None)
+    get_changes, set_changes = mo.state(0)
+    return get_changes, get_notice, set_changes, set_notice
+
+
+@app.cell
+def overview(get_changes, mo, ops, refresh_button, saved, status_as_of):
     refresh_button.value, saved  # re-read after a refresh or a save
-    outcome = nb.schedules_and_history(status_as_of.value)
+    get_changes()  # and after a run or a delete
+    outcome = ops.schedule_page(status_as_of.value)
     mo.stop(
         outcome.error is not None,
         mo.callout(mo.md(f"**Cannot read the state store:** {outcome.error}"), kind="danger"),
     )
     state = outcome.value
+    runner = state["runner"]
     mo.vstack(
         [
-            mo.md("**Each target's champion** and its health word as of the date above."),
+            mo.callout(mo.md(runner.text), kind="success" if runner.alive else "warn"),
+            mo.md(
+                f"**Each target's champion** and its health word as of the end of "
+                f"{status_as_of.value} (UTC): ages count from its training to that date, "
+                "and a champion trained after it is not the one in place then."
+            ),
             mo.ui.table(state["status"], selection=None, label="Models"),
-            mo.md("**Schedules** with their next run."),
-            mo.ui.table(state["schedules"], selection=None, label="Schedules")
-            if state["schedules"].height
-            else mo.md("*No schedules yet: save one above or run `mlb schedule`.*"),
         ]
     )
     return (state,)
+
+
+@app.cell
+def schedule_list(mo, state):
+    schedule_rows = mo.ui.table(
+        state["schedules"],
+        selection="single",
+        label="Schedules with their next run: pick one to run it now or delete it",
+    )
+    run_now_button = mo.ui.run_button(label="Run now")
+    confirm_delete = mo.ui.checkbox(label="Yes, delete it")
+    delete_button = mo.ui.run_button(label="Delete schedule", kind="danger")
+    mo.vstack(
+        [
+            schedule_rows,
+            mo.hstack(
+                [run_now_button, delete_button, confirm_delete],
+                justify="start",
+                align="center",
+                wrap=True,
+            ),
+        ]
+    ) if state["schedules"].height else mo.md("*No schedules yet: save one above.*")
+    return confirm_delete, delete_button, run_now_button, schedule_rows
+
+
+@app.cell
+def acting(
+    confirm_delete, delete_button, mo, ops, run_now_button, schedule_rows, set_changes,
+    set_notice, status_as_of,
+):  # fmt: skip
+    picked = schedule_rows.value
+    chosen = int(picked["id"][0]) if len(picked) else None
+    pressed = run_now_button.value or delete_button.value
+    if pressed and chosen is None:
+        set_notice(("warn", "Pick a schedule in the table first."))
+    elif run_now_button.value:
+        with mo.status.spinner(title=f"Running schedule {chosen}"):
+            ran = ops.run_schedule_now(chosen, status_as_of.value)
+        if ran.error:
+            set_notice(("danger", f"**Not run:** {ran.error}"))
+        else:
+            set_changes(lambda count: count + 1)
+            result = ran.value
+            set_notice(
+                (
+                    "success" if result.status == "succeeded" else "danger",
+                    f"Schedule {chosen}: {result.job} {result.status}, as of the end of "
+                    f"{status_as_of.value}" + (f": {result.error}" if result.error else "."),
+                )
+            )
+    elif delete_button.value and not confirm_delete.value:
+        set_notice(("warn", f"Tick **Yes, delete it** to delete schedule {chosen}."))
+    elif delete_button.value:
+        deleted = ops.delete_schedule(chosen)
+        set_changes(lambda count: count + 1)
+        set_notice(
+            ("danger", f"**Not deleted:** {deleted.error}")
+            if deleted.error
+            else ("success", f"Deleted schedule {chosen}; its past runs stay in the history.")
+        )
+    return
+
+
+@app.cell
+def notice(get_notice, mo):
+    last_notice = get_notice()
+    mo.callout(mo.md(last_notice[1]), kind=last_notice[0]) if last_notice else mo.md("")
+    return
 
 
 @app.cell

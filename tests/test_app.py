@@ -350,11 +350,33 @@ def test_drift_measures_and_gives_a_verdict(served, page):
     _shows(verdict, "Verdict:", unless="No drift report:")
     _shows(verdict, "Importance against")  # v1 (a fresh challenger) or v2 after train
     assert "psi" in _spec(page, "distributions")
+    # The drill-down: a feature picked shows its two windows' histograms.
+    assert "training window vs recent window" in _spec(page, "histogram")
+    _cell(page, "feature_picker").locator("select").select_option("month")
+    _wait_for_spec(page, "histogram", "month: training window vs recent window")
+    # A row picked in the table wins over the dropdown: the first row is a judged feature.
+    table = _cell(page, "distributions")
+    table.locator('[data-testid="select-row-checkbox"]').first.click()
+    _until_true(
+        page,
+        f"""cell => {{
+            const chart = document.querySelector(
+                `.marimo-cell[data-cell-name="${{cell}}"]`).querySelector("{CHARTS}");
+            const spec = chart
+                && (chart.getAttribute("data-spec") || chart.getAttribute("data-data"));
+            return spec !== null && spec.includes("training window vs recent window")
+                && !spec.includes("month: training window"); }}""",
+        "histogram",
+    )
     _finish(page, "drift", log)
 
 
-def test_schedule_saves_a_schedule_and_lists_it(served, page):
+def test_schedule_saves_a_schedule_and_lists_it(served, browser):
     base, log = served
+    # The size the form used to clip at.
+    context = browser.new_context(viewport={"width": 1440, "height": 1160})
+    context.set_default_timeout(FOREVER)
+    page = context.new_page()
     _open(page, base, "schedule.py", "new_schedule")
     form = _cell(page, "new_schedule")
     hour = form.locator("input").nth(0)
@@ -362,9 +384,24 @@ def test_schedule_saves_a_schedule_and_lists_it(served, page):
     hour.press("Enter")
     page.get_by_role("button", name="Save schedule").click()
     _shows(_cell(page, "saving"), "Saved schedule", unless="Not saved:")
-    _shows(_cell(page, "overview"), "daily 07:00 UTC")
-    _shows(_cell(page, "overview"), "moneyline_home_win")
+    overview = _cell(page, "overview")
+    _shows(_cell(page, "schedule_list"), "daily 07:00 UTC")
+    _shows(overview, "moneyline_home_win")
+    _shows(overview, "no scheduler runner has ever run")
+    assert form.evaluate("e => e.scrollWidth <= e.clientWidth"), "the form is clipped"
+    # Delete asks to be confirmed, then deletes.
+    rows = _cell(page, "schedule_list")
+    rows.locator('[data-testid="select-row-checkbox"]').first.click()
+    page.get_by_role("button", name="Delete schedule").click()
+    notice = _cell(page, "notice")
+    _shows(notice, "to delete schedule", unless="Pick a schedule")
+    # A warning redraws nothing: the row stays picked.
+    rows.get_by_text("Yes, delete it").click()
+    page.get_by_role("button", name="Delete schedule").click()
+    _shows(notice, "its past runs stay in the history", unless="Not deleted:")
+    _shows(rows, "No schedules yet")
     _finish(page, "schedule", log)
+    context.close()
 
 
 def test_replay_walks_a_season_from_its_controls(app_env, browser, tmp_path):
@@ -429,6 +466,30 @@ def test_slate_shows_a_past_dates_profit_and_fits_a_phone(app_env, browser, tmp_
         wide = page.evaluate(WIDEST_CONTENT)
         assert wide <= 390, f"the page scrolls sideways at 390 px: {wide} px wide"
         _finish(page, "slate-390", log)
+        context.close()
+
+
+def test_replay_cancel_stops_after_the_day_in_hand(app_env, browser, tmp_path):
+    log = tmp_path / "replay-cancel.log"
+    # A long walk: every day, three policies; cancelled once the estimate shows.
+    args = ("--targets", "run_total_regression", "--policies", "policy never daily")
+    with _serve(NOTEBOOKS / "replay.py", app_env, log, *args) as base:
+        context = _new_context(browser)
+        page = _open(context.new_page(), base, "", "controls")
+        page.get_by_role("button", name="Replay").click()
+        progress = _cell(page, "progress")
+        _shows(progress, "left")  # days done and the estimate, after the first day
+        total = int(re.search(r"of (\d+) days", _text(progress)).group(1))
+        assert total == 3 * 162
+        page.get_by_role("button", name="Cancel").click()
+        summary = _cell(page, "summary")
+        _shows(summary, "Cancelled", unless="No replay:")
+        _shows(progress, "Cancelled after")
+        done = int(re.search(r"Cancelled after (\d+) days", _text(progress)).group(1))
+        assert 0 < done < total
+        # The charts cover the days walked.
+        assert "rolling mean" in _spec(page, "timeline")
+        _finish(page, "replay-cancelled", log)
         context.close()
 
 

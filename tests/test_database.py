@@ -34,12 +34,12 @@ def test_migrate_is_safe_twice_and_from_two_processes_at_once(pg_schema, capsys)
     outputs = [p.communicate()[0] for p in (first, second)]
     assert first.returncode == 0 and second.returncode == 0
     assert sorted(o.strip().split(": ")[-1] for o in outputs) == [
-        "1, 2, 3, 4, 5, 6, 7",
+        "1, 2, 3, 4, 5, 6, 7, 8",
         "none pending",
     ]
     assert main(["db", "migrate"]) == 0
     assert "none pending" in capsys.readouterr().out
-    assert _count(pg_schema, "schema_migrations") == 7
+    assert _count(pg_schema, "schema_migrations") == 8
 
 
 def test_load_is_copy_and_idempotent(pg_schema, capsys):
@@ -338,7 +338,7 @@ def test_the_scored_by_migration_keeps_every_earlier_prediction_with_an_unknown_
             )
     monkeypatch.setattr(migrations, "MIGRATIONS", full)
     with psycopg.connect(URL) as conn:
-        assert migrations.migrate(conn, pg_schema) == [6, 7]
+        assert migrations.migrate(conn, pg_schema) == [6, 7, 8]
     migrated = _stored_predictions(pg_schema)
     assert migrated.height == len(rows)
     assert migrated["scored_by"].null_count() == len(rows)
@@ -376,11 +376,11 @@ def test_a_migrated_schema_is_only_read_and_a_schema_behind_says_migrate(
 
     # Behind (a schema of an older version): one line naming the command, nothing altered.
     with psycopg.connect(URL) as conn:
-        conn.execute(f'DELETE FROM "{pg_schema}".schema_migrations WHERE version = 7')
+        conn.execute(f'DELETE FROM "{pg_schema}".schema_migrations WHERE version = 8')
     capsys.readouterr()
     assert main(["schedule", "list"]) == 2
     err = capsys.readouterr().err.strip()
-    assert "is at migration 6 and this version needs 7: run `mlb db migrate`" in err
+    assert "is at migration 7 and this version needs 8: run `mlb db migrate`" in err
     assert len(err.splitlines()) == 1
     assert _count(pg_schema, "schema_migrations") == len(migrations.MIGRATIONS) - 1
 
@@ -394,12 +394,12 @@ def test_the_sqlite_state_store_takes_its_tables_from_the_same_migrations(state_
 
     assert StateStore(load_settings()).schedules().height == 0
     with sqlite3.connect(state_dir / "state.db") as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SQLITE_LATEST == 7
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SQLITE_LATEST == 8
         columns = {row[1] for row in conn.execute("PRAGMA table_info(job_runs)")}
         tables = {
             row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
-    # Every lifecycle table and column PostgreSQL gets from migrations 3 and 7.
-    assert {"schedules", "job_runs", "decisions"} <= tables
+    # Every lifecycle table and column PostgreSQL gets from migrations 3, 7 and 8.
+    assert {"schedules", "job_runs", "decisions", "scheduler_runners"} <= tables
     assert {"attempt", "lease_expires_at_utc", "pid_started"} <= columns
-    assert [m.version for m in MIGRATIONS if m.sqlite] == [3, 7]
+    assert [m.version for m in MIGRATIONS if m.sqlite] == [3, 7, 8]

@@ -135,4 +135,7 @@ def test_the_schedule_notebook_shows_status_schedules_and_history(state_dir):
     assert status["last_decision"].startswith("retrain")
     assert state["schedules"]["when"].to_list() == ["daily 06:00 UTC"]
     assert state["history"]["status"].to_list() == ["succeeded"]
+    # A tick is no runner: none has beaten here, and the page says so.
+    assert not state["runner"].alive
+    assert state["runner"].text.startswith("no scheduler runner has ever run")
     assert defs["history_chart"].to_dict()["mark"]["type"] == "bar"

@@ -290,6 +290,32 @@ MIGRATIONS: tuple[Migration, ...] = (
             "DROP TABLE job_runs_before_leases",
         ),
     ),
+    Migration(
+        8,
+        "scheduler runners: a heartbeat per runner, so the app can tell one is alive",
+        """
+        CREATE TABLE {schema}.scheduler_runners (
+            runner text PRIMARY KEY,
+            host text NOT NULL,
+            pid integer NOT NULL,
+            started_at_utc timestamptz NOT NULL,
+            last_seen_utc timestamptz NOT NULL,
+            beat_seconds double precision NOT NULL,
+            stopped_at_utc timestamptz
+        );
+        """,
+        (
+            """CREATE TABLE scheduler_runners (
+                runner TEXT PRIMARY KEY,
+                host TEXT NOT NULL,
+                pid INTEGER NOT NULL,
+                started_at_utc TEXT NOT NULL,
+                last_seen_utc TEXT NOT NULL,
+                beat_seconds REAL NOT NULL,
+                stopped_at_utc TEXT
+            )""",
+        ),
+    ),
 )
 
 

@@ -31,6 +31,13 @@ from mlbcore import tracking
 from mlbcore.clock import require_positive_days
 from mlbcore.data.snapshot import Snapshot
 from mlbcore.errors import MlbError
+from mlbcore.evaluation.histograms import feature_histograms
+from mlbcore.evaluation.source_change import (
+    book_mix_change,
+    book_shares,
+    missingness_changes,
+    source_changes,
+)
 from mlbcore.feature_cache.cached_features import data_and_features
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.settings import RetrainingConfig, Settings
@@ -40,6 +47,8 @@ from mlbcore.training.as_of import challenger_as_of
 from mlbcore.training.windows import coverage
 
 DRIFT, STABLE, TOO_FEW_GAMES = "drift", "stable", "too few games"
+DATA_SOURCE_CHANGED = "data source changed"
+CALENDAR, DATA_SOURCE = "calendar", "data source"  # levels of features not judged
 _DEFAULTS = RetrainingConfig()
 # Features that move with the calendar by construction (a September window has more
 # games played than a July one): shown, but they do not make the verdict.
@@ -53,9 +62,11 @@ class DriftReport:
     importance: dict[str, float]
     importance_changes: pl.DataFrame  # feature, old_share, new_share, change
     distributions: pl.DataFrame  # feature, psi, wasserstein_std, ks_p, bh_q, level
-    verdict: str  # "drift", "stable" or "too few games"
+    verdict: str  # "drift", "data source changed", "stable" or "too few games"
     reasons: list[str] = field(default_factory=list)
     reference: str = "previous version"  # what the champion's importance is compared with
+    # feature, window (training, recent), bin_low, bin_high, share, games, missing_share
+    histograms: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def importance_drift(
@@ -143,10 +154,13 @@ def distribution_drift(
     recent: pl.DataFrame,
     features: list[str],
     fdr: float = _DEFAULTS.drift_fdr,
+    source_features: frozenset[str] | set[str] = frozenset(),
 ) -> pl.DataFrame:
     """Per feature: PSI and Wasserstein distance (in training standard deviations) to
     describe the move, and the KS p-value with its Benjamini-Hochberg q-value over the
-    judged (non-calendar) features to judge it: level "drift" when q <= ``fdr``."""
+    judged features to judge it: level "drift" when q <= ``fdr``. Calendar features and
+    ``source_features`` (moved by a change of data source) are shown, not judged: judged
+    features come first, then the data-source ones, then the calendar ones."""
     rows = []
     for name in features:
         old, new = training[name].to_numpy().astype(float), recent[name].to_numpy().astype(float)
@@ -160,8 +174,13 @@ def distribution_drift(
         rows.append((name, psi(old, new), distance, ks_p_value(old, new)))
     table = pl.DataFrame(
         rows, schema=["feature", "psi", "wasserstein_std", "ks_p"], orient="row"
-    ).with_columns(judged=~pl.col("feature").is_in(list(CALENDAR_FEATURES)))
-    judged = table.filter("judged")
+    ).with_columns(
+        unjudged=pl.when(pl.col("feature").is_in(list(CALENDAR_FEATURES)))
+        .then(pl.lit(CALENDAR))
+        .when(pl.col("feature").is_in(list(source_features)))
+        .then(pl.lit(DATA_SOURCE))
+    )
+    judged = table.filter(pl.col("unjudged").is_null())
     q = pl.DataFrame(
         {"feature": judged["feature"], "bh_q": benjamini_hochberg(judged["ks_p"].to_numpy())},
         schema={"feature": pl.String, "bh_q": pl.Float64},
@@ -169,15 +188,22 @@ def distribution_drift(
     return (
         table.join(q, on="feature", how="left", maintain_order="left")
         .with_columns(
-            level=pl.when(~pl.col("judged"))
-            .then(pl.lit("calendar"))
+            level=pl.when(pl.col("unjudged").is_not_null())
+            .then(pl.col("unjudged"))
             .when(pl.col("bh_q") <= fdr)
             .then(pl.lit(DRIFT))
             .otherwise(pl.lit("ok")),
         )
         .with_columns(pl.col("psi", "wasserstein_std").round(4))
-        .sort(~pl.col("judged"), "ks_p", "psi", descending=[False, False, True])
-        .drop("judged")
+        .with_columns(
+            order=pl.when(pl.col("unjudged").is_null())
+            .then(0)
+            .when(pl.col("unjudged") == DATA_SOURCE)
+            .then(1)
+            .otherwise(2)
+        )
+        .sort("order", "ks_p", "psi", descending=[False, False, True])
+        .drop("unjudged", "order")
     )
 
 
@@ -186,10 +212,13 @@ def verdict(
     distributions: pl.DataFrame,
     recent_games: int | None = None,
     policy: RetrainingConfig = _DEFAULTS,
+    source_reasons: list[str] | None = None,
 ) -> tuple[str, list[str]]:
-    """ "drift" when importance moved or a feature survives the Benjamini-Hochberg
-    correction; "too few games" when the recent window has fewer than
-    ``drift_min_recent_games`` games (and importance did not move); else "stable"."""
+    """ "drift" when importance moved or a judged feature survives the Benjamini-Hochberg
+    correction (a change of data source, when there is one, is named beside it); else
+    "data source changed" when ``source_reasons`` name one; "too few games" when the
+    recent window has fewer than ``drift_min_recent_games`` games; else "stable"."""
+    source_reasons = source_reasons or []
     reasons = []
     if importance is not None:
         if importance["ndcg"] < NDCG_FLAG:
@@ -197,13 +226,17 @@ def verdict(
         if importance["top10_overlap"] < TOP_K_OVERLAP_FLAG:
             shared = int(importance["top10_overlap"])
             reasons.append(f"only {shared} of the top 10 features shared (< {TOP_K_OVERLAP_FLAG})")
-    judged = distributions.filter(pl.col("level") != "calendar").height
+    judged = distributions.filter(~pl.col("level").is_in([CALENDAR, DATA_SOURCE])).height
     if recent_games is not None and recent_games < policy.drift_min_recent_games:
         note = (
             f"too few games to judge feature distributions: {recent_games} recent games "
             f"(needs {policy.drift_min_recent_games})"
         )
-        return (DRIFT, [*reasons, note]) if reasons else (TOO_FEW_GAMES, [note])
+        if reasons:
+            return DRIFT, [*reasons, *source_reasons, note]
+        if source_reasons:
+            return DATA_SOURCE_CHANGED, [*source_reasons, note]
+        return TOO_FEW_GAMES, [note]
     drifted = distributions.filter(pl.col("level") == DRIFT)["feature"].to_list()
     if drifted:
         reasons.append(
@@ -211,7 +244,9 @@ def verdict(
             f"FDR {policy.drift_fdr:g}): {', '.join(drifted[:5])}"
             + (" ..." if len(drifted) > 5 else "")
         )
-    return (DRIFT if reasons else STABLE), reasons
+    if reasons:
+        return DRIFT, reasons + source_reasons
+    return (DATA_SOURCE_CHANGED, source_reasons) if source_reasons else (STABLE, [])
 
 
 def drift_report(
@@ -232,7 +267,7 @@ def drift_report(
     if recent.is_empty():
         raise MlbError(
             f"no games in the {days} days before {as_of:%Y-%m-%d %H:%M} UTC; "
-            f"{coverage(snapshot.games['date'])} (pass --as-of inside it)"
+            f"{coverage(snapshot.games['date'])}: pick an as-of date inside it"
         )
     tracking.configure(settings)
     champion = tracking.require_champion(target, snapshot.games_source)
@@ -252,6 +287,15 @@ def drift_report(
     start, end = champion.training_dates
     training = features.filter(pl.col("date").is_between(start, end))
     policy = settings.retraining
-    distributions = distribution_drift(training, recent, list(FEATURE_NAMES), policy.drift_fdr)
-    word, reasons = verdict(importance, distributions, recent.height, policy)
-    return DriftReport(importance, changes, distributions, word, reasons, reference)
+    names = list(FEATURE_NAMES)
+    source = source_changes(
+        missingness_changes(training, recent, names),
+        book_mix_change(
+            book_shares(snapshot.odds_lines, training["game_id"]),
+            book_shares(snapshot.odds_lines, recent["game_id"]),
+        ),
+    )
+    distributions = distribution_drift(training, recent, names, policy.drift_fdr, source.features)
+    word, reasons = verdict(importance, distributions, recent.height, policy, source.reasons)
+    histograms = feature_histograms({"training": training, "recent": recent}, names)
+    return DriftReport(importance, changes, distributions, word, reasons, reference, histograms)

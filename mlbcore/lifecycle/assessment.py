@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from mlbcore.evaluation.drift import distribution_drift, recent_features, verdict
+from mlbcore.evaluation.source_change import missingness_changes
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.lifecycle.decisions import ChampionCheck, Comparison
 from mlbcore.settings import RetrainingConfig
@@ -45,8 +46,11 @@ def distribution_verdict(
     window (KS tests corrected by Benjamini-Hochberg; "too few games" below the minimum).
     Importance drift is left out: it describes the last promotion, not new data."""
     training = features.filter(pl.col("date").is_between(*training_dates))
-    table = distribution_drift(training, recent, list(FEATURE_NAMES), policy.drift_fdr)
-    word, reasons = verdict(None, table, recent.height, policy)
+    names = list(FEATURE_NAMES)
+    # A feed appearing or gone is a change of data source, named as such, not drift.
+    source = missingness_changes(training, recent, names)
+    table = distribution_drift(training, recent, names, policy.drift_fdr, source.features)
+    word, reasons = verdict(None, table, recent.height, policy, source.reasons)
     return word, tuple(reasons)
 
 

@@ -32,6 +32,7 @@ from mlbcore.feature_cache.cached_features import features_for
 from mlbcore.feature_cache.store import CacheStats
 from mlbcore.lifecycle.assessment import champion_check, compare
 from mlbcore.lifecycle.decisions import Decision, decide, promotion
+from mlbcore.lifecycle.replay_progress import ReplayProgress
 from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training import bootstrap
@@ -64,6 +65,7 @@ class Replay:
     seconds: dict[str, float] = field(default_factory=dict)
     # The feature cache's warnings and rejected rows, for the app to show beside the result.
     notices: tuple[str, ...] = ()
+    cancelled: bool = False  # stopped by a cancel: the tables cover the days walked
 
 
 def check_days(days: list[date], schedule: str) -> set[date]:
@@ -135,6 +137,7 @@ def replay_target(
     settings: Settings,
     first: tuple[Champion | None, str] | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    tracker: ReplayProgress | None = None,
 ) -> pl.DataFrame:
     """One policy's season for one target: a row per day (``progress``: a line as each
     month begins).
@@ -144,7 +147,8 @@ def replay_target(
     at the first check ``comparison_days`` later, on the games played in between, which
     neither model saw and which did not trigger it. It is then promoted or dropped; no
     other challenger is fitted while one is pending. Nothing uses a result before the
-    morning it is known."""
+    morning it is known. ``tracker`` times each day, and a cancel stops the walk before
+    the next day."""
     known_all = known_labelled(features, games, target, None)
     champion: Champion | None = first[0] if first else None
     pending: Pending | None = None
@@ -160,6 +164,9 @@ def replay_target(
                 f"{target}, policy {policy_name}: {first_days[day]:%Y-%m} "
                 f"(day {months[first_days[day]] + 1} of {len(season_days)})"
             )
+        if tracker is not None and tracker.cancelled:
+            break
+        started = time.perf_counter()
         as_of = datetime(day.year, day.month, day.day, CHECK_HOUR_UTC, tzinfo=UTC)
         action, reasons, promoted = "", [], False
         if first is not None and day == season_days[0]:
@@ -226,6 +233,8 @@ def replay_target(
                 "scored_by": scored_by,
             }
         )
+        if tracker is not None:
+            tracker.day_done(time.perf_counter() - started)
     return pl.DataFrame(rows, infer_schema_length=None)
 
 
@@ -272,6 +281,15 @@ def score_days(timeline: pl.DataFrame, labels: dict[str, pl.DataFrame]) -> pl.Da
     )
 
 
+SUMMARY_SCHEMA = {
+    **dict.fromkeys(("policy", "target", "metric"), pl.String),
+    **dict.fromkeys(("games", "scored_by_market", "market_games"), pl.Int64),
+    **dict.fromkeys(("model", "model_on_priced", "market"), pl.Float64),
+    **dict.fromkeys(("trainings", "promotions"), pl.Int64),
+    "winner": pl.Boolean,
+}
+
+
 def summarise(timeline: pl.DataFrame, labels: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Per policy and target: the primary metric over every game all the policies
     predicted, the market's on the priced ones among them, and how often it retrained."""
@@ -309,8 +327,16 @@ def summarise(timeline: pl.DataFrame, labels: dict[str, pl.DataFrame]) -> pl.Dat
                     "promotions": int(days["promoted"].sum()),
                 }
             )
-    return pl.DataFrame(rows, infer_schema_length=None).with_columns(
-        pl.col("model", "model_on_priced", "market").round(4)
+    # The winner: the policy with the lowest metric (lower is better for both) per
+    # target; whether the difference is more than noise is the headline's to say.
+    if not rows:  # cancelled before any game was predicted
+        return pl.DataFrame(schema=SUMMARY_SCHEMA)
+    return pl.DataFrame(
+        rows, schema={k: v for k, v in SUMMARY_SCHEMA.items() if k != "winner"}
+    ).with_columns(
+        pl.col("model", "model_on_priced", "market").round(4),
+        winner=(pl.col("model") == pl.col("model").min().over("target")).fill_null(False)
+        & (pl.col("model").count().over("target") > 1),
     )
 
 
@@ -384,7 +410,12 @@ def replay_season(
     data: Path | str | None = None,
     policies: tuple[str, ...] = POLICIES,
     progress: Callable[[str], None] = lambda _: None,
+    tracker: ReplayProgress | None = None,
 ) -> Replay:
+    """Walk ``season`` under each policy for each target. ``tracker`` counts the days
+    and carries the cancel flag: a cancelled replay returns the days walked so far, with
+    ``cancelled`` set."""
+    tracker = tracker or ReplayProgress()
     seconds: dict[str, float] = {}
     tick = time.perf_counter()
     policy = policy or settings.retraining
@@ -414,14 +445,20 @@ def replay_season(
     # once (its docs; std::bad_alloc seen here), spawned processes would re-import a
     # notebook's __main__, and LightGBM already uses both cores inside each fit.
     parts = []
+    tracker.total_days = len(targets) * len(policies) * len(season_days)
     for target in targets:
+        if tracker.cancelled:
+            break
         tick = time.perf_counter()
         first, failure = _fit(target, features, games, opening, settings, 1)
         seconds["first_champions"] = (
             seconds.get("first_champions", 0.0) + time.perf_counter() - tick
         )
         for name in policies:
+            if tracker.cancelled:
+                break
             progress(f"replaying {len(season_days)} days of {target} with policy {name}")
+            tracker.step = f"{target}, policy {name}"
             tick = time.perf_counter()
             parts.append(
                 replay_target(
@@ -435,10 +472,16 @@ def replay_season(
                     settings,
                     (first, failure),
                     progress,
+                    tracker,
                 )
             )
             seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - tick
-    timeline = score_days(pl.concat(parts, how="diagonal_relaxed"), labels)
+    walked = [part for part in parts if part.height]
+    if not walked:
+        if tracker.cancelled:
+            raise MlbError("replay cancelled before its first day was walked")
+        raise MlbError(f"no days to replay in season {season}")
+    timeline = score_days(pl.concat(walked, how="diagonal_relaxed"), labels)
     return Replay(
         season,
         timeline,
@@ -446,4 +489,5 @@ def replay_season(
         headline(timeline, labels),
         seconds,
         tuple(cache.lines()) if cache.troubled else (),
+        tracker.cancelled,
     )

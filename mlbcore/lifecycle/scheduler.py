@@ -23,6 +23,7 @@ import polars as pl
 
 from mlbcore.errors import MlbError
 from mlbcore.faults import pause_point
+from mlbcore.lifecycle.runners import BEAT_SECONDS, runner_heartbeat
 from mlbcore.lifecycle.schedule_rules import DAYS_OF_WEEK, latest_slot, next_slot, schedule_spec
 from mlbcore.lifecycle.state_store import StateStore
 from mlbcore.masking import masked
@@ -48,7 +49,7 @@ def wall_clock() -> datetime:
 @dataclass
 class JobResult:
     schedule_id: int
-    slot_utc: datetime
+    slot_utc: datetime | None  # None: run by hand, outside the schedule's slots
     job: str
     status: str  # succeeded, failed, abandoned, claimed_elsewhere
     mlflow_run_ids: list[str]
@@ -177,6 +178,57 @@ def run_job(
     return [o.challenger_run_id or o.decision_run_id for o in outcomes]
 
 
+def _run_claimed(
+    settings: Settings, store: StateStore, schedule: dict[str, Any], slot: datetime | None,
+    as_of: datetime, job_run_id: int, clock: Clock, data: Path | str | None,
+    progress: "Progress", lease_seconds: float,
+) -> JobResult:  # fmt: skip
+    """Run a claimed job under its lease and record how it ended."""
+    try:
+        with heartbeat(store, job_run_id, clock, lease_seconds):
+            pause_point("scheduled-job")  # a test kills the runner here, its job claimed
+            run_ids = run_job(settings, schedule, as_of, job_run_id, data, progress)
+    except MlbError as error:
+        why = masked(str(error))  # kept in the state store and shown: no passwords
+        store.finish(job_run_id, "failed", clock(), [], why)
+        return JobResult(schedule["id"], slot, schedule["job"], "failed", [], why)
+    except BaseException as error:
+        # Interrupted or crashed: MLflow has ended its run as FAILED; say so here too.
+        store.finish(job_run_id, "abandoned", clock(), [], masked(repr(error))[:500])
+        raise
+    store.finish(job_run_id, "succeeded", clock(), run_ids)
+    return JobResult(schedule["id"], slot, schedule["job"], "succeeded", run_ids)
+
+
+def run_now(
+    settings: Settings, schedule_id: int, as_of: datetime, clock: Clock = wall_clock,
+    data: Path | str | None = None, progress: "Progress" = lambda _: None,
+    lease_seconds: float = LEASE_SECONDS,
+) -> JobResult:  # fmt: skip
+    """Run schedule ``schedule_id``'s job once now, as of ``as_of``, outside its slots:
+    recorded in the job history with no slot, so the schedule's next slot still runs."""
+    store = StateStore(settings)
+    found = store.schedules().filter(pl.col("id") == schedule_id)
+    if found.is_empty():
+        raise MlbError(f"no schedule {schedule_id}: it may have been deleted; refresh the list")
+    schedule = found.row(0, named=True)
+    started = clock()
+    job_run_id = store.claim(
+        schedule_id, None, schedule["job"], as_of, started, 1,
+        started + timedelta(seconds=lease_seconds),
+    )  # fmt: skip
+    assert job_run_id is not None  # no slot: nothing to collide with
+    return _run_claimed(
+        settings, store, schedule, None, as_of, job_run_id, clock, data, progress, lease_seconds
+    )
+
+
+def delete_schedule(settings: Settings, schedule_id: int) -> None:
+    """Remove a schedule; its past job runs stay in the history."""
+    if not StateStore(settings).remove_schedule(schedule_id):
+        raise MlbError(f"no schedule {schedule_id}: it may have been deleted already")
+
+
 def tick(
     settings: Settings,
     as_of: datetime,
@@ -204,21 +256,12 @@ def tick(
         progress(
             f"schedule {schedule['id']}: {schedule['job']} for slot {slot:%Y-%m-%d %H:%M}{again}"
         )
-        try:
-            with heartbeat(store, job_run_id, clock, lease_seconds):
-                pause_point("scheduled-job")  # a test kills the runner here, its job claimed
-                run_ids = run_job(settings, schedule, as_of, job_run_id, data, progress)
-        except MlbError as error:
-            why = masked(str(error))  # kept in the state store and shown: no passwords
-            store.finish(job_run_id, "failed", clock(), [], why)
-            results.append(JobResult(schedule["id"], slot, schedule["job"], "failed", [], why))
-            continue
-        except BaseException as error:
-            # Interrupted or crashed: MLflow has ended its run as FAILED; say so here too.
-            store.finish(job_run_id, "abandoned", clock(), [], masked(repr(error))[:500])
-            raise
-        store.finish(job_run_id, "succeeded", clock(), run_ids)
-        results.append(JobResult(schedule["id"], slot, schedule["job"], "succeeded", run_ids))
+        results.append(
+            _run_claimed(
+                settings, store, schedule, slot, as_of, job_run_id, clock, data, progress,
+                lease_seconds,
+            )
+        )  # fmt: skip
     return results
 
 
@@ -233,11 +276,13 @@ def run_scheduler(
     """Tick every ``poll_seconds`` until ``stop`` is set; a job in hand is finished first.
     Returns how many jobs ran."""
     ran = 0
-    progress(f"scheduler started; state in {StateStore(settings).address}")
-    while not stop.is_set():
-        for result in tick(settings, clock(), clock, data, progress):
-            ran += 1
-            progress(f"schedule {result.schedule_id}: {result.status}")
-        stop.wait(poll_seconds)
+    store = StateStore(settings)
+    progress(f"scheduler started; state in {store.address}")
+    with runner_heartbeat(store, clock, min(BEAT_SECONDS, max(poll_seconds, 1.0))):
+        while not stop.is_set():
+            for result in tick(settings, clock(), clock, data, progress):
+                ran += 1
+                progress(f"schedule {result.schedule_id}: {result.status}")
+            stop.wait(poll_seconds)
     progress("scheduler stopped")
     return ran

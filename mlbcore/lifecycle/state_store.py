@@ -1,7 +1,7 @@
 """The lifecycle's state: schedules, the history of job runs, and retrain decisions.
 
 A SQLite file in the state folder by default; the PostgreSQL database when the
-``DATABASE_*`` settings name one. Both take their tables from ``db.migrations`` (3 and 7),
+``DATABASE_*`` settings name one. Both take their tables from ``db.migrations`` (3, 7, 8),
 and the same SQL serves both. A job run's ``(schedule_id, slot_utc, attempt)`` is unique,
 so the insert that claims a slot's attempt is the lock: of two schedulers, only one gets
 it. A running job holds a lease that its process renews (heartbeat); a job whose lease ran
@@ -28,7 +28,7 @@ from mlbcore.settings import Settings
 
 TIME_COLUMNS = (
     "created_at_utc", "slot_utc", "as_of_utc", "started_at_utc", "ended_at_utc",
-    "heartbeat_at_utc", "lease_expires_at_utc",
+    "heartbeat_at_utc", "lease_expires_at_utc", "last_seen_utc", "stopped_at_utc",
 )  # fmt: skip
 REASON_SEPARATOR = "\n"
 
@@ -219,14 +219,49 @@ class StateStore:
         attempt's status."""
         frame = self._frame(
             "SELECT schedule_id, slot_utc, attempt, status FROM job_runs r "
-            "WHERE schedule_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM job_runs later "
-            "WHERE later.schedule_id = r.schedule_id AND (later.slot_utc > r.slot_utc OR "
+            # A run started by hand has no slot: it never stands for one.
+            "WHERE schedule_id IS NOT NULL AND slot_utc IS NOT NULL AND NOT EXISTS (SELECT 1 "
+            "FROM job_runs later WHERE later.schedule_id = r.schedule_id AND "
+            "later.slot_utc IS NOT NULL AND (later.slot_utc > r.slot_utc OR "
             "(later.slot_utc = r.slot_utc AND later.attempt > r.attempt)))"
         )
         return {
             row["schedule_id"]: (row["slot_utc"], row["attempt"], row["status"])
             for row in frame.iter_rows(named=True)
         }
+
+    # Scheduler runners
+
+    def runner_seen(
+        self, process: ProcessId, started_at: datetime, now: datetime, beat_seconds: float
+    ) -> None:
+        """A runner's heartbeat: record that ``process`` was alive at ``now``."""
+        with self._connection() as conn:
+            self._execute(
+                conn,
+                "INSERT INTO scheduler_runners (runner, host, pid, started_at_utc, "
+                "last_seen_utc, beat_seconds) VALUES (%s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (runner) DO UPDATE SET last_seen_utc = excluded.last_seen_utc",
+                (
+                    f"{process.host}:{process.pid}:{process.started}", process.host,
+                    process.pid, started_at, now, beat_seconds,
+                ),
+            )  # fmt: skip
+
+    def runner_stopped(self, process: ProcessId, now: datetime) -> None:
+        with self._connection() as conn:
+            self._execute(
+                conn,
+                "UPDATE scheduler_runners SET stopped_at_utc = %s WHERE runner = %s",
+                (now, f"{process.host}:{process.pid}:{process.started}"),
+            )
+
+    def runners(self) -> pl.DataFrame:
+        """Every runner that ever beat here, the most recently seen first."""
+        return self._frame(
+            "SELECT host, pid, started_at_utc, last_seen_utc, beat_seconds, stopped_at_utc "
+            "FROM scheduler_runners ORDER BY last_seen_utc DESC"
+        )
 
     # Decisions
 

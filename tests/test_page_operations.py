@@ -1,0 +1,60 @@
+"""What the drift, replay and schedule pages show, as plain functions."""
+
+import polars as pl
+
+from mlbcore.lifecycle.decisions import Decision
+from mlbcore.lifecycle.retrain import RetrainOutcome
+from mlbcore.notebook.operations import (
+    GREY,
+    drift_table,
+    greyed_unjudged,
+    picked_feature,
+    retrain_outcome_text,
+)
+from mlbcore.targets import Target
+
+DISTRIBUTIONS = pl.DataFrame(
+    {
+        "feature": ["x", "splits_over_ticket_pct", "month"],
+        "psi": [0.123456, 2.0, 5.0],
+        "wasserstein_std": [0.3333333, 1.0, 3.0],
+        "ks_p": [0.0001234, 1.0, 0.0],
+        "bh_q": [0.0004567, None, None],
+        "level": ["drift", "data source", "calendar"],
+    }
+)
+
+
+def test_the_drift_table_reads_for_people_and_greys_what_is_not_judged():
+    table = drift_table(DISTRIBUTIONS)
+    assert table.row(0) == ("x", "drift", 0.123, 0.333, 0.000123, 0.000457)
+    style = greyed_unjudged(table)
+    assert style("0", "psi", 0.123) == {}
+    assert style("1", "feature", "splits_over_ticket_pct") == GREY
+    assert style("2", "verdict", "calendar") == GREY
+    assert drift_table(DISTRIBUTIONS.with_columns(level=pl.lit("ok")))["verdict"][0] == "no drift"
+
+
+def test_a_row_picked_in_the_table_wins_over_the_dropdown():
+    assert picked_feature(pl.DataFrame(), "month") == "month"
+    assert picked_feature(drift_table(DISTRIBUTIONS).slice(1, 1), "month") == (
+        "splits_over_ticket_pct"
+    )
+
+
+def test_a_retrain_outcome_in_one_sentence():
+    kept = RetrainOutcome(
+        Target.MONEYLINE_HOME_WIN, Decision("retrain", ["drift"]), 2, challenger_version=3,
+        reasons=["drift", "challenger minus champion, log_loss: -0.001 (no clear difference)"],
+    )  # fmt: skip
+    assert retrain_outcome_text(kept) == (
+        "**retrain** (champion v2): drift; challenger minus champion, log_loss: -0.001 "
+        "(no clear difference)\n\nChallenger v3 not promoted."
+    )
+    first = RetrainOutcome(
+        Target.MONEYLINE_HOME_WIN, Decision("train", ["no champion"]), None,
+        challenger_version=1, promoted=True, reasons=["no champion", "first champion"],
+    )  # fmt: skip
+    assert retrain_outcome_text(first).endswith("Challenger v1 promoted: it is the champion now.")
+    skipped = RetrainOutcome(Target.MONEYLINE_HOME_WIN, Decision("skip", ["healthy"]), 2)
+    assert retrain_outcome_text(skipped) == "**skip** (champion v2): healthy"
