@@ -15,6 +15,14 @@ def imports():
 
 
 @app.cell
+def navigation(mo):
+    from mlbcore.notebook.pages import navigation as _links
+
+    mo.Html(_links("home", mo.query_params().to_dict()))
+    return
+
+
+@app.cell
 def header(mo):
     mo.md(r"""
     # MLB betting models
@@ -84,15 +92,9 @@ def backends(cards, mo, state):
 
 @app.cell
 def links(mo):
-    mo.md(r"""
-    **Notebooks** (served together with `uv run marimo run notebooks/`):
+    from mlbcore.notebook.pages import page_index as _page_index
 
-    - [Train](?file=train.py): train the three targets on a window, beside the market
-    - [Evaluate](?file=evaluate.py): a champion's recent metrics, calibration and betting results
-    - [Drift](?file=drift.py): importance and feature-distribution drift
-    - [Schedules](?file=schedule.py): schedules, job history and model health
-    - [Replay](?file=replay.py): replay a season under the retraining policy
-    """)
+    mo.Html(_page_index(mo.query_params().to_dict()))
     return
 
 

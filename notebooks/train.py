@@ -16,6 +16,14 @@ def imports():
 
 
 @app.cell
+def navigation(mo):
+    from mlbcore.notebook.pages import navigation as _links
+
+    mo.Html(_links("train", mo.query_params().to_dict()))
+    return
+
+
+@app.cell
 def header(mo):
     mo.md(r"""
     # Train the MLB models

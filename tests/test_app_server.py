@@ -84,3 +84,11 @@ def test_an_unreadable_token_file_is_one_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "--token-password-file" in done.stderr
     assert not Path(tmp_path / "missing").exists()
+
+
+def test_home_lists_every_other_page_with_its_question():
+    from mlbcore.notebook.pages import page_index
+
+    listed = page_index()
+    assert all(f'href="/{p.name}"' in listed and p.question in listed for p in PAGES[1:])
+    assert 'href="?file=slate.py"' in page_index({"file": "home.py"})

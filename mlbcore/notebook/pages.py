@@ -56,3 +56,14 @@ def navigation(current: str, query: dict[str, object] | None = None) -> str:
         + "".join(links)
         + "</nav>"
     )
+
+
+def page_index(query: dict[str, object] | None = None) -> str:
+    """Every page but home with the question it answers, as HTML links (home's list)."""
+    gallery = bool(query and query.get("file"))
+    items = "".join(
+        f'<li><a href="{html.escape(page_url(page, gallery))}">{html.escape(page.title)}</a>: '
+        f"{html.escape(page.question)}</li>"
+        for page in PAGES[1:]
+    )
+    return f"<p><strong>Pages</strong></p><ul>{items}</ul>"
