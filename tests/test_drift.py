@@ -4,14 +4,8 @@ import pytest
 
 from mlbcore.cli.main import main
 from mlbcore.clock import parse_as_of
-from mlbcore.evaluation.drift import (
-    benjamini_hochberg,
-    distribution_drift,
-    drift_report,
-    importance_drift,
-    psi,
-    verdict,
-)
+from mlbcore.evaluation.drift import distribution_drift, drift_report, importance_drift, verdict
+from mlbcore.evaluation.drift_statistics import benjamini_hochberg, psi
 from mlbcore.settings import RetrainingConfig, load_settings
 from mlbcore.targets import Target
 

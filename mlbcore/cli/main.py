@@ -1,7 +1,7 @@
 """The `mlb` command: the parser and the one place errors become a line and an exit code.
 Each command group registers its commands from a module of its own (cli/train, slate,
-champions, lifecycle, data, features, bench, report); a group's handlers load the heavy
-libraries only when they run."""
+champions, lifecycle, schedules, data, features, bench, report); a group's handlers load
+the heavy libraries only when they run."""
 
 import argparse
 import os
@@ -11,7 +11,17 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import NoReturn
 
-from mlbcore.cli import bench, champions, data, features, lifecycle, report, slate, train
+from mlbcore.cli import (
+    bench,
+    champions,
+    data,
+    features,
+    lifecycle,
+    report,
+    schedules,
+    slate,
+    train,
+)
 from mlbcore.cli.arguments import HelpFormatter
 from mlbcore.errors import BackendError, MlbError
 from mlbcore.masking import mask_every_output, masked
@@ -31,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train and track LightGBM models of MLB games for betting.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (train, slate, champions, lifecycle, report, data, features, bench):
+    for group in (train, slate, champions, lifecycle, schedules, report, data, features, bench):
         group.register(commands)
     _say_defaults(parser)
     return parser

@@ -24,13 +24,14 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from scipy.stats import ks_2samp, spearmanr, wasserstein_distance
+from scipy.stats import spearmanr, wasserstein_distance
 from sklearn.metrics import ndcg_score
 
 from mlbcore import tracking
 from mlbcore.clock import require_positive_days
 from mlbcore.data.snapshot import Snapshot
 from mlbcore.errors import MlbError
+from mlbcore.evaluation.drift_statistics import benjamini_hochberg, ks_p_value, psi
 from mlbcore.evaluation.histograms import feature_histograms
 from mlbcore.evaluation.source_change import (
     book_mix_change,
@@ -42,7 +43,7 @@ from mlbcore.feature_cache.cached_features import data_and_features
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.targets import Target
-from mlbcore.thresholds import NDCG_FLAG, PSI_BINS, TOP_K, TOP_K_OVERLAP_FLAG
+from mlbcore.thresholds import NDCG_FLAG, TOP_K, TOP_K_OVERLAP_FLAG
 from mlbcore.training.as_of import challenger_as_of
 from mlbcore.training.windows import coverage
 
@@ -93,53 +94,6 @@ def importance_drift(
         .sort(pl.col("change").abs(), descending=True)
     )
     return summary, changes
-
-
-def psi(expected: np.ndarray, actual: np.ndarray, bins: int = PSI_BINS) -> float:
-    """Population stability index of ``actual`` against ``expected``, on the expected
-    sample's quantile bins (missing values are a bin of their own)."""
-    expected, actual = np.asarray(expected, float), np.asarray(actual, float)
-    present = expected[~np.isnan(expected)]
-    if present.size == 0:
-        return 0.0
-    edges = np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)[1:-1]))
-
-    def shares(values: np.ndarray) -> np.ndarray:
-        missing = np.isnan(values)
-        counts = np.bincount(
-            np.searchsorted(edges, values[~missing], side="right"), minlength=edges.size + 1
-        )
-        counts = np.append(counts, missing.sum()).astype(float)
-        return np.clip(counts / max(values.size, 1), 1e-4, None)
-
-    e, a = shares(expected), shares(actual)
-    return float(np.sum((a - e) * np.log(a / e)))
-
-
-def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values): a feature is a discovery at false
-    discovery rate ``fdr`` exactly when its q-value is at most ``fdr``."""
-    p = np.asarray(p_values, dtype=np.float64)
-    m = p.size
-    if m == 0:
-        return p
-    order = np.argsort(p)
-    scaled = p[order] * m / np.arange(1, m + 1)
-    # Step-up: each q is the smallest scaled p at its rank or above.
-    q_sorted = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
-    q = np.empty(m)
-    q[order] = q_sorted
-    return q
-
-
-def ks_p_value(old: np.ndarray, new: np.ndarray) -> float:
-    """Two-sample KS p-value of the present (non-missing) values; 1 when either side has
-    fewer than two."""
-    old, new = old[~np.isnan(old)], new[~np.isnan(new)]
-    if old.size < 2 or new.size < 2:
-        return 1.0
-    # The asymptotic distribution: the exact one is slow and warns on tied values.
-    return float(ks_2samp(old, new, method="asymp").pvalue)  # pyright: ignore[reportAttributeAccessIssue]  # scipy makes its result classes at run time
 
 
 def recent_features(features: pl.DataFrame, as_of: datetime, days: int) -> pl.DataFrame:

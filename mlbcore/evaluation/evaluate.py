@@ -338,7 +338,9 @@ def champion_in_place(target: Target, source: str, as_of: datetime) -> tuple[str
         raise MlbError(
             f"no {target} champion had been trained by {as_of:%Y-%m-%d %H:%M} UTC (the "
             f"champion, v{current.version}, was trained as of "
-            f"{current.trained_as_of_utc:%Y-%m-%d %H:%M} UTC); pick a later as-of"
+            f"{current.trained_as_of_utc:%Y-%m-%d %H:%M} UTC), so every game before it is "
+            "inside the model's training data: pass an --as-of after that (or "
+            "--include-in-sample to see them, labelled in-sample)"
         )
     notices = []
     if found.version != tracking.champion_version(target, source):
@@ -376,9 +378,11 @@ def evaluate(
             f"{coverage(snapshot.games['date'])} (pass --as-of inside it)"
         )
     experiment_id = tracking.configure(settings)
+    # The champion in place at the as-of; asked to show in-sample games, today's champion
+    # (those games are its training data, labelled so).
     uri, notices = (
         champion_in_place(target, snapshot.games_source, as_of)
-        if model == "champion"
+        if model == "champion" and not include_in_sample
         else model_uri(target, model, snapshot.games_source)
     )
     trained_as_of = tracking.trained_as_of(uri)
