@@ -3,6 +3,7 @@ run as a script (values from the command line), and the widgets they share."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -29,6 +30,7 @@ class TrainControls(BaseModel):
     targets: list[Target] = Field(default_factory=lambda: list(ALL_TARGETS))
     days: int = Field(default=90, ge=1, le=MAX_WINDOW_DAYS)
     end_date: date | None = None
+    out: Path | None = None  # a script run writes the metrics table here as CSV
 
     _words = field_validator("targets", mode="before")(lambda value: _words(value))
 
@@ -41,6 +43,7 @@ class LifecycleControls(BaseModel):
     target: Target = Target.MONEYLINE_HOME_WIN
     days: int = Field(default=30, ge=1, le=MAX_WINDOW_DAYS)
     as_of: date | None = None  # default: the data's last date
+    out: Path | None = None  # a script run writes its main table here as CSV
 
 
 class EvaluateControls(LifecycleControls):
@@ -62,6 +65,7 @@ class ReplayControls(BaseModel):
     policies: list[Literal["policy", "never", "daily"]] = Field(
         default_factory=lambda: ["policy", "never", "daily"]
     )
+    out: Path | None = None  # a script run writes the season summary here as CSV
 
     _words = field_validator("targets", "policies", mode="before")(lambda value: _words(value))
 
