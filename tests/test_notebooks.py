@@ -101,7 +101,7 @@ def test_lifecycle_notebooks_run_headless_with_their_command_line_values(state_d
     args = ("--target", "run_total_regression", "--days", "7", "--as-of", "2016-09-20")
     done = _run("drift.py", *args, "--out", str(out))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("drift verdict: ") and "features drift" in done.stdout
+    assert done.stdout.startswith("drift verdict: ") and "judged features drift" in done.stdout
     assert _lines(out)[0].startswith("feature,verdict,psi") and len(_lines(out)) > 10
     out = tmp_path / "history.csv"
     done = _run("schedule.py", "--out", str(out))
@@ -112,7 +112,8 @@ def test_lifecycle_notebooks_run_headless_with_their_command_line_values(state_d
     args = ("--targets", "run_total_regression", "--policies", "policy never", "--out", str(out))
     done = _run("replay.py", *args)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("replayed season 2016") and "winner for " in done.stdout
+    assert done.stdout.startswith("replayed season 2016")
+    assert done.stdout.count("winner for run_total_regression: ") == 1  # the lowest rmse
     assert len(_lines(out)) == 1 + 2  # one row per policy for the one target
 
 
@@ -121,6 +122,8 @@ def test_lifecycle_notebooks_exit_non_zero_on_bad_input_or_no_models(state_dir):
     assert done.returncode != 0 and "--target" in done.stderr
     done = _run("drift.py", "--as-of", "2016-06-01")  # no model trained yet
     assert done.returncode != 0 and "run `mlb train` first" in done.stderr
+    done = _run("drift.py", "--out", "drift.txt")  # refused before any work
+    assert done.returncode != 0 and "--out: Value error, the table is written as CSV" in done.stderr
     done = _run("replay.py", "--season", "1999")
     assert done.returncode != 0 and "no games in season 1999" in done.stderr
 

@@ -5,12 +5,12 @@ nothing and write nothing: the page shows it all."""
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from mlbcore.errors import MlbError
 from mlbcore.files import writable_file, write_atomically
-from mlbcore.formatting import count
-from mlbcore.notebook.controls import script_mode
+from mlbcore.formatting import count, significant
+from mlbcore.notebook.controls import CsvOut, script_mode
 
 if TYPE_CHECKING:
     import polars as pl
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class OutControls(BaseModel):
     """The ``--out`` of a page with no other controls (home, schedules)."""
 
-    out: Path | None = None
+    out: CsvOut = None
 
 
 def out_from_command_line() -> Path | None:
@@ -35,7 +35,10 @@ def out_from_command_line() -> Path | None:
         given = dict(mo.cli_args()).get("out")
     except Exception:  # in pytest's "test" mode marimo has no command line
         given = None
-    return OutControls.model_validate({"out": given}).out
+    try:
+        return OutControls.model_validate({"out": given}).out
+    except ValidationError as error:
+        raise MlbError(f"--out: {error.errors()[0]['msg']} (got {given!r})") from None
 
 
 def write_table(frame: "pl.DataFrame", out: Path | None, what: str) -> str | None:
@@ -107,11 +110,14 @@ def report_drift(report: Any, out: Path | None) -> None:
     from mlbcore.notebook.operations import drift_table
 
     table = drift_table(report.distributions)
-    drifting = table.filter(pl.col("verdict") == "drift")["feature"].to_list()
+    from mlbcore.evaluation.drift import CALENDAR, DATA_SOURCE
+
+    judged = table.filter(~pl.col("verdict").is_in([CALENDAR, DATA_SOURCE]))
+    drifting = judged.filter(pl.col("verdict") == "drift")["feature"].to_list()
     lines: list[str | None] = [
         f"drift verdict: {report.verdict} (against {report.reference})",
         *(f"  {reason}" for reason in report.reasons),
-        f"{count(len(drifting))} of {count(table.height)} features drift"
+        f"{count(len(drifting))} of {count(judged.height)} judged features drift"
         + (f": {', '.join(drifting[:5])}" if drifting else ""),
         write_table(table, out, "features"),
     ]
@@ -126,13 +132,13 @@ def report_replay(replay: "Replay", out: Path | None) -> None:
         f"replayed season {replay.season}" + (" (cancelled part way)" if replay.cancelled else ""),
         *(f"  {row}" for row in replay.headline["text"]),
     ]
-    if "winner" in replay.summary.columns:
-        winners = replay.summary.filter(replay.summary["winner"].cast(str).str.len_chars() > 0)
-        lines += [
-            f"winner for {row['target']}: {row['policy']}"
-            for row in winners.iter_rows(named=True)
-            if "target" in row and "policy" in row
-        ]
+    import polars as pl
+
+    winners = replay.summary.filter(pl.col("winner"))
+    lines += [
+        f"winner for {row['target']}: {row['policy']} ({row['metric']} {significant(row['model'])})"
+        for row in winners.iter_rows(named=True)
+    ]
     lines.append(write_table(replay.summary, out, "summary rows"))
     _say(lines)
 
