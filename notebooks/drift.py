@@ -93,6 +93,13 @@ def verdict(mo, outcome):
 
 
 @app.cell
+def script_summary(control_defaults, nb, report):
+    # A script run says what it measured and writes --out; the app prints nothing.
+    nb.report_drift(report, control_defaults.out)
+    return
+
+
+@app.cell
 def importance(charts, mo, report):
     importance_chart = charts.importance_change_chart(report.importance_changes, report.reference)
     mo.vstack(

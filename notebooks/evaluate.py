@@ -113,6 +113,13 @@ def summary(as_of, cards, days, evaluation_card, last_run, log_box, mo, target):
 
 
 @app.cell
+def script_summary(control_defaults, last_run, nb, result):
+    # A script run says what it found and writes --out; the app prints nothing.
+    nb.report_evaluation(last_run, control_defaults.out)
+    return
+
+
+@app.cell
 def metrics(cards, metrics_table, mo, nb, result):
     mo.vstack(
         [

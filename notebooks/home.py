@@ -54,6 +54,13 @@ def reading(mo, nb, refresh_button):
 
 
 @app.cell
+def script_summary(nb, state):
+    # A script run says what it read and writes --out; the app prints nothing.
+    nb.report_home(state)
+    return
+
+
+@app.cell
 def models(cards, mo, state):
     mo.stop(state["status"] is None, mo.md("*Model status needs the back ends below.*"))
     mo.vstack(

@@ -217,6 +217,13 @@ def summary(mo, outcome):
 
 
 @app.cell
+def script_summary(control_defaults, nb, replay):
+    # A script run says what it replayed and writes --out; the app prints nothing.
+    nb.report_replay(replay, control_defaults.out)
+    return
+
+
+@app.cell
 def headline_chart(charts, mo, replay):
     mo.stop(replay.headline.is_empty(), mo.md("*No game predicted yet: no headline.*"))
     interval_chart = charts.replay_headline_chart(replay.headline)

@@ -153,6 +153,13 @@ def overview(get_changes, mo, ops, refresh_button, saved, status_as_of):
 
 
 @app.cell
+def script_summary(nb, state):
+    # A script run says what it read and writes --out; the app prints nothing.
+    nb.report_schedules(state)
+    return
+
+
+@app.cell
 def schedule_list(mo, state):
     schedule_rows = mo.ui.table(
         state["schedules"],

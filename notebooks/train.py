@@ -127,6 +127,13 @@ def status(market_lines, mo, nb, outcome):
 
 
 @app.cell
+def script_summary(control_defaults, nb, run):
+    # A script run says what it trained and writes --out; the app prints nothing.
+    nb.report_training(run, control_defaults.out)
+    return
+
+
+@app.cell
 def metrics(comparison_lines, metrics_table, mo, run):
     mo.vstack(
         [

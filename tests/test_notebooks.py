@@ -25,8 +25,9 @@ def _run(notebook: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_train_notebook_trains_with_its_command_line_values(state_dir):
-    done = _run("train.py", "--targets", "moneyline_home_win", "--days", "60")
+def test_train_notebook_trains_with_its_command_line_values(state_dir, tmp_path):
+    out = tmp_path / "metrics.csv"
+    done = _run("train.py", "--targets", "moneyline_home_win", "--days", "60", "--out", str(out))
     assert done.returncode == 0, done.stderr
     settings = load_settings()
     mlflow.set_tracking_uri(settings.tracking_uri)
@@ -35,6 +36,13 @@ def test_train_notebook_trains_with_its_command_line_values(state_dir):
     assert [(r.data.tags["target"], r.data.params["window_days"], r.info.status) for r in runs] == [
         ("moneyline_home_win", "60", "FINISHED")
     ]
+    # Says what it did: the new version, its run, the market's verdict, the file written.
+    assert f"moneyline_home_win: version 1 (not promoted), MLflow run {runs[0].info.run_id}" in (
+        done.stdout
+    )
+    assert "market" in done.stdout and f"to {out}" in done.stdout
+    header, *rows = out.read_text().splitlines()
+    assert header.startswith("target,") and rows and rows[0].startswith("moneyline_home_win,")
 
 
 def test_train_notebook_exits_non_zero_on_bad_input(state_dir):
@@ -54,15 +62,23 @@ def _experiment_runs(run_type: str) -> list:
     )
 
 
-def test_lifecycle_notebooks_run_headless_with_their_command_line_values(state_dir):
+def _lines(out: Path) -> list[str]:
+    return out.read_text().splitlines()
+
+
+def test_lifecycle_notebooks_run_headless_with_their_command_line_values(state_dir, tmp_path):
     from mlbcore.cli.main import main
 
     assert main(["train", "--as-of", "2016-09-01"]) == 0
-    done = _run(
-        "evaluate.py", "--target", "total_over_under", "--days", "20", "--as-of", "2016-09-25"
-    )
+    out = tmp_path / "evaluation.csv"
+    args = ("--target", "total_over_under", "--days", "20", "--as-of", "2016-09-25")
+    done = _run("evaluate.py", *args, "--out", str(out))
     assert done.returncode == 0, done.stderr
     [evaluation] = _experiment_runs("evaluation")
+    # Says what it found: the card against the market, its run, the file written.
+    assert done.stdout.startswith("total_over_under: "), done.stdout
+    assert "yield" in done.stdout and f"MLflow run {evaluation.info.run_id}" in done.stdout
+    assert f"to {out}" in done.stdout and len(_lines(out)) > 1
     assert evaluation.data.tags["target"] == "total_over_under"
     assert evaluation.data.params["window_days"] == "20"
     assert evaluation.data.params["as_of_utc"].startswith("2016-09-25T23:59:59")
@@ -74,17 +90,31 @@ def test_lifecycle_notebooks_run_headless_with_their_command_line_values(state_d
     done = _run("evaluate.py", "--target", "total_over_under", "--days", "20", "--log", "false")
     assert done.returncode == 0, done.stderr
     assert len(_experiment_runs("evaluation")) == 1
-    done = _run("home.py")  # its cards read that evaluation back
+    assert "not logged to MLflow" in done.stdout
+    out = tmp_path / "home.csv"
+    done = _run("home.py", "--out", str(out))  # its cards read that evaluation back
     assert done.returncode == 0, done.stderr
+    assert "total_over_under: " in done.stdout and f"wrote 3 targets to {out}" in done.stdout
+    assert len(_lines(out)) == 1 + 3
 
-    done = _run(
-        "drift.py", "--target", "run_total_regression", "--days", "7", "--as-of", "2016-09-20"
-    )
+    out = tmp_path / "drift.csv"
+    args = ("--target", "run_total_regression", "--days", "7", "--as-of", "2016-09-20")
+    done = _run("drift.py", *args, "--out", str(out))
     assert done.returncode == 0, done.stderr
-    done = _run("schedule.py")
+    assert done.stdout.startswith("drift verdict: ") and "judged features drift" in done.stdout
+    assert _lines(out)[0].startswith("feature,verdict,psi") and len(_lines(out)) > 10
+    out = tmp_path / "history.csv"
+    done = _run("schedule.py", "--out", str(out))
     assert done.returncode == 0, done.stderr
-    done = _run("replay.py", "--targets", "run_total_regression", "--policies", "policy never")
+    assert "0 schedule(s), 0 run(s) in the history" in done.stdout
+    assert f"wrote 0 runs to {out}" in done.stdout and out.exists()
+    out = tmp_path / "replay.csv"
+    args = ("--targets", "run_total_regression", "--policies", "policy never", "--out", str(out))
+    done = _run("replay.py", *args)
     assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("replayed season 2016")
+    assert done.stdout.count("winner for run_total_regression: ") == 1  # the lowest rmse
+    assert len(_lines(out)) == 1 + 2  # one row per policy for the one target
 
 
 def test_lifecycle_notebooks_exit_non_zero_on_bad_input_or_no_models(state_dir):
@@ -92,6 +122,8 @@ def test_lifecycle_notebooks_exit_non_zero_on_bad_input_or_no_models(state_dir):
     assert done.returncode != 0 and "--target" in done.stderr
     done = _run("drift.py", "--as-of", "2016-06-01")  # no model trained yet
     assert done.returncode != 0 and "run `mlb train` first" in done.stderr
+    done = _run("drift.py", "--out", "drift.txt")  # refused before any work
+    assert done.returncode != 0 and "--out: Value error, the table is written as CSV" in done.stderr
     done = _run("replay.py", "--season", "1999")
     assert done.returncode != 0 and "no games in season 1999" in done.stderr
 

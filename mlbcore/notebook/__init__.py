@@ -41,6 +41,14 @@ from mlbcore.notebook.jobs import (
     schedules_and_history,
     train,
 )
+from mlbcore.notebook.summaries import (
+    report_drift,
+    report_evaluation,
+    report_home,
+    report_replay,
+    report_schedules,
+    report_training,
+)
 from mlbcore.settings import load_settings
 from mlbcore.targets import Target
 
@@ -71,6 +79,12 @@ __all__ = [
     "progress_steps_of_training",
     "replay",
     "replay_controls",
+    "report_drift",
+    "report_evaluation",
+    "report_home",
+    "report_replay",
+    "report_schedules",
+    "report_training",
     "run",
     "run_reference",
     "save_schedule",

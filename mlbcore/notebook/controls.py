@@ -3,9 +3,17 @@ run as a script (values from the command line), and the widgets they share."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Literal, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from mlbcore.clock import MAX_WINDOW_DAYS
 from mlbcore.errors import MlbError
@@ -21,6 +29,16 @@ def _words(value: Any) -> Any:
     return value
 
 
+def _csv_file(out: Path | None) -> Path | None:
+    """A script run's ``--out`` table is CSV: refused before any work when it is not."""
+    if out is not None and out.suffix.lower() != ".csv":
+        raise ValueError("the table is written as CSV: give a file ending in .csv")
+    return out
+
+
+CsvOut = Annotated[Path | None, AfterValidator(_csv_file)]
+
+
 class TrainControls(BaseModel):
     """The training notebook's controls, from the command line in a script run."""
 
@@ -29,6 +47,7 @@ class TrainControls(BaseModel):
     targets: list[Target] = Field(default_factory=lambda: list(ALL_TARGETS))
     days: int = Field(default=90, ge=1, le=MAX_WINDOW_DAYS)
     end_date: date | None = None
+    out: CsvOut = None  # a script run writes the metrics table here as CSV
 
     _words = field_validator("targets", mode="before")(lambda value: _words(value))
 
@@ -41,6 +60,7 @@ class LifecycleControls(BaseModel):
     target: Target = Target.MONEYLINE_HOME_WIN
     days: int = Field(default=30, ge=1, le=MAX_WINDOW_DAYS)
     as_of: date | None = None  # default: the data's last date
+    out: CsvOut = None  # a script run writes its main table here as CSV
 
 
 class EvaluateControls(LifecycleControls):
@@ -62,6 +82,7 @@ class ReplayControls(BaseModel):
     policies: list[Literal["policy", "never", "daily"]] = Field(
         default_factory=lambda: ["policy", "never", "daily"]
     )
+    out: CsvOut = None  # a script run writes the season summary here as CSV
 
     _words = field_validator("targets", "policies", mode="before")(lambda value: _words(value))
 
