@@ -23,7 +23,10 @@ OUT = ROOT / "docs" / "screenshots"
 WIDTHS = {1440: 1160, 390: 844}  # viewport width: height
 BUSY = """() => document.querySelector('#App[data-connection-state="OPEN"]') === null
     || document.querySelectorAll('[data-status="running"], [data-status="queued"]').length > 0
+    || document.querySelectorAll('.animate-spin').length > 0
     || document.body.innerText.includes('Loading chart')"""
+# What a page shows once its first job is done (the others show their controls at once).
+READY = {"home": "Back ends", "slate": "Download the slate"}
 SIDEWAYS = "() => document.documentElement.scrollWidth > window.innerWidth + 1"
 
 
@@ -35,15 +38,22 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _settled(page) -> None:
-    """Until nothing has been busy for a second (cells run one after another)."""
-    quiet_since = None
-    while quiet_since is None or time.monotonic() - quiet_since < 1.0:
-        if page.evaluate(BUSY):
-            quiet_since = None
+def _settled(page, name: str) -> None:
+    """Until the page's first job has shown its result, then nothing has been busy and
+    the page's text has not changed for two seconds (cells run one after another)."""
+    if name in READY:
+        page.get_by_text(READY[name]).first.wait_for(timeout=0)
+    quiet_since, text, started = None, None, time.monotonic()
+    # A page that keeps ticking (replay's progress) never goes quiet: 30 s is enough.
+    while (quiet_since is None or time.monotonic() - quiet_since < 2.0) and (
+        time.monotonic() - started < 30
+    ):
+        now = page.evaluate("() => document.body.innerText")
+        if page.evaluate(BUSY) or now != text:
+            quiet_since, text = None, now
         elif quiet_since is None:
             quiet_since = time.monotonic()
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(250)
 
 
 def main() -> int:
@@ -75,7 +85,7 @@ def main() -> int:
                 page = context.new_page()
                 for shown in PAGES:
                     page.goto(base + page_url(shown, gallery=False).rstrip("/") + "/")
-                    _settled(page)
+                    _settled(page, shown.name)
                     if width < 500 and page.evaluate(SIDEWAYS):
                         sideways.append(shown.name)
                     page.screenshot(path=OUT / f"{shown.name}-{width}.png", full_page=True)
@@ -84,7 +94,11 @@ def main() -> int:
             browser.close()
     finally:
         server.terminate()
-        server.wait()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     if sideways:
         print(f"scrolls sideways at 390 px: {', '.join(sideways)}", file=sys.stderr)
         return 1

@@ -28,4 +28,12 @@ def serve(host: str, port: int, token: str | None = None) -> None:
     """Serve the app until interrupted."""
     import uvicorn
 
-    uvicorn.run(app_server(token=token), host=host, port=port, log_level="warning")
+    # Open pages keep websockets to their sessions: on Ctrl-C or SIGTERM, close them after
+    # a few seconds rather than wait for every browser to leave.
+    uvicorn.run(
+        app_server(token=token),
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=3,
+    )
