@@ -64,13 +64,28 @@ def controls(control_defaults, first_date, last_date, mo, nb):
 
 
 @app.cell
-def measurement(as_of, days, drift_button, mo, nb, target):
-    mo.stop(
-        not (drift_button.value or nb.script_mode()),
-        mo.md("Press **Measure drift**."),
-    )
-    with mo.status.spinner(title="Measuring drift", subtitle="importance and distributions"):
-        outcome = nb.drift(target.value, days.value, as_of.value)
+def memory(mo):
+    # The last measurement stays on the page while the controls change, until pressed again.
+    get_last_drift, set_last_drift = mo.state(None)
+    return get_last_drift, set_last_drift
+
+
+@app.cell
+def measurement(as_of, days, drift_button, get_last_drift, mo, nb, set_last_drift, target):
+    asked = f"{target.value}, the {days.value} days before {as_of.value}"
+    if drift_button.value or nb.script_mode():
+        with mo.status.spinner(title="Measuring drift", subtitle="importance and distributions"):
+            set_last_drift((asked, nb.drift(target.value, days.value, as_of.value)))
+    last_drift = get_last_drift()
+    mo.stop(last_drift is None, mo.md("Press **Measure drift**."))
+    shown_asked, outcome = last_drift
+    mo.output.replace(
+        mo.md(
+            f"Showing the drift of {shown_asked}"
+            + ("" if shown_asked == asked else ". The controls have changed since: press "
+               "**Measure drift** to measure again.")
+        )
+    )  # fmt: skip
     return (outcome,)
 
 

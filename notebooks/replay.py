@@ -113,33 +113,44 @@ def controls(control_defaults, mo, policy_defaults, seasons):
 def finish_state(mo):
     # Set once when a replay ends, so the summary is drawn once, not at every refresh.
     get_finished, set_finished = mo.state(0)
-    return get_finished, set_finished
+    # The last replay stays on the page while the controls change, until Replay again.
+    get_last_replay, set_last_replay = mo.state(None)
+    return get_finished, get_last_replay, set_finished, set_last_replay
 
 
 @app.cell
 def replaying(
-    comparison_days, comparison_games, degradation, grace_hours, min_samples, mo, nb, ops,
-    policies, replay_button, schedule, season, stale_hours, targets,
+    comparison_days, comparison_games, degradation, get_last_replay, grace_hours, min_samples,
+    mo, nb, ops, policies, replay_button, schedule, season, set_last_replay, stale_hours,
+    targets,
 ):  # fmt: skip
-    mo.stop(
-        not (replay_button.value or nb.script_mode()),
-        mo.md("Press **Replay** to walk the season."),
+    asked = (
+        f"season {season.value}, {schedule.value} checks, {', '.join(targets.value)}; "
+        f"policies {', '.join(policies.value)}"
     )
-    # On a thread of its own: the page stays live for the progress and the cancel.
-    replay_job = ops.start_replay(
-        int(season.value),
-        schedule.value,
-        targets.value,
-        policies.value,
-        {
-            "min_samples_for_retrain": min_samples.value,
-            "performance_degradation_threshold": degradation.value,
-            "retrain_schedule_hours": stale_hours.value,
-            "stale_grace_hours": grace_hours.value,
-            "comparison_days": comparison_days.value,
-            "min_comparison_games": comparison_games.value,
-        },
-    )
+    if replay_button.value or nb.script_mode():
+        # On a thread of its own: the page stays live for the progress and the cancel.
+        set_last_replay((asked, ops.start_replay(
+            int(season.value), schedule.value, targets.value, policies.value,
+            {
+                "min_samples_for_retrain": min_samples.value,
+                "performance_degradation_threshold": degradation.value,
+                "retrain_schedule_hours": stale_hours.value,
+                "stale_grace_hours": grace_hours.value,
+                "comparison_days": comparison_days.value,
+                "min_comparison_games": comparison_games.value,
+            },
+        )))  # fmt: skip
+    last_replay = get_last_replay()
+    mo.stop(last_replay is None, mo.md("Press **Replay** to walk the season."))
+    shown_asked, replay_job = last_replay
+    mo.output.replace(
+        mo.md(
+            f"Showing the replay of {shown_asked}"
+            + ("" if shown_asked == asked else ". The controls have changed since: press "
+               "**Replay** to walk again.")
+        )
+    )  # fmt: skip
     return (replay_job,)
 
 

@@ -368,6 +368,10 @@ def test_drift_measures_and_gives_a_verdict(served, page):
                 && !spec.includes("month: training window"); }}""",
         "histogram",
     )
+    # A control changed keeps the result on the page, saying it is the last one.
+    _cell(page, "controls").locator("select").select_option("moneyline_home_win")
+    _shows(_cell(page, "measurement"), "The controls have changed since")
+    _shows(verdict, "Verdict:")
     _finish(page, "drift", log)
 
 
