@@ -3,6 +3,7 @@ rates and yields as percentages, other measures to 4 significant digits, counts 
 integers. Pure functions of plain values; nothing here knows about a page or a terminal."""
 
 import math
+from datetime import UTC, datetime
 
 SIGNIFICANT_DIGITS = 4
 
@@ -53,3 +54,11 @@ def interval(
         return f"{percent(low, sign=sign)} to {percent(high, sign=sign)}"
     show = signed if sign else significant
     return f"{show(low)} to {show(high)}"
+
+
+def instant(value: datetime | None) -> str:
+    """An instant to the minute, in UTC and saying so: "2016-09-01 23:59 UTC"."""
+    if value is None:
+        return "-"
+    shown = value.astimezone(UTC) if value.tzinfo is not None else value
+    return f"{shown:%Y-%m-%d %H:%M}" + (" UTC" if value.tzinfo is not None else "")

@@ -141,3 +141,13 @@ def test_numbers_read_as_people_read_them():
     assert formatting.count(344.0) == "344"
     assert formatting.interval(-0.12, 0.01, as_percent=True) == "-12.0 % to +1.0 %"
     assert formatting.interval(None, 0.1) == "-"
+
+
+def test_an_instant_reads_to_the_minute_in_utc():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    end_of_day = datetime(2016, 9, 1, 23, 59, 59, 999999, tzinfo=UTC)
+    assert formatting.instant(end_of_day) == "2016-09-01 23:59 UTC"
+    eastern = datetime(2016, 9, 1, 19, 5, tzinfo=timezone(timedelta(hours=-4)))
+    assert formatting.instant(eastern) == "2016-09-01 23:05 UTC"
+    assert formatting.instant(None) == "-"

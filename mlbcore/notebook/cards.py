@@ -71,6 +71,8 @@ def people_table(
             formats[name] = formatting.significant
         elif dtype.is_integer():
             formats[name] = formatting.count
+        elif isinstance(dtype, pl.Datetime):
+            formats[name] = formatting.instant
     return mo.ui.table(
         frame,
         selection=None,
