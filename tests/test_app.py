@@ -506,11 +506,11 @@ def test_expected_failures_are_messages_not_tracebacks(app_env, browser, tmp_pat
         page = context.new_page()
         _open(page, base, "home.py", "models")
         _shows(_cell(page, "models"), "no_models")
-        _shows(_cell(page, "models"), "no champion: run mlb train")
+        _shows(_cell(page, "models"), "no champion: train one on the Train page")
         _open(page, base, "evaluate.py", "controls")
         page.get_by_role("button", name="Evaluate").click()
         _shows(_cell(page, "summary"), "No evaluation:")
-        _shows(_cell(page, "summary"), "run mlb train first")
+        _shows(_cell(page, "summary"), "train one on the Train page first")
         _finish(page, "no-models", log)
         context.close()
 

@@ -127,7 +127,13 @@ def home_cards(statuses: "list[TargetStatus]") -> list[VerdictCard]:
         if status.version is None:
             cards.append(
                 VerdictCard(
-                    target, "neutral", "no champion: run mlb train", "", "", "", status.health
+                    target,
+                    "neutral",
+                    "no champion: train one on the Train page",
+                    "",
+                    "",
+                    "",
+                    status.health,
                 )
             )
             continue
