@@ -53,7 +53,11 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     )
     promote.add_argument("target", metavar="TARGET", help=f"one of {TARGETS}")
     promote.add_argument("version", metavar="VERSION", help="registered version, e.g. 3")
-    promote.add_argument("--reason", metavar="TEXT", help="kept as a tag on the version")
+    promote.add_argument(
+        "--reason",
+        metavar="TEXT",
+        help="kept as a tag on the version (default: a line naming the move)",
+    )
     promote.add_argument("--data", metavar="PATH|URL", help="whose games (default: configured)")
     promote.set_defaults(handler=_promote)
 
@@ -66,6 +70,10 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "past date.",
     )
     rollback.add_argument("target", metavar="TARGET", help=f"one of {TARGETS}")
-    rollback.add_argument("--reason", metavar="TEXT", help="kept as a tag on the version")
+    rollback.add_argument(
+        "--reason",
+        metavar="TEXT",
+        help="kept as a tag on the version (default: a line naming the move)",
+    )
     rollback.add_argument("--data", metavar="PATH|URL", help="whose games (default: configured)")
     rollback.set_defaults(handler=_rollback)
