@@ -3,6 +3,9 @@ that is still going from one whose process was killed (kill -9 leaves it "runnin
 
 import os
 import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,3 +66,24 @@ def _stat(pid: int) -> tuple[str, str]:
     # field 3 (state) first, field 22 (start time) twentieth.
     fields = stat.rpartition(")")[2].split()
     return fields[0], fields[19]
+
+
+@contextmanager
+def repeating(every_seconds: float, action: Callable[[], None], name: str) -> Iterator[None]:
+    """Run ``action`` every ``every_seconds`` on a thread of its own while the block runs
+    (a heartbeat that a long job in the main thread does not silence). A failed action
+    is tried again at the next beat; the thread is stopped and joined when the block ends."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every_seconds):
+            with suppress(Exception):
+                action()
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

@@ -3,7 +3,6 @@
 so a long job does not silence it; the app reads the heartbeats and says which runner is
 alive, or since when none has been seen."""
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from mlbcore.lifecycle.state_store import StateStore
-from mlbcore.processes import this_process
+from mlbcore.processes import repeating, this_process
 
 BEAT_SECONDS = 15.0
 MISSED_BEATS = 3  # a runner silent for this many beats is taken for gone
@@ -30,21 +29,16 @@ def runner_heartbeat(
 ) -> Iterator[None]:
     """Beat at once and every ``beat_seconds`` while the block runs; mark the runner
     stopped when it ends."""
-    me, started, stop = this_process(), clock(), threading.Event()
+    me, started = this_process(), clock()
     store.runner_seen(me, started, started, beat_seconds)
-
-    def beat() -> None:
-        while not stop.wait(beat_seconds):
-            with suppress(Exception):  # a missed beat is retried at the next one
-                store.runner_seen(me, started, clock(), beat_seconds)
-
-    thread = threading.Thread(target=beat, name="scheduler-heartbeat", daemon=True)
-    thread.start()
     try:
-        yield
+        with repeating(
+            beat_seconds,
+            lambda: store.runner_seen(me, started, clock(), beat_seconds),
+            "scheduler-heartbeat",
+        ):
+            yield
     finally:
-        stop.set()
-        thread.join()
         with suppress(Exception):
             store.runner_stopped(me, clock())
 

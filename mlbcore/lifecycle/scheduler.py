@@ -13,7 +13,7 @@ ran out (a runner elsewhere stopped renewing it), and then runs such a slot once
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,7 +27,7 @@ from mlbcore.lifecycle.runners import BEAT_SECONDS, runner_heartbeat
 from mlbcore.lifecycle.schedule_rules import DAYS_OF_WEEK, latest_slot, next_slot, schedule_spec
 from mlbcore.lifecycle.state_store import StateStore
 from mlbcore.masking import masked
-from mlbcore.processes import ProcessId, is_gone, this_process
+from mlbcore.processes import ProcessId, is_gone, repeating, this_process
 from mlbcore.settings import Settings
 from mlbcore.targets import parse_targets
 
@@ -137,23 +137,15 @@ def expire_leases(
 def heartbeat(
     store: StateStore, job_run_id: int, clock: Clock, lease_seconds: float
 ) -> Iterator[None]:
-    """Renew the job's lease every quarter lease while the block runs."""
-    stop = threading.Event()
+    """Renew the job's lease every quarter lease while the block runs (a failed beat is
+    retried at the next one; the lease has room for three)."""
 
-    def beat() -> None:
-        while not stop.wait(lease_seconds / 4):
-            now = clock()
-            # A failed beat is retried at the next one; the lease has room for three.
-            with suppress(Exception):
-                store.renew(job_run_id, now, now + timedelta(seconds=lease_seconds))
+    def renew() -> None:
+        now = clock()
+        store.renew(job_run_id, now, now + timedelta(seconds=lease_seconds))
 
-    thread = threading.Thread(target=beat, name=f"lease-{job_run_id}", daemon=True)
-    thread.start()
-    try:
+    with repeating(lease_seconds / 4, renew, f"lease-{job_run_id}"):
         yield
-    finally:
-        stop.set()
-        thread.join()
 
 
 def run_job(
