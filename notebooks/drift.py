@@ -10,9 +10,10 @@ def imports():
 
     from mlbcore import charts
     from mlbcore import notebook as nb
+    from mlbcore.notebook import cards
     from mlbcore.notebook import operations as ops
 
-    return charts, mo, nb, ops
+    return cards, charts, mo, nb, ops
 
 
 @app.cell
@@ -71,7 +72,7 @@ def memory(mo):
 
 
 @app.cell
-def measurement(as_of, days, drift_button, get_last_drift, mo, nb, set_last_drift, target):
+def measurement(as_of, cards, days, drift_button, get_last_drift, mo, nb, set_last_drift, target):
     asked = f"{target.value}, the {days.value} days before {as_of.value}"
     if drift_button.value or nb.script_mode():
         with mo.status.spinner(title="Measuring drift", subtitle="importance and distributions"):
@@ -81,11 +82,14 @@ def measurement(as_of, days, drift_button, get_last_drift, mo, nb, set_last_drif
     shown_asked, outcome = last_drift
     mo.output.replace(
         mo.md(
-            f"Showing the drift of {shown_asked}"
-            + ("" if shown_asked == asked else ". The controls have changed since: press "
-               "**Measure drift** to measure again.")
+            cards.last_result_note(
+                "the drift",
+                shown_asked,
+                shown_asked == asked,
+                "press **Measure drift** to measure again",
+            )
         )
-    )  # fmt: skip
+    )
     return (outcome,)
 
 

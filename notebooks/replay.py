@@ -10,9 +10,10 @@ def imports():
 
     from mlbcore import charts
     from mlbcore import notebook as nb
+    from mlbcore.notebook import cards
     from mlbcore.notebook import operations as ops
 
-    return charts, mo, nb, ops
+    return cards, charts, mo, nb, ops
 
 
 @app.cell
@@ -120,9 +121,9 @@ def finish_state(mo):
 
 @app.cell
 def replaying(
-    comparison_days, comparison_games, degradation, get_last_replay, grace_hours, min_samples,
-    mo, nb, ops, policies, replay_button, schedule, season, set_last_replay, stale_hours,
-    targets,
+    cards, comparison_days, comparison_games, degradation, get_last_replay, grace_hours,
+    min_samples, mo, nb, ops, policies, replay_button, schedule, season, set_last_replay,
+    stale_hours, targets,
 ):  # fmt: skip
     asked = (
         f"season {season.value}, {schedule.value} checks, {', '.join(targets.value)}; "
@@ -146,11 +147,11 @@ def replaying(
     shown_asked, replay_job = last_replay
     mo.output.replace(
         mo.md(
-            f"Showing the replay of {shown_asked}"
-            + ("" if shown_asked == asked else ". The controls have changed since: press "
-               "**Replay** to walk again.")
+            cards.last_result_note(
+                "the replay", shown_asked, shown_asked == asked, "press **Replay** to walk again"
+            )
         )
-    )  # fmt: skip
+    )
     return (replay_job,)
 
 

@@ -110,10 +110,18 @@ class EvaluationRun:
 
 def shown_run_note(run: EvaluationRun, target: str, days: int, as_of: date, log: bool) -> str:
     """Markdown saying which run the page shows, and whether the controls moved since."""
-    note = f"**Showing the evaluation of** {run.parameters()}."
-    if not run.ran_with(target, days, as_of, log):
-        note += " The controls have changed since: press **Evaluate** to score the new choice."
-    return note
+    return last_result_note(
+        "the evaluation", run.parameters(), run.ran_with(target, days, as_of, log),
+        "press **Evaluate** to score the new choice",
+    )  # fmt: skip
+
+
+def last_result_note(what: str, shown: str, current: bool, again: str) -> str:
+    """Markdown for a page that keeps its last result while its controls change: what it
+    shows, run with what, and (``current`` false) that the controls have moved since and
+    what to press."""
+    note = f"**Showing {what} of** {shown}."
+    return note if current else f"{note} The controls have changed since: {again}."
 
 
 def home_cards(statuses: "list[TargetStatus]") -> list[VerdictCard]:
