@@ -51,6 +51,9 @@ def bench_slate(
     home = [_seconds(home_overview) for _ in range(repeat)]
     load_after = os.getloadavg()
     print(f"slate of {day}, {target}; data {data or settings.mlb_data}; {repeat} runs each")
+    # With REDIS_URL the first slate fills the feature cache and the rest read it warm.
+    cache = "Redis, warm after the first slate" if settings.redis_url else "none (REDIS_URL unset)"
+    print(f"feature cache: {cache}")
     print(f"machine: {os.cpu_count()} cores; load average {load_before[0]:.2f} before, "
           f"{load_after[0]:.2f} after (1 min)")  # fmt: skip
     rows = [
