@@ -133,7 +133,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help="decide per target whether to retrain; promote a challenger only if clearly better",
         description="For each target, judged as of the split (--as-of minus "
         "RETRAINING__COMPARISON_DAYS): skip with too few new labelled games, else retrain when "
-        "the champion degraded, is stale or the features drifted. The challenger, fitted as of "
+        "the champion degraded, is stale, the features drifted or the data source changed (a "
+        "new book pricing the games, a feed appearing or gone: its own reason, not drift; "
+        "RETRAINING__RETRAIN_ON_SOURCE_CHANGE). The challenger, fitted as of "
         "the split, replaces the champion only when the bootstrap interval of challenger minus "
         "champion on the games after the split lies below zero.",
     )

@@ -88,6 +88,21 @@ def book_mix_change(training: dict[str, float], recent: dict[str, float]) -> Sou
     return SourceChange(set(MARKET_FEATURES), ["data source changed: " + "; ".join(reasons)])
 
 
+def window_source_change(
+    training: pl.DataFrame, recent: pl.DataFrame, features: list[str], odds_lines: pl.DataFrame
+) -> SourceChange:
+    """Every change of data source between two windows of feature rows (``game_id`` and
+    the ``features`` columns): feeds appearing or gone, and the books that priced their
+    games (from ``odds_lines``). The drift page and the retrain decision both use it."""
+    return source_changes(
+        missingness_changes(training, recent, features),
+        book_mix_change(
+            book_shares(odds_lines, training["game_id"]),
+            book_shares(odds_lines, recent["game_id"]),
+        ),
+    )
+
+
 def source_changes(*changes: SourceChange) -> SourceChange:
     merged = SourceChange()
     for change in changes:
