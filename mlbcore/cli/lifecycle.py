@@ -76,8 +76,9 @@ def _replay(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     from mlbcore.cli.tables import metric_text
+    from mlbcore.formatting import duration_text
     from mlbcore.health import backend_health
-    from mlbcore.lifecycle.status import age_text, status_as_of, target_statuses
+    from mlbcore.lifecycle.status import status_as_of, target_statuses
     from mlbcore.settings import load_settings
 
     settings = load_settings()
@@ -107,7 +108,8 @@ def _status(args: argparse.Namespace) -> int:
             assert t.trained_as_of_utc is not None and t.age_hours is not None
             print(
                 f"  {t.target:<21} {t.health:<9} champion v{t.version}, trained as of "
-                f"{t.trained_as_of_utc:%Y-%m-%d %H:%M} UTC ({age_text(t.age_hours)} old)"
+                f"{t.trained_as_of_utc:%Y-%m-%d %H:%M} UTC "
+                f"({duration_text(t.age_hours * 3600)} old)"
             )
             if args.detailed:
                 evaluated = ", ".join(
