@@ -30,7 +30,7 @@ class SourceChange:
 
 def missing_shares(frame: pl.DataFrame, features: list[str]) -> dict[str, float]:
     """Each feature's share of missing (null or NaN) values in ``frame``; 1 when empty."""
-    if frame.is_empty():
+    if frame.is_empty() or not features:
         return dict.fromkeys(features, 1.0)
     row = frame.select(
         (pl.col(n).is_null() | pl.col(n).cast(pl.Float64).is_nan().fill_null(True)).mean()
