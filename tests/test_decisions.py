@@ -103,8 +103,8 @@ def test_a_change_of_data_source_is_its_own_reason_to_retrain_not_drift():
         "a window that includes the new one"
     ]
     # Beside real drift, each is named on its own.
-    both = check(drift_verdict="drift", drift_reasons=("1 of 60 features differ",))
-    both = ChampionCheck(**(both.__dict__ | {"source_reasons": (NEW_BOOK,)}))
+    drifting = ("1 of 60 features differ",)
+    both = check(drift_verdict="drift", drift_reasons=drifting, source_reasons=(NEW_BOOK,))
     reasons = decide(POLICY, both).reasons
     assert reasons[0] == "drift: 1 of 60 features differ" and reasons[1].startswith(NEW_BOOK)
     # Switched off, it is named and not acted on; too few new games, it waits.
