@@ -62,3 +62,21 @@ def instant(value: datetime | None) -> str:
         return "-"
     shown = value.astimezone(UTC) if value.tzinfo is not None else value
     return f"{shown:%Y-%m-%d %H:%M}" + (" UTC" if value.tzinfo is not None else "")
+
+
+def duration_text(seconds: float, ago: bool = False) -> str:
+    """A duration or an age a person reads at a glance: "45 s", "12 min", "5 h",
+    "3 days", "1.2 years". Each unit serves until two of the next ("119 s", then
+    "2 min"; "47 h", then "2 days"), days until a year. Never negative: a duration below
+    zero (a clock a little behind another) reads as none. With ``ago``, "12 min ago",
+    and "just now" under a second."""
+    seconds = max(seconds, 0.0)
+    if ago:
+        return "just now" if round(seconds) == 0 else f"{duration_text(seconds)} ago"
+    for size, unit, next_size in ((1, "s", 60), (60, "min", 3600), (3600, "h", 86400)):
+        if round(seconds / size) < 2 * next_size / size:
+            return f"{round(seconds / size)} {unit}"
+    days = seconds / 86400
+    if days < 365:
+        return f"{round(days)} days"
+    return f"{days / 365.25:.1f} years"

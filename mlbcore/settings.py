@@ -146,6 +146,9 @@ class RetrainingConfig(BaseModel):
     # relative, primary metric
     performance_degradation_threshold: float = Field(default=0.05, gt=0, lt=1)
     retrain_on_drift: bool = True
+    # A change of data source (a new book pricing the games, a feed appearing or gone)
+    # retrains: the champion was fitted on the old source, a challenger learns the new one.
+    retrain_on_source_change: bool = True
     # Stale only after one schedule interval plus this grace: a champion checked daily is
     # not stale at its next check because the check ran a few minutes later than training.
     stale_grace_hours: float = Field(default=12, ge=0)

@@ -43,6 +43,10 @@ def header(mo):
     window and is present now (a new feed such as betting splits), or the reverse, or a
     change in which books priced the games. The verdict then says "data source changed"
     and names it; those features, like the calendar ones, are shown in grey and not judged.
+    The retrain decision (*Fit challenger* below, and the scheduled retrain) takes a change
+    of data source as its own reason to retrain, not as drift: the champion learned the old
+    source, and a challenger is fitted on a window that includes the new one (it still
+    replaces the champion only if it beats it on games neither has seen).
     """)
     return
 

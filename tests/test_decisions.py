@@ -91,6 +91,33 @@ def test_drift_retrains_unless_switched_off():
     assert decide(RetrainingConfig(retrain_on_drift=False), drifting).action == "skip"
 
 
+NEW_BOOK = "data source changed: new book pinnacle (100 % of recent priced games, none before)"
+
+
+def test_a_change_of_data_source_is_its_own_reason_to_retrain_not_drift():
+    changed = check(drift_verdict="data source changed", source_reasons=(NEW_BOOK,))
+    decision = decide(POLICY, changed)
+    assert decision.action == "retrain"
+    assert decision.reasons == [
+        f"{NEW_BOOK}: the champion was fitted on the old source, so a challenger is fitted on "
+        "a window that includes the new one"
+    ]
+    # Beside real drift, each is named on its own.
+    drifting = ("1 of 60 features differ",)
+    both = check(drift_verdict="drift", drift_reasons=drifting, source_reasons=(NEW_BOOK,))
+    reasons = decide(POLICY, both).reasons
+    assert reasons[0] == "drift: 1 of 60 features differ" and reasons[1].startswith(NEW_BOOK)
+    # Switched off, it is named and not acted on; too few new games, it waits.
+    kept = decide(RetrainingConfig(retrain_on_source_change=False), changed)
+    assert kept.action == "skip" and kept.reasons[1] == (
+        f"{NEW_BOOK} (not acted on: retrain_on_source_change is off)"
+    )
+    waiting = decide(POLICY, check(new_samples=20, source_reasons=(NEW_BOOK,)))
+    assert waiting.action == "skip" and waiting.reasons[1].startswith(NEW_BOOK + " (noted")
+    # No change of source: no such reason.
+    assert not any("data source" in r for r in decide(POLICY, check()).reasons)
+
+
 def test_healthy_champion_is_kept_with_its_numbers():
     decision = decide(POLICY, check())
     assert decision.action == "skip" and decision.reasons[0].startswith("healthy: log_loss 0.6900")

@@ -100,3 +100,32 @@ def test_histograms_share_bins_and_the_chart_draws_one_feature():
     spec = charts.feature_histogram_chart(frame, "x").to_dict()
     assert spec["title"] == "x: training window vs recent window"
     assert len(spec["datasets"][next(iter(spec["datasets"]))]) == 20
+
+
+def test_the_real_odds_show_pinnacle_arriving_in_2016_and_no_change_within_2015(
+    real_snapshot_dir,
+):
+    """The real data's change of source: SBR's consensus prices alone in 2015, Pinnacle's
+    beside them in 2016. The retrain decision's check names it, and finds none between
+    two windows of 2015."""
+    from datetime import date
+
+    from mlbcore.data.snapshot import load_snapshot
+    from mlbcore.evaluation.source_change import window_source_change
+
+    snapshot = load_snapshot(real_snapshot_dir)
+    games = snapshot.games.select("game_id", "date")
+
+    def window(first: date, last: date) -> pl.DataFrame:
+        return games.filter(pl.col("date").is_between(first, last))
+
+    june_2015 = window(date(2015, 6, 1), date(2015, 6, 30))
+    august_2015 = window(date(2015, 8, 1), date(2015, 8, 7))
+    june_2016 = window(date(2016, 6, 1), date(2016, 6, 7))
+    change = window_source_change(june_2015, june_2016, [], snapshot.odds_lines)
+    assert change.features == set(MARKET_FEATURES)
+    [reason] = change.reasons
+    assert reason.startswith("data source changed: new book pinnacle (")
+    assert "none before" in reason
+    same = window_source_change(june_2015, august_2015, [], snapshot.odds_lines)
+    assert same.reasons == [] and same.features == set()

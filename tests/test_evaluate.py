@@ -6,6 +6,7 @@ import pytest
 
 from mlbcore.cli.main import main
 from mlbcore.clock import parse_as_of
+from mlbcore.evaluation.bets_table import BETS_SCHEMA
 from mlbcore.evaluation.betting import BettingRules, bets, betting_summary
 from mlbcore.settings import load_settings
 
@@ -45,7 +46,9 @@ def test_as_of_parsing():
     assert parse_as_of(None, now=fixed) == fixed
 
 
-def test_evaluate_logs_an_evaluation_run_linked_to_the_model(state_dir, capsys, monkeypatch):
+def test_evaluate_logs_an_evaluation_run_linked_to_the_model(
+    state_dir, capsys, monkeypatch, tmp_path
+):
     import mlflow
 
     # Lightly regularised trees (the original design's), so the model moves off the
@@ -62,9 +65,24 @@ def test_evaluate_logs_an_evaluation_run_linked_to_the_model(state_dir, capsys, 
     capsys.readouterr()
     # Boosted 8 rounds from the market (a model that boosts 0 rounds is the market and
     # never finds an edge past the vig), it bets on June's first fortnight.
-    assert main(["evaluate", "moneyline_home_win", "--as-of", "2016-06-14", "--days", "13"]) == 0
+    bets_file = tmp_path / "out" / "bets.csv"
+    args = ["--as-of", "2016-06-14", "--days", "13", "--out", str(bets_file)]
+    assert main(["evaluate", "moneyline_home_win", *args]) == 0
     out = capsys.readouterr().out
     assert "log_loss" in out and "priced games: model" in out and "betting bets" in out
+    # --out: the bets, one row per bet as people read them; the metrics beside them.
+    placed = pl.read_csv(bets_file, try_parse_dates=True)
+    assert list(placed.schema.items()) == list(BETS_SCHEMA.items())
+    bet_count = int(out.split("betting bets ")[1].split()[0])
+    assert placed.height == bet_count > 0
+    assert f"wrote {bet_count} bets to {bets_file}" in out
+    assert placed["game"].str.contains(" at ").all()
+    assert set(placed["result"]) <= {"won", "lost"}
+    games_and_sides = zip(placed["game"], placed["bet"], strict=True)
+    assert all(bet in game.split(" at ") for game, bet in games_and_sides)  # a team, by name
+    metrics = pl.read_csv(tmp_path / "out" / "bets_metrics.csv")
+    assert "log_loss" in metrics["metric"].to_list()
+    assert f"metric rows to {tmp_path / 'out' / 'bets_metrics.csv'}" in out
     # The market's comparison is printed once, among the baselines'.
     assert "model minus market on the" not in out and out.count("    vs the market: ") == 1
     # These days were never in the model's training window: no in-sample warning. Its
@@ -118,6 +136,7 @@ def test_evaluate_logs_an_evaluation_run_linked_to_the_model(state_dir, capsys, 
         (["--as-of", "2019-01-01"], "no finished games in the 7 days before 2019-01-01"),
         (["--as-of", "yesterday"], "--as-of must be an ISO date or date-time"),
         (["--days", "0", "--as-of", "2016-09-01"], "--days must be a positive"),
+        (["--out", "bets.txt"], "--out: the bets table is written as CSV: give a file ending"),
     ],
 )
 def test_evaluate_bad_input(state_dir, capsys, args, message):

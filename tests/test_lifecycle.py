@@ -7,11 +7,13 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime
 
+import polars as pl
 import pytest
 from mlflow import MlflowClient
 
 from mlbcore import tracking
 from mlbcore.cli.main import main
+from mlbcore.data.snapshot import write_snapshot
 from mlbcore.lifecycle.state_store import StateStore
 from mlbcore.settings import DEMO_SNAPSHOT, load_settings
 from mlbcore.targets import Target
@@ -64,6 +66,8 @@ def test_retrain_decisions_promotion_and_refusal(trained, capsys):
     assert "run_total_regression: retrain (champion v1) -> v2 promoted" in out
     assert out.count("challenger minus champion") == 3 and out.count("(95 % CI") == 3
     assert "106 games, 8 dates" in out
+    # One book priced the training window and the recent one: no change of data source.
+    assert "data source changed" not in out
 
     settings = load_settings()
     tracking.configure(settings)
@@ -112,6 +116,50 @@ def test_retrain_without_a_champion_trains_and_promotes_the_first(state_dir, cap
     assert champion is not None and champion.version == 1
     # The first champion is fitted on everything known at --as-of, not at the split.
     assert champion.trained_as_of_utc == datetime(2016, 6, 1, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+@pytest.fixture
+def pinnacle_arrives(tmp_path, demo_snapshot):
+    """The demo season where a second book, "pinnacle", prices every game from June 5 on
+    beside the demo book (the same prices: only the book mix changes), as the real data's
+    SBR consensus is joined by Pinnacle in 2016."""
+    games = demo_snapshot.games
+    later = games.filter(pl.col("date") >= date(2016, 6, 5))["game_id"]
+    lines = demo_snapshot.odds_lines
+    pinnacle = lines.filter(pl.col("game_id").is_in(later.implode())).with_columns(
+        book=pl.lit("pinnacle")
+    )
+    out = tmp_path / "snapshot"
+    write_snapshot(
+        {
+            "games": games,
+            "odds_lines": pl.concat([lines, pinnacle]),
+            "betting_splits": demo_snapshot.betting_splits,
+        },
+        out,
+        "demo with pinnacle from June 5",
+        demo_snapshot.notices,
+    )
+    return out
+
+
+def test_a_new_book_is_its_own_retrain_reason_not_drift(state_dir, pinnacle_arrives, capsys):
+    data = ["--data", str(pinnacle_arrives)]
+    assert main(["train", "--as-of", "2016-06-01", "--targets", "moneyline_home_win", *data]) == 0
+    capsys.readouterr()
+    # Judged as of the split (June 13) on the week before it: all of it priced by pinnacle
+    # too, none of the champion's training window was.
+    assert main(["retrain", "--as-of", "2016-06-20", "--model", "moneyline_home_win", *data]) == 0
+    out = capsys.readouterr().out
+    assert "moneyline_home_win: retrain (champion v1)" in out
+    assert (
+        "  - data source changed: new book pinnacle (100 % of recent priced games, none before)"
+        ": the champion was fitted on the old source, so a challenger is fitted on a window "
+        "that includes the new one\n"
+    ) in out
+    # The market features it moved are not judged: the change is not also called drift.
+    drift_lines = [line for line in out.splitlines() if line.startswith("  - drift: ")]
+    assert not any("data source" in line or "pinnacle" in line for line in drift_lines)
 
 
 def test_forced_retrain_and_a_bad_window(trained, capsys):

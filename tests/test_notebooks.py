@@ -78,7 +78,18 @@ def test_lifecycle_notebooks_run_headless_with_their_command_line_values(state_d
     # Says what it found: the card against the market, its run, the file written.
     assert done.stdout.startswith("total_over_under: "), done.stdout
     assert "yield" in done.stdout and f"MLflow run {evaluation.info.run_id}" in done.stdout
-    assert f"to {out}" in done.stdout and len(_lines(out)) > 1
+    # --out: the bets table, one row per bet with teams, side, price, stake, result,
+    # profit; the metrics beside it.
+    header, *bets = _lines(out)
+    assert header == (
+        "date,game,bet,price,model_probability,edge,stake,result,profit_per_unit,"
+        "bankroll_after_slate"
+    )
+    assert bets and all(" at " in row and (",over " in row or ",under " in row) for row in bets)
+    assert f"wrote {len(bets)} bets to {out}" in done.stdout
+    metrics = tmp_path / "evaluation_metrics.csv"
+    assert f"metric rows to {metrics}" in done.stdout
+    assert _lines(metrics)[0].startswith("metric,") and len(_lines(metrics)) > 1
     assert evaluation.data.tags["target"] == "total_over_under"
     assert evaluation.data.params["window_days"] == "20"
     assert evaluation.data.params["as_of_utc"].startswith("2016-09-25T23:59:59")

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from mlbcore.lifecycle.decisions import Decision
+from mlbcore.lifecycle.decisions import ChampionCheck, Decision, decide
 from mlbcore.lifecycle.retrain import RetrainOutcome
 from mlbcore.notebook.operations import (
     GREY,
@@ -11,6 +11,7 @@ from mlbcore.notebook.operations import (
     picked_feature,
     retrain_outcome_text,
 )
+from mlbcore.settings import RetrainingConfig
 from mlbcore.targets import Target
 
 DISTRIBUTIONS = pl.DataFrame(
@@ -58,3 +59,16 @@ def test_a_retrain_outcome_in_one_sentence():
     assert retrain_outcome_text(first).endswith("Challenger v1 promoted: it is the champion now.")
     skipped = RetrainOutcome(Target.MONEYLINE_HOME_WIN, Decision("skip", ["healthy"]), 2)
     assert retrain_outcome_text(skipped) == "**skip** (champion v2): healthy"
+
+
+def test_fit_challenger_names_a_change_of_data_source():
+    """What the drift page's Fit challenger shows when the decision is a change of source."""
+    new_book = "data source changed: new book pinnacle (100 % of recent priced games, none before)"
+    check = ChampionCheck(
+        metric_name="log_loss", metric_at_training=0.68, new_samples=150, age_hours=12.0,
+        window_games=100, window_metric=0.69, drift_verdict="data source changed",
+        source_reasons=(new_book,),
+    )  # fmt: skip
+    decision = decide(RetrainingConfig(), check)
+    outcome = RetrainOutcome(Target.MONEYLINE_HOME_WIN, decision, 2, reasons=decision.reasons)
+    assert retrain_outcome_text(outcome).startswith(f"**retrain** (champion v2): {new_book}: ")

@@ -76,8 +76,9 @@ def _replay(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     from mlbcore.cli.tables import metric_text
+    from mlbcore.formatting import duration_text
     from mlbcore.health import backend_health
-    from mlbcore.lifecycle.status import age_text, status_as_of, target_statuses
+    from mlbcore.lifecycle.status import status_as_of, target_statuses
     from mlbcore.settings import load_settings
 
     settings = load_settings()
@@ -107,7 +108,8 @@ def _status(args: argparse.Namespace) -> int:
             assert t.trained_as_of_utc is not None and t.age_hours is not None
             print(
                 f"  {t.target:<21} {t.health:<9} champion v{t.version}, trained as of "
-                f"{t.trained_as_of_utc:%Y-%m-%d %H:%M} UTC ({age_text(t.age_hours)} old)"
+                f"{t.trained_as_of_utc:%Y-%m-%d %H:%M} UTC "
+                f"({duration_text(t.age_hours * 3600)} old)"
             )
             if args.detailed:
                 evaluated = ", ".join(
@@ -133,7 +135,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help="decide per target whether to retrain; promote a challenger only if clearly better",
         description="For each target, judged as of the split (--as-of minus "
         "RETRAINING__COMPARISON_DAYS): skip with too few new labelled games, else retrain when "
-        "the champion degraded, is stale or the features drifted. The challenger, fitted as of "
+        "the champion degraded, is stale, the features drifted or the data source changed (a "
+        "new book pricing the games, a feed appearing or gone: its own reason, not drift; "
+        "RETRAINING__RETRAIN_ON_SOURCE_CHANGE). The challenger, fitted as of "
         "the split, replaces the champion only when the bootstrap interval of challenger minus "
         "champion on the games after the split lies below zero.",
     )

@@ -47,10 +47,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     from mlbcore.cli import output
     from mlbcore.clock import parse_as_of
     from mlbcore.evaluation.evaluate import evaluate
+    from mlbcore.evaluation.evaluation_files import check_evaluation_out, write_evaluation
     from mlbcore.settings import load_settings
     from mlbcore.targets import parse_targets
 
     target = parse_targets([args.target])[0]
+    out = Path(args.out) if args.out is not None else None
+    if out is not None:
+        check_evaluation_out(out)  # refused before any work
     result = evaluate(
         load_settings(),
         target,
@@ -102,6 +106,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         if part.vs_baselines:
             print("  model minus each baseline, IN-SAMPLE (both were fitted on these games):")
             output.print_baselines(part)
+    for line in write_evaluation(result, out) if out is not None else []:
+        print(line)
     return 0
 
 
@@ -231,6 +237,12 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "--no-log",
         action="store_true",
         help="do not record the evaluation in MLflow (default: log it as an evaluation run)",
+    )
+    evaluate.add_argument(
+        "--out",
+        metavar="FILE.csv",
+        help="write the bets (one row per bet: teams, side, price, stake, result, profit) "
+        "here, and the metrics beside it as FILE_metrics.csv (default: none)",
     )
     evaluate.set_defaults(handler=_evaluate)
 

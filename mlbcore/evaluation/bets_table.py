@@ -7,13 +7,22 @@ import polars as pl
 from mlbcore.data.teams import team_names
 from mlbcore.targets import Target
 
+BETS_SCHEMA = {
+    "date": pl.Date,
+    **dict.fromkeys(("game", "bet"), pl.String),
+    "price": pl.Int64,
+    **dict.fromkeys(("model_probability", "edge", "stake"), pl.Float64),
+    "result": pl.String,
+    **dict.fromkeys(("profit_per_unit", "bankroll_after_slate"), pl.Float64),
+}
+
 
 def bets_table(target: Target, placed: pl.DataFrame) -> pl.DataFrame:
     """One row per bet of ``bets()``'s output (with ``season``, ``home_team``,
     ``away_team`` and, for the over/under, ``market_total``, as ``betting_frame`` gives
     them). Rates are fractions (the page shows them as percentages)."""
     if placed.is_empty():
-        return pl.DataFrame()
+        return pl.DataFrame(schema=BETS_SCHEMA)  # the header alone, for a file written
     named = team_names(placed, ["home_team", "away_team"], "season")
     on_a = pl.col("side") == "a"
     if target is Target.MONEYLINE_HOME_WIN:

@@ -33,12 +33,7 @@ from mlbcore.data.snapshot import Snapshot
 from mlbcore.errors import MlbError
 from mlbcore.evaluation.drift_statistics import benjamini_hochberg, ks_p_value, psi
 from mlbcore.evaluation.histograms import feature_histograms
-from mlbcore.evaluation.source_change import (
-    book_mix_change,
-    book_shares,
-    missingness_changes,
-    source_changes,
-)
+from mlbcore.evaluation.source_change import window_source_change
 from mlbcore.feature_cache.cached_features import data_and_features
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.settings import RetrainingConfig, Settings
@@ -242,13 +237,7 @@ def drift_report(
     training = features.filter(pl.col("date").is_between(start, end))
     policy = settings.retraining
     names = list(FEATURE_NAMES)
-    source = source_changes(
-        missingness_changes(training, recent, names),
-        book_mix_change(
-            book_shares(snapshot.odds_lines, training["game_id"]),
-            book_shares(snapshot.odds_lines, recent["game_id"]),
-        ),
-    )
+    source = window_source_change(training, recent, names, snapshot.odds_lines)
     distributions = distribution_drift(training, recent, names, policy.drift_fdr, source.features)
     word, reasons = verdict(importance, distributions, recent.height, policy, source.reasons)
     histograms = feature_histograms({"training": training, "recent": recent}, names)

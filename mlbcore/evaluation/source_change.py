@@ -30,7 +30,7 @@ class SourceChange:
 
 def missing_shares(frame: pl.DataFrame, features: list[str]) -> dict[str, float]:
     """Each feature's share of missing (null or NaN) values in ``frame``; 1 when empty."""
-    if frame.is_empty():
+    if frame.is_empty() or not features:
         return dict.fromkeys(features, 1.0)
     row = frame.select(
         (pl.col(n).is_null() | pl.col(n).cast(pl.Float64).is_nan().fill_null(True)).mean()
@@ -86,6 +86,21 @@ def book_mix_change(training: dict[str, float], recent: dict[str, float]) -> Sou
     if not reasons:
         return SourceChange()
     return SourceChange(set(MARKET_FEATURES), ["data source changed: " + "; ".join(reasons)])
+
+
+def window_source_change(
+    training: pl.DataFrame, recent: pl.DataFrame, features: list[str], odds_lines: pl.DataFrame
+) -> SourceChange:
+    """Every change of data source between two windows of feature rows (``game_id`` and
+    the ``features`` columns): feeds appearing or gone, and the books that priced their
+    games (from ``odds_lines``). The drift page and the retrain decision both use it."""
+    return source_changes(
+        missingness_changes(training, recent, features),
+        book_mix_change(
+            book_shares(odds_lines, training["game_id"]),
+            book_shares(odds_lines, recent["game_id"]),
+        ),
+    )
 
 
 def source_changes(*changes: SourceChange) -> SourceChange:

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from mlbcore.evaluation.drift import distribution_drift, recent_features, verdict
-from mlbcore.evaluation.source_change import missingness_changes
+from mlbcore.evaluation.source_change import missingness_changes, window_source_change
 from mlbcore.features.registry import FEATURE_NAMES
 from mlbcore.lifecycle.decisions import ChampionCheck, Comparison
 from mlbcore.settings import RetrainingConfig
@@ -41,17 +41,25 @@ def distribution_verdict(
     training_dates: tuple[date, date],
     recent: pl.DataFrame,
     policy: RetrainingConfig,
-) -> tuple[str, tuple[str, ...]]:
-    """Drift of the features between the champion's training window and the recent
-    window (KS tests corrected by Benjamini-Hochberg; "too few games" below the minimum).
-    Importance drift is left out: it describes the last promotion, not new data."""
+    odds_lines: pl.DataFrame | None = None,
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The drift page's verdict on the champion's training window against the recent
+    window (KS tests corrected by Benjamini-Hochberg; "data source changed"; "too few
+    games" below the minimum), its drift reasons (judged features only), and the changes
+    of data source apart: feeds appearing or gone, and, with ``odds_lines``, the books
+    that priced the games. Importance drift is left out: it describes the last
+    promotion, not new data."""
     training = features.filter(pl.col("date").is_between(*training_dates))
     names = list(FEATURE_NAMES)
-    # A feed appearing or gone is a change of data source, named as such, not drift.
-    source = missingness_changes(training, recent, names)
+    source = (
+        window_source_change(training, recent, names, odds_lines)
+        if odds_lines is not None
+        else missingness_changes(training, recent, names)
+    )
     table = distribution_drift(training, recent, names, policy.drift_fdr, source.features)
     word, reasons = verdict(None, table, recent.height, policy, source.reasons)
-    return word, tuple(reasons)
+    drift_reasons = [r for r in reasons if r not in source.reasons]
+    return word, tuple(drift_reasons), tuple(source.reasons)
 
 
 def champion_check(
@@ -65,19 +73,21 @@ def champion_check(
     as_of: datetime,
     policy: RetrainingConfig,
     last_trained_as_of: datetime | None = None,
+    odds_lines: pl.DataFrame | None = None,
 ) -> ChampionCheck:
     """``last_trained_as_of``: when the newest model (a rejected challenger, say) was
     trained; new samples count from then, so a lost challenger is not retrained the next
-    day on nearly the same games."""
+    day on nearly the same games. ``odds_lines``: the snapshot's, to see a change of the
+    books that priced the games (without them only feeds appearing or gone are seen)."""
     days = policy.sliding_window_days
     since = max(trained_as_of, last_trained_as_of or trained_as_of)
     window = unseen_recent(known, as_of, days, trained_as_of)
-    drift_word, drift_reasons = (
+    drift_word, drift_reasons, source_reasons = (
         distribution_verdict(
-            features, training_dates, recent_features(features, as_of, days), policy
+            features, training_dates, recent_features(features, as_of, days), policy, odds_lines
         )
-        if policy.retrain_on_drift
-        else (None, ())
+        if policy.retrain_on_drift or policy.retrain_on_source_change
+        else (None, (), ())
     )
     return ChampionCheck(
         metric_name=PRIMARY_METRIC[target],
@@ -88,6 +98,7 @@ def champion_check(
         window_metric=primary_metric(target, model, window) if window.height else None,
         drift_verdict=drift_word,
         drift_reasons=drift_reasons,
+        source_reasons=source_reasons,
     )
 
 

@@ -33,8 +33,13 @@ class ChampionCheck:
     age_hours: float
     window_games: int  # games in the sliding window it had not been trained on
     window_metric: float | None  # its primary metric on them (None: no games)
-    drift_verdict: str | None = None  # "drift" or "stable"; None: not measured
-    drift_reasons: tuple[str, ...] = ()
+    # "drift", "data source changed", "stable" or "too few games" (the drift page's
+    # words); None: not measured
+    drift_verdict: str | None = None
+    drift_reasons: tuple[str, ...] = ()  # judged features only, never a source change
+    # Each change of data source between its training window and the recent one
+    # ("data source changed: new book pinnacle ..."); its features are not judged as drift.
+    source_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,17 +72,33 @@ def degradation(check: ChampionCheck) -> float | None:
 
 def decide(policy: RetrainingConfig, check: ChampionCheck | None, force: bool = False) -> Decision:
     """Train when there is no champion; with ``force``, retrain; skip with too few new
-    labelled games; otherwise retrain when degraded, stale or drifting, else skip."""
+    labelled games; otherwise retrain when degraded, stale, drifting or its data source
+    changed, else skip.
+
+    A change of data source is its own reason, never drift: the features it moves are
+    not judged, so it cannot pose as the game changing. It retrains (unless
+    ``retrain_on_source_change`` is off) because the champion learned the old source's
+    numbers (SBR's consensus prices, say) and now reads another's (Pinnacle's): the
+    challenger, fitted as of the split, has the new source's games of the recent window in
+    its training window, and still replaces the champion only if it beats it on games
+    neither saw."""
     if check is None:
         return Decision("train", ["no champion yet: training the first one"])
     if force:
         return Decision("retrain", ["forced (--force)"])
     if check.new_samples < policy.min_samples_for_retrain:
+        waiting = [
+            f"{reason} (noted: retrain once {policy.min_samples_for_retrain} new labelled "
+            "games are in)"
+            for reason in check.source_reasons
+            if policy.retrain_on_source_change
+        ]
         return Decision(
             "skip",
             [
                 f"only {check.new_samples} new labelled games since the last model was trained "
-                f"(retraining needs {policy.min_samples_for_retrain})"
+                f"(retraining needs {policy.min_samples_for_retrain})",
+                *waiting,
             ],
         )
     reasons = []
@@ -96,6 +117,12 @@ def decide(policy: RetrainingConfig, check: ChampionCheck | None, force: bool = 
         )
     if policy.retrain_on_drift and check.drift_verdict == "drift":
         reasons.append("drift: " + "; ".join(check.drift_reasons))
+    if policy.retrain_on_source_change:
+        reasons += [
+            f"{reason}: the champion was fitted on the old source, so a challenger is fitted "
+            "on a window that includes the new one"
+            for reason in check.source_reasons
+        ]
     if reasons:
         return Decision("retrain", reasons)
     healthy = (
@@ -104,7 +131,13 @@ def decide(policy: RetrainingConfig, check: ChampionCheck | None, force: bool = 
         if worse is not None
         else "no unseen games in the sliding window to score"
     )
-    return Decision("skip", [f"healthy: {healthy}, {check.age_hours:.0f} h old, no drift"])
+    ignored = [
+        f"{reason} (not acted on: retrain_on_source_change is off)"
+        for reason in check.source_reasons
+    ]
+    return Decision(
+        "skip", [f"healthy: {healthy}, {check.age_hours:.0f} h old, no drift", *ignored]
+    )
 
 
 @dataclass(frozen=True)

@@ -138,9 +138,11 @@ def replay_target(
     first: tuple[Champion | None, str] | None = None,
     progress: Callable[[str], None] = lambda _: None,
     tracker: ReplayProgress | None = None,
+    odds_lines: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One policy's season for one target: a row per day (``progress``: a line as each
-    month begins).
+    month begins; ``odds_lines``: so a change of the books pricing the games reaches the
+    decision, as in `mlb retrain`).
 
     Under "policy", a challenger is not judged on the day it is fitted: it waits as a
     pending challenger (the champion keeps predicting) and is compared with the champion
@@ -196,8 +198,9 @@ def replay_target(
                 ]
         elif day in checks and not (policy_name == "never" and champion is not None):
             decision = _decide(
-                policy_name, policy, target, champion, known_all, features, as_of, last_trained
-            )
+                policy_name, policy, target, champion, known_all, features, as_of, last_trained,
+                odds_lines,
+            )  # fmt: skip
             action, reasons = decision.action, list(decision.reasons)
             if decision.trains:
                 challenger, failure = _fit(target, features, games, as_of, settings, versions + 1)
@@ -241,7 +244,7 @@ def replay_target(
 def _decide(
     policy_name: str, policy: RetrainingConfig, target: Target, champion: Champion | None,
     known_all: pl.DataFrame, features: pl.DataFrame, as_of: datetime,
-    last_trained: datetime | None,
+    last_trained: datetime | None, odds_lines: pl.DataFrame | None,
 ) -> Decision:  # fmt: skip
     if champion is None:
         return decide(policy, None)
@@ -251,6 +254,7 @@ def _decide(
     check = champion_check(
         target, known, features, champion.model, champion.trained_as_of,
         champion.metric_at_training, champion.training_dates, as_of, policy, last_trained,
+        odds_lines,
     )  # fmt: skip
     return decide(policy, check)
 
@@ -473,6 +477,7 @@ def replay_season(
                     (first, failure),
                     progress,
                     tracker,
+                    snapshot.odds_lines,
                 )
             )
             seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - tick

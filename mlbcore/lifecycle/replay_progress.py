@@ -5,6 +5,8 @@ import statistics
 import threading
 from collections.abc import Sequence
 
+from mlbcore.formatting import duration_text
+
 
 def eta_seconds(day_seconds: Sequence[float], remaining_days: int) -> float | None:
     """Seconds left: the remaining days times the mean seconds per day so far; None
@@ -13,15 +15,6 @@ def eta_seconds(day_seconds: Sequence[float], remaining_days: int) -> float | No
     if not day_seconds:
         return None
     return max(remaining_days, 0) * statistics.fmean(day_seconds)
-
-
-def duration_text(seconds: float) -> str:
-    """A duration a person reads at a glance."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 class ReplayProgress:

@@ -116,6 +116,7 @@ def retrain(
                     split,
                     policy,
                     tracking.newest_trained_as_of(target, snapshot.games_source),
+                    snapshot.odds_lines,
                 )
             decision = decide(policy, check, force)
             if champion is not None and decision.trains:

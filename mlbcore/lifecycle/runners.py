@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from mlbcore.formatting import duration_text
 from mlbcore.lifecycle.state_store import StateStore
 from mlbcore.processes import repeating, this_process
 
@@ -43,16 +44,6 @@ def runner_heartbeat(
             store.runner_stopped(me, clock())
 
 
-def _ago(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s ago"
-    if seconds < 2 * 3600:
-        return f"{seconds / 60:.0f} min ago"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.0f} h ago"
-    return f"{seconds / 86400:.0f} days ago"
-
-
 def runner_state(runners: pl.DataFrame, now: datetime) -> RunnerState:
     """Alive when a runner that has not stopped beat within its last ``MISSED_BEATS``
     beats at ``now`` (the wall clock: this is about processes, not the data's time)."""
@@ -69,7 +60,7 @@ def runner_state(runners: pl.DataFrame, now: datetime) -> RunnerState:
             return RunnerState(
                 True,
                 f"scheduler runner alive: pid {row['pid']} on {row['host']}, "
-                f"last seen {_ago(max(silent, 0.0))}",
+                f"last seen {duration_text(silent, ago=True)}",
             )
     last = runners.row(0, named=True)
     how = "it stopped" if last["stopped_at_utc"] is not None else "it stopped beating"
@@ -77,5 +68,6 @@ def runner_state(runners: pl.DataFrame, now: datetime) -> RunnerState:
     return RunnerState(
         False,
         f"no scheduler runner alive: not seen since {seen:%Y-%m-%d %H:%M} UTC "
-        f"({_ago((now - seen).total_seconds())}; pid {last['pid']} on {last['host']}, {how})",
+        f"({duration_text((now - seen).total_seconds(), ago=True)}; "
+        f"pid {last['pid']} on {last['host']}, {how})",
     )

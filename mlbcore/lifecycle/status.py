@@ -22,6 +22,7 @@ import polars as pl
 from mlbcore import tracking
 from mlbcore.data.last_result import last_result_utc
 from mlbcore.data.source import data_games_source
+from mlbcore.formatting import duration_text
 from mlbcore.lifecycle.decisions import is_stale, relative_rise
 from mlbcore.lifecycle.state_store import REASON_SEPARATOR, StateStore
 from mlbcore.settings import Settings
@@ -207,7 +208,7 @@ def status_table(statuses: list[TargetStatus]) -> pl.DataFrame:
                 "health": s.health,
                 "champion_version": s.version,
                 "trained_as_of_utc": s.trained_as_of_utc,
-                "age": age_text(s.age_hours) if s.age_hours is not None else None,
+                "age": duration_text(s.age_hours * 3600) if s.age_hours is not None else None,
                 "age_as_of": s.as_of_basis,  # the data's time, never the wall clock
                 "metric": PRIMARY_METRIC[s.target],
                 "at_training": _rounded(s.metric_at_training),
@@ -230,9 +231,6 @@ def status_table(statuses: list[TargetStatus]) -> pl.DataFrame:
 
 
 def age_text(hours: float) -> str:
-    """An age a person reads at a glance: hours, then days, then years."""
-    if hours < 48:
-        return f"{hours:.0f} h"
-    if hours < 24 * 365:
-        return f"{hours / 24:.0f} days"
-    return f"{hours / (24 * 365.25):.1f} years"
+    """An age in hours, in words: ``formatting.duration_text``'s. Kept for the pages that
+    still import it by this name."""
+    return duration_text(hours * 3600)

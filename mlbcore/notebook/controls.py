@@ -197,6 +197,10 @@ def evaluation_defaults() -> tuple[EvaluateControls, date, date, str | None]:
     sample. When the champion was trained up to the last date there is no such window, and
     the note says so (evaluating would refuse)."""
     controls = controls_from_command_line(EvaluateControls)
+    if controls.out is not None:
+        from mlbcore.evaluation.evaluation_files import check_evaluation_out
+
+        check_evaluation_out(controls.out)  # the bets table and its metrics file beside it
     if controls.log is None:
         controls = controls.model_copy(update={"log": script_mode()})
     first, last = data_date_range()

@@ -140,7 +140,7 @@ class ReplayJob:
             notify(lambda count: count + 1)
 
     def status_text(self) -> str:
-        from mlbcore.lifecycle.replay_progress import duration_text
+        from mlbcore.formatting import duration_text
 
         if self.outcome is not None:
             took = duration_text(self._seconds or 0.0)

@@ -89,15 +89,17 @@ def report_training(run: "TrainingRun", out: Path | None) -> None:
 
 
 def report_evaluation(last_run: "EvaluationRun", out: Path | None) -> None:
-    """The champion's card against the market, the MLflow run; ``--out``: the metrics."""
+    """The champion's card against the market, the MLflow run; ``--out``: the bets table,
+    and the metrics beside it (``<name>_metrics.csv``), as `mlb evaluate --out` writes."""
     if not script_mode():
         return
-    from mlbcore.evaluation.evaluation_card import evaluation_card, metrics_table
+    from mlbcore.evaluation.evaluation_card import evaluation_card
+    from mlbcore.evaluation.evaluation_files import write_evaluation
 
     result = last_run.outcome.value
     lines: list[str | None] = list(evaluation_card(result, last_run.health).lines())
     lines.append(f"MLflow run {result.run_id}" if result.run_id else "not logged to MLflow")
-    lines.append(write_table(metrics_table(result), out, "metric rows"))
+    lines += write_evaluation(result, out) if out is not None else []
     _say(lines)
 
 
