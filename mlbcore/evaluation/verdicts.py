@@ -148,10 +148,12 @@ class VerdictCard:
     health: str | None = None
     detail: str = ""  # which model, which games
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    role: str = ""  # which model of the target, where a page shows more than one
 
     def lines(self) -> list[str]:
         """The card as plain lines, for a script run or the CLI."""
-        head = f"{self.target}: {self.verdict}" + (f" ({self.health})" if self.health else "")
+        who = f"{self.target} {self.role}".strip()
+        head = f"{who}: {self.verdict}" + (f" ({self.health})" if self.health else "")
         body = [self.vs_market, self.betting, self.clv, self.detail]
         return [head, *(f"  {line}" for line in body if line)] + [
             f"  warning: {w}" for w in self.warnings
@@ -221,6 +223,7 @@ def verdict_card(
     health: str | None = None,
     detail: str = "",
     warnings: list[str] | tuple[str, ...] = (),
+    role: str = "",
 ) -> VerdictCard:
     """A card from its numbers; ``warnings`` (in-sample games, degenerate flags) keep it
     from being green."""
@@ -234,11 +237,16 @@ def verdict_card(
         health=health,
         detail=detail,
         warnings=tuple(warnings),
+        role=role,
     )
 
 
 def logged_card(
-    target: Target, metrics: dict[str, float], health: str | None = None, detail: str = ""
+    target: Target,
+    metrics: dict[str, float],
+    health: str | None = None,
+    detail: str = "",
+    role: str = "",
 ) -> VerdictCard:
     """A card from an evaluation run's logged metrics (``eval_`` prefix removed), as the
     landing page reads its champion's last out-of-sample evaluation."""
@@ -275,6 +283,5 @@ def logged_card(
     measures = DegenerateMeasures.from_dict(
         {k.removeprefix("degenerate_"): v for k, v in metrics.items()}
     )
-    return verdict_card(
-        target, vs_market, betting, health, detail, degenerate_flags(measures, target.is_binary)
-    )
+    flags = degenerate_flags(measures, target.is_binary)
+    return verdict_card(target, vs_market, betting, health, detail, flags, role)
