@@ -2,6 +2,7 @@
 page reads an evaluation's: same words, same colours, and honest about what they lack."""
 
 from mlbcore.lifecycle.train_cards import held_out_card
+from mlbcore.lifecycle.version_tables import vs_market_words
 from mlbcore.targets import Target
 
 TARGET = Target.MONEYLINE_HOME_WIN
@@ -56,3 +57,15 @@ def test_a_champion_trained_before_betting_was_measured_says_so():
     assert totals.betting == "not bet (run totals)"
     assert totals.verdict == "not compared with the market"
 
+
+def test_the_version_history_reads_tiny_differences_without_e_notation():
+    metrics = {
+        "test_vs_market_log_loss_diff": 5.5e-05,
+        "test_vs_market_log_loss_diff_ci_low": -1.23e-05,
+        "test_vs_market_log_loss_diff_ci_high": 0.000123,
+        "test_vs_market_log_loss_games": 165.0,
+    }
+    words, verdict = vs_market_words(metrics, "log_loss")
+    assert words == "+0.0000550 (95 % CI -0.0000123 to +0.000123; 165 games)"
+    assert verdict == "no clear difference" and "e-" not in words
+    assert vs_market_words({}, "log_loss")[0] == "not compared: the market priced no test game"

@@ -13,7 +13,7 @@ from typing import Literal
 
 import polars as pl
 
-from mlbcore.formatting import count, interval, percent, signed, significant
+from mlbcore.formatting import count, interval, percent, signed_significant, significant
 from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training.bootstrap import BETTER, NO_CLEAR_DIFFERENCE, WORSE, Interval
 
@@ -189,8 +189,9 @@ def vs_market_text(vs_market: Interval | None) -> str:
     if vs_market is None:
         return "no market price on these games"
     return (
-        f"model minus market {vs_market.metric} {signed(vs_market.estimate)} "
-        f"(95 % CI {interval(vs_market.low, vs_market.high)}; lower is better), "
+        f"model minus market {vs_market.metric} {signed_significant(vs_market.estimate)} (95 % "
+        f"CI {signed_significant(vs_market.low)} to {signed_significant(vs_market.high)}; "
+        "lower is better), "
         f"{count(vs_market.games)} games"
     )
 
