@@ -141,7 +141,8 @@ def verdicts(cards, mo, moved, nb, run):
                 "sample for that model (the version registered is then refitted on the "
                 "whole window, those games included). Green only when the whole 95 % "
                 "interval says the model beats the market's price on the same games. "
-                "Evaluate scores a champion on later games."
+                "The champion's health word is as of the data's last result. Evaluate "
+                "scores a champion on later games."
             ),
             cards.verdict_cards(train_cards),
         ]

@@ -46,6 +46,8 @@ def test_training_in_the_notebook_leaves_the_champion_and_shows_both(
     # its own held-out games, named with their dates; betting measured at training.
     new_card, champion_card = defs["train_cards"]
     assert (new_card.role, champion_card.role) == ("new v2 (not promoted)", "champion v1")
+    # The champion's health word as of the data's last result; a new version has none.
+    assert new_card.health is None and champion_card.health in ("healthy", "degraded", "stale")
     assert "held out: " in new_card.detail and "2016-" in new_card.detail
     assert "refitted on the whole window" in new_card.detail
     assert "held out at its training: " in champion_card.detail and " games from 2016-" in (

@@ -15,6 +15,7 @@ from mlbcore.data.source import data_games_source
 from mlbcore.evaluation.verdicts import VerdictCard, logged_card
 from mlbcore.formatting import count
 from mlbcore.lifecycle.held_out import BETTING_PREFIX
+from mlbcore.lifecycle.status import target_statuses
 from mlbcore.lifecycle.train_job import TrainedTarget, TrainingRun
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
@@ -24,13 +25,18 @@ REFITTED = "then refitted on the whole window, these games included"
 
 
 def held_out_card(
-    target: Target, metrics: dict[str, float], detail: str, role: str, warnings: list[str]
+    target: Target,
+    metrics: dict[str, float],
+    detail: str,
+    role: str,
+    warnings: list[str],
+    health: str | None = None,
 ) -> VerdictCard:
     """A card from a training run's metrics: its ``test_`` measures, read as the landing
     page reads an evaluation's. A run logged before betting was measured at training says
     so instead of "no bets"."""
     measured = {k.removeprefix(HELD_OUT): v for k, v in metrics.items() if k.startswith(HELD_OUT)}
-    card = logged_card(target, measured, None, detail, role)
+    card = logged_card(target, measured, health, detail, role)
     if target.is_binary and f"{BETTING_PREFIX}bets" not in metrics:
         unmeasured = "betting not measured at its training: open Evaluate for it"
         card = replace(card, betting=unmeasured, clv="")
@@ -58,9 +64,13 @@ def new_version_card(trained: TrainedTarget) -> VerdictCard:
 
 
 def champion_card(
-    champion: tracking.Champion, metrics: dict[str, float], tags: dict[str, Any]
+    champion: tracking.Champion,
+    metrics: dict[str, float],
+    tags: dict[str, Any],
+    health: str | None = None,
 ) -> VerdictCard:
-    """The champion in place, from its own training run's held-out games."""
+    """The champion in place, from its own training run's held-out games, with its
+    health word."""
     start, end = tags.get("test_start_date"), tags.get("test_end_date")
     games = metrics.get("test_vs_base_rate_" + champion.primary_metric + "_games")
     where = (
@@ -73,22 +83,27 @@ def champion_card(
         f"held out at its training: {where}, scored by the model fitted without them "
         f"(out of sample); v{champion.version} was {REFITTED}"
     )
-    return held_out_card(champion.target, metrics, detail, f"champion v{champion.version}", [])
+    role = f"champion v{champion.version}"
+    return held_out_card(champion.target, metrics, detail, role, [], health)
 
 
 def training_cards(settings: Settings, run: TrainingRun) -> list[VerdictCard]:
     """Per trained target: the new version's card, then the champion's in place (none
-    when the new version is the champion)."""
+    when the new version is the champion) with its health word as of the data's last
+    result."""
     from mlflow import MlflowClient
 
     tracking.configure(settings)
     source = data_games_source(settings)
     client = MlflowClient()
+    in_place = {status.target: status for status in target_statuses(settings)}
     cards = []
     for trained in run.trained:
         cards.append(new_version_card(trained))
         champion = tracking.champion(trained.result.target, source)
         if champion is not None and champion.version != trained.version:
             data = client.get_run(champion.run_id).data
-            cards.append(champion_card(champion, dict(data.metrics), dict(data.tags)))
+            status = in_place.get(champion.target)
+            health = status.health if status and status.version == champion.version else None
+            cards.append(champion_card(champion, dict(data.metrics), dict(data.tags), health))
     return cards
