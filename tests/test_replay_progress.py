@@ -50,16 +50,38 @@ def test_the_tracker_prices_each_policys_remaining_days_and_says_when_it_guesses
     # policy: 98 days at 3.3 s; never: 100 at 0.6 s; daily: 100 at a fitting day's 6 s.
     assert tracker.eta() == Estimate(pytest.approx(98 * 3.3 + 60 + 600), ("never", "daily"))
     assert tracker.text() == (
-        "2 of 300 days; about 16 min left (rough until never and daily have walked a day)"
+        "2 of 300 days; about 16 min left (rough until never and daily have walked a check cycle)"
     )
     for _ in range(98):
         tracker.day_done(0.6, "policy")
     tracker.day_done(0.3, "never")
-    assert (
-        tracker.text() == "101 of 300 days; about 10 min left (rough until daily has walked a day)"
+    tracker.day_done(0.3, "never")
+    assert tracker.text() == (
+        "102 of 300 days; about 10 min left (rough until daily has walked a check cycle)"
     )
     tracker.day_done(60.0, "daily", fitted=True)
-    assert tracker.eta() == Estimate(pytest.approx(99 * 0.3 + 99 * 60.0), ())
+    tracker.day_done(60.0, "daily", fitted=True)
+    assert tracker.eta() == Estimate(pytest.approx(98 * 0.3 + 98 * 60.0), ())
+
+
+def test_a_policys_first_days_do_not_set_its_pace_alone():
+    # Weekly checks: "daily" fits once in seven days, and its first day fits nothing.
+    # Priced by that first day alone, its 161 days left would cost nothing.
+    walked = {"policy": [9.0] + [0.2] * 6, "daily": [0.001]}
+    fits, predicts = [9.0], [0.2] * 6 + [0.001]
+    estimate = eta_by_policy(walked, {"daily": 161}, fits, predicts, check_share=1 / 7)
+    guess = (9.0 + 6 * predicts_mean(predicts)) / 7
+    assert estimate == Estimate(pytest.approx(161 * (0.001 + 7 * guess) / 8), ("daily",))
+    assert estimate.seconds > 161 * 1.0
+    # Once it has walked its first day and a check cycle, its own days price it.
+    walked["daily"] = [0.001] + [9.0] + [0.2] * 6
+    assert eta_by_policy(walked, {"daily": 10}, fits, predicts, 1 / 7) == Estimate(
+        pytest.approx(10 * (0.001 + 9.0 + 1.2) / 8), ()
+    )
+
+
+def predicts_mean(seconds: list[float]) -> float:
+    return sum(seconds) / len(seconds)
 
 
 class _CancelAfter(ReplayProgress):
