@@ -31,6 +31,29 @@ def signed(value: float | None, decimals: int = 4) -> str:
     return "-" if is_missing(value) else f"{value:+.{decimals}f}"
 
 
+def signed_significant(value: float | None, digits: int = 3) -> str:
+    """A difference with its sign to ``digits`` significant digits, never in scientific
+    notation, so a tiny one still reads: 5.5e-05 -> "+0.0000550", -0.0123 -> "-0.0123"."""
+    if is_missing(value):
+        return "-"
+    assert value is not None
+    shown = significant(abs(value), digits)
+    return shown if shown == "0" else ("-" if value < 0 else "+") + shown
+
+
+# Below this a p-value reads "<0.001": more digits say nothing a reader acts on.
+SMALLEST_P_SHOWN = 0.001
+
+
+def p_value(value: float | None, digits: int = 3) -> str:
+    """A p- or q-value to ``digits`` significant digits, "<0.001" below that:
+    0.04567 -> "0.0457", 3e-12 -> "<0.001"."""
+    if is_missing(value):
+        return "-"
+    assert value is not None
+    return f"<{SMALLEST_P_SHOWN}" if value < SMALLEST_P_SHOWN else significant(value, digits)
+
+
 def percent(value: float | None, decimals: int = 1, sign: bool = False) -> str:
     """A fraction as a percentage: 0.0553 -> "5.5 %" (with ``sign``, "+5.5 %")."""
     if is_missing(value):

@@ -142,6 +142,7 @@ def distributions(charts, mo, ops, report):
         feature_table,
         selection="single",
         style_cell=ops.greyed_unjudged(feature_table),
+        format_mapping=ops.DRIFT_TABLE_FORMATS,
         page_size=15,
         label="Every feature: pick one to see its histograms below",
     )

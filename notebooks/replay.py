@@ -156,23 +156,30 @@ def replaying(
 
 
 @app.cell
-def replay_controls(mo, replay_job, set_finished):
-    ticker = mo.ui.refresh(
-        options=["1s"],
-        default_interval="1s",
-        label="progress",
-        on_change=lambda _: replay_job.deliver(set_finished),
+def replay_controls(get_finished, mo, replay_job):
+    get_finished()  # drawn again when the replay ends: no more ticks, no Cancel
+    # The ticker redraws the progress every second while the replay runs, and is gone
+    # once it has ended or been cancelled.
+    ticker = (
+        None
+        if replay_job.done
+        else mo.ui.refresh(options=["1s"], default_interval="1s", label="progress")
     )
     cancel_button = mo.ui.button(
         label="Cancel", kind="danger", on_click=lambda _: replay_job.cancel()
     )
-    mo.hstack([cancel_button, ticker], justify="start", align="center")
+    mo.md("") if ticker is None else mo.hstack(
+        [cancel_button, ticker], justify="start", align="center"
+    )
     return cancel_button, ticker
 
 
 @app.cell
-def progress(mo, replay_job, ticker):
-    ticker.value  # redrawn at every tick
+def progress(mo, replay_job, set_finished, ticker):
+    ticker  # redrawn at every tick, and once more when the ticker goes
+    # Tells the page, once, that the replay has ended (this cell, not the ticker's own,
+    # sets it, so the ticker's cell is drawn again without it).
+    replay_job.deliver(set_finished)
     mo.callout(
         mo.md(replay_job.status_text()),
         kind="info" if not replay_job.done else "warn" if replay_job.cancelled else "success",

@@ -10,9 +10,10 @@ def imports():
 
     from mlbcore import charts
     from mlbcore import notebook as nb
-    from mlbcore.lifecycle.train_summary import comparison_lines, market_lines, metrics_table
+    from mlbcore.lifecycle.train_summary import comparison_lines, metrics_table
+    from mlbcore.notebook import cards
 
-    return charts, comparison_lines, market_lines, metrics_table, mo, nb
+    return cards, charts, comparison_lines, metrics_table, mo, nb
 
 
 @app.cell
@@ -103,7 +104,7 @@ def training(days, end_date, get_last_training, mo, nb, set_last_training, targe
 
 
 @app.cell
-def status(market_lines, mo, nb, outcome):
+def status(mo, nb, outcome):
     mo.stop(outcome is None)
     mo.stop(
         outcome.error is not None,
@@ -118,12 +119,35 @@ def status(market_lines, mo, nb, outcome):
                 f"`{t.result.target}` → {nb.run_reference(t.run_id, run.experiment_id)}"
                 for t in run.trained
             )
-            + "".join(f"\n\n- {line}" for line in market_lines(run))
             + "".join(f"\n\n*{notice}*" for notice in run.notices)
         ),
-        kind="success",
+        kind="neutral",  # green is kept for a model that beats the market
     )
     return (run,)
+
+
+@app.cell
+def verdicts(cards, mo, moved, nb, run):
+    moved  # a promotion or a rollback changes the champion beside each new version
+    held_out = nb.training_cards(run)
+    mo.stop(held_out.error is not None, mo.callout(mo.md(held_out.error or ""), kind="danger"))
+    train_cards = held_out.value
+    mo.vstack(
+        [
+            mo.md(
+                "**Does the new version beat the market?** Each target's new version, and "
+                "the champion in place beside it, on its own held-out test games: the "
+                "window's last dates, scored by the model fitted without them, so out of "
+                "sample for that model (the version registered is then refitted on the "
+                "whole window, those games included). Green only when the whole 95 % "
+                "interval says the model beats the market's price on the same games. "
+                "The champion's health word is as of the data's last result. Evaluate "
+                "scores a champion on later games."
+            ),
+            cards.verdict_cards(train_cards),
+        ]
+    )
+    return (train_cards,)
 
 
 @app.cell

@@ -135,10 +135,10 @@ def page(browser):
     context.close()
 
 
-def _open(page, base: str, notebook: str, first_cell: str):
-    page.goto(f"{base}/?file={notebook}" if notebook else base)
-    page.locator('#App[data-connection-state="OPEN"]').wait_for(timeout=FOREVER)
-    _until(page.locator(f'.marimo-cell[data-cell-name="{first_cell}"]'))
+def _open(page, base: str, notebook: str, first_cell: str, timeout: float = FOREVER):
+    page.goto(f"{base}/?file={notebook}" if notebook else base, timeout=timeout)
+    page.locator('#App[data-connection-state="OPEN"]').wait_for(timeout=timeout)
+    _until(page.locator(f'.marimo-cell[data-cell-name="{first_cell}"]'), timeout=timeout)
     return page
 
 
@@ -146,15 +146,16 @@ def _cell(page, name: str):
     return page.locator(f'.marimo-cell[data-cell-name="{name}"]')
 
 
-def _until(wanted, failed=None) -> None:
-    """Wait, however long it takes, until ``wanted`` (a locator) is in the page, or the
-    page loses its server (it exited, or printed a traceback: see ``_watch``), or
-    ``failed`` (a locator: the notebook's own error message) shows instead."""
+def _until(wanted, failed=None, timeout: float = FOREVER) -> None:
+    """Wait, however long it takes (or ``timeout`` ms, then fail), until ``wanted`` (a
+    locator) is in the page, or the page loses its server (it exited, or printed a
+    traceback: see ``_watch``), or ``failed`` (a locator: the notebook's own error
+    message) shows instead."""
     gone = wanted.page.locator(DISCONNECTED)
     either = wanted.first.or_(gone)
     if failed is not None:
         either = either.or_(failed.first)
-    either.first.wait_for(state="attached", timeout=FOREVER)
+    either.first.wait_for(state="attached", timeout=timeout)
     assert not gone.count(), "the notebook server stopped: see its log"
     if failed is not None and failed.count():
         raise AssertionError(_text(failed.first.locator("xpath=..")))
@@ -171,11 +172,12 @@ def _until_true(page, predicate: str, arg: object) -> None:
     assert not page.locator(DISCONNECTED).count(), "the notebook server stopped: see its log"
 
 
-def _shows(locator, text: str, unless: str | None = None) -> None:
+def _shows(locator, text: str, unless: str | None = None, timeout: float = FOREVER) -> None:
     """Wait until ``text`` is shown inside ``locator`` (widgets and outputs live in shadow
     DOM, which inner_text does not read but Playwright's text locators do); fail at once
-    if ``unless`` (the notebook's message for an error) is shown there instead."""
-    _until(locator.get_by_text(text), locator.get_by_text(unless) if unless else None)
+    if ``unless`` (the notebook's message for an error) is shown there instead, or after
+    ``timeout`` ms."""
+    _until(locator.get_by_text(text), locator.get_by_text(unless) if unless else None, timeout)
 
 
 # A chart in a UI element (mo.ui.altair_chart) is a marimo-vega with data-spec; a plain
@@ -473,6 +475,11 @@ def test_slate_shows_a_past_dates_profit_and_fits_a_phone(app_env, browser, tmp_
         context.close()
 
 
+# How long a page may take to take down a control once its job has ended: a failure
+# fails rather than waits forever.
+ENDED_WITHIN_MS = 60_000
+
+
 def test_replay_cancel_stops_after_the_day_in_hand(app_env, browser, tmp_path):
     log = tmp_path / "replay-cancel.log"
     # A long walk: every day, three policies; cancelled once the estimate shows.
@@ -485,12 +492,16 @@ def test_replay_cancel_stops_after_the_day_in_hand(app_env, browser, tmp_path):
         _shows(progress, "left")  # days done and the estimate, after the first day
         total = int(re.search(r"of (\d+) days", _text(progress)).group(1))
         assert total == 3 * 162
+        ticker = _cell(page, "replay_controls").locator("marimo-ui-element")
+        assert ticker.count() >= 1  # Cancel and the ticker refreshing the progress
         page.get_by_role("button", name="Cancel").click()
         summary = _cell(page, "summary")
         _shows(summary, "Cancelled", unless="No replay:")
         _shows(progress, "Cancelled after")
         done = int(re.search(r"Cancelled after (\d+) days", _text(progress)).group(1))
         assert 0 < done < total
+        # The progress stops refreshing once the replay has ended: its ticker and Cancel go.
+        ticker.first.wait_for(state="detached", timeout=ENDED_WITHIN_MS)
         # The charts cover the days walked.
         assert "rolling mean" in _spec(page, "timeline")
         _finish(page, "replay-cancelled", log)
@@ -528,6 +539,12 @@ def test_train_trains_on_the_chosen_window_and_draws_its_charts(served, page):
     page.get_by_role("button", name="Train").click()
     status = _cell(page, "status")
     _shows(status, "Trained 3 target(s)", unless="Training did not run:")
+    # Verdict cards open the results: each new version on its held-out games, and the
+    # champion in place beside it.
+    verdicts = _cell(page, "verdicts")
+    _shows(verdicts, "run_total_regression", timeout=PAGE_WITHIN_MS)
+    said = _text(verdicts)
+    assert "new v" in said and "champion v1" in said and "held out" in said, said
     _shows(_cell(page, "metrics"), "moneyline_home_win")
     first = _spec(page, "importance")
     assert "gain_share" in first and "moneyline_home_win" in first
@@ -602,3 +619,48 @@ def test_ages_and_champions_are_in_the_datas_time(served, page):
     said = _text(overview)
     assert not NEGATIVE_AGE.search(said), said
     _finish(page, "schedule-before-the-champions", log)
+
+
+# The tests below act on the shared server's champions (a retrain may replace one), so
+# they come last. Each wait has a budget: a failure fails, never hangs.
+PAGE_WITHIN_MS = 60_000
+JOB_WITHIN_MS = 150_000
+
+
+def test_drift_fit_challenger_shows_the_retrain_decision(served, page):
+    """Fit challenger makes the retrain decision for the page's target and as-of date, and
+    says what it decided about the champion in place."""
+    base, log = served
+    _open(page, base, "drift.py", "challenger_controls", timeout=PAGE_WITHIN_MS)
+    _cell(page, "controls").locator("select").select_option(
+        "run_total_regression", timeout=PAGE_WITHIN_MS
+    )
+    page.get_by_role("button", name="Fit challenger").click(timeout=PAGE_WITHIN_MS)
+    challenger = _cell(page, "challenger")
+    _shows(challenger, "Retrain decision for run_total_regression:", unless="No decision:",
+           timeout=JOB_WITHIN_MS)  # fmt: skip
+    said = _text(challenger)
+    assert "champion v" in said, said  # the champion the decision was about
+    _finish(page, "drift-fit-challenger", log)
+
+
+def test_schedules_run_now_runs_the_job_and_shows_its_result(served, app_env, page):
+    """Run now runs a picked schedule's job once, as of the page's date: its result is
+    said, and the job history lists the run."""
+    base, log = served
+    said = _mlb(app_env, "schedule", "--schedule-type", "daily", "--hour", "5",
+                "--job", "retrain", "--targets", "run_total_regression")  # fmt: skip
+    schedule_id = int(re.search(r"schedule (\d+) saved", said).group(1))
+    _open(page, base, "schedule.py", "schedule_list", timeout=PAGE_WITHIN_MS)
+    rows = _cell(page, "schedule_list")
+    _shows(rows, "daily 05:00 UTC", timeout=PAGE_WITHIN_MS)
+    ours = rows.locator("tr", has_text="daily 05:00 UTC")
+    ours.locator('[data-testid="select-row-checkbox"]').click(timeout=PAGE_WITHIN_MS)
+    page.get_by_role("button", name="Run now").click(timeout=PAGE_WITHIN_MS)
+    notice = _cell(page, "notice")
+    _shows(notice, f"Schedule {schedule_id}: retrain succeeded, as of the end of 2016-",
+           unless="Not run:", timeout=JOB_WITHIN_MS)  # fmt: skip
+    # The job history's table (not its chart's legend) lists the run.
+    ran = _cell(page, "history").locator("tr", has_text="succeeded").filter(has_text="retrain")
+    _until(ran, timeout=PAGE_WITHIN_MS)
+    _finish(page, "schedule-run-now", log)

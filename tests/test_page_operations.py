@@ -5,6 +5,7 @@ import polars as pl
 from mlbcore.lifecycle.decisions import ChampionCheck, Decision, decide
 from mlbcore.lifecycle.retrain import RetrainOutcome
 from mlbcore.notebook.operations import (
+    DRIFT_TABLE_FORMATS,
     GREY,
     drift_table,
     greyed_unjudged,
@@ -34,6 +35,16 @@ def test_the_drift_table_reads_for_people_and_greys_what_is_not_judged():
     assert style("1", "feature", "splits_over_ticket_pct") == GREY
     assert style("2", "verdict", "calendar") == GREY
     assert drift_table(DISTRIBUTIONS.with_columns(level=pl.lit("ok")))["verdict"][0] == "no drift"
+
+
+def test_the_drift_table_shows_p_values_to_three_digits_or_under_a_thousandth():
+    table = drift_table(DISTRIBUTIONS.with_columns(ks_p=pl.Series([3.3e-15, 0.0456789, 0.5])))
+    shown = {name: [DRIFT_TABLE_FORMATS[name](v) for v in table[name]] for name in table.columns
+             if name in DRIFT_TABLE_FORMATS}  # fmt: skip
+    assert shown["ks_p"] == ["<0.001", "0.0457", "0.500"]
+    assert shown["bh_q"] == ["<0.001", "-", "-"]
+    assert shown["psi"] == ["0.123", "2.00", "5.00"]
+    assert shown["wasserstein_sd"] == ["0.333", "1.00", "3.00"]
 
 
 def test_a_row_picked_in_the_table_wins_over_the_dropdown():

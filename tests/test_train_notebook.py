@@ -42,6 +42,22 @@ def test_training_in_the_notebook_leaves_the_champion_and_shows_both(
     assert "| champion | v1 | champion |" in champion_row
     assert "95 % CI" in new_row and "95 % CI" in champion_row
 
+    # Verdict cards open the page: the new version, then the champion beside it, each on
+    # its own held-out games, named with their dates; betting measured at training.
+    new_card, champion_card = defs["train_cards"]
+    assert (new_card.role, champion_card.role) == ("new v2 (not promoted)", "champion v1")
+    # The champion's health word as of the data's last result; a new version has none.
+    assert new_card.health is None and champion_card.health in ("healthy", "degraded", "stale")
+    assert "held out: " in new_card.detail and "2016-" in new_card.detail
+    assert "refitted on the whole window" in new_card.detail
+    assert "held out at its training: " in champion_card.detail and " games from 2016-" in (
+        champion_card.detail
+    )
+    for card in (new_card, champion_card):
+        assert "model minus market" in card.vs_market and "95 % CI" in card.vs_market
+        assert "bets" in card.betting and "not measured" not in card.betting
+        assert card.colour in ("green", "red", "neutral")
+
     history = defs["histories"].value[TARGET.value]
     assert "| v2 | new |" in history and "| v1 | champion |" in history
     # Links to the MLflow UI, never with the credentials of its URL.

@@ -143,6 +143,20 @@ def test_numbers_read_as_people_read_them():
     assert formatting.interval(None, 0.1) == "-"
 
 
+def test_tiny_differences_and_p_values_read_without_e_notation():
+    assert formatting.signed_significant(5.5e-05) == "+0.0000550"
+    assert formatting.signed_significant(-0.0123456) == "-0.0123"
+    assert formatting.signed_significant(1.5) == "+1.50"
+    assert formatting.signed_significant(0.0) == "0"
+    assert formatting.signed_significant(None) == "-"
+    assert "e" not in formatting.signed_significant(-3.2e-09)
+    assert formatting.p_value(3e-12) == "<0.001" and formatting.p_value(0.0) == "<0.001"
+    assert formatting.p_value(0.000999) == "<0.001" and formatting.p_value(0.001) == "0.00100"
+    assert formatting.p_value(0.045678) == "0.0457"
+    assert formatting.p_value(1.0) == "1.00"
+    assert formatting.p_value(float("nan")) == "-" and formatting.p_value(None) == "-"
+
+
 def test_an_instant_reads_to_the_minute_in_utc():
     from datetime import UTC, datetime, timedelta, timezone
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 import polars as pl
 
-from mlbcore.formatting import count, interval, percent, signed, significant
+from mlbcore.formatting import count, interval, percent, signed_significant, significant
 from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training.bootstrap import BETTER, NO_CLEAR_DIFFERENCE, WORSE, Interval
 
@@ -148,10 +148,12 @@ class VerdictCard:
     health: str | None = None
     detail: str = ""  # which model, which games
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    role: str = ""  # which model of the target, where a page shows more than one
 
     def lines(self) -> list[str]:
         """The card as plain lines, for a script run or the CLI."""
-        head = f"{self.target}: {self.verdict}" + (f" ({self.health})" if self.health else "")
+        who = f"{self.target} {self.role}".strip()
+        head = f"{who}: {self.verdict}" + (f" ({self.health})" if self.health else "")
         body = [self.vs_market, self.betting, self.clv, self.detail]
         return [head, *(f"  {line}" for line in body if line)] + [
             f"  warning: {w}" for w in self.warnings
@@ -187,8 +189,9 @@ def vs_market_text(vs_market: Interval | None) -> str:
     if vs_market is None:
         return "no market price on these games"
     return (
-        f"model minus market {vs_market.metric} {signed(vs_market.estimate)} "
-        f"(95 % CI {interval(vs_market.low, vs_market.high)}; lower is better), "
+        f"model minus market {vs_market.metric} {signed_significant(vs_market.estimate)} (95 % "
+        f"CI {signed_significant(vs_market.low)} to {signed_significant(vs_market.high)}; "
+        "lower is better), "
         f"{count(vs_market.games)} games"
     )
 
@@ -221,6 +224,7 @@ def verdict_card(
     health: str | None = None,
     detail: str = "",
     warnings: list[str] | tuple[str, ...] = (),
+    role: str = "",
 ) -> VerdictCard:
     """A card from its numbers; ``warnings`` (in-sample games, degenerate flags) keep it
     from being green."""
@@ -234,11 +238,16 @@ def verdict_card(
         health=health,
         detail=detail,
         warnings=tuple(warnings),
+        role=role,
     )
 
 
 def logged_card(
-    target: Target, metrics: dict[str, float], health: str | None = None, detail: str = ""
+    target: Target,
+    metrics: dict[str, float],
+    health: str | None = None,
+    detail: str = "",
+    role: str = "",
 ) -> VerdictCard:
     """A card from an evaluation run's logged metrics (``eval_`` prefix removed), as the
     landing page reads its champion's last out-of-sample evaluation."""
@@ -275,6 +284,5 @@ def logged_card(
     measures = DegenerateMeasures.from_dict(
         {k.removeprefix("degenerate_"): v for k, v in metrics.items()}
     )
-    return verdict_card(
-        target, vs_market, betting, health, detail, degenerate_flags(measures, target.is_binary)
-    )
+    flags = degenerate_flags(measures, target.is_binary)
+    return verdict_card(target, vs_market, betting, health, detail, flags, role)

@@ -168,7 +168,7 @@ def replay_target(
             )
         if tracker is not None and tracker.cancelled:
             break
-        started = time.perf_counter()
+        started, fitted = time.perf_counter(), False
         as_of = datetime(day.year, day.month, day.day, CHECK_HOUR_UTC, tzinfo=UTC)
         action, reasons, promoted = "", [], False
         if first is not None and day == season_days[0]:
@@ -204,6 +204,7 @@ def replay_target(
             action, reasons = decision.action, list(decision.reasons)
             if decision.trains:
                 challenger, failure = _fit(target, features, games, as_of, settings, versions + 1)
+                fitted = True
                 if challenger is None:
                     reasons.append(failure)
                 elif champion is None or policy_name == "daily":
@@ -237,7 +238,7 @@ def replay_target(
             }
         )
         if tracker is not None:
-            tracker.day_done(time.perf_counter() - started)
+            tracker.day_done(time.perf_counter() - started, policy_name, fitted)
     return pl.DataFrame(rows, infer_schema_length=None)
 
 
@@ -449,7 +450,9 @@ def replay_season(
     # once (its docs; std::bad_alloc seen here), spawned processes would re-import a
     # notebook's __main__, and LightGBM already uses both cores inside each fit.
     parts = []
-    tracker.total_days = len(targets) * len(policies) * len(season_days)
+    # Each policy walks every target's season; the check days' share prices "daily"
+    # before it has walked a day of its own.
+    tracker.plan(policies, len(targets) * len(season_days), len(checks) / len(season_days))
     for target in targets:
         if tracker.cancelled:
             break

@@ -25,6 +25,7 @@ from mlbcore.feature_cache.cached_features import features_for
 from mlbcore.feature_cache.store import CacheStats
 from mlbcore.features.registry import FEATURE_SET_VERSION
 from mlbcore.health import preflight
+from mlbcore.lifecycle.held_out import held_out_measures
 from mlbcore.masking import masked
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
@@ -111,9 +112,13 @@ def train_models(
         tick = time.perf_counter()
         progress(f"training {target} on {window.start_date}..{window.end_date}")
         labelled = training_set(features, snapshot.games, target, window, as_of)
-        results.append(
-            train_target(target, labelled, window, settings.model_for(target), settings.training)
+        result = train_target(
+            target, labelled, window, settings.model_for(target), settings.training
         )
+        # Logged with the run, so the train page's cards read a champion as they read a
+        # new version: betting and degenerate flags on its own held-out test games.
+        result.metrics |= held_out_measures(result, features, snapshot.odds_lines, settings)
+        results.append(result)
         seconds[f"train_{target}"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -145,7 +150,12 @@ def train_models(
     for result in results:
         with logging_failed:
             run_id, version = tracking.log_training_run(
-                result, experiment_id, started_at, lineage, tags, training_figures(result)
+                result,
+                experiment_id,
+                started_at,
+                lineage,
+                (tags or {}) | test_dates_tags(result),
+                training_figures(result),
             )
         failures = gate_failures(result.target, result.gate, settings.promotion)
         trained.append(TrainedTarget(result, run_id, version, promote and not failures, failures))
@@ -179,6 +189,13 @@ def train_models(
         notices=snapshot.notices,
         experiment_id=experiment_id,
     )
+
+
+def test_dates_tags(result: TrainingResult) -> dict[str, str]:
+    """The first and last held-out test dates, kept on the run: a card says which games
+    its held-out numbers are from."""
+    dates = result.test_predictions["date"]
+    return {"test_start_date": str(dates.min()), "test_end_date": str(dates.max())}
 
 
 def training_figures(result: TrainingResult) -> dict[str, bytes]:

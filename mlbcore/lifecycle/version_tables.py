@@ -10,6 +10,7 @@ import polars as pl
 
 from mlbcore import tracking
 from mlbcore.data.source import data_games_source
+from mlbcore.formatting import signed_significant, significant
 from mlbcore.lifecycle.train_job import TrainingRun
 from mlbcore.settings import Settings
 from mlbcore.targets import PRIMARY_METRIC, Target
@@ -25,7 +26,7 @@ def _utc(instant: datetime) -> str:
     return f"{instant:%Y-%m-%d %H:%M}"
 
 
-def _vs_market(metrics: dict[str, float], metric: str) -> tuple[str, str]:
+def vs_market_words(metrics: dict[str, float], metric: str) -> tuple[str, str]:
     """Model minus market on the priced test games, and its verdict, in words."""
     prefix = f"test_vs_market_{metric}_diff"
     if prefix not in metrics:
@@ -34,7 +35,8 @@ def _vs_market(metrics: dict[str, float], metric: str) -> tuple[str, str]:
     games = int(metrics.get(f"test_vs_market_{metric}_games", 0))
     verdict = "beats the market" if high < 0 else "worse than the market" if low > 0 else ""
     return (
-        f"{diff:+.3g} (95 % CI {low:+.3g} to {high:+.3g}; {games} games)",
+        f"{signed_significant(diff)} (95 % CI {signed_significant(low)} to "
+        f"{signed_significant(high)}; {games} games)",
         verdict or "no clear difference",
     )
 
@@ -42,14 +44,14 @@ def _vs_market(metrics: dict[str, float], metric: str) -> tuple[str, str]:
 def _row(champion: tracking.Champion, run: Any, **words: Any) -> dict[str, Any]:
     metric = PRIMARY_METRIC[champion.target]
     days = (champion.window_end_date - champion.window_start_date).days + 1
-    vs_market, verdict = _vs_market(dict(run.data.metrics), metric)
+    vs_market, verdict = vs_market_words(dict(run.data.metrics), metric)
     return {
         "target": champion.target.value,
         "version": champion.version,
         "trained_as_of_utc": _utc(champion.trained_as_of_utc),
         "window": f"{champion.window_start_date} to {champion.window_end_date} ({days} days)",
         "metric": metric,
-        "test_value": f"{champion.metric_at_training:.4g}",
+        "test_value": significant(champion.metric_at_training),
         "model_minus_market": vs_market,
         "verdict": verdict,
         "run_id": champion.run_id,

@@ -6,6 +6,7 @@ from mlbcore.notebook.champions import (
     move_champion,
     new_beside_champion,
     pressed_champion_move,
+    training_cards,
     version_choices,
     version_histories,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "script_mode",
     "train",
     "train_controls",
+    "training_cards",
     "version_choices",
     "version_histories",
 ]

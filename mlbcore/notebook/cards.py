@@ -24,7 +24,8 @@ CALLOUT_KIND: dict[str, "Literal['success', 'danger', 'neutral']"] = {
 
 
 def card_markdown(card: VerdictCard) -> str:
-    head = f"**{card.target}**" + (f" · {card.health}" if card.health else "")
+    head = f"**{card.target}**" + (f" {card.role}" if card.role else "")
+    head += f" · {card.health}" if card.health else ""
     lines = [head, f"### {card.verdict}"]
     lines += [line for line in (card.vs_market, card.betting, card.clv) if line]
     lines += [f"*{card.detail}*"] if card.detail else []

@@ -33,6 +33,14 @@ def new_beside_champion(training: Any) -> Outcome:
     return run(job)
 
 
+def training_cards(training: Any) -> Outcome:
+    """Verdict cards of the training run's new versions, each beside the champion in
+    place, from their held-out test games."""
+    from mlbcore.lifecycle.train_cards import training_cards as cards_of
+
+    return run(lambda: cards_of(load_settings(), training))
+
+
 def version_histories() -> Outcome:
     """Each target's registered versions, newest first, as markdown with MLflow links:
     ``{target: markdown}``."""

@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from mlbcore import formatting
 from mlbcore.errors import MlbError
 from mlbcore.masking import masked
 from mlbcore.notebook.controls import as_of_instant, now, script_mode
@@ -36,6 +37,20 @@ def drift_table(distributions: pl.DataFrame) -> pl.DataFrame:
         ks_p=pl.col("ks_p").round_sig_figs(3),
         bh_q=pl.col("bh_q").round_sig_figs(3),
     )
+
+
+def _three_digits(value: float | None) -> str:
+    return formatting.significant(value, 3)
+
+
+# How the page shows the drift table's numbers (the table keeps them, so sorting and
+# --out see numbers): 3 significant digits, and p- and q-values under 0.001 as "<0.001".
+DRIFT_TABLE_FORMATS: dict[str, Callable[[Any], str]] = {
+    "psi": _three_digits,
+    "wasserstein_sd": _three_digits,
+    "ks_p": formatting.p_value,
+    "bh_q": formatting.p_value,
+}
 
 
 def greyed_unjudged(table: pl.DataFrame) -> Callable[[str, str, Any], dict[str, Any]]:

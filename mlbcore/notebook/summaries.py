@@ -63,8 +63,8 @@ def report_training(run: "TrainingRun", out: Path | None) -> None:
         return
     import polars as pl
 
+    from mlbcore.lifecycle.train_cards import new_version_card
     from mlbcore.lifecycle.train_summary import metrics_table
-    from mlbcore.training.market_line import market_line
 
     lines: list[str | None] = [
         f"trained {count(len(run.trained))} target(s) on data version {run.data_version[:12]}, "
@@ -74,7 +74,7 @@ def report_training(run: "TrainingRun", out: Path | None) -> None:
         champion = "promoted to champion" if t.promoted else "not promoted"
         lines += [
             f"{t.result.target}: version {t.version} ({champion}), MLflow run {t.run_id}",
-            f"  {market_line(t.result.comparisons.get('market'))}",
+            *new_version_card(t).lines(),
         ]
     lines += [f"notice: {notice}" for notice in run.notices]
     table = pl.concat(
