@@ -122,7 +122,7 @@ def retrain(
             if champion is not None and decision.trains:
                 decision.reasons.append(
                     f"judged as of the split {split:%Y-%m-%d %H:%M} UTC "
-                    f"({policy.comparison_days} comparison_days before --as-of)"
+                    f"({policy.comparison_days} days before the as-of instant)"
                 )
         outcome = RetrainOutcome(
             target, decision, champion.version if champion else None, reasons=decision.reasons[:]

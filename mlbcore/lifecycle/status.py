@@ -228,9 +228,3 @@ def status_table(statuses: list[TargetStatus]) -> pl.DataFrame:
             "last_decision": pl.String,
         },
     )
-
-
-def age_text(hours: float) -> str:
-    """An age in hours, in words: ``formatting.duration_text``'s. Kept for the pages that
-    still import it by this name."""
-    return duration_text(hours * 3600)

@@ -128,8 +128,6 @@ def last_result_note(what: str, shown: str, current: bool, again: str) -> str:
 def home_cards(statuses: "list[TargetStatus]") -> list[VerdictCard]:
     """One card per target for the landing page: the champion's health word and its last
     out-of-sample evaluation against the market, when there is one."""
-    from mlbcore.lifecycle.status import age_text
-
     cards = []
     for status in statuses:
         target = Target(status.target)
@@ -146,7 +144,8 @@ def home_cards(statuses: "list[TargetStatus]") -> list[VerdictCard]:
                 )
             )
             continue
-        age = f", {age_text(status.age_hours)} old" if status.age_hours is not None else ""
+        hours = status.age_hours
+        age = f", {formatting.duration_text(hours * 3600)} old" if hours is not None else ""
         detail = f"champion v{status.version}{age}; " + (
             f"last out-of-sample evaluation as of {status.last_evaluation_as_of_utc[:10]}"
             if status.last_evaluation_as_of_utc
