@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 
 from mlbcore.training.bootstrap import (
+    Interval,
     compare,
     default_block_dates,
     growth_interval,
@@ -92,3 +93,10 @@ def test_block_length_and_empty_input():
     assert default_block_dates(180) == 6
     with pytest.raises(ValueError, match="at least one game"):
         compare("log_loss", pl.Series([], dtype=pl.Date), np.array([]), np.array([]), np.array([]))
+
+
+def test_a_tiny_difference_reads_in_significant_digits_not_zeros():
+    tiny = Interval("log_loss", 0.0000565, 0.000012, 0.000101, 7264, 540, 7, 1000)
+    assert tiny.text().startswith("+0.0000565 (95 % CI +0.0000120 to +0.000101;")
+    usual = Interval("log_loss", -0.0223, -0.034, -0.0109, 7264, 540, 7, 1000)
+    assert usual.text().startswith("-0.0223 (95 % CI -0.0340 to -0.0109;")

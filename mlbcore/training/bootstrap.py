@@ -18,6 +18,8 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from mlbcore.formatting import signed_significant
+
 Verdict = Literal["better", "worse", "no clear difference"]
 BETTER, WORSE, NO_CLEAR_DIFFERENCE = "better", "worse", "no clear difference"
 
@@ -54,9 +56,15 @@ class Interval:
         return NO_CLEAR_DIFFERENCE
 
     def text(self, digits: int = 4) -> str:
+        values = (self.estimate, self.low, self.high)
+        if any(0 < abs(value) < 0.5 * 10**-digits for value in values):
+            # One would read "+0.0000" though it is not zero: significant digits say how small.
+            estimate, low, high = map(signed_significant, values)
+        else:
+            estimate, low, high = (f"{value:+.{digits}f}" for value in values)
         return (
-            f"{self.estimate:+.{digits}f} (95 % CI {self.low:+.{digits}f} to "
-            f"{self.high:+.{digits}f}; {self.games} games, {self.dates} dates): {self.verdict}"
+            f"{estimate} (95 % CI {low} to {high}; {self.games} games, {self.dates} dates): "
+            f"{self.verdict}"
         )
 
     def as_dict(self, prefix: str = "") -> dict[str, float]:
