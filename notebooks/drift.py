@@ -141,6 +141,7 @@ def distributions(charts, mo, ops, report):
     feature_rows = mo.ui.table(
         feature_table,
         selection="single",
+        show_data_types=False,
         style_cell=ops.greyed_unjudged(feature_table),
         format_mapping=ops.DRIFT_TABLE_FORMATS,
         page_size=15,

@@ -229,7 +229,7 @@ def summary(mo, outcome):
                 "*winner*: the lowest metric per target; whether it is clearly better is "
                 "the headline's interval to say."
             ),
-            mo.ui.table(replay.summary, selection=None, label="Summary"),
+            mo.ui.table(replay.summary, selection=None, label="Summary", show_data_types=False),
         ]
     )
     return (replay,)
@@ -268,7 +268,12 @@ def timeline(chart_target, charts, mo, nb, replay):
         [
             mo.md("The metric over the season (rolling mean) per policy; rules mark promotions."),
             replay_chart,
-            mo.ui.table(decisions, selection=None, label="Decisions, day by day"),
+            mo.ui.table(
+                decisions,
+                selection=None,
+                label="Decisions, day by day",
+                show_data_types=False,
+            ),
         ]
     )
     return (replay_chart,)

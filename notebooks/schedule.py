@@ -146,7 +146,7 @@ def overview(get_changes, mo, ops, refresh_button, saved, status_as_of):
                 f"{status_as_of.value} (UTC): ages count from its training to that date, "
                 "and a champion trained after it is not the one in place then."
             ),
-            mo.ui.table(state["status"], selection=None, label="Models"),
+            mo.ui.table(state["status"], selection=None, label="Models", show_data_types=False),
         ]
     )
     return (state,)
@@ -164,6 +164,7 @@ def schedule_list(mo, state):
     schedule_rows = mo.ui.table(
         state["schedules"],
         selection="single",
+        show_data_types=False,
         label="Schedules with their next run: pick one to run it now or delete it",
     )
     run_now_button = mo.ui.run_button(label="Run now")
@@ -237,7 +238,7 @@ def history(charts, mo, state):
         [
             mo.md("Every scheduled job run: when it started and ended, and how it finished."),
             history_chart,
-            mo.ui.table(runs, selection=None, label="Job history"),
+            mo.ui.table(runs, selection=None, label="Job history", show_data_types=False),
         ]
     )
     return (history_chart,)

@@ -173,7 +173,12 @@ def metrics(comparison_lines, metrics_table, mo, run):
                 mo.vstack(
                     [
                         mo.md(f"### {t.result.target}"),
-                        mo.ui.table(metrics_table(t), selection=None, show_download=False),
+                        mo.ui.table(
+                            metrics_table(t),
+                            selection=None,
+                            show_download=False,
+                            show_data_types=False,
+                        ),
                         mo.callout(
                             mo.md("\n\n".join(comparison_lines(t))),
                             kind="warn" if t.rejected_reasons else "neutral",
