@@ -51,6 +51,12 @@ def outcome_lines(outcome: TuneOutcome) -> list[str]:
             f"current settings (trial {current.number}): {metric} {significant(current.score)}; "
             f"the best is {significant(gain)} lower ({gain / current.score:.2%}) on the same games"
         )
+    if outcome.importances:
+        top = sorted(outcome.importances.items(), key=lambda item: -item[1])[:3]
+        lines.append(
+            "what mattered most (share of the score's variation): "
+            + ", ".join(f"{name} {share:.0%}" for name, share in top)
+        )
     return lines
 
 

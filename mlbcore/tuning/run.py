@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+import polars as pl
 
 from mlbcore import tracking
 from mlbcore.data.source import load_data
@@ -26,6 +27,7 @@ from mlbcore.feature_cache.store import CacheStats
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.tracking import studies
+from mlbcore.tuning.history import parameter_importances, trials_frame
 from mlbcore.tuning.objective import TuningSeasons, tuning_seasons
 from mlbcore.tuning.space import current_values, tuned_names
 from mlbcore.tuning.storage import (
@@ -79,6 +81,8 @@ class TuneOutcome:
     signal: int = 0
     parent_run_id: str = ""
     notes: list[str] = field(default_factory=list)
+    trials: pl.DataFrame = field(default_factory=pl.DataFrame)  # ``history.trials_frame``
+    importances: dict[str, float] = field(default_factory=dict)
 
 
 def _quiet(_: str) -> None:
@@ -192,7 +196,8 @@ def tune(
     return TuneOutcome(
         name, storage.shown, target, seasons, snapshot.data_version, best,
         current_trial(study), trial_states(study), _started_trials(study) - done_before,
-        time.perf_counter() - started, stopped, parent, notes,
+        time.perf_counter() - started, stopped, parent, notes, trials_frame(study),
+        parameter_importances(study),
     )  # fmt: skip
 
 
