@@ -51,11 +51,15 @@ class ModelConfig(BaseModel):
     feature_fraction: float = Field(default=0.7, gt=0, le=1)
     min_data_in_leaf: int = Field(default=200, ge=1)
     bagging_fraction: float = Field(default=1.0, gt=0, le=1)
+    lambda_l1: float = Field(default=0.0, ge=0)
     lambda_l2: float = Field(default=20.0, ge=0)
     # The market part boosts from the market's offset as it is ("market"), from its
     # recalibration a + b·offset fitted on the training games ("recalibrated"), or from
     # whichever the time-series CV folds score better at round 0 ("cv"; README).
     market_offset: Literal["cv", "market", "recalibrated"] = "cv"
+    # Which `mlb tune` study and trial chose these values (`mlb tune --apply` writes it);
+    # a training run records it as its ``tuned_by`` tag. Not a LightGBM parameter.
+    tuned_by: str | None = Field(default=None, max_length=500)
 
 
 class MoneylineModelConfig(ModelConfig):

@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("charts", ("mlbcore.charts",)),
     ("tracking", ("mlbcore.tracking", "mlbcore.pyfunc_model")),
     ("evaluation", ("mlbcore.evaluation", "mlbcore.prediction")),
-    ("lifecycle", ("mlbcore.lifecycle",)),
+    ("lifecycle", ("mlbcore.lifecycle", "mlbcore.tuning")),
     ("apps", ("mlbcore.html_report", "mlbcore.notebook", "mlbcore.cli", "mlbcore.bench")),
 )
 

@@ -182,3 +182,27 @@ def test_the_schedule_notebook_shows_status_schedules_and_history(state_dir):
     assert not state["runner"].alive
     assert state["runner"].text.startswith("no scheduler runner has ever run")
     assert defs["history_chart"].to_dict()["mark"]["type"] == "bar"
+
+
+def test_tune_notebook_runs_a_study_headless_applies_and_writes_its_trials(
+    state_dir, tmp_path, monkeypatch
+):
+    for name, value in {
+        "TRAINING__MAX_BOOST_ROUNDS": "20",
+        "TRAINING__EARLY_STOPPING_ROUNDS": "5",
+        "TRAINING__CROSS_VALIDATION_FOLDS": "2",
+        "MLB_CONFIG_FILE": str(tmp_path / "mlb.toml"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "mlb.toml").write_text("")
+    out = tmp_path / "trials.csv"
+    args = ("--target", "run_total_regression", "--trials", "2", "--apply", "true")
+    done = _run("tune.py", *args, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "best: trial" in done.stdout and "rmse" in done.stdout
+    assert "applied trial" in done.stdout and f"wrote 2 trials to {out}" in done.stdout
+    header, *rows = _lines(out)
+    assert header.startswith("number,state,score") and len(rows) == 2
+    assert load_settings().models.run_total_regression.tuned_by.startswith("study mlb-run_total")
+    done = _run("tune.py", "--target", "spread")
+    assert done.returncode != 0 and "--target" in done.stderr

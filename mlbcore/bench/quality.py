@@ -41,7 +41,12 @@ from mlbcore.cli.tables import print_table
 from mlbcore.data.snapshot import load_snapshot
 from mlbcore.data.timing import cutoff_utc
 from mlbcore.errors import MlbError
-from mlbcore.evaluation.walk_forward import month_as_of, month_slices, month_starts
+from mlbcore.evaluation.walk_forward import (
+    SCORED_SEASONS,
+    month_as_of,
+    month_slices,
+    month_starts,
+)
 from mlbcore.features.build import build_features
 from mlbcore.features.market import market_features
 from mlbcore.features.registry import FEATURE_NAMES
@@ -62,7 +67,7 @@ from mlbcore.training.held_out import fit
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.metrics import score
 
-SEASONS = (2014, 2015, 2016)
+SEASONS = SCORED_SEASONS
 FIRST_SEASON = 2010
 POOLED = "pooled"
 MODEL, MARKET_FREE, SBR_CLOSE = "prediction", "market_free_prediction", "sbr_close"

@@ -1,6 +1,6 @@
 """The `mlb` command: the parser and the one place errors become a line and an exit code.
 Each command group registers its commands from a module of its own (cli/train, slate,
-champions, lifecycle, schedules, data, features, bench, report); a group's handlers load
+champions, lifecycle, schedules, data, features, bench, report, tune); a group's handlers load
 the heavy libraries only when they run."""
 
 import argparse
@@ -21,6 +21,7 @@ from mlbcore.cli import (
     schedules,
     slate,
     train,
+    tune,
 )
 from mlbcore.cli.arguments import HelpFormatter
 from mlbcore.errors import BackendError, MlbError
@@ -41,7 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train and track LightGBM models of MLB games for betting.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (train, slate, champions, lifecycle, schedules, report, data, features, bench):
+    for group in (
+        train,
+        tune,
+        slate,
+        champions,
+        lifecycle,
+        schedules,
+        report,
+        data,
+        features,
+        bench,
+    ):
         group.register(commands)
     _say_defaults(parser)
     return parser

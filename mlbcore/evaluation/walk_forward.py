@@ -15,12 +15,14 @@ Settings come from time-series CV inside each training set, never from the month
 predicted.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 
 from mlbcore.data.timing import UNKNOWN_END_KNOWN_AT
+from mlbcore.errors import MlbError
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.training.as_of import as_of_training_window, training_set
@@ -30,6 +32,10 @@ from mlbcore.training.gate import gate_failures
 from mlbcore.training.held_out import fit
 from mlbcore.training.labels import labelled_games
 from mlbcore.training.target_model import TargetModel
+
+# The seasons the quality bench scores (`mlb bench quality`): settings are chosen on
+# seasons before the first of them (`mlb tune`), so no choice ever sees a scored month.
+SCORED_SEASONS = (2014, 2015, 2016)
 
 
 @dataclass(frozen=True)
@@ -134,29 +140,51 @@ def walk_forward_shipped(
     variant: Variant,
     months: list[date],
     settings: Settings,
+    until: date | None = None,
+    skip_untrainable: bool = False,
+    on_month: Callable[[pl.DataFrame], None] | None = None,
 ) -> WalkForward:
     """Each month predicted by the model `mlb train --as-of <month's 1st, 10:00 UTC>`
     would ship: the last ``settings.training.training_window_days`` game dates known then
     (``as_of_training_window``, as the scheduler and `mlb retrain` train), ``fit`` with the
     target's model config, and the month predicted by ``Fit.shipped`` (refitted on the
-    whole window). The gate is not applied; its verdict on each month's model is kept."""
+    whole window). The gate is not applied; its verdict on each month's model is kept.
+
+    The last month runs to ``until`` (exclusive; default the end of the data). With
+    ``skip_untrainable`` a month whose window cannot be trained (too few labelled games)
+    is left out instead of failing. ``on_month`` gets the predictions so far after each
+    month (a tuning trial reports its running score there, and may stop the walk by
+    raising)."""
     target = variant.target
     days = settings.training.training_window_days
     model_config = settings.model_for(target)
     labelled = labelled_games(features, games, target)
     parts, rows = [], []
-    for month, test in month_slices(labelled, months):
+    for month, test in month_slices(labelled, months, until):
         as_of = month_as_of(month)
-        window = as_of_training_window(games, days, as_of)
-        train = training_set(features, games, target, window, as_of)
-        fitted = fit(
-            target, train, window, model_config, settings.training,
-            fold_metrics=False, feature_names=variant.features, use_market=variant.uses_market,
-        )  # fmt: skip
+        try:
+            window = as_of_training_window(games, days, as_of)
+            train = training_set(features, games, target, window, as_of)
+            fitted = fit(
+                target, train, window, model_config, settings.training,
+                fold_metrics=False, feature_names=variant.features,
+                use_market=variant.uses_market,
+            )  # fmt: skip
+        except MlbError:
+            if not skip_untrainable:
+                raise
+            continue
         parts.append(_predicted(test, month, fitted.shipped, train))
+        if on_month is not None:
+            on_month(pl.concat(parts))
         failures = gate_failures(target, fitted.gate, settings.promotion)
         window_dates = (window.start_date, window.end_date)
         rows.append(_month_row(month, train, fitted.shipped, window_dates, failures))
+    if not parts:
+        raise MlbError(
+            f"{target}: no month of the walk has a window with "
+            f"{settings.training.min_training_games} labelled games to train on"
+        )
     return WalkForward(pl.concat(parts), pl.DataFrame(rows))
 
 

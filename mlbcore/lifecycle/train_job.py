@@ -149,12 +149,15 @@ def train_models(
     trained = []
     for result in results:
         with logging_failed:
+            # Settings `mlb tune --apply` wrote say which study and trial chose them.
+            tuned_by = settings.model_for(result.target).tuned_by
+            run_tags = {**(tags or {}), **({"tuned_by": tuned_by} if tuned_by else {})}
             run_id, version = tracking.log_training_run(
                 result,
                 experiment_id,
                 started_at,
                 lineage,
-                (tags or {}) | test_dates_tags(result),
+                run_tags | test_dates_tags(result),
                 training_figures(result),
             )
         failures = gate_failures(result.target, result.gate, settings.promotion)

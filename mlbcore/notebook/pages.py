@@ -25,6 +25,7 @@ PAGES = (
     Page("drift", "Drift", "has what the model sees changed?"),
     Page("schedule", "Schedules", "should I retrain, and when does it run?"),
     Page("replay", "Replay", "how would a retraining policy have done over a season?"),
+    Page("tune", "Tune", "which LightGBM settings score best, walked forward?"),
 )
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 

@@ -28,6 +28,8 @@ from mlbcore.training.market_offset import (
 from mlbcore.training.target_model import feature_matrix
 from mlbcore.training.windows import date_folds
 
+# Model config fields that are not LightGBM parameters (the objective goes in by its link).
+NOT_LIGHTGBM = {"objective", "market_offset", "tuned_by"}
 # LightGBM's early-stopping metric for each objective.
 STOPPING_METRIC = {BINARY: "binary_logloss", REGRESSION: "l2", POISSON: "poisson"}
 
@@ -41,7 +43,7 @@ def lightgbm_params(
     params: dict[str, Any] = {
         "objective": objective,
         "metric": STOPPING_METRIC[objective],
-        **config.model_dump(exclude={"objective", "market_offset"}),
+        **config.model_dump(exclude=NOT_LIGHTGBM),
         "bagging_freq": 1 if config.bagging_fraction < 1 else 0,
         "seed": training_config.seed,
         "num_threads": training_config.num_threads,

@@ -1,0 +1,75 @@
+"""A tuning outcome in words: the best trial against the current settings on the same
+walk-forward score, and what `--apply` writes."""
+
+from pathlib import Path
+
+from mlbcore.errors import MlbError
+from mlbcore.formatting import significant
+from mlbcore.settings import config_file
+from mlbcore.tuning.apply import apply_settings
+from mlbcore.tuning.objective import metric_words
+from mlbcore.tuning.run import TuneOutcome
+from mlbcore.tuning.space import short
+
+
+def tuned_by(outcome: TuneOutcome) -> str:
+    """What the settings file and the next training run say the settings came from."""
+    assert outcome.best is not None
+    seasons = ", ".join(map(str, outcome.seasons.seasons))
+    return (
+        f"study {outcome.study} trial {outcome.best.number} "
+        f"({metric_words(outcome.target)} {significant(outcome.best.score)} walked forward "
+        f"through {seasons})"
+    )
+
+
+def outcome_lines(outcome: TuneOutcome) -> list[str]:
+    metric = metric_words(outcome.target)
+    states = ", ".join(f"{n} {state}" for state, n in sorted(outcome.states.items()))
+    lines = []
+    if outcome.signal:
+        lines.append("stopped by a signal after the trials in hand; the same command resumes")
+    lines.append(
+        f"study {outcome.study}: {states or 'no trials'} ({outcome.added} added in "
+        f"{outcome.seconds:.0f} s)"
+    )
+    lines += [f"note: {note}" for note in outcome.notes]
+    best, current = outcome.best, outcome.current
+    if best is None:
+        lines.append("no trial has completed yet: nothing to compare or apply")
+        return lines
+    lines.append(
+        f"best: trial {best.number}, {metric} {significant(best.score)}: {short(best.params)}"
+    )
+    if current is None:
+        lines.append("the current settings' trial (trial 0) has not completed: no comparison")
+    elif current.number == best.number:
+        lines.append("the current settings (trial 0) are still the best found")
+    else:
+        gain = current.score - best.score
+        lines.append(
+            f"current settings (trial {current.number}): {metric} {significant(current.score)}; "
+            f"the best is {significant(gain)} lower ({gain / current.score:.2%}) on the same games"
+        )
+    if outcome.importances:
+        top = sorted(outcome.importances.items(), key=lambda item: -item[1])[:3]
+        lines.append(
+            "what mattered most (share of the score's variation): "
+            + ", ".join(f"{name} {share:.0%}" for name, share in top)
+        )
+    return lines
+
+
+def apply_best(outcome: TuneOutcome, path: Path | None = None) -> str:
+    """Write the best trial's settings into the settings file (``MLB_CONFIG_FILE``, else
+    ``mlb.toml`` here); returns the line saying so."""
+    if outcome.best is None:
+        raise MlbError(
+            f"study {outcome.study} has no completed trial to apply; run more trials first"
+        )
+    target_file = path or config_file()[0]
+    apply_settings(target_file, outcome.target, outcome.best.params, tuned_by(outcome))
+    return (
+        f"applied trial {outcome.best.number} to [models.{outcome.target.value}] in "
+        f"{target_file}: the next `mlb train` uses it"
+    )
