@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import polars as pl
 
 from mlbcore.data.timing import UNKNOWN_END_KNOWN_AT
+from mlbcore.parallel import run_tasks, task_settings
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.training.as_of import as_of_training_window, training_set
@@ -128,36 +129,47 @@ def _month_row(
     }
 
 
+def _shipped_month(
+    task: tuple[date, pl.DataFrame, Variant, Settings], features: pl.DataFrame,
+    games: pl.DataFrame,
+) -> tuple[pl.DataFrame, dict[str, object]]:  # fmt: skip
+    """One month of ``walk_forward_shipped``: its predictions and its model's row."""
+    month, test, variant, settings = task
+    target = variant.target
+    as_of = month_as_of(month)
+    window = as_of_training_window(games, settings.training.training_window_days, as_of)
+    train = training_set(features, games, target, window, as_of)
+    fitted = fit(
+        target, train, window, settings.model_for(target), settings.training,
+        fold_metrics=False, feature_names=variant.features, use_market=variant.uses_market,
+    )  # fmt: skip
+    failures = gate_failures(target, fitted.gate, settings.promotion)
+    window_dates = (window.start_date, window.end_date)
+    return (
+        _predicted(test, month, fitted.shipped, train),
+        _month_row(month, train, fitted.shipped, window_dates, failures),
+    )
+
+
 def walk_forward_shipped(
     features: pl.DataFrame,
     games: pl.DataFrame,
     variant: Variant,
     months: list[date],
     settings: Settings,
+    jobs: int | None = None,
 ) -> WalkForward:
     """Each month predicted by the model `mlb train --as-of <month's 1st, 10:00 UTC>`
     would ship: the last ``settings.training.training_window_days`` game dates known then
     (``as_of_training_window``, as the scheduler and `mlb retrain` train), ``fit`` with the
     target's model config, and the month predicted by ``Fit.shipped`` (refitted on the
-    whole window). The gate is not applied; its verdict on each month's model is kept."""
-    target = variant.target
-    days = settings.training.training_window_days
-    model_config = settings.model_for(target)
-    labelled = labelled_games(features, games, target)
-    parts, rows = [], []
-    for month, test in month_slices(labelled, months):
-        as_of = month_as_of(month)
-        window = as_of_training_window(games, days, as_of)
-        train = training_set(features, games, target, window, as_of)
-        fitted = fit(
-            target, train, window, model_config, settings.training,
-            fold_metrics=False, feature_names=variant.features, use_market=variant.uses_market,
-        )  # fmt: skip
-        parts.append(_predicted(test, month, fitted.shipped, train))
-        failures = gate_failures(target, fitted.gate, settings.promotion)
-        window_dates = (window.start_date, window.end_date)
-        rows.append(_month_row(month, train, fitted.shipped, window_dates, failures))
-    return WalkForward(pl.concat(parts), pl.DataFrame(rows))
+    whole window). The gate is not applied; its verdict on each month's model is kept.
+    The months are independent tasks, ``jobs`` at a time (``mlbcore.parallel``)."""
+    labelled = labelled_games(features, games, variant.target)
+    each = task_settings(settings, jobs)
+    tasks = [(month, test, variant, each) for month, test in month_slices(labelled, months)]
+    done = run_tasks(_shipped_month, tasks, (features, games), jobs, settings)
+    return WalkForward(pl.concat([part for part, _ in done]), pl.DataFrame([r for _, r in done]))
 
 
 def walk_forward_all_history(
