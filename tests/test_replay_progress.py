@@ -54,8 +54,9 @@ def test_a_cancel_reaches_walks_in_other_processes_between_days(state_dir):
     stops every walk in flight after its day in hand; the walks not begun never start."""
     tracker = ReplayProgress()
     found: list = []
-    walk = threading.Thread(
-        target=lambda: found.append(
+
+    def replay() -> None:
+        found.append(
             replay_season(
                 load_settings(),
                 2016,
@@ -66,7 +67,8 @@ def test_a_cancel_reaches_walks_in_other_processes_between_days(state_dir):
                 jobs=2,
             )  # fmt: skip
         )
-    )
+
+    walk = threading.Thread(target=replay)
     walk.start()
     while tracker.days_done < 20 and walk.is_alive():
         walk.join(0.2)
