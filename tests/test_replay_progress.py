@@ -56,17 +56,12 @@ def test_a_cancel_reaches_walks_in_other_processes_between_days(state_dir):
     found: list = []
 
     def replay() -> None:
-        found.append(
-            replay_season(
-                load_settings(),
-                2016,
-                "weekly",
-                targets=[Target.RUN_TOTAL_REGRESSION],
-                policies=("policy", "never", "daily"),
-                tracker=tracker,
-                jobs=2,
-            )  # fmt: skip
-        )
+        settings = load_settings()
+        replayed = replay_season(
+            settings, 2016, "weekly", targets=[Target.RUN_TOTAL_REGRESSION],
+            policies=("policy", "never", "daily"), tracker=tracker, jobs=2,
+        )  # fmt: skip
+        found.append(replayed)
 
     walk = threading.Thread(target=replay)
     walk.start()
