@@ -8,7 +8,7 @@ for each task and returns the results in task order, whatever order they finish 
 - ``MLB_PARALLEL_BACKEND=loky`` (default): ``jobs`` processes (``--jobs``, ``MLB_JOBS``,
   default the core count). The ``shared`` polars frames (the snapshot's games, the
   features) are written once to Arrow IPC files in a temporary folder; a task carries
-  their paths and each worker process maps them once (memory-mapped, read only).
+  their paths and each worker process reads them once (cached by path) for all its tasks.
 - ``MLB_PARALLEL_BACKEND=dask`` with ``DASK_SCHEDULER_ADDRESS``: the same tasks go to the
   cluster's workers; joblib's dask backend scatters each ``shared`` object once per call
   and the tasks carry its key. The workers need this package installed (the same
@@ -65,7 +65,7 @@ def task_settings(settings: Settings, jobs: int | None = None) -> Settings:
     """``settings`` as a task of ``run_tasks(..., jobs, settings)`` should train with:
     LightGBM's ``num_threads`` is the threads each task gets (``threads_per_task`` on this
     machine; ``TRAINING__NUM_THREADS`` as it is in-process and on Dask)."""
-    if settings.mlb_parallel_backend == "dask":
+    if settings.mlb_parallel_backend == "dask" or resolved_jobs(jobs, settings) == 1:
         return settings
     threads = threads_per_task(resolved_jobs(jobs, settings), settings.training.num_threads)
     training = settings.training.model_copy(update={"num_threads": threads})
@@ -80,17 +80,17 @@ class _SharedFrame:
 
 
 @functools.lru_cache(maxsize=4)
-def _mapped(path: str) -> pl.DataFrame:
-    # Once per worker process: every later task of the same call reuses the mapping.
+def _read_once(path: str) -> pl.DataFrame:
+    # Once per worker process: every later task of the same call reuses the frame.
     return pl.read_ipc(path)
 
 
 def _resolved(value: Any) -> Any:
-    return _mapped(value.path) if isinstance(value, _SharedFrame) else value
+    return _read_once(value.path) if isinstance(value, _SharedFrame) else value
 
 
 def _call(function: Callable[..., Any], task: Any, threads: int, *shared: Any) -> Any:
-    """One task in a worker: its threads capped, its shared inputs mapped. The shared
+    """One task in a worker: its threads capped, its shared inputs read. The shared
     inputs are arguments of their own, so that joblib's dask backend swaps each for the
     key of its one scattered copy."""
     with threadpool_limits(limits=threads):
@@ -176,7 +176,7 @@ def run_tasks(
 
     jobs = resolved_jobs(jobs, settings)
     threads = threads_per_task(jobs, configured)
-    with _written(shared) as mapped:
+    with _written(shared) as by_path:
         run = joblib.Parallel(
             n_jobs=min(jobs, len(tasks)),
             backend="loky",
@@ -184,4 +184,4 @@ def run_tasks(
             batch_size=1,  # pyright: ignore[reportArgumentType]
             inner_max_num_threads=threads,
         )
-        return list(run(joblib.delayed(_call)(function, t, threads, *mapped) for t in tasks))
+        return list(run(joblib.delayed(_call)(function, t, threads, *by_path) for t in tasks))
