@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -225,6 +233,11 @@ class Settings(BaseSettings):
     # Machines sharing one Redis share its entries only if they share this key.
     feature_cache_key: SecretStr | None = None
     market_book: str | None = None  # None: the book with the most lines in the data
+    # Parallel loops (mlbcore.parallel): tasks at once (None: the core count), and where
+    # they run: loky processes here, or a Dask cluster's workers at the scheduler's address.
+    mlb_jobs: int | None = Field(default=None, ge=1, le=1024)
+    mlb_parallel_backend: Literal["loky", "dask"] = "loky"
+    dask_scheduler_address: str | None = Field(default=None, validate_default=True)
 
     training: TrainingConfig = TrainingConfig()
     betting: BettingConfig = BettingConfig()
@@ -240,6 +253,18 @@ class Settings(BaseSettings):
         if host is not None and not re.fullmatch(r"[^\s/@?#]+", host):
             raise ValueError("a host name or IP address, without spaces, '/', '@', '?' or '#'")
         return host
+
+    @field_validator("dask_scheduler_address")
+    @classmethod
+    def _a_scheduler(cls, address: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("mlb_parallel_backend") == "dask" and not address:
+            raise ValueError(
+                "MLB_PARALLEL_BACKEND=dask needs the scheduler's address, e.g. "
+                "DASK_SCHEDULER_ADDRESS=tcp://127.0.0.1:8786"
+            )
+        if address and not re.fullmatch(r"(tcp|tls|inproc|ucx)://[^\s/]+", address):
+            raise ValueError("a Dask scheduler address such as tcp://HOST:8786")
+        return address
 
     @field_validator("mlflow_tracking_uri")
     @classmethod

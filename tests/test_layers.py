@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "mlbcore.clock",
             "mlbcore.thresholds",
             "mlbcore.formatting",
+            "mlbcore.parallel",
         ),
     ),
     ("data", ("mlbcore.data", "mlbcore.importers", "mlbcore.db")),

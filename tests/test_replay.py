@@ -12,7 +12,8 @@ from mlbcore.lifecycle.replay import headline
 
 def test_replay_walks_the_season_and_compares_policies(state_dir, tmp_path, capsys):
     out = tmp_path / "replay.parquet"
-    args = ["replay", "--season", "2016", "--targets", "run_total_regression"]
+    # One job: the progress lines come from this process (with more, from each worker).
+    args = ["replay", "--season", "2016", "--targets", "run_total_regression", "--jobs", "1"]
     assert main([*args, "--policies", "policy", "never", "--out", str(out)]) == 0
     captured = capsys.readouterr()
     printed = captured.out

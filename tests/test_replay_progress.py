@@ -1,5 +1,7 @@
 """The replay's estimate of time left, and a cancel that stops after the day in hand."""
 
+import threading
+
 import polars as pl
 import pytest
 
@@ -101,7 +103,7 @@ def test_a_cancel_stops_after_the_day_in_hand_with_a_partial_result(state_dir):
     tracker = _CancelAfter(60)
     replay = replay_season(
         load_settings(), 2016, "weekly", targets=[Target.RUN_TOTAL_REGRESSION],
-        policies=("policy", "never"), tracker=tracker,
+        policies=("policy", "never"), tracker=tracker, jobs=1,
     )  # fmt: skip
     assert replay.cancelled
     assert tracker.days_done == 60 and tracker.total_days == 2 * 162
@@ -109,6 +111,35 @@ def test_a_cancel_stops_after_the_day_in_hand_with_a_partial_result(state_dir):
     assert replay.timeline.height == 60
     assert replay.timeline["policy"].unique().to_list() == ["policy"]
     assert replay.summary["policy"].to_list() == ["policy"]
+
+
+def test_a_cancel_reaches_walks_in_other_processes_between_days(state_dir):
+    """With two processes the days are counted as the walks write them, and a cancel
+    stops every walk in flight after its day in hand; the walks not begun never start."""
+    tracker = ReplayProgress()
+    found: list = []
+
+    def replay() -> None:
+        settings = load_settings()
+        replayed = replay_season(
+            settings, 2016, "weekly", targets=[Target.RUN_TOTAL_REGRESSION],
+            policies=("policy", "never", "daily"), tracker=tracker, jobs=2,
+        )  # fmt: skip
+        found.append(replayed)
+
+    walk = threading.Thread(target=replay)
+    walk.start()
+    while tracker.days_done < 20 and walk.is_alive():
+        walk.join(0.2)
+    tracker.cancel()
+    walk.join()
+    (replay,) = found
+    assert replay.cancelled and tracker.total_days == 3 * 162
+    days = replay.timeline.group_by("policy").len()
+    # Two walks were in flight (daily and policy go first); each stopped before its end.
+    assert sorted(days["policy"].to_list()) == ["daily", "policy"]
+    assert days["len"].max() < 162  # pyright: ignore[reportOperatorIssue]
+    assert tracker.days_done == replay.timeline.height
 
 
 def test_the_summary_names_the_winner_of_each_target():

@@ -89,7 +89,7 @@ def test_every_comparison_carries_an_interval_and_words_from_it(demo_snapshot, d
         demo_snapshot.games,
         (2016,),
         (Target.MONEYLINE_HOME_WIN,),
-        workers=1,
+        jobs=1,
         progress=said.append,
     )
     # Progress: a line as each month begins (the bench takes minutes).

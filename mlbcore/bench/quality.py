@@ -23,19 +23,14 @@ game the market did not price) is scored on every game too.
 Over ~300 lines on purpose: the walk, its baselines and its report are one benchmark.
 """
 
-import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
-from multiprocessing import get_context
 from pathlib import Path
 
 import polars as pl
-from threadpoolctl import threadpool_limits
 
 from mlbcore.cli.tables import print_table
 from mlbcore.data.snapshot import load_snapshot
@@ -58,6 +53,7 @@ from mlbcore.importers.jobs import (
 )
 from mlbcore.importers.report import RETROSHEET_NOTICE
 from mlbcore.importers.retrosplits import RETROSPLITS_NOTICE
+from mlbcore.parallel import resolved_jobs, run_tasks, task_settings
 from mlbcore.settings import Settings, load_settings
 from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training.as_of import as_of_training_window, training_set
@@ -172,47 +168,17 @@ def walk_season(
     return pl.concat(parts, how="diagonal_relaxed"), skipped
 
 
-def worker_threads(workers: int, configured: int) -> int:
-    """Threads for each of ``workers`` parallel tasks: its share of this process's cores,
-    never more than ``configured`` (TRAINING__NUM_THREADS), at least one."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(configured, (cores or 1) // max(1, workers)))
-
-
 def _walk_task(
-    task: tuple[Target, int],
+    task: tuple[Target, int, Settings, Callable[[str], None]],
     features: pl.DataFrame,
     games: pl.DataFrame,
-    threads: int,
-    progress: Callable[[str], None] = lambda _: None,
 ) -> tuple[pl.DataFrame, list[str]]:
-    target, season = task
-    settings = load_settings()
-    training = settings.training.model_copy(update={"num_threads": threads})
-    return walk_season(
-        target,
-        season,
-        features,
-        games,
-        settings.model_copy(update={"training": training}),
-        progress,
-    )
-
-
-def _to_stderr(line: str) -> None:
-    """A walk worker's progress line (a function of the module: workers get it pickled)."""
-    print(f"[walk] {line}", file=sys.stderr, flush=True)
+    target, season, settings, progress = task
+    return walk_season(target, season, features, games, settings, progress)
 
 
 def _quiet(_: str) -> None:
     pass
-
-
-def _limit_threads(threads: int) -> None:
-    """A walk worker's initializer: OpenMP and BLAS (under the baselines) run at most
-    ``threads`` threads in this worker, for good; LightGBM gets the same count through its
-    parameters. The parent process is left as it was."""
-    threadpool_limits(limits=threads)
 
 
 def walk(
@@ -220,38 +186,25 @@ def walk(
     games: pl.DataFrame,
     seasons: Sequence[int] = SEASONS,
     targets: Sequence[Target] = tuple(Target),
-    workers: int = 2,
+    jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[pl.DataFrame, list[str]]:
-    """``walk_season`` of every target and season, ``workers`` processes at a time, each
-    with its share of the cores in OpenMP and BLAS threads (``worker_threads``: one on two
+    """``walk_season`` of every target and season as parallel tasks (``run_tasks``:
+    ``jobs`` at a time, default ``MLB_JOBS``, else the core count; 1 runs them here), each
+    with its share of the cores in LightGBM, OpenMP and BLAS threads (one each on two
     cores; small windows gain nothing from threads, FIELD-NOTES; LightGBM is deterministic
     whatever the threads, but BLAS sums by thread and the linear baseline would move in
-    the 15th digit). ``workers`` 1 runs in this process with TRAINING__NUM_THREADS.
-    ``progress`` gets a line as each month begins (from the workers: on stderr)."""
-    tasks = [(target, season) for target in targets for season in seasons]
-    configured = load_settings().training.num_threads
-    if workers <= 1:
-        tell = progress or _quiet
-        frames = [_walk_task(task, features, games, configured, tell) for task in tasks]
-    else:
-        threads = worker_threads(workers, configured)
-        # spawn, not fork: a forked OpenMP runtime can hang in the child.
-        with ProcessPoolExecutor(
-            workers,
-            mp_context=get_context("spawn"),
-            initializer=_limit_threads,
-            initargs=(threads,),
-        ) as pool:
-            n = len(tasks)
-            tell = _to_stderr if progress else _quiet  # a closure would not pickle
-            frames = list(
-                pool.map(_walk_task, tasks, [features] * n, [games] * n, [threads] * n, [tell] * n)
-            )
+    the 15th digit). ``progress`` gets a line as each month begins (from a worker: on its
+    stderr)."""
+    settings = load_settings()
+    each = task_settings(settings, jobs)
+    tell = progress or _quiet
+    tasks = [(target, season, each, tell) for target in targets for season in seasons]
+    frames = run_tasks(_walk_task, tasks, (features, games), jobs, settings)
     predictions = pl.concat([frame for frame, _ in frames], how="diagonal_relaxed")
     skipped = [
         f"{target.value} {line}"
-        for (target, _), (_, lines) in zip(tasks, frames, strict=True)
+        for (target, *_), (_, lines) in zip(tasks, frames, strict=True)
         for line in lines
     ]
     return predictions.sort("target", "date", "game_id"), skipped
@@ -375,7 +328,7 @@ def quality_table(
     shared: Path,
     seasons: Sequence[int] = SEASONS,
     targets: Sequence[Target] = tuple(Target),
-    workers: int = 2,
+    jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> QualityBench:
     settings = load_settings()
@@ -395,10 +348,13 @@ def quality_table(
     closing = closing_prices(snapshot.games, snapshot.odds_lines)
     seconds["features"] = time.perf_counter() - tick
     tick = time.perf_counter()
-    tell(
-        f"walking {len(targets) * len(seasons)} target-seasons month by month, {workers} at a time"
+    at_once = (
+        "on the Dask cluster"
+        if settings.mlb_parallel_backend == "dask"
+        else (f"{resolved_jobs(jobs, settings)} at a time")
     )
-    predictions, skipped = walk(features, snapshot.games, seasons, targets, workers, progress)
+    tell(f"walking {len(targets) * len(seasons)} target-seasons month by month, {at_once}")
+    predictions, skipped = walk(features, snapshot.games, seasons, targets, jobs, progress)
     seconds["walk"] = time.perf_counter() - tick
     tick = time.perf_counter()
     table, comparisons, market_free = score_walk(predictions, closing)
@@ -444,12 +400,12 @@ def bench_quality(
     shared: Path,
     out: Path,
     seasons: Sequence[int] = SEASONS,
-    workers: int = 2,
+    jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> None:
     started = time.perf_counter()
     settings = load_settings()
-    bench = quality_table(shared, seasons, workers=workers, progress=progress)
+    bench = quality_table(shared, seasons, jobs=jobs, progress=progress)
     days = settings.training.training_window_days
     print(
         f"walk-forward through {', '.join(map(str, seasons))} (Retrosheet and retrosplits "

@@ -15,6 +15,11 @@ DATA_HELP = (
     "snapshot folder or postgresql:// URL (default: PostgreSQL if the DATABASE_* settings "
     "name one, else MLB_DATA, the demo season unless set)"
 )
+JOBS_HELP = (
+    "tasks run at once, each a process with its share of the cores; with "
+    "MLB_PARALLEL_BACKEND=dask, on the cluster at DASK_SCHEDULER_ADDRESS (default: MLB_JOBS, "
+    "else the core count; 1 runs them one after another in this process)"
+)
 AS_OF_HELP = "ISO date or date-time, UTC; a bare date is the end of that day (default: now)"
 
 
@@ -33,6 +38,17 @@ class HelpFormatter(argparse.HelpFormatter):
             return text
         shown = " ".join(map(str, default)) if isinstance(default, list | tuple) else default
         return f"{text} (default: {shown})".strip()
+
+
+def jobs(text: str) -> int:
+    """``--jobs N``: a whole number of tasks at once, at least 1."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{count}: give at least 1 (1 runs in this process)")
+    return count
 
 
 def parse_date(text: str, flag: str) -> date:

@@ -6,7 +6,7 @@ commands start without the heavy libraries (a test checks which load)."""
 import argparse
 from pathlib import Path
 
-from mlbcore.cli.arguments import DATA_HELP
+from mlbcore.cli.arguments import DATA_HELP, JOBS_HELP, jobs
 from mlbcore.errors import MlbError
 
 
@@ -26,12 +26,14 @@ def _seasons(text: str) -> tuple[int, ...]:
 def _bench_quality(args: argparse.Namespace) -> int:
     from mlbcore.bench.quality import bench_quality
     from mlbcore.cli import output
-    from mlbcore.settings import PROJECT_ROOT
+    from mlbcore.parallel import check_backend
+    from mlbcore.settings import PROJECT_ROOT, load_settings
 
     shared = args.shared_data or PROJECT_ROOT.parent / "shared" / "data"
     if not (shared / "retrosheet").is_dir():
         raise MlbError(f"{shared} has no retrosheet/ folder; pass --shared-data DIR")
-    bench_quality(shared, args.out, args.seasons, args.workers, output.progress_printer())
+    check_backend(load_settings())  # an unreachable scheduler fails before the import
+    bench_quality(shared, args.out, args.seasons, args.jobs, output.progress_printer())
     return 0
 
 
@@ -46,8 +48,11 @@ def _bench_store(args: argparse.Namespace) -> int:
 
 def _bench_replay(args: argparse.Namespace) -> int:
     from mlbcore.bench.replay import bench_replay
+    from mlbcore.parallel import check_backend
+    from mlbcore.settings import load_settings
 
-    bench_replay(args.season, args.repeat, args.data)
+    check_backend(load_settings())
+    bench_replay(args.season, args.repeat, args.data, args.jobs)
     return 0
 
 
@@ -85,6 +90,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     bench_replay.add_argument("--season", type=int, default=2016, help="the season to replay")
     bench_replay.add_argument("--repeat", type=int, default=3, help="timed runs")
     bench_replay.add_argument("--data", default=None, metavar="PATH|URL", help=DATA_HELP)
+    bench_replay.add_argument("--jobs", type=jobs, metavar="N", help=JOBS_HELP)
     bench_replay.set_defaults(handler=_bench_replay)
     bench_slate = benches.add_parser(
         "slate", help="the slate of one date, first and after, and the home page's data"
@@ -127,7 +133,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         metavar="CSV",
         help="where every out-of-sample prediction is written (default ./quality-predictions.csv)",
     )
-    bench_quality.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    # --workers: the flag's name before --jobs, kept for scripts that pass it.
+    bench_quality.add_argument("--jobs", "--workers", type=jobs, metavar="N", help=JOBS_HELP)
     bench_quality.set_defaults(handler=_bench_quality)
     bench_store = benches.add_parser(
         "store", help="MessagePack vs JSON and Redis feature-cache reads on loopback"

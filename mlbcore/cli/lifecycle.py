@@ -7,7 +7,7 @@ commands start without the heavy libraries (a test checks which load)."""
 import argparse
 from pathlib import Path
 
-from mlbcore.cli.arguments import AS_OF_HELP, DATA_HELP, TARGETS_HELP, as_of
+from mlbcore.cli.arguments import AS_OF_HELP, DATA_HELP, JOBS_HELP, TARGETS_HELP, as_of, jobs
 from mlbcore.errors import MlbError
 
 
@@ -37,11 +37,13 @@ def _replay(args: argparse.Namespace) -> int:
     from mlbcore.cli import output
     from mlbcore.cli.tables import print_table
     from mlbcore.lifecycle.replay import POLICIES, parse_policy, replay_season
+    from mlbcore.parallel import check_backend
     from mlbcore.prediction import output_format, write_predictions
     from mlbcore.settings import load_settings
     from mlbcore.targets import parse_targets
 
     settings = load_settings()
+    check_backend(settings)
     policy = parse_policy(settings.retraining, args.policy or [])
     unknown = set(args.policies) - set(POLICIES)
     if unknown:
@@ -57,6 +59,7 @@ def _replay(args: argparse.Namespace) -> int:
         args.data,
         tuple(args.policies),
         output.progress_printer(),
+        jobs=args.jobs,
     )
     timeline = replay.timeline
     if out.suffix.lower() == ".csv":  # CSV holds no lists: the per-game columns stay out
@@ -177,6 +180,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help="which to run: policy never daily (default: all three)",
     )
     replay.add_argument("--targets", nargs="+", metavar="T", help=TARGETS_HELP)
+    replay.add_argument("--jobs", type=jobs, metavar="N", help=JOBS_HELP)
     replay.add_argument(
         "--out",
         type=Path,

@@ -23,6 +23,7 @@ import polars as pl
 
 from mlbcore.data.timing import UNKNOWN_END_KNOWN_AT
 from mlbcore.errors import MlbError
+from mlbcore.parallel import run_tasks, task_settings
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.training.as_of import as_of_training_window, training_set
@@ -134,6 +135,34 @@ def _month_row(
     }
 
 
+def _shipped_month(
+    task: tuple[date, pl.DataFrame, Variant, Settings, bool], features: pl.DataFrame,
+    games: pl.DataFrame,
+) -> tuple[pl.DataFrame, dict[str, object]] | None:  # fmt: skip
+    """One month of ``walk_forward_shipped``: its predictions and its model's row; None
+    for a month that cannot be trained when the walk skips those."""
+    month, test, variant, settings, skip_untrainable = task
+    target = variant.target
+    as_of = month_as_of(month)
+    try:
+        window = as_of_training_window(games, settings.training.training_window_days, as_of)
+        train = training_set(features, games, target, window, as_of)
+        fitted = fit(
+            target, train, window, settings.model_for(target), settings.training,
+            fold_metrics=False, feature_names=variant.features, use_market=variant.uses_market,
+        )  # fmt: skip
+    except MlbError:
+        if not skip_untrainable:
+            raise
+        return None
+    failures = gate_failures(target, fitted.gate, settings.promotion)
+    window_dates = (window.start_date, window.end_date)
+    return (
+        _predicted(test, month, fitted.shipped, train),
+        _month_row(month, train, fitted.shipped, window_dates, failures),
+    )
+
+
 def walk_forward_shipped(
     features: pl.DataFrame,
     games: pl.DataFrame,
@@ -143,6 +172,7 @@ def walk_forward_shipped(
     until: date | None = None,
     skip_untrainable: bool = False,
     on_month: Callable[[pl.DataFrame], None] | None = None,
+    jobs: int | None = None,
 ) -> WalkForward:
     """Each month predicted by the model `mlb train --as-of <month's 1st, 10:00 UTC>`
     would ship: the last ``settings.training.training_window_days`` game dates known then
@@ -152,40 +182,34 @@ def walk_forward_shipped(
 
     The last month runs to ``until`` (exclusive; default the end of the data). With
     ``skip_untrainable`` a month whose window cannot be trained (too few labelled games)
-    is left out instead of failing. ``on_month`` gets the predictions so far after each
-    month (a tuning trial reports its running score there, and may stop the walk by
-    raising)."""
-    target = variant.target
-    days = settings.training.training_window_days
-    model_config = settings.model_for(target)
-    labelled = labelled_games(features, games, target)
-    parts, rows = [], []
-    for month, test in month_slices(labelled, months, until):
-        as_of = month_as_of(month)
-        try:
-            window = as_of_training_window(games, days, as_of)
-            train = training_set(features, games, target, window, as_of)
-            fitted = fit(
-                target, train, window, model_config, settings.training,
-                fold_metrics=False, feature_names=variant.features,
-                use_market=variant.uses_market,
-            )  # fmt: skip
-        except MlbError:
-            if not skip_untrainable:
-                raise
-            continue
-        parts.append(_predicted(test, month, fitted.shipped, train))
-        if on_month is not None:
-            on_month(pl.concat(parts))
-        failures = gate_failures(target, fitted.gate, settings.promotion)
-        window_dates = (window.start_date, window.end_date)
-        rows.append(_month_row(month, train, fitted.shipped, window_dates, failures))
-    if not parts:
+    is left out instead of failing. The months are independent tasks, ``jobs`` at a time
+    (``mlbcore.parallel``); with ``on_month`` they run here in order, and it gets the
+    predictions so far after each month (a tuning trial reports its running score there,
+    and may stop the walk by raising)."""
+    labelled = labelled_games(features, games, variant.target)
+    each = task_settings(settings, jobs)
+    tasks = [
+        (month, test, variant, each, skip_untrainable)
+        for month, test in month_slices(labelled, months, until)
+    ]
+    if on_month is None:
+        done = run_tasks(_shipped_month, tasks, (features, games), jobs, settings)
+    else:
+        done = []
+        for task in tasks:
+            done.append(_shipped_month(task, features, games))
+            parts = [month[0] for month in done if month is not None]
+            if parts:
+                on_month(pl.concat(parts))
+    months_done = [month for month in done if month is not None]
+    if not months_done:
         raise MlbError(
-            f"{target}: no month of the walk has a window with "
+            f"{variant.target}: no month of the walk has a window with "
             f"{settings.training.min_training_games} labelled games to train on"
         )
-    return WalkForward(pl.concat(parts), pl.DataFrame(rows))
+    return WalkForward(
+        pl.concat([part for part, _ in months_done]), pl.DataFrame([r for _, r in months_done])
+    )
 
 
 def walk_forward_all_history(

@@ -16,6 +16,7 @@ date-block bootstrap interval: a verdict comes from the interval, not the point 
 Over ~300 lines on purpose: the day loop and its three policies share a season's state.
 """
 
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +33,8 @@ from mlbcore.feature_cache.cached_features import features_for
 from mlbcore.feature_cache.store import CacheStats
 from mlbcore.lifecycle.assessment import champion_check, compare
 from mlbcore.lifecycle.decisions import Decision, decide, promotion
-from mlbcore.lifecycle.replay_progress import ReplayProgress
+from mlbcore.lifecycle.replay_progress import Day, DayMarks, ReplayProgress
+from mlbcore.parallel import resolved_jobs, run_tasks, runs_here, task_settings
 from mlbcore.settings import RetrainingConfig, Settings
 from mlbcore.targets import PRIMARY_METRIC, Target
 from mlbcore.training import bootstrap
@@ -137,7 +139,7 @@ def replay_target(
     settings: Settings,
     first: tuple[Champion | None, str] | None = None,
     progress: Callable[[str], None] = lambda _: None,
-    tracker: ReplayProgress | None = None,
+    tracker: ReplayProgress | DayMarks | None = None,
     odds_lines: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One policy's season for one target: a row per day (``progress``: a line as each
@@ -406,6 +408,53 @@ def headline(timeline: pl.DataFrame, labels: dict[str, pl.DataFrame]) -> pl.Data
     return pl.DataFrame(rows, schema=HEADLINE_SCHEMA)
 
 
+@dataclass
+class _Walk:
+    """One (target, policy) walk: what its task carries besides the shared frames."""
+
+    target: Target
+    name: str
+    policy: RetrainingConfig
+    season_days: list[date]
+    checks: set[date]
+    settings: Settings
+    first: tuple[Champion | None, str]
+    progress: Callable[[str], None]
+    tracker: ReplayProgress | DayMarks
+
+
+LONGEST_FIRST = ("daily", "policy", "never")
+
+
+def _first_task(
+    task: tuple[Target, datetime, Settings], features: pl.DataFrame, games: pl.DataFrame
+) -> tuple[tuple[Champion | None, str], float]:
+    target, opening, settings = task
+    tick = time.perf_counter()
+    return _fit(target, features, games, opening, settings, 1), time.perf_counter() - tick
+
+
+def _walk_task(
+    walk: _Walk, features: pl.DataFrame, games: pl.DataFrame, odds_lines: pl.DataFrame
+) -> tuple[pl.DataFrame, float, list[Day]]:
+    """A walk's timeline, its seconds, and the days it walked that its tracker could not
+    share (a Dask worker on another machine)."""
+    if walk.tracker.cancelled:  # cancelled before it began: nothing of it
+        return pl.DataFrame(), 0.0, []
+    walk.progress(
+        f"replaying {len(walk.season_days)} days of {walk.target} with policy {walk.name}"
+    )
+    if isinstance(walk.tracker, ReplayProgress):  # in this process: the page names the walk
+        walk.tracker.step = f"{walk.target}, policy {walk.name}"
+    tick = time.perf_counter()
+    frame = replay_target(
+        walk.target, walk.name, walk.policy, features, games, walk.season_days, walk.checks,
+        walk.settings, walk.first, walk.progress, walk.tracker, odds_lines,
+    )  # fmt: skip
+    unshared = walk.tracker.unshared if isinstance(walk.tracker, DayMarks) else []
+    return frame, time.perf_counter() - tick, unshared
+
+
 def replay_season(
     settings: Settings,
     season: int,
@@ -416,10 +465,12 @@ def replay_season(
     policies: tuple[str, ...] = POLICIES,
     progress: Callable[[str], None] = lambda _: None,
     tracker: ReplayProgress | None = None,
+    jobs: int | None = None,
 ) -> Replay:
-    """Walk ``season`` under each policy for each target. ``tracker`` counts the days
-    and carries the cancel flag: a cancelled replay returns the days walked so far, with
-    ``cancelled`` set."""
+    """Walk ``season`` under each policy for each target, ``jobs`` tasks at a time
+    (``mlbcore.parallel``; 1: in this process, one after another). ``tracker`` counts the
+    days and carries the cancel flag, heard between days (in every process of this
+    machine): a cancelled replay returns the days walked so far, with ``cancelled`` set."""
     tracker = tracker or ReplayProgress()
     seconds: dict[str, float] = {}
     tick = time.perf_counter()
@@ -446,44 +497,41 @@ def replay_season(
     opening = datetime.combine(season_days[0], datetime.min.time(), UTC) + timedelta(
         hours=CHECK_HOUR_UTC
     )
-    # One policy run after another: LightGBM is not safe to train from two threads at
-    # once (its docs; std::bad_alloc seen here), spawned processes would re-import a
-    # notebook's __main__, and LightGBM already uses both cores inside each fit.
-    parts = []
+    # Each target's first champion, then each (target, policy) walk, as parallel tasks:
+    # processes (LightGBM is not safe to train from two threads at once: its docs, and
+    # std::bad_alloc seen here), or in this process one after another with --jobs 1.
     # Each policy walks every target's season; the check days' share prices "daily"
     # before it has walked a day of its own.
     tracker.plan(policies, len(targets) * len(season_days), len(checks) / len(season_days))
-    for target in targets:
-        if tracker.cancelled:
-            break
-        tick = time.perf_counter()
-        first, failure = _fit(target, features, games, opening, settings, 1)
-        seconds["first_champions"] = (
-            seconds.get("first_champions", 0.0) + time.perf_counter() - tick
+    each = task_settings(settings, jobs)
+    here = runs_here(jobs, settings, len(targets) * len(policies))
+    with tempfile.TemporaryDirectory(prefix="mlb-replay-") as folder:
+        marks = tracker if here else tracker.share(Path(folder), resolved_jobs(jobs, settings))
+        firsts = run_tasks(
+            _first_task, [(t, opening, each) for t in targets], (features, games), jobs, settings
         )
-        for name in policies:
-            if tracker.cancelled:
-                break
-            progress(f"replaying {len(season_days)} days of {target} with policy {name}")
-            tracker.step = f"{target}, policy {name}"
-            tick = time.perf_counter()
-            parts.append(
-                replay_target(
-                    target,
-                    name,
-                    policy,
-                    features,
-                    games,
-                    season_days,
-                    checks,
-                    settings,
-                    (first, failure),
-                    progress,
-                    tracker,
-                    snapshot.odds_lines,
-                )
-            )
-            seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - tick
+        seconds["first_champions"] = sum(took for _, took in firsts)
+        walks = [
+            _Walk(target, name, policy, season_days, checks, each, first, progress, marks)
+            for target, (first, _) in zip(targets, firsts, strict=True)
+            for name in policies
+        ]
+        order = list(range(len(walks)))
+        if not here:  # the longest walks first, so no worker is left with one at the end
+            order.sort(key=lambda n: LONGEST_FIRST.index(walks[n].name))
+            tracker.step = f"{len(walks)} walks, {resolved_jobs(jobs, settings)} at a time"
+        shared = (features, games, snapshot.odds_lines)
+        done = run_tasks(_walk_task, [walks[n] for n in order], shared, jobs, settings)
+        if not here:
+            tracker.unshare()
+    by_walk = dict(zip(order, done, strict=True))
+    parts = []
+    for n, walk in enumerate(walks):
+        frame, took, unshared = by_walk[n]
+        parts.append(frame)
+        seconds[walk.name] = seconds.get(walk.name, 0.0) + took
+        for day in unshared:
+            tracker.day_done(*day)
     walked = [part for part in parts if part.height]
     if not walked:
         if tracker.cancelled:

@@ -19,14 +19,51 @@ Measured on the demo (2016, weekly checks, run totals, policy then never then da
 pricing daily by its first day alone (0.001 s) gave 0.1 s for 21 s of walking left;
 this rule gives 20.8 s. Still low mid-walk: a fit costs more as the season goes on (76
 days into daily, 3 s estimated for 19 s left), which a mean of the days so far cannot
-see."""
+see.
+A replay run as parallel tasks (``--jobs`` above 1) walks in other processes. Each
+task gets a ``DayMarks``: a folder the parent made, where a cancel is a marker file the
+task checks between days and each walked day is a line the parent counts. On a Dask
+worker of another machine the folder does not exist: that task's days are counted when
+it returns, and a cancel is heard only by tasks not yet started there. With walks in
+parallel, the seconds left are divided by the walks at once."""
 
+import os
 import statistics
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from mlbcore.formatting import duration_text
+
+CANCELLED, DAYS = "cancelled", "days"
+# One walked day: its seconds, its policy, and whether a model was fitted on it.
+Day = tuple[float, str, bool]
+
+
+def _day(line: str) -> Day:
+    seconds, policy, fitted = line.split("\t")
+    return float(seconds), policy, fitted == "1"
+
+
+class DayMarks:
+    """A replay task's view of the ReplayProgress of a parent process (picklable)."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.unshared: list[Day] = []  # days walked where the folder is not (another machine)
+
+    @property
+    def cancelled(self) -> bool:
+        return os.path.exists(os.path.join(self.folder, CANCELLED))
+
+    def day_done(self, seconds: float, policy: str = "", fitted: bool = False) -> None:
+        if not os.path.isdir(self.folder):
+            self.unshared.append((seconds, policy, fitted))
+            return
+        # One short O_APPEND write per day: lines from several processes never interleave.
+        with open(os.path.join(self.folder, DAYS), "a") as days:
+            days.write(f"{seconds}\t{policy}\t{int(fitted)}\n")
 
 
 @dataclass(frozen=True)
@@ -95,11 +132,11 @@ class ReplayProgress:
         self.total_days = total_days
         self.planned: dict[str, int] = {}  # days each policy will walk, over every target
         self.check_share = 1.0  # share of the season's days that are check days
-        self.walked: dict[str, list[float]] = {}
-        self.fit_seconds: list[float] = []  # days on which a model was fitted
-        self.predict_seconds: list[float] = []  # the other days
+        self._days: list[Day] = []
         self.step = ""
         self._cancel = threading.Event()
+        self._marks: Path | None = None
+        self.at_once = 1  # walks at once: the estimate divides by it
 
     def plan(self, policies: Sequence[str], days_per_policy: int, check_share: float) -> None:
         """What the walk will do: each of ``policies`` walks ``days_per_policy`` days."""
@@ -109,28 +146,62 @@ class ReplayProgress:
 
     def cancel(self) -> None:
         self._cancel.set()
+        if self._marks is not None:
+            (self._marks / CANCELLED).touch()
 
     @property
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
     def day_done(self, seconds: float, policy: str = "", fitted: bool = False) -> None:
-        self.walked.setdefault(policy, []).append(seconds)
-        (self.fit_seconds if fitted else self.predict_seconds).append(seconds)
+        self._days.append((seconds, policy, fitted))
+
+    def share(self, folder: Path, at_once: int) -> DayMarks:
+        """Days walked and the cancel, shared with tasks in other processes (``at_once``
+        of them walking at a time) through ``folder`` (which the caller makes and
+        removes) until ``unshare``."""
+        self._marks, self.at_once = folder, max(1, at_once)
+        if self.cancelled:
+            (folder / CANCELLED).touch()
+        return DayMarks(str(folder))
+
+    def unshare(self) -> None:
+        """Keep the days the tasks walked, and stop reading the folder."""
+        self._days = self._all_days()
+        self._marks, self.at_once = None, 1
+
+    def _all_days(self) -> list[Day]:
+        days = self._marks / DAYS if self._marks is not None else None
+        if days is None or not days.exists():
+            return self._days
+        return self._days + [_day(line) for line in days.read_text().splitlines() if line]
+
+    @property
+    def walked(self) -> dict[str, list[float]]:
+        walked: dict[str, list[float]] = {}
+        for seconds, policy, _ in self._all_days():
+            walked.setdefault(policy, []).append(seconds)
+        return walked
 
     @property
     def days_done(self) -> int:
-        return sum(len(days) for days in self.walked.values())
+        return len(self._all_days())
 
     def eta(self) -> Estimate | None:
+        days = self._all_days()
+        walked = self.walked
         remaining = {
-            policy: days - len(self.walked.get(policy, ())) for policy, days in self.planned.items()
+            policy: planned - len(walked.get(policy, ()))
+            for policy, planned in self.planned.items()
         }
         if not remaining:  # no plan given: every day alike
-            remaining = {"": self.total_days - self.days_done}
-        return eta_by_policy(
-            self.walked, remaining, self.fit_seconds, self.predict_seconds, self.check_share
-        )
+            remaining = {"": self.total_days - len(days)}
+        fit = [seconds for seconds, _, fitted in days if fitted]
+        predict = [seconds for seconds, _, fitted in days if not fitted]
+        left = eta_by_policy(walked, remaining, fit, predict, self.check_share)
+        if left is None or self.at_once == 1:
+            return left
+        return Estimate(left.seconds / self.at_once, left.guessed)
 
     def text(self) -> str:
         """For the page: days done, and the estimate once there is one."""
