@@ -24,6 +24,7 @@ from mlbcore.data.source import load_data
 from mlbcore.errors import MlbError
 from mlbcore.feature_cache.cached_features import features_for
 from mlbcore.feature_cache.store import CacheStats
+from mlbcore.parallel import threads_per_task
 from mlbcore.settings import Settings
 from mlbcore.targets import Target
 from mlbcore.tracking import studies
@@ -103,12 +104,6 @@ def shares(trials: int, jobs: int) -> list[int]:
     return [n for i in range(jobs) if (n := trials // jobs + (1 if i < trials % jobs else 0))]
 
 
-def worker_threads(jobs: int, configured: int) -> int:
-    """LightGBM threads per worker: its share of the cores, at most TRAINING__NUM_THREADS."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(configured, (cores or 1) // jobs))
-
-
 def tune(
     settings: Settings,
     request: TuneRequest,
@@ -161,7 +156,7 @@ def tune(
         f"{', '.join(map(str, seasons.seasons))} ({seasons.why}); {request.trials} trial(s) "
         f"on {len(jobs)} process(es)"
     )
-    threads = worker_threads(len(jobs), settings.training.num_threads)
+    threads = threads_per_task(len(jobs), settings.training.num_threads)
     plans = [
         WorkerPlan(
             storage,
