@@ -69,7 +69,9 @@ def test_walk_forward_months_are_the_same_with_one_job_two_processes_and_dask(
 
     def walked(jobs: int | None) -> pl.DataFrame:
         settings = load_settings()
-        found = walk_forward_shipped(features, demo_snapshot.games, variant, months, settings, jobs)
+        found = walk_forward_shipped(
+            features, demo_snapshot.games, variant, months, settings, jobs=jobs
+        )
         return found.predictions
 
     serial = walked(1)

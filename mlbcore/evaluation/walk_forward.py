@@ -169,6 +169,7 @@ def walk_forward_shipped(
     variant: Variant,
     months: list[date],
     settings: Settings,
+    *,
     until: date | None = None,
     skip_untrainable: bool = False,
     on_month: Callable[[pl.DataFrame], None] | None = None,
