@@ -2,6 +2,7 @@
 state folder, and the clean-up after killed processes every command starts with."""
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -32,6 +33,9 @@ def configure(settings: Settings) -> str:
     # MLflow logs each database error with its traceback before raising it again; the
     # error itself reaches the user, as one line (``StoreFailures``).
     logging.getLogger("mlflow.store.db.utils").setLevel(logging.CRITICAL)
+    # MLflow draws a progress bar for each artifact download once tqdm is installed
+    # (Optuna brings it): lines of bars between a command's own, for files of kilobytes.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     # A folder MLflow cannot write in would fail after its retries (minutes): fail now.
     writable_folder(settings.mlb_state_dir, "MLB_STATE_DIR")
     notices = prepare_tracking_store(settings.tracking_uri, settings.artifact_location)
