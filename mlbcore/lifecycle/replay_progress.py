@@ -46,6 +46,13 @@ def _day(line: str) -> Day:
     return float(seconds), policy, fitted == "1"
 
 
+def _by_policy(days: list[Day]) -> dict[str, list[float]]:
+    walked: dict[str, list[float]] = {}
+    for seconds, policy, _ in days:
+        walked.setdefault(policy, []).append(seconds)
+    return walked
+
+
 class DayMarks:
     """A replay task's view of the ReplayProgress of a parent process (picklable)."""
 
@@ -178,18 +185,17 @@ class ReplayProgress:
 
     @property
     def walked(self) -> dict[str, list[float]]:
-        walked: dict[str, list[float]] = {}
-        for seconds, policy, _ in self._all_days():
-            walked.setdefault(policy, []).append(seconds)
-        return walked
+        return _by_policy(self._all_days())
 
     @property
     def days_done(self) -> int:
         return len(self._all_days())
 
     def eta(self) -> Estimate | None:
-        days = self._all_days()
-        walked = self.walked
+        return self._estimate(self._all_days())
+
+    def _estimate(self, days: list[Day]) -> Estimate | None:
+        walked = _by_policy(days)
         remaining = {
             policy: planned - len(walked.get(policy, ()))
             for policy, planned in self.planned.items()
@@ -204,11 +210,13 @@ class ReplayProgress:
         return Estimate(left.seconds / self.at_once, left.guessed)
 
     def text(self) -> str:
-        """For the page: days done, and the estimate once there is one."""
+        """For the page: days done, and the estimate once there is one (the shared days
+        file read once per refresh)."""
         if self.total_days == 0:
             return "loading the data and the features"
-        done = f"{self.days_done} of {self.total_days} days"
-        left = self.eta()
+        days = self._all_days()
+        done = f"{len(days)} of {self.total_days} days"
+        left = self._estimate(days)
         if left is None:
             return f"{done}; the estimate comes after the first day"
         rough = ""
