@@ -11,7 +11,7 @@ from mlbcore.evaluation.walk_forward import (
     walk_forward_shipped,
 )
 from mlbcore.features.build import build_features
-from mlbcore.features.registry import FEATURES, MARKET_FREE_FEATURES
+from mlbcore.features.registry import FEATURE_NAMES, FEATURES, MARKET_FREE_FEATURES
 from mlbcore.settings import load_settings
 from mlbcore.targets import Target
 from mlbcore.training.labels import labelled_games
@@ -38,6 +38,29 @@ def test_all_history_predicts_each_month_with_a_model_of_earlier_games_only(
         assert row["last_train_date"] < row["month"]
         assert row["gate_failures"] is None  # no held-out dates, so no gate verdict
     assert walked.predictions["prediction"].is_between(0, 1).all()
+    # Its months as two parallel tasks predict exactly what one after another did.
+    parallel = walk_forward_all_history(labelled, MARKET_FREE, MONTHS, load_settings(), jobs=2)
+    assert parallel.predictions.equals(walked.predictions)
+
+
+def test_an_unjudged_walk_ships_the_same_models_without_a_gate_verdict(
+    demo_snapshot, demo_features, monkeypatch
+):
+    # Over/under with the market: the offset's recalibration is part of what must match.
+    monkeypatch.setenv("TRAINING__TRAINING_WINDOW_DAYS", "90")
+    settings = load_settings()
+    variant = Variant(Target.TOTAL_OVER_UNDER, FEATURE_NAMES, "all features")
+    walk = {
+        judged: walk_forward_shipped(
+            demo_features, demo_snapshot.games, variant, MONTHS, settings, jobs=1, judged=judged
+        )
+        for judged in (True, False)
+    }
+    assert walk[False].predictions.equals(walk[True].predictions)
+    assert walk[True].months["gate_failures"].dtype == pl.String
+    assert walk[False].months["gate_failures"].is_null().all()
+    rounds = ["rounds", "market_free_rounds"]
+    assert walk[False].months.select(rounds).equals(walk[True].months.select(rounds))
 
 
 def test_shipped_walk_trains_each_month_on_the_window_before_it_only(

@@ -26,6 +26,19 @@ from mlbcore.training.windows import chronological_split, date_folds
 
 
 @dataclass
+class FoldChoice:
+    """What the folds chose for each part (the median of their rounds, and whether the
+    market part boosts from the recalibrated offset), their scores of the combined
+    predictions, and notes."""
+
+    market_rounds: int
+    market_free_rounds: int
+    recalibrate: bool
+    fold_scores: list[dict[str, float]]
+    notes: list[str]
+
+
+@dataclass
 class CrossValidated:
     """A target model fitted on every row given, with the rounds the folds chose for
     each part, each fold's scores of the combined predictions, and notes."""
@@ -45,8 +58,30 @@ def cross_validated_fit(
     use_market: bool = True,
     market_offset_choice: str = "cv",
 ) -> CrossValidated:
-    """Time-series CV over ``frame``'s dates (sorted), then a fit on every row with, for
-    each part, the median number of rounds the folds chose. The folds score the combined
+    """``cross_validate``, then a fit on every row of ``frame`` with what it chose."""
+    choice = cross_validate(
+        target, frame, params, training_config, feature_names, fold_metrics, use_market,
+        market_offset_choice,
+    )  # fmt: skip
+    model = fit_target_model(
+        target, frame, params, feature_names, choice.market_rounds, choice.market_free_rounds,
+        use_market, choice.recalibrate,
+    )  # fmt: skip
+    return CrossValidated(model, choice.fold_scores, choice.notes)
+
+
+def cross_validate(
+    target: Target,
+    frame: pl.DataFrame,
+    params: dict[str, Any],
+    training_config: TrainingConfig,
+    feature_names: tuple[str, ...] = FEATURE_NAMES,
+    fold_metrics: bool = True,
+    use_market: bool = True,
+    market_offset_choice: str = "cv",
+) -> FoldChoice:
+    """Time-series CV over ``frame``'s dates (sorted): for each part, the median number
+    of rounds the folds chose. The folds score the combined
     model (priced games by the market part, the others by the market-free part): every
     metric, or with ``fold_metrics`` off the primary one (the model is the same).
 
@@ -112,13 +147,13 @@ def cross_validated_fit(
             if fold_metrics
             else {PRIMARY_METRIC[target]: primary_score(target, y_valid, predicted)}
         )
-    model = fit_target_model(
-        target, frame, params, feature_names,
+    return FoldChoice(
         market_rounds=int(np.median(market_rounds)) if market_rounds else 0,
-        market_free_rounds=int(np.median(free_rounds)), use_market=use_market,
+        market_free_rounds=int(np.median(free_rounds)),
         recalibrate=recalibrate,
-    )  # fmt: skip
-    return CrossValidated(model, fold_scores, notes)
+        fold_scores=fold_scores,
+        notes=notes,
+    )
 
 
 def fit_target_model(

@@ -130,7 +130,7 @@ def walk_score(
     for season in seasons:
         walked = walk_forward_shipped(
             features, games, variant, month_starts(season), settings,
-            until=date(season + 1, 1, 1), skip_untrainable=True,
+            until=date(season + 1, 1, 1), skip_untrainable=True, judged=False,
             on_month=lambda so_far, done=tuple(parts): after_month(pl.concat([*done, so_far])),
         )  # fmt: skip
         parts.append(walked.predictions)
