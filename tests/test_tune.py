@@ -24,8 +24,9 @@ from mlbcore.settings import DEMO_SNAPSHOT, load_settings
 from mlbcore.targets import Target
 from mlbcore.tracking.studies import PARENT_RUN_TAG
 from mlbcore.tuning.apply import applied_text
-from mlbcore.tuning.objective import tuning_seasons
-from mlbcore.tuning.run import shares
+from mlbcore.tuning.objective import TuningSeasons, tuning_seasons
+from mlbcore.tuning.report import outcome_lines
+from mlbcore.tuning.run import TrialSummary, TuneOutcome, shares
 from mlbcore.tuning.storage import default_study_name
 
 PG_URL = "postgresql://root@127.0.0.1:5432/test"
@@ -254,3 +255,19 @@ def test_trials_are_split_over_the_workers_and_add_up(trials, jobs):
     split = shares(trials, jobs)
     assert sum(split) == trials and len(split) == min(trials, jobs) and min(split) >= 1
     assert max(split) - min(split) <= 1
+
+
+def test_a_best_trial_better_than_the_current_settings_is_called_in_sample():
+    seasons = TuningSeasons((2013,), "as asked")
+    outcome = TuneOutcome(
+        "s", "journal", Target.MONEYLINE_HOME_WIN, seasons, "v",
+        best=TrialSummary(38, 0.6767, {"num_leaves": 7}),
+        current=TrialSummary(0, 0.6805, {"num_leaves": 7}),
+        states={"COMPLETE": 37, "PRUNED": 13}, added=50, seconds=1.0,
+    )  # fmt: skip
+    lines = outcome_lines(outcome)
+    assert any(line.startswith("current settings (trial 0): log loss 0.6805") for line in lines)
+    assert any(line.startswith("in-sample: the best of 50 trials") for line in lines)
+    # Nothing to warn of when the current settings are still the best.
+    outcome.best = outcome.current
+    assert not any("in-sample" in line for line in outcome_lines(outcome))
