@@ -664,3 +664,31 @@ def test_schedules_run_now_runs_the_job_and_shows_its_result(served, app_env, pa
     ran = _cell(page, "history").locator("tr", has_text="succeeded").filter(has_text="retrain")
     _until(ran, timeout=PAGE_WITHIN_MS)
     _finish(page, "schedule-run-now", log)
+
+
+def test_tune_runs_trials_then_applies_the_best(app_env, browser, tmp_path):
+    """Start runs the trials asked for and shows the best against the current settings
+    with the optimisation history; Apply writes the best into the settings file."""
+    settings_file = tmp_path / "mlb.toml"
+    settings_file.write_text("[training]\nseed = 42\n")  # kept when the best is applied
+    env = app_env | {"MLB_CONFIG_FILE": str(settings_file), "MLB_STATE_DIR": str(tmp_path)}
+    log = tmp_path / "tune.log"
+    with _serve(NOTEBOOKS / "tune.py", env, log, "--trials", "2") as base:
+        context = _new_context(browser)
+        page = _open(context.new_page(), base, "", "controls", timeout=PAGE_WITHIN_MS)
+        _shows(_cell(page, "study"), "Press", timeout=PAGE_WITHIN_MS)
+        page.get_by_role("button", name="Start").click(timeout=PAGE_WITHIN_MS)
+        result = _cell(page, "result")
+        _shows(result, "best: trial", unless="The study did not run", timeout=JOB_WITHIN_MS)
+        said = _text(result)
+        assert "2 added" in said and "trial 0" in said, said
+        assert "best so far" in _spec(page, "charts")
+        page.get_by_role("button", name=re.compile(r"^Apply trial \d+$")).click(
+            timeout=PAGE_WITHIN_MS
+        )
+        _shows(_cell(page, "applying"), "Done:", timeout=PAGE_WITHIN_MS)
+        written = settings_file.read_text()
+        assert "[models.moneyline_home_win]" in written and "tuned_by" in written, written
+        assert "[training]\nseed = 42" in written, written
+        _finish(page, "tune", log)
+        context.close()

@@ -263,7 +263,7 @@ def test_a_best_trial_better_than_the_current_settings_is_called_in_sample():
         "s", "journal", Target.MONEYLINE_HOME_WIN, seasons, "v",
         best=TrialSummary(38, 0.6767, {"num_leaves": 7}),
         current=TrialSummary(0, 0.6805, {"num_leaves": 7}),
-        states={"COMPLETE": 37, "PRUNED": 13}, added=50, seconds=1.0,
+        states={"complete": 37, "pruned": 13}, added=50, seconds=1.0,
     )  # fmt: skip
     lines = outcome_lines(outcome)
     assert any(line.startswith("current settings (trial 0): log loss 0.6805") for line in lines)
@@ -271,3 +271,8 @@ def test_a_best_trial_better_than_the_current_settings_is_called_in_sample():
     # Nothing to warn of when the current settings are still the best.
     outcome.best = outcome.current
     assert not any("in-sample" in line for line in outcome_lines(outcome))
+    # Too few trials to say which setting mattered: said, not guessed.
+    outcome.states = {"complete": 2}
+    assert "what mattered most: measured from 10 complete trials" in "\n".join(
+        outcome_lines(outcome)
+    )

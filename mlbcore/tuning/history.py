@@ -34,11 +34,17 @@ def trials_frame(study: optuna.Study) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=TRIAL_SCHEMA)
 
 
+# fANOVA's forest over a handful of trials shares out noise among the 7-9 settings
+# searched: with 2 trials it named three settings 22-29 % each.
+MIN_TRIALS_FOR_IMPORTANCES = 10
+
+
 def parameter_importances(study: optuna.Study) -> dict[str, float]:
-    """Optuna's importances (fANOVA) of the complete trials; empty with fewer than two,
-    or when every complete trial has the same score (nothing to explain)."""
+    """Optuna's importances (fANOVA) of the complete trials; empty with fewer than
+    ``MIN_TRIALS_FOR_IMPORTANCES``, or when every complete trial has the same score
+    (nothing to explain)."""
     complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-    if len({t.value for t in complete}) < 2:
+    if len(complete) < MIN_TRIALS_FOR_IMPORTANCES or len({t.value for t in complete}) < 2:
         return {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # experimental-feature warnings

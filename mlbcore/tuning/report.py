@@ -7,6 +7,7 @@ from mlbcore.errors import MlbError
 from mlbcore.formatting import significant
 from mlbcore.settings import config_file
 from mlbcore.tuning.apply import apply_settings
+from mlbcore.tuning.history import MIN_TRIALS_FOR_IMPORTANCES
 from mlbcore.tuning.objective import metric_words
 from mlbcore.tuning.run import TuneOutcome
 from mlbcore.tuning.space import short
@@ -63,6 +64,11 @@ def outcome_lines(outcome: TuneOutcome) -> list[str]:
         lines.append(
             "what mattered most (share of the score's variation): "
             + ", ".join(f"{name} {share:.0%}" for name, share in top)
+        )
+    elif outcome.states.get("complete", 0) < MIN_TRIALS_FOR_IMPORTANCES:
+        lines.append(
+            f"what mattered most: measured from {MIN_TRIALS_FOR_IMPORTANCES} complete trials "
+            "(fewer would share out noise)"
         )
     return lines
 
