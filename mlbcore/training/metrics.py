@@ -1,11 +1,12 @@
-"""Model metrics, all from scikit-learn, and the calibration table (predicted against
-observed by bin)."""
+"""Model metrics, from scikit-learn (the log loss its own way, to the same float), and
+the calibration table (predicted against observed by bin)."""
 
 import math
 
 import numpy as np
 import polars as pl
 import sklearn
+from scipy.special import xlogy
 from sklearn import metrics
 
 from mlbcore.targets import Target
@@ -16,6 +17,19 @@ REGRESSION_METRICS = ("rmse", "mae", "r2")
 
 def metric_names(target: Target) -> tuple[str, ...]:
     return BINARY_METRICS if target.is_binary else REGRESSION_METRICS
+
+
+def log_loss(y_true: np.ndarray, prob: np.ndarray) -> float:
+    """scikit-learn's binary log loss, step for step (probabilities clipped to [eps,
+    1 - eps], x·log(y) with 0·log 0 = 0, numpy's average), so the same float; without
+    its label encoding and checks, which took 4.7 ms a call and 5 % of a replay that
+    scores every day."""
+    prob = np.asarray(prob, dtype=np.float64)
+    y = np.asarray(y_true, dtype=np.float64)
+    eps = np.finfo(np.float64).eps
+    outcomes = np.clip(np.column_stack([1 - prob, prob]), eps, 1 - eps)
+    labels = np.column_stack([1 - y, y])
+    return float(np.average(-np.sum(xlogy(labels, outcomes), axis=1)))
 
 
 def binary_metrics(y_true: np.ndarray, prob: np.ndarray) -> dict[str, float]:
@@ -37,7 +51,7 @@ def binary_metrics(y_true: np.ndarray, prob: np.ndarray) -> dict[str, float]:
             "recall": recall,
             "f1": f1,
             "roc_auc": metrics.roc_auc_score(y_true, prob) if both_classes else math.nan,
-            "log_loss": metrics.log_loss(y_true, prob, labels=[0, 1]),
+            "log_loss": log_loss(y_true, prob),
             "brier": metrics.brier_score_loss(y_true, prob),
         }
 
@@ -65,7 +79,7 @@ def primary_score(target: Target, y_true: np.ndarray, predicted: np.ndarray) -> 
     need, at a fraction of the cost of the full set."""
     with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
         if target.is_binary:
-            return float(metrics.log_loss(y_true, predicted, labels=[0, 1]))
+            return log_loss(y_true, predicted)
         return float(metrics.root_mean_squared_error(y_true, predicted))
 
 
