@@ -100,3 +100,6 @@ def test_a_tiny_difference_reads_in_significant_digits_not_zeros():
     assert tiny.text().startswith("+0.0000565 (95 % CI +0.0000120 to +0.000101;")
     usual = Interval("log_loss", -0.0223, -0.034, -0.0109, 7264, 540, 7, 1000)
     assert usual.text().startswith("-0.0223 (95 % CI -0.0340 to -0.0109;")
+    # The same model twice: the resamples' rounding is not a difference to print.
+    same = Interval("log_loss", 0.0, -9.53e-17, 0.0, 2428, 179, 6, 2000)
+    assert same.text().startswith("+0.0000 (95 % CI +0.0000 to +0.0000;")

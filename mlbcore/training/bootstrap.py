@@ -27,6 +27,7 @@ BETTER, WORSE, NO_CLEAR_DIFFERENCE = "better", "worse", "no clear difference"
 Statistic = Callable[[np.ndarray], np.ndarray]
 
 DEFAULT_RESAMPLES = 2000
+ROUNDING = 1e-12  # below this a difference of means is floating-point rounding
 CONFIDENCE = 0.95
 
 
@@ -56,7 +57,11 @@ class Interval:
         return NO_CLEAR_DIFFERENCE
 
     def text(self, digits: int = 4) -> str:
-        values = (self.estimate, self.low, self.high)
+        # Two identical models' losses summed in another order differ by ~1e-16: that is
+        # rounding, not a difference, and reads as zero.
+        values = tuple(
+            0.0 if abs(v) < ROUNDING else v for v in (self.estimate, self.low, self.high)
+        )
         if any(0 < abs(value) < 0.5 * 10**-digits for value in values):
             # One would read "+0.0000" though it is not zero: significant digits say how small.
             estimate, low, high = map(signed_significant, values)
