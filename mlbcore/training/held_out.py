@@ -56,10 +56,11 @@ def fit(
     threads meanwhile, as LightGBM does: their default, every core, spins under load.
     """
     with threadpool_limits(limits=training_config.num_threads):
-        return _fit_split(
+        chosen = _choose(
             target, labelled, window, model_config, training_config, fold_metrics,
             feature_names, use_market,
         )  # fmt: skip
+        return _judged(target, labelled, chosen, feature_names, use_market)
 
 
 @dataclass
@@ -115,20 +116,14 @@ def _shipped(
     )  # fmt: skip
 
 
-def _fit_split(
+def _judged(
     target: Target,
     labelled: pl.DataFrame,
-    window: Window,
-    model_config: ModelConfig,
-    training_config: TrainingConfig,
-    fold_metrics: bool,
+    chosen: _Chosen,
     feature_names: tuple[str, ...],
     use_market: bool,
 ) -> Fit:
-    chosen = _choose(
-        target, labelled, window, model_config, training_config, fold_metrics, feature_names,
-        use_market,
-    )  # fmt: skip
+    """The held-out model, its estimate and the gate's scores, and the shipped model."""
     choice, train = chosen.choice, labelled[chosen.train_rows]
     held_out = fit_target_model(
         target, train, chosen.params, feature_names, choice.market_rounds,

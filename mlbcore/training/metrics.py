@@ -77,9 +77,9 @@ def score(target: Target, y_true: np.ndarray, predicted: np.ndarray) -> dict[str
 def primary_score(target: Target, y_true: np.ndarray, predicted: np.ndarray) -> float:
     """The target's primary metric alone: what lifecycle decisions and per-day timelines
     need, at a fraction of the cost of the full set."""
+    if target.is_binary:
+        return log_loss(y_true, predicted)
     with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
-        if target.is_binary:
-            return log_loss(y_true, predicted)
         return float(metrics.root_mean_squared_error(y_true, predicted))
 
 

@@ -54,8 +54,10 @@ def outcome_lines(outcome: TuneOutcome) -> list[str]:
         )
         # The best of many trials on the games that chose it is biased low: on the real
         # data, studies' best trials on 2013 were no better than the defaults on 2014-16.
+        # Pruned trials competed too; failed and unfinished ones scored nothing.
+        scored = outcome.states.get("complete", 0) + outcome.states.get("pruned", 0)
         lines.append(
-            f"in-sample: the best of {sum(outcome.states.values())} trials on the games that "
+            f"in-sample: the best of {scored} trials on the games that "
             "chose it, so optimistic; judge it on later seasons (`mlb bench quality` with "
             "these settings in MLB_CONFIG_FILE) before applying it"
         )
