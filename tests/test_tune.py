@@ -1,8 +1,10 @@
 """`mlb tune` on the demo season with tiny budgets: journal studies resume, two processes
-share one PostgreSQL study, every trial is an MLflow run nested under its invocation's,
+share one PostgreSQL study started on an empty database (and four opening it at one
+instant do not collide), every trial is an MLflow run nested under its invocation's,
 --apply writes mlb.toml and the next training run records the study, SIGTERM finishes the
 trials in hand, and bad input is one line."""
 
+import multiprocessing
 import signal
 import subprocess
 import sys
@@ -11,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import optuna
+import psycopg
 import pytest
 from mlflow import MlflowClient
 from optuna.storages.journal import JournalFileBackend
@@ -27,7 +30,13 @@ from mlbcore.tuning.apply import applied_text
 from mlbcore.tuning.objective import TuningSeasons, tuning_seasons
 from mlbcore.tuning.report import outcome_lines
 from mlbcore.tuning.run import TrialSummary, TuneOutcome, shares
-from mlbcore.tuning.storage import default_study_name
+from mlbcore.tuning.storage import (
+    POSTGRESQL,
+    StudyIdentity,
+    StudyStorage,
+    default_study_name,
+    open_study,
+)
 
 PG_URL = "postgresql://root@127.0.0.1:5432/test"
 DEMO_VERSION = load_snapshot(DEMO_SNAPSHOT).data_version
@@ -90,36 +99,69 @@ def test_a_journal_study_resumes_and_each_trial_is_a_nested_run(small, capsys):
     assert all(p.data.metrics["best_score"] > 0 for p in parents)
 
 
-def test_two_processes_share_one_postgresql_study(small):
+@pytest.fixture
+def empty_database():
+    name = f"tune_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql+psycopg://root@127.0.0.1:5432/{name}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_two_processes_share_one_postgresql_study(small, empty_database):
+    # Both start on an empty database: the first to open creates Optuna's tables.
     name = f"test-tune-{uuid.uuid4().hex[:10]}"
-    # The schema first, as a real deployment would (two first users at once may collide).
-    storage = optuna.storages.RDBStorage(PG_URL.replace("://", "+psycopg://", 1))
+    url = empty_database.replace("+psycopg", "", 1)
+    common = ["moneyline_home_win", "--storage", url, "--study", name]
+    first = subprocess.Popen(
+        _tune(*common, "--trials", "3", "--jobs", "2"), stdout=subprocess.PIPE, text=True
+    )
+    second = subprocess.Popen(_tune(*common, "--trials", "2"), stdout=subprocess.PIPE, text=True)
+    outs = [first.communicate()[0], second.communicate()[0]]
+    assert (first.returncode, second.returncode) == (0, 0), outs
+    study = optuna.load_study(study_name=name, storage=empty_database)
+    numbers = [t.number for t in study.trials]
+    # 3 + 2 trials, none lost or run twice; trial 0 (current settings) only once.
+    assert sorted(numbers) == [0, 1, 2, 3, 4]
+    assert all(t.state.is_finished() for t in study.trials)
+    assert sum(bool(t.user_attrs.get("current_settings")) for t in study.trials) == 1
+    said = [
+        line.split()[1] for out in outs for line in out.splitlines() if line.startswith("trial ")
+    ]
+    assert sorted(map(int, said)) == [0, 1, 2, 3, 4]
+    assert not [r for r in _runs() if r.info.status == "RUNNING"]
+
+
+IDENTITY = StudyIdentity("moneyline_home_win", "v", (2013,), ("num_leaves",))
+
+
+def _open_at_once(storage: StudyStorage, start, said) -> None:
+    start.wait()  # every process past its imports: they open in the same instant
     try:
-        common = ["moneyline_home_win", "--storage", PG_URL, "--study", name]
-        first = subprocess.Popen(
-            _tune(*common, "--trials", "3", "--jobs", "2"), stdout=subprocess.PIPE, text=True
-        )
-        second = subprocess.Popen(
-            _tune(*common, "--trials", "2"), stdout=subprocess.PIPE, text=True
-        )
-        outs = [first.communicate()[0], second.communicate()[0]]
-        assert (first.returncode, second.returncode) == (0, 0), outs
-        study = optuna.load_study(study_name=name, storage=storage)
-        numbers = [t.number for t in study.trials]
-        # 3 + 2 trials, none lost or run twice; trial 0 (current settings) only once.
-        assert sorted(numbers) == [0, 1, 2, 3, 4]
-        assert all(t.state.is_finished() for t in study.trials)
-        assert sum(bool(t.user_attrs.get("current_settings")) for t in study.trials) == 1
-        said = [
-            line.split()[1]
-            for out in outs
-            for line in out.splitlines()
-            if line.startswith("trial ")
-        ]
-        assert sorted(map(int, said)) == [0, 1, 2, 3, 4]
-        assert not [r for r in _runs() if r.info.status == "RUNNING"]
-    finally:
-        optuna.delete_study(study_name=name, storage=storage)
+        said.put(open_study(storage, "first", IDENTITY, {"num_leaves": 7})[1])
+    except Exception as error:
+        said.put(f"{type(error).__name__}: {str(error).splitlines()[0]}")
+
+
+def test_commands_opening_one_study_at_once_on_an_empty_postgresql_do_not_collide(
+    empty_database,
+):
+    # Without the opening lock, all but one fail creating Optuna's tables
+    # (a duplicate pg_type or "studies" already exists).
+    context = multiprocessing.get_context("spawn")
+    start, said = context.Barrier(4), context.Queue()
+    storage = StudyStorage(POSTGRESQL, empty_database)
+    workers = [context.Process(target=_open_at_once, args=(storage, start, said)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    outcomes = [said.get(timeout=5) for _ in workers]
+    assert sorted(outcomes, key=str) == [False, False, False, True], outcomes
+    study = optuna.load_study(study_name="first", storage=storage.open())
+    assert study.user_attrs["target"] == "moneyline_home_win"
+    assert [t.user_attrs for t in study.trials] == [{"current_settings": True}]
 
 
 def test_apply_writes_mlb_toml_and_the_next_training_run_records_the_study(

@@ -1,15 +1,20 @@
 """Where a study lives, and opening it: a journal file in the state folder (processes of
 one machine share it), or PostgreSQL (``--storage postgresql://...`` or the
 ``DATABASE_*`` settings), which the same command on other machines joins. A study
-remembers its target, data version and tuning seasons; opening it for others is refused."""
+remembers its target, data version and tuning seasons; opening it for others is refused.
+Opening a study is serialised (``opening_lock``) so that commands started at the same
+moment against an empty PostgreSQL do not collide creating Optuna's tables."""
 
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import optuna
-from optuna.storages.journal import JournalFileBackend
+from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 
 from mlbcore.db.connection import connect, database_url, is_database_url
 from mlbcore.errors import MlbError
@@ -21,6 +26,10 @@ JOURNAL = "journal"
 POSTGRESQL = "postgresql"
 # A PostgreSQL that does not answer fails the connection within this (seconds).
 CONNECT_TIMEOUT_SECONDS = 5
+# The advisory lock every `mlb tune` on a database takes while it opens a study.
+OPENING_LOCK_KEY = int.from_bytes(
+    hashlib.blake2b(b"mlb tune: opening a study", digest_size=8).digest(), "big", signed=True
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,31 @@ class StudyStorage:
             raise MlbError(
                 f"cannot open the study storage at {self.shown}: {_first_line(error)}"
             ) from None
+
+
+@contextmanager
+def opening_lock(storage: StudyStorage) -> Iterator[None]:
+    """Held while a study storage is first opened and a study created and given its
+    identity and trial 0: Optuna creates its tables on first use with SQLAlchemy's
+    ``create_all``, which two processes on an empty PostgreSQL run into each other with
+    (a duplicate type or table), and a study loaded before its creator set its identity
+    would skip the check that it fits. PostgreSQL: a session advisory lock; a journal
+    file: a lock file beside it (Optuna's, forcibly released 30 s after a crash)."""
+    if storage.kind == POSTGRESQL:
+        with connect(storage.location) as connection:
+            connection.execute("SELECT pg_advisory_lock(%s)", (OPENING_LOCK_KEY,))
+            try:
+                yield
+            finally:
+                connection.execute("SELECT pg_advisory_unlock(%s)", (OPENING_LOCK_KEY,))
+        return
+    Path(storage.location).parent.mkdir(parents=True, exist_ok=True)
+    lock = JournalFileOpenLock(f"{storage.location}.opening")
+    lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _first_line(error: BaseException) -> str:
@@ -125,18 +159,17 @@ def open_study(
     """The study ``name`` (created with ``identity`` as user attributes and ``current``
     enqueued as trial 0, the current settings on the same folds), and whether this call
     created it. A study of another target, data version or tuning seasons is refused."""
-    store = storage.open()
-    try:
-        study = optuna.create_study(study_name=name, storage=store, direction="minimize")
-        created = True
-    except optuna.exceptions.DuplicatedStudyError:
-        study = optuna.load_study(study_name=name, storage=store)
-        created = False
-    if created:
-        for key, value in identity.as_attrs().items():
-            study.set_user_attr(key, value)
-        study.enqueue_trial(current, user_attrs={"current_settings": True})
-        return study, True
+    with opening_lock(storage):
+        store = storage.open()
+        try:
+            study = optuna.create_study(study_name=name, storage=store, direction="minimize")
+        except optuna.exceptions.DuplicatedStudyError:
+            study = optuna.load_study(study_name=name, storage=store)
+        else:
+            for key, value in identity.as_attrs().items():
+                study.set_user_attr(key, value)
+            study.enqueue_trial(current, user_attrs={"current_settings": True})
+            return study, True
     attrs = study.user_attrs
     for key, wanted in identity.as_attrs().items():
         if key in attrs and attrs[key] != wanted:
