@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import optuna
+import polars as pl
 import psycopg
 import pytest
 from mlflow import MlflowClient
@@ -270,6 +271,23 @@ def test_tuning_seasons_never_touch_the_bench_seasons_of_real_games(demo_snapsho
     assert allowed.seasons == (2016,) and allowed.priced
     with pytest.raises(MlbError, match="--seasons 2012 is not in the data"):
         tuning_seasons(features, games, target, [2012], real_games=False)
+
+
+def test_by_default_a_study_walks_the_three_seasons_before_the_scored_ones(demo_snapshot):
+    # The demo season copied back into 2010-2015: real-shaped data, seven seasons.
+    def seasons_back(frame: pl.DataFrame) -> pl.DataFrame:
+        return pl.concat(
+            frame.with_columns(
+                pl.col("date").dt.offset_by(f"-{years}y"), pl.col("game_id") + f"-{years}"
+            )
+            for years in range(7)
+        )
+
+    features = seasons_back(build_features(demo_snapshot, 60))
+    games = seasons_back(demo_snapshot.games)
+    chosen = tuning_seasons(features, games, Target.MONEYLINE_HOME_WIN, None, real_games=True)
+    assert chosen.seasons == (2011, 2012, 2013)
+    assert chosen.why.startswith("the last 3 season(s) before the quality bench's first scored")
 
 
 def test_applied_text_replaces_only_the_keys_it_writes():

@@ -60,8 +60,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     tune.add_argument("--data", default=None, metavar="PATH|URL", help=DATA_HELP)
     tune.add_argument(
         "--seasons", type=int, nargs="+", default=None, metavar="YEAR",
-        help="seasons to walk through (default: the latest before 2014, the quality bench's "
-        "first scored season; the demo data's own season)",
+        help="seasons to walk through (default: the three before 2014, the quality bench's "
+        "first scored season: 2011-2013; the demo data's own season)",
     )  # fmt: skip
     tune.add_argument(
         "--allow-scored-seasons", action="store_true",

@@ -53,7 +53,7 @@ def outcome_lines(outcome: TuneOutcome) -> list[str]:
             f"the best is {significant(gain)} lower ({gain / current.score:.2%}) on the same games"
         )
         # The best of many trials on the games that chose it is biased low: on the real
-        # data, studies' best trials on 2013 were no better than the defaults on 2014-16.
+        # data, studies' best trials on 2013 alone were no better than the defaults on 2014-16.
         # Pruned trials competed too; failed and unfinished ones scored nothing.
         scored = outcome.states.get("complete", 0) + outcome.states.get("pruned", 0)
         lines.append(
