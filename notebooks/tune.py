@@ -30,7 +30,7 @@ def header(mo):
     An Optuna study searches a target's LightGBM settings (leaves, learning rate, minimum
     games per leaf, L1 and L2 penalties, feature and bagging fractions, and the offset or
     objective where they matter). Each trial walks forward month by month through seasons
-    **before** any season the quality bench scores (on the real data, 2011–2013), training each
+    **before** any season the quality bench scores (on the real data, 2011-2013), training each
     month as `mlb train --as-of` ships it and scoring the month's games; a trial far behind
     the others after a month is pruned. Trial 0 of a new study is the current settings,
     so the best trial is compared with them on the same games.
